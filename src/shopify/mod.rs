@@ -1,0 +1,55 @@
+//! The Shopify Admin GraphQL client.
+//!
+//! - [`Client`] sends [`GraphQlRequest`]s to `/admin/api/{version}/graphql.json` with the
+//!   `X-Shopify-Access-Token` header. It learns the shop's cost bucket from every response and
+//!   waits *before* sending a query the bucket cannot afford; `THROTTLED` answers (HTTP 200 or
+//!   429) are waited out and retried; `MAX_COST_EXCEEDED`, `ACCESS_DENIED` and validation errors
+//!   are not. Clones share the bucket.
+//! - [`Client::paginate`] pages any connection lazily; [`Client::run_bulk_query`] and
+//!   [`Client::bulk_lines`] run bulk operations and stream their JSONL result.
+//! - [`GraphQlRequest::idempotent`] derives the `@idempotent(key:)` value from the content.
+//! - Typed reads: [`Client::shop`], [`Client::locations`], [`Client::product_variants`],
+//!   [`Client::bulk_product_variants`], [`Client::inventory_levels`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), stokly_shopify::shopify::Error> {
+//! use futures::TryStreamExt;
+//! use stokly_shopify::shopify::{Client, PageOptions};
+//!
+//! let client = Client::builder()
+//!     .shop("acme-store.myshopify.com")
+//!     .access_token("shpat_...")
+//!     .build()?;
+//! let variants: Vec<_> = client
+//!     .product_variants(Some("sku:ABC-1"), PageOptions::default())
+//!     .try_collect()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod bulk;
+mod client;
+mod error;
+mod idempotency;
+mod ids;
+mod inventory;
+pub mod model;
+mod pagination;
+mod products;
+mod shop;
+mod throttle;
+
+pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES};
+pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, Response};
+pub use error::{BulkFailure, Error, GraphQlError, UserError};
+pub use idempotency::idempotency_key;
+pub use ids::{
+    BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
+    FulfillmentOrderId, Gid, IdError, InventoryItemId, InventoryLevelId, LineItemId, LocationId,
+    OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId, ProductVariantId,
+    RefundId, ShopId,
+};
+pub use pagination::{MAX_PAGE_SIZE, PageOptions};
+pub use products::BULK_PRODUCT_VARIANTS;
+pub use throttle::{CostBucket, QueryCost, ThrottleStatus};

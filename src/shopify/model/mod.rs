@@ -1,0 +1,16 @@
+//! Passive serde wire types for what the crate reads from Shopify.
+
+mod bulk;
+mod catalogue;
+mod inventory;
+mod page;
+mod shop;
+mod wire_enum;
+
+pub use bulk::{BulkOperation, BulkOperationStatus};
+pub use catalogue::{
+    ProductRef, ProductStatus, ProductVariant, VariantComponent, VariantInventoryItem, VariantRef,
+};
+pub use inventory::{InventoryItemRef, InventoryLevel, InventoryQuantity, QuantityName};
+pub use page::{Connection, PageInfo};
+pub use shop::{Location, Shop, ShopPlan, ShopResourceLimits};

@@ -1,0 +1,42 @@
+//! The shop and its locations.
+
+use futures::stream::Stream;
+use serde::Deserialize;
+
+use super::client::{Client, GraphQlRequest};
+use super::error::Error;
+use super::model::{Location, Shop};
+use super::pagination::PageOptions;
+
+const SHOP: &str = include_str!("graphql/shop.graphql");
+const LOCATIONS: &str = include_str!("graphql/locations.graphql");
+
+#[derive(Deserialize)]
+struct ShopData {
+    shop: Shop,
+}
+
+impl Client {
+    /// Reads the shop: currency, presentment currencies, time zone, plan and resource limits.
+    ///
+    /// # Errors
+    /// The errors of [`Client::query`].
+    pub async fn shop(&self) -> Result<Shop, Error> {
+        let data: ShopData = self
+            .query(&GraphQlRequest::query(SHOP, "Shop").cost_hint(2.0))
+            .await?;
+        Ok(data.shop)
+    }
+
+    /// Every location, active or not (including legacy fulfilment-service locations), paged.
+    pub fn locations(
+        &self,
+        options: PageOptions,
+    ) -> impl Stream<Item = Result<Location, Error>> + Send + 'static {
+        self.paginate(
+            GraphQlRequest::query(LOCATIONS, "Locations"),
+            &["locations"],
+            options,
+        )
+    }
+}

@@ -1,0 +1,61 @@
+//! Every GraphQL document the crate sends validates against Shopify's Admin schema, both the
+//! version the crate targets (2026-01) and the next one (2026-04).
+//!
+//! The schema files live beside the project in `../shared/shopify-schema/`; where that folder is
+//! absent (a clone elsewhere) the test prints a notice and passes.
+
+#![allow(clippy::unwrap_used, clippy::panic)] // test code: a failed step should fail loudly
+
+use std::path::{Path, PathBuf};
+
+use apollo_compiler::{ExecutableDocument, Schema};
+
+fn documents(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            documents(&path, out);
+        } else if path.extension().is_some_and(|e| e == "graphql") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_document_validates_against_both_schema_versions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema_dir = root.join("../shared/shopify-schema");
+    if !schema_dir.is_dir() {
+        eprintln!(
+            "NOTICE: {} is absent; GraphQL documents were not validated against Shopify's schema",
+            schema_dir.display()
+        );
+        return;
+    }
+    let mut docs = Vec::new();
+    documents(&root.join("src"), &mut docs);
+    docs.sort();
+    assert!(
+        docs.len() >= 8,
+        "expected the crate's documents, found {docs:?}"
+    );
+
+    let mut failures = Vec::new();
+    for version in ["admin-2026-01.graphql", "admin-2026-04.graphql"] {
+        let path = schema_dir.join(version);
+        let sdl = std::fs::read_to_string(&path).unwrap();
+        let schema = Schema::parse_and_validate(sdl, &path)
+            .unwrap_or_else(|e| panic!("{version} did not validate: {}", e.errors));
+        for doc in &docs {
+            let text = std::fs::read_to_string(doc).unwrap();
+            if let Err(e) = ExecutableDocument::parse_and_validate(&schema, text, doc) {
+                failures.push(format!(
+                    "{} against {version}:\n{}",
+                    doc.display(),
+                    e.errors
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
