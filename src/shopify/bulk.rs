@@ -250,8 +250,11 @@ impl Client {
     }
 }
 
-/// Splits a byte stream into JSONL lines and decodes each one.
-pub(crate) fn jsonl_lines<T, S>(bytes: S) -> BoxStream<'static, Result<T, Error>>
+/// Splits a byte stream (a bulk result read from anywhere: Shopify's URL, a file, object
+/// storage) into JSONL lines and decodes each one, with memory bounded by the longest line.
+/// Blank lines are skipped; a line that does not decode ends the stream with
+/// [`Error::BulkLine`] naming its 1-based number.
+pub fn jsonl_lines<T, S>(bytes: S) -> BoxStream<'static, Result<T, Error>>
 where
     T: DeserializeOwned + Send + 'static,
     S: Stream<Item = Result<Bytes, Error>> + Send + 'static,
@@ -330,8 +333,10 @@ where
     .boxed()
 }
 
-/// Groups JSONL objects under their root (the lines without `__parentId`).
-pub(crate) fn group_by_parent<S>(lines: S) -> impl Stream<Item = Result<BulkNode, Error>> + Send
+/// Groups decoded JSONL objects under their root (the lines without `__parentId`), as
+/// [`Client::bulk_nodes`] does. A child that does not follow its parent ends the stream with
+/// [`Error::BulkLine`].
+pub fn group_by_parent<S>(lines: S) -> impl Stream<Item = Result<BulkNode, Error>> + Send
 where
     S: Stream<Item = Result<serde_json::Value, Error>> + Send + Unpin + 'static,
 {

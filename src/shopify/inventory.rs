@@ -23,9 +23,7 @@ impl Client {
             .variable("locationId", location)
             .and_then(|r| r.variable("names", names));
         match request {
-            Ok(r) => self
-                .paginate(r, &["location", "inventoryLevels"], options)
-                .boxed(),
+            Ok(r) => self.paginate(r, &["location", "inventoryLevels"], options),
             Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
         }
     }

@@ -40,7 +40,7 @@ mod products;
 mod shop;
 mod throttle;
 
-pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES};
+pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES, group_by_parent, jsonl_lines};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, Response};
 pub use error::{BulkFailure, Error, GraphQlError, UserError};
 pub use idempotency::idempotency_key;

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use futures::stream::{self, Stream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 
 use super::client::{Client, GraphQlRequest, decode};
@@ -69,7 +69,7 @@ impl Client {
         request: GraphQlRequest,
         connection_path: &[&str],
         options: PageOptions,
-    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    ) -> BoxStream<'static, Result<T, Error>>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -83,7 +83,7 @@ impl Client {
         connection_path: &[&str],
         options: PageOptions,
         cursor: Option<String>,
-    ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+    ) -> BoxStream<'static, Result<T, Error>>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -94,6 +94,7 @@ impl Client {
                     Err(e) => vec![Err(e)],
                 })
             })
+            .boxed()
     }
 
     /// Like [`Client::paginate`], one item per page.
@@ -102,7 +103,7 @@ impl Client {
         request: GraphQlRequest,
         connection_path: &[&str],
         options: PageOptions,
-    ) -> impl Stream<Item = Result<Vec<T>, Error>> + Send + 'static
+    ) -> BoxStream<'static, Result<Vec<T>, Error>>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -115,7 +116,7 @@ impl Client {
         connection_path: &[&str],
         options: PageOptions,
         cursor: Option<String>,
-    ) -> impl Stream<Item = Result<Vec<T>, Error>> + Send + 'static
+    ) -> BoxStream<'static, Result<Vec<T>, Error>>
     where
         T: DeserializeOwned + Send + 'static,
     {
@@ -139,6 +140,7 @@ impl Client {
             }
             Some((result, st))
         })
+        .boxed()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The shop and its locations.
 
-use futures::stream::Stream;
+use futures::stream::BoxStream;
 use serde::Deserialize;
 
 use super::client::{Client, GraphQlRequest};
@@ -32,7 +32,7 @@ impl Client {
     pub fn locations(
         &self,
         options: PageOptions,
-    ) -> impl Stream<Item = Result<Location, Error>> + Send + 'static {
+    ) -> BoxStream<'static, Result<Location, Error>> {
         self.paginate(
             GraphQlRequest::query(LOCATIONS, "Locations"),
             &["locations"],

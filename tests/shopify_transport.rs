@@ -1,0 +1,404 @@
+//! The Shopify client's transport against wiremock: the exact request, errors, throttling,
+//! retries and idempotency.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code should fail loudly
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use stokly_shopify::shopify::{Client, Error, GraphQlRequest};
+use support::*;
+use wiremock::matchers::{body_partial_json, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+#[tokio::test]
+async fn sends_the_exact_request_and_decodes_the_shop() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .and(header("X-Shopify-Access-Token", TOKEN))
+        .and(header("content-type", "application/json"))
+        .and(body_partial_json(json!({"operationName": "Shop", "variables": {}})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture("shopify/shop/shop.json"))
+                .insert_header("X-Request-Id", "req-shop-1"),
+        )
+        .expect(1)
+        .named("shop query")
+        .mount(&server)
+        .await;
+
+    let c = client(&server);
+    let shop = c.shop().await.unwrap();
+    assert_eq!(shop.name, "Acme Outdoor");
+    assert_eq!(shop.currency_code.as_str(), "GBP");
+    assert_eq!(shop.resource_limits.max_product_variants, 2048);
+    assert_eq!(shop.enabled_presentment_currencies.len(), 3);
+    let status = c.throttle_status().unwrap();
+    assert_eq!(status.maximum_available, 2000.0);
+    assert_eq!(status.currently_available, 1998.0);
+
+    let body = &bodies(&server).await[0];
+    assert!(body["query"].as_str().unwrap().contains("query Shop"));
+}
+
+#[tokio::test]
+async fn partial_data_with_errors_is_kept_and_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-Request-Id", "req-denied")
+                .set_body_json(json!({
+                    "errors": [{
+                        "message": "Access denied for shopifyPaymentsAccount field.",
+                        "locations": [{"line": 2, "column": 3}],
+                        "path": ["shopifyPaymentsAccount"],
+                        "extensions": {"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes"}
+                    }],
+                    "data": {"shopifyPaymentsAccount": null, "shop": {"name": "Acme"}},
+                    "extensions": cost(2.0, 1998.0, 100.0)
+                })),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+
+    let c = client(&server);
+    let request = GraphQlRequest::query("query P { shop { name } }", "P");
+    let response = c.execute(&request).await.unwrap();
+    assert_eq!(response.data.as_ref().unwrap()["shop"]["name"], "Acme");
+    assert_eq!(response.errors[0].code(), Some("ACCESS_DENIED"));
+    assert_eq!(response.request_id.as_deref(), Some("req-denied"));
+
+    match c.query::<Value>(&request).await.unwrap_err() {
+        err @ Error::GraphQl { .. } => {
+            assert!(!err.is_retryable());
+            assert_eq!(err.request_id(), Some("req-denied"));
+            assert_eq!(err.graphql_codes(), vec!["ACCESS_DENIED"]);
+            let Error::GraphQl { partial_data, .. } = err else { unreachable!() };
+            assert_eq!(partial_data.unwrap()["shop"]["name"], "Acme");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn user_errors_become_a_typed_error_with_field_paths() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"inventorySetQuantities": {
+                "inventoryAdjustmentGroup": null,
+                "userErrors": [{"field": ["input", "quantities", "0"], "message": "The quantity name must be either 'available' or 'on_hand'.", "code": "INVALID_NAME"}]
+            }},
+            "extensions": cost(10.0, 1990.0, 100.0)
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let request = GraphQlRequest::mutation("mutation M { x }", "InventorySetQuantities");
+    let err = client(&server)
+        .mutate::<Value>(&request, "inventorySetQuantities")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UserErrors { errors, .. } => {
+            assert_eq!(errors.len(), 1);
+            assert_eq!(errors[0].code.as_deref(), Some("INVALID_NAME"));
+            assert_eq!(errors[0].input_index(), Some(0));
+            assert_eq!(
+                errors[0].field.as_deref(),
+                Some(&["input".to_owned(), "quantities".to_owned(), "0".to_owned()][..])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn mutation_payload_without_user_errors_decodes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"thing": {"id": "gid://shopify/Order/1", "userErrors": []}},
+            "extensions": cost(10.0, 1990.0, 100.0)
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let payload: Value = client(&server)
+        .mutate(&GraphQlRequest::mutation("mutation M { x }", "M"), "thing")
+        .await
+        .unwrap();
+    assert_eq!(payload["id"], "gid://shopify/Order/1");
+}
+
+#[tokio::test]
+async fn throttled_on_200_waits_the_computed_time_then_succeeds() {
+    let server = MockServer::start().await;
+    // 150 requested, 100 available, 100 restored per second: 0.5 s to wait.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(throttled(150.0, 100.0, 100.0)))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("throttled once")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"ok": true}, "extensions": cost(150.0, 1850.0, 100.0)
+        })))
+        .expect(1)
+        .named("then fine")
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    let data: Value = client(&server)
+        .query(&GraphQlRequest::query("query Q { shop { id } }", "Q"))
+        .await
+        .unwrap();
+    assert_eq!(data["ok"], true);
+    assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn throttled_on_429_is_retried_for_a_mutation_too() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "0.3")
+                .set_body_json(throttled(100.0, 10.0, 100.0)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"m": {"userErrors": []}}, "extensions": cost(100.0, 1900.0, 100.0)
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    // A throttled request was never executed, so even a plain mutation is sent again.
+    client(&server)
+        .mutate::<Value>(&GraphQlRequest::mutation("mutation M { x }", "M"), "m")
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn throttling_that_never_ends_gives_up_with_the_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(throttled(20.0, 18.0, 100.0)))
+        .expect(5)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .query::<Value>(&GraphQlRequest::query("query Q { shop { id } }", "Q"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Throttled { attempts, wait, .. } => {
+            assert_eq!(*attempts, 5);
+            assert_eq!(*wait, Duration::from_millis(20));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert_eq!(err.retry_after(), Some(Duration::from_millis(20)));
+}
+
+#[tokio::test]
+async fn waits_before_sending_when_the_bucket_is_low_and_clones_share_it() {
+    let server = MockServer::start().await;
+    // Each answer reports 10 points left after a 100-point query, restoring 200/s.
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"ok": true}, "extensions": cost(100.0, 10.0, 200.0)
+        })))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let clone = c.clone();
+    let request = GraphQlRequest::query("query Q { shop { id } }", "Q");
+    let _: Value = c.query(&request).await.unwrap();
+    // The clone learned the bucket and the query's cost: (100 - 10) / 200 = 0.45 s to wait,
+    // and Shopify is never asked while the bucket is short.
+    let started = Instant::now();
+    let _: Value = clone.query(&request).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(440), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_for_queries() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"ok": 1}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let data: Value = client(&server)
+        .query(&GraphQlRequest::query("query Q { shop { id } }", "Q"))
+        .await
+        .unwrap();
+    assert_eq!(data["ok"], 1);
+}
+
+#[tokio::test]
+async fn mutation_without_idempotency_key_is_not_retried_after_a_500() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("X-Request-Id", "req-500")
+                .set_body_string("internal"),
+        )
+        .expect(1)
+        .named("one attempt only")
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .mutate::<Value>(&GraphQlRequest::mutation("mutation M { x }", "M"), "m")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Http { status, request_id, body, .. } => {
+            assert_eq!(*status, 500);
+            assert_eq!(request_id.as_deref(), Some("req-500"));
+            assert_eq!(body, "internal");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable(), "the caller may retry later; the client did not");
+}
+
+#[tokio::test]
+async fn idempotent_mutation_is_retried_with_the_same_key() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"inventorySetQuantities": {"userErrors": []}}
+        })))
+        .mount(&server)
+        .await;
+    let request = GraphQlRequest::mutation(
+        "mutation S($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) { inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) { userErrors { field message } } }",
+        "InventorySetQuantities",
+    )
+    .variable("input", json!({"name": "available", "reason": "correction", "quantities": []}))
+    .unwrap()
+    .idempotent("idempotencyKey");
+    client(&server)
+        .mutate::<Value>(&request, "inventorySetQuantities")
+        .await
+        .unwrap();
+    let sent = bodies(&server).await;
+    assert_eq!(sent.len(), 2);
+    let key = sent[0]["variables"]["idempotencyKey"].as_str().unwrap();
+    assert_eq!(key.len(), 64);
+    assert_eq!(sent[1]["variables"]["idempotencyKey"], key);
+}
+
+#[tokio::test]
+async fn max_cost_exceeded_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{"message": "Query cost is 2502, which exceeds the single query max cost limit (1000).",
+                        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": 2502, "maxCost": 1000}}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .query::<Value>(&GraphQlRequest::query("query Q { shop { id } }", "Q"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["MAX_COST_EXCEEDED"]);
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn decode_errors_name_the_json_path() {
+    let server = MockServer::start().await;
+    let mut body = fixture("shopify/shop/shop.json");
+    body["data"]["shop"]["currencyCode"] = json!("POUNDS");
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .expect(1)
+        .mount(&server)
+        .await;
+    match client(&server).shop().await.unwrap_err() {
+        Error::Decode { path, operation, .. } => {
+            assert_eq!(operation, "Shop");
+            assert_eq!(path, "shop.currencyCode");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_is_permanent_and_hides_the_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = c.shop().await.unwrap_err();
+    assert!(matches!(err, Error::Http { status: 401, .. }));
+    let shown = format!("{err} {err:?} {c:?}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
+
+#[tokio::test]
+async fn connection_refused_is_retried_then_reported() {
+    // Nothing listens on this port once the listener is dropped.
+    let uri = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let c = Client::builder()
+        .shop("acme-store.myshopify.com")
+        .access_token(TOKEN)
+        .base_url(uri)
+        .retry(fast_retry().with_max_attempts(2))
+        .build()
+        .unwrap();
+    let err = c.shop().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(err.is_retryable());
+}
