@@ -1,6 +1,13 @@
 //! Errors of the Stokly client.
+//!
+//! Nothing here ever holds the client secret, the grant signature or an access token: the grant
+//! request is never echoed, and a grant response that fails to decode is reported by JSON path
+//! only (a `serde_json` message could quote the token).
 
 use std::time::Duration;
+
+use super::filter::FilterError;
+use super::ids::IdError;
 
 /// An error from the Stokly client.
 #[derive(Debug, thiserror::Error)]
@@ -14,6 +21,95 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// An argument was rejected before anything was sent.
+    #[error("invalid argument {argument} for {operation}: {reason}")]
+    InvalidArgument {
+        /// The operation (`create_sale_order`, `GET /v0/items`...).
+        operation: String,
+        /// The argument or body field at fault (`size`, `items[2].quantity`...).
+        argument: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A filter could not be built safely.
+    #[error("invalid Stokly filter")]
+    Filter(#[from] FilterError),
+    /// A Stokly ID was malformed.
+    #[error("invalid Stokly ID")]
+    Id(#[from] IdError),
+    /// `POST /v1/grant` was refused or answered with something unusable.
+    #[error("Stokly refused the access grant (HTTP {status:?}): {reason}")]
+    Grant {
+        /// The HTTP status, when the server answered.
+        status: Option<u16>,
+        /// The server's `message`, or what was wrong with its answer (never the token).
+        reason: String,
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The request could not be sent or its response not read.
+    #[error("transport error during {operation}")]
+    Transport {
+        /// The operation (`GET /v0/items`...).
+        operation: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server answered with a non-success status. `message` is the `{message}` of Stokly's
+    /// error body when it had one.
+    #[error("HTTP {status} during {operation}: {}", message.as_deref().unwrap_or(body))]
+    Api {
+        /// The operation (`POST /v2/saleorders`...).
+        operation: String,
+        /// The HTTP status.
+        status: u16,
+        /// Stokly's `message` (`"jwt expired"`, a validation message...).
+        message: Option<String>,
+        /// The start of the response body.
+        body: String,
+        /// The server's `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// A request body could not be serialised (for example an amount that a JSON number cannot
+    /// carry exactly).
+    #[error("could not serialise the body of {operation}")]
+    Encode {
+        /// The operation.
+        operation: String,
+        /// The cause, naming the value.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The response did not have the expected shape.
+    #[error("could not decode the {operation} response at {path}")]
+    Decode {
+        /// The operation.
+        operation: String,
+        /// JSON path of the offending value.
+        path: String,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Page iteration stopped because the server's answers could not be trusted to end.
+    #[error("pagination of {operation} stopped: {reason}")]
+    Pagination {
+        /// The operation.
+        operation: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A write was accepted (202) but the record did not become readable in time.
+    #[error("{what} was not visible after {attempts} reads over {waited:?}")]
+    NotVisible {
+        /// What was awaited (`sale order 3f1c...`).
+        what: String,
+        /// Reads made.
+        attempts: u32,
+        /// Time spent waiting.
+        waited: Duration,
+    },
 }
 
 impl Error {
@@ -21,7 +117,19 @@ impl Error {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Config { .. } => false,
+            Self::Transport { source, .. } => {
+                source.is_connect() || source.is_timeout() || source.is_request()
+            }
+            Self::Api { status, .. } => *status == 429 || *status >= 500,
+            Self::Grant { status, .. } => status.is_none_or(|s| s == 429 || s >= 500),
+            Self::NotVisible { .. } => true,
+            Self::Config { .. }
+            | Self::InvalidArgument { .. }
+            | Self::Filter(_)
+            | Self::Id(_)
+            | Self::Encode { .. }
+            | Self::Decode { .. }
+            | Self::Pagination { .. } => false,
         }
     }
 
@@ -29,7 +137,66 @@ impl Error {
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::Config { .. } => None,
+            Self::Api { retry_after, .. } | Self::Grant { retry_after, .. } => *retry_after,
+            _ => None,
         }
+    }
+
+    /// The HTTP status of a server answer, when the error is one.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            Self::Grant { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// Stokly's `message` from an error body, when there was one.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Api { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a 404 answer (the record does not exist, or is not visible yet).
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Api { status: 404, .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_error_shows_the_message_and_classifies() {
+        let e = Error::Api {
+            operation: "POST /v2/saleorders".into(),
+            status: 400,
+            message: Some("currency is required".into()),
+            body: r#"{"message":"currency is required"}"#.into(),
+            retry_after: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "HTTP 400 during POST /v2/saleorders: currency is required"
+        );
+        assert!(!e.is_retryable());
+        assert_eq!(e.status(), Some(400));
+        assert_eq!(e.message(), Some("currency is required"));
+        let busy = Error::Api {
+            operation: "GET /v0/items".into(),
+            status: 429,
+            message: None,
+            body: "slow down".into(),
+            retry_after: Some(Duration::from_secs(2)),
+        };
+        assert_eq!(busy.to_string(), "HTTP 429 during GET /v0/items: slow down");
+        assert!(busy.is_retryable());
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(2)));
     }
 }
