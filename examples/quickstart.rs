@@ -37,7 +37,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         _ => {
             let mock = local_mock().await;
-            println!("reading a local mock at {} (set SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN for a real shop)", mock.uri());
+            println!(
+                "reading a local mock at {} (set SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN for a real shop)",
+                mock.uri()
+            );
             let client = Client::builder()
                 .shop("acme-store.myshopify.com")
                 .access_token("shpat_example")
@@ -48,9 +51,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let shop = client.shop().await?;
-    println!("shop: {} ({}), currency {}", shop.name, shop.myshopify_domain, shop.currency_code);
+    println!(
+        "shop: {} ({}), currency {}",
+        shop.name, shop.myshopify_domain, shop.currency_code
+    );
 
-    let locations: Vec<_> = client.locations(PageOptions::default()).try_collect().await?;
+    let locations: Vec<_> = client
+        .locations(PageOptions::default())
+        .try_collect()
+        .await?;
     for l in &locations {
         println!("location: {} {} active={}", l.id, l.name, l.is_active);
     }
@@ -64,7 +73,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .product_variant_components
             .nodes
             .iter()
-            .map(|c| format!("{} x{}", c.product_variant.sku.as_deref().unwrap_or("(no SKU)"), c.quantity))
+            .map(|c| {
+                format!(
+                    "{} x{}",
+                    c.product_variant.sku.as_deref().unwrap_or("(no SKU)"),
+                    c.quantity
+                )
+            })
             .collect();
         println!(
             "variant: {:<14} tracked={:<5} bundle={:<5} {}",
@@ -79,7 +94,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let levels: Vec<_> = client
             .inventory_levels(
                 &location.id,
-                &[QuantityName::Available, QuantityName::OnHand, QuantityName::Committed],
+                &[
+                    QuantityName::Available,
+                    QuantityName::OnHand,
+                    QuantityName::Committed,
+                ],
                 PageOptions::default().with_max_pages(4),
             )
             .try_collect()
@@ -112,18 +131,29 @@ fn cost(requested: u32, available: u32) -> serde_json::Value {
 
 async fn local_mock() -> MockServer {
     let server = MockServer::start().await;
-    let graphql = path("/admin/api/2026-01/graphql.json");
     let answers = [
-        ("Shop", json!({"shop": {
-            "id": "gid://shopify/Shop/1", "name": "Acme Outdoor", "myshopifyDomain": "acme-store.myshopify.com",
-            "currencyCode": "GBP", "enabledPresentmentCurrencies": ["GBP", "EUR"], "ianaTimezone": "Europe/London",
-            "plan": {"publicDisplayName": "Shopify", "partnerDevelopment": false, "shopifyPlus": false},
-            "resourceLimits": {"locationLimit": 8, "maxProductOptions": 3, "maxProductVariants": 2048, "redirectLimitReached": false}
-        }}), 2, 1998),
-        ("Locations", json!({"locations": {"nodes": [
+        (
+            "Shop",
+            json!({"shop": {
+                "id": "gid://shopify/Shop/1", "name": "Acme Outdoor", "myshopifyDomain": "acme-store.myshopify.com",
+                "currencyCode": "GBP", "enabledPresentmentCurrencies": ["GBP", "EUR"], "ianaTimezone": "Europe/London",
+                "plan": {"publicDisplayName": "Shopify", "partnerDevelopment": false, "shopifyPlus": false},
+                "resourceLimits": {"locationLimit": 8, "maxProductOptions": 3, "maxProductVariants": 2048, "redirectLimitReached": false}
+            }}),
+            2,
+            1998,
+        ),
+        (
+            "Locations",
+            json!({"locations": {"nodes": [
             {"id": "gid://shopify/Location/71", "name": "Leeds warehouse", "isActive": true, "fulfillsOnlineOrders": true, "hasActiveInventory": true, "isFulfillmentService": false}
-        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}), 4, 1994),
-        ("ProductVariants", json!({"productVariants": {"nodes": [
+        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}),
+            4,
+            1994,
+        ),
+        (
+            "ProductVariants",
+            json!({"productVariants": {"nodes": [
             {"id": "gid://shopify/ProductVariant/11", "sku": "TENT-2P", "barcode": "5012345678900", "title": "Default Title", "price": "189.00",
              "requiresComponents": false, "updatedAt": "2026-11-20T10:00:00Z",
              "product": {"id": "gid://shopify/Product/1", "title": "Tent", "status": "ACTIVE"},
@@ -136,16 +166,24 @@ async fn local_mock() -> MockServer {
              "productVariantComponents": {"nodes": [
                 {"id": "gid://shopify/ProductVariantComponent/5", "quantity": 1, "productVariant": {"id": "gid://shopify/ProductVariant/11", "sku": "TENT-2P"}}
              ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}
-        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}), 152, 1842),
-        ("LocationInventoryLevels", json!({"location": {"inventoryLevels": {"nodes": [
+        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}),
+            152,
+            1842,
+        ),
+        (
+            "LocationInventoryLevels",
+            json!({"location": {"inventoryLevels": {"nodes": [
             {"id": "gid://shopify/InventoryLevel/71?inventory_item_id=21", "updatedAt": "2026-11-25T12:00:00Z",
              "item": {"id": "gid://shopify/InventoryItem/21", "sku": "TENT-2P", "tracked": true},
              "quantities": [{"name": "available", "quantity": 12}, {"name": "on_hand", "quantity": 15}, {"name": "committed", "quantity": 3}]}
-        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}}), 254, 1588),
+        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}}),
+            254,
+            1588,
+        ),
     ];
     for (operation, data, requested, available) in answers {
         Mock::given(method("POST"))
-            .and(graphql.clone())
+            .and(path("/admin/api/2026-01/graphql.json"))
             .and(body_partial_json(json!({"operationName": operation})))
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({
                 "data": data, "extensions": cost(requested, available)

@@ -1,5 +1,10 @@
 //! Typed reads, pagination and bulk operations of the Shopify client against wiremock.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code should fail loudly
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
 
 mod support;
 
@@ -28,18 +33,22 @@ fn page(cursor: Option<&str>, next: bool, ids: &[u64]) -> Value {
 #[tokio::test]
 async fn pages_with_first_and_after_until_the_last_page() {
     let server = MockServer::start().await;
-    Mock::given(body_partial_json(json!({"operationName": "Locations", "variables": {"first": 2, "after": null}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page(Some("c1"), true, &[1, 2])))
-        .expect(1)
-        .named("first page")
-        .mount(&server)
-        .await;
-    Mock::given(body_partial_json(json!({"variables": {"first": 2, "after": "c1"}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page(Some("c2"), false, &[3])))
-        .expect(1)
-        .named("second page")
-        .mount(&server)
-        .await;
+    Mock::given(body_partial_json(
+        json!({"operationName": "Locations", "variables": {"first": 2, "after": null}}),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(page(Some("c1"), true, &[1, 2])))
+    .expect(1)
+    .named("first page")
+    .mount(&server)
+    .await;
+    Mock::given(body_partial_json(
+        json!({"variables": {"first": 2, "after": "c1"}}),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(page(Some("c2"), false, &[3])))
+    .expect(1)
+    .named("second page")
+    .mount(&server)
+    .await;
     let ids: Vec<u64> = client(&server)
         .locations(PageOptions::default().with_page_size(2))
         .map_ok(|l| l.id.numeric_id())
@@ -74,7 +83,10 @@ async fn a_repeated_cursor_stops_pagination_with_an_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let items: Vec<_> = client(&server).locations(PageOptions::default()).collect().await;
+    let items: Vec<_> = client(&server)
+        .locations(PageOptions::default())
+        .collect()
+        .await;
     assert_eq!(items.len(), 2, "{items:?}");
     assert_eq!(items[0].as_ref().unwrap().id.numeric_id(), 1);
     match &items[1] {
@@ -108,13 +120,26 @@ async fn the_callers_page_cap_stops_pagination() {
 #[tokio::test]
 async fn page_size_above_250_is_rejected_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
     let first = client(&server)
         .locations(PageOptions::default().with_page_size(251))
         .next()
         .await
         .unwrap();
-    assert!(matches!(first, Err(Error::InvalidArgument { argument: "first", .. })), "{first:?}");
+    assert!(
+        matches!(
+            first,
+            Err(Error::InvalidArgument {
+                argument: "first",
+                ..
+            })
+        ),
+        "{first:?}"
+    );
 }
 
 #[tokio::test]
@@ -125,16 +150,22 @@ async fn product_variants_with_every_component_page() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(body_partial_json(json!({"operationName": "ProductVariants", "variables": {"after": "var-c1"}})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("shopify/products/variants_page2.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    Mock::given(body_partial_json(
+        json!({"operationName": "ProductVariants", "variables": {"after": "var-c1"}}),
+    ))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_json(fixture("shopify/products/variants_page2.json")),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
     Mock::given(body_partial_json(json!({
         "operationName": "ProductVariantComponents",
         "variables": {"id": "gid://shopify/ProductVariant/4002", "after": "comp-c1", "first": 250}
     })))
-    .respond_with(ResponseTemplate::new(200).set_body_json(fixture("shopify/products/components_rest.json")))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_json(fixture("shopify/products/components_rest.json")),
+    )
     .expect(1)
     .named("second page of the bundle's components")
     .mount(&server)
@@ -176,7 +207,11 @@ async fn inventory_levels_with_named_quantities() {
     let levels: Vec<_> = client(&server)
         .inventory_levels(
             &LocationId::from_numeric(655_441_491),
-            &[QuantityName::Available, QuantityName::OnHand, QuantityName::Committed],
+            &[
+                QuantityName::Available,
+                QuantityName::OnHand,
+                QuantityName::Committed,
+            ],
             PageOptions::default(),
         )
         .try_collect()
@@ -199,14 +234,23 @@ async fn missing_location_is_reported_not_an_empty_list() {
         .mount(&server)
         .await;
     let first = client(&server)
-        .inventory_levels(&LocationId::from_numeric(1), &[QuantityName::Available], PageOptions::default())
+        .inventory_levels(
+            &LocationId::from_numeric(1),
+            &[QuantityName::Available],
+            PageOptions::default(),
+        )
         .next()
         .await
         .unwrap();
     assert!(matches!(first, Err(Error::Pagination { .. })), "{first:?}");
 }
 
-fn bulk_op(status: &str, url: Option<String>, error_code: Option<&str>, partial: Option<&str>) -> Value {
+fn bulk_op(
+    status: &str,
+    url: Option<String>,
+    error_code: Option<&str>,
+    partial: Option<&str>,
+) -> Value {
     json!({
         "id": "gid://shopify/BulkOperation/7749099028786",
         "status": status,
@@ -232,14 +276,18 @@ fn poll() -> BulkPollConfig {
 async fn bulk_export_completes_and_joins_components_to_variants() {
     let server = MockServer::start().await;
     let result_url = format!("{}/bulk/result.jsonl", server.uri());
-    Mock::given(body_partial_json(json!({"operationName": "BulkOperationRunQuery"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"bulkOperationRunQuery": {
+    Mock::given(body_partial_json(
+        json!({"operationName": "BulkOperationRunQuery"}),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(
+        json!({"data": {"bulkOperationRunQuery": {
             "bulkOperation": bulk_op("CREATED", None, None, None), "userErrors": []
-        }}})))
-        .expect(1)
-        .named("start")
-        .mount(&server)
-        .await;
+        }}}),
+    ))
+    .expect(1)
+    .named("start")
+    .mount(&server)
+    .await;
     Mock::given(body_partial_json(json!({"operationName": "BulkOperation", "variables": {"id": "gid://shopify/BulkOperation/7749099028786"}})))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"bulkOperation": bulk_op("RUNNING", None, None, None)}})))
         .up_to_n_times(2)
@@ -256,7 +304,10 @@ async fn bulk_export_completes_and_joins_components_to_variants() {
         .await;
     Mock::given(method("GET"))
         .and(path("/bulk/result.jsonl"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture_text("shopify/bulk/product_variants.jsonl")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(fixture_text("shopify/bulk/product_variants.jsonl")),
+        )
         .expect(1)
         .named("download")
         .mount(&server)
@@ -280,14 +331,25 @@ async fn bulk_export_completes_and_joins_components_to_variants() {
         .collect();
     assert_eq!(
         kit_components,
-        vec![(ProductVariantId::from_numeric(4001), 1), (ProductVariantId::from_numeric(4003), 2)]
+        vec![
+            (ProductVariantId::from_numeric(4001), 1),
+            (ProductVariantId::from_numeric(4003), 2)
+        ]
     );
     // The download carries no access token.
     let requests = server.received_requests().await.unwrap();
-    let download = requests.iter().find(|r| r.method.as_str() == "GET").unwrap();
+    let download = requests
+        .iter()
+        .find(|r| r.method.as_str() == "GET")
+        .unwrap();
     assert!(download.headers.get("x-shopify-access-token").is_none());
     let start = &bodies_of_posts(&requests)[0];
-    assert!(start["variables"]["query"].as_str().unwrap().contains("productVariants"));
+    assert!(
+        start["variables"]["query"]
+            .as_str()
+            .unwrap()
+            .contains("productVariants")
+    );
 }
 
 fn bodies_of_posts(requests: &[wiremock::Request]) -> Vec<Value> {
@@ -301,24 +363,34 @@ fn bodies_of_posts(requests: &[wiremock::Request]) -> Vec<Value> {
 #[tokio::test]
 async fn bulk_operation_that_fails_reports_status_code_and_partial_data() {
     let server = MockServer::start().await;
-    Mock::given(body_partial_json(json!({"operationName": "BulkOperationRunQuery"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"bulkOperationRunQuery": {
+    Mock::given(body_partial_json(
+        json!({"operationName": "BulkOperationRunQuery"}),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(
+        json!({"data": {"bulkOperationRunQuery": {
             "bulkOperation": bulk_op("CREATED", None, None, None), "userErrors": []
-        }}})))
-        .mount(&server)
-        .await;
+        }}}),
+    ))
+    .mount(&server)
+    .await;
     Mock::given(body_partial_json(json!({"operationName": "BulkOperation"})))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"bulkOperation":
             bulk_op("FAILED", None, Some("ACCESS_DENIED"), Some("https://storage.example/partial.jsonl"))}})))
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server).run_bulk_query("{ products { edges { node { id } } } }", &poll()).await.unwrap_err();
+    let err = client(&server)
+        .run_bulk_query("{ products { edges { node { id } } } }", &poll())
+        .await
+        .unwrap_err();
     match err {
         Error::BulkOperation(f) => {
             assert_eq!(f.status, "FAILED");
             assert_eq!(f.error_code.as_deref(), Some("ACCESS_DENIED"));
-            assert_eq!(f.partial_data_url.as_deref(), Some("https://storage.example/partial.jsonl"));
+            assert_eq!(
+                f.partial_data_url.as_deref(),
+                Some("https://storage.example/partial.jsonl")
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -335,8 +407,14 @@ async fn bulk_start_user_errors_are_typed() {
         .expect(1)
         .mount(&server)
         .await;
-    match client(&server).start_bulk_query("{ products { edges { node { id } } } }").await.unwrap_err() {
-        Error::UserErrors { errors, .. } => assert_eq!(errors[0].code.as_deref(), Some("OPERATION_IN_PROGRESS")),
+    match client(&server)
+        .start_bulk_query("{ products { edges { node { id } } } }")
+        .await
+        .unwrap_err()
+    {
+        Error::UserErrors { errors, .. } => {
+            assert_eq!(errors[0].code.as_deref(), Some("OPERATION_IN_PROGRESS"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -345,7 +423,9 @@ async fn bulk_start_user_errors_are_typed() {
 async fn bulk_polling_gives_up_after_the_timeout() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"bulkOperation": bulk_op("RUNNING", None, None, None)}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"bulkOperation": bulk_op("RUNNING", None, None, None)}}),
+        ))
         .mount(&server)
         .await;
     let id = "gid://shopify/BulkOperation/7749099028786".parse().unwrap();
@@ -353,7 +433,10 @@ async fn bulk_polling_gives_up_after_the_timeout() {
         .wait_for_bulk_operation(&id, &poll().with_timeout(Duration::from_millis(60)))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::BulkTimeout { ref status, .. } if status == "RUNNING"), "{err:?}");
+    assert!(
+        matches!(err, Error::BulkTimeout { ref status, .. } if status == "RUNNING"),
+        "{err:?}"
+    );
     assert!(BulkOperationStatus::Completed.is_terminal());
     assert!(!BulkOperationStatus::Unknown("PAUSED".into()).is_terminal());
 }
@@ -366,6 +449,15 @@ async fn bulk_download_refuses_plain_http_off_loopback() {
         .next()
         .await
         .unwrap();
-    assert!(matches!(first, Err(Error::InvalidArgument { argument: "url", .. })), "{first:?}");
+    assert!(
+        matches!(
+            first,
+            Err(Error::InvalidArgument {
+                argument: "url",
+                ..
+            })
+        ),
+        "{first:?}"
+    );
     let _ = GraphQlRequest::query("query Q { shop { id } }", "Q");
 }

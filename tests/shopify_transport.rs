@@ -1,6 +1,11 @@
 //! The Shopify client's transport against wiremock: the exact request, errors, throttling,
 //! retries and idempotency.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)] // test code should fail loudly
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
 
 mod support;
 
@@ -19,7 +24,9 @@ async fn sends_the_exact_request_and_decodes_the_shop() {
         .and(path(PATH))
         .and(header("X-Shopify-Access-Token", TOKEN))
         .and(header("content-type", "application/json"))
-        .and(body_partial_json(json!({"operationName": "Shop", "variables": {}})))
+        .and(body_partial_json(
+            json!({"operationName": "Shop", "variables": {}}),
+        ))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(fixture("shopify/shop/shop.json"))
@@ -79,7 +86,9 @@ async fn partial_data_with_errors_is_kept_and_not_retried() {
             assert!(!err.is_retryable());
             assert_eq!(err.request_id(), Some("req-denied"));
             assert_eq!(err.graphql_codes(), vec!["ACCESS_DENIED"]);
-            let Error::GraphQl { partial_data, .. } = err else { unreachable!() };
+            let Error::GraphQl { partial_data, .. } = err else {
+                unreachable!()
+            };
             assert_eq!(partial_data.unwrap()["shop"]["name"], "Acme");
         }
         other => panic!("{other:?}"),
@@ -166,7 +175,11 @@ async fn throttled_on_200_waits_the_computed_time_then_succeeds() {
         .await
         .unwrap();
     assert_eq!(data["ok"], true);
-    assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
 
@@ -242,7 +255,11 @@ async fn waits_before_sending_when_the_bucket_is_low_and_clones_share_it() {
     // and Shopify is never asked while the bucket is short.
     let started = Instant::now();
     let _: Value = clone.query(&request).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(440), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(440),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -285,14 +302,22 @@ async fn mutation_without_idempotency_key_is_not_retried_after_a_500() {
         .await
         .unwrap_err();
     match &err {
-        Error::Http { status, request_id, body, .. } => {
+        Error::Http {
+            status,
+            request_id,
+            body,
+            ..
+        } => {
             assert_eq!(*status, 500);
             assert_eq!(request_id.as_deref(), Some("req-500"));
             assert_eq!(body, "internal");
         }
         other => panic!("{other:?}"),
     }
-    assert!(err.is_retryable(), "the caller may retry later; the client did not");
+    assert!(
+        err.is_retryable(),
+        "the caller may retry later; the client did not"
+    );
 }
 
 #[tokio::test]
@@ -358,7 +383,9 @@ async fn decode_errors_name_the_json_path() {
         .mount(&server)
         .await;
     match client(&server).shop().await.unwrap_err() {
-        Error::Decode { path, operation, .. } => {
+        Error::Decode {
+            path, operation, ..
+        } => {
             assert_eq!(operation, "Shop");
             assert_eq!(path, "shop.currencyCode");
         }

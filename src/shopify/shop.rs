@@ -29,10 +29,7 @@ impl Client {
     }
 
     /// Every location, active or not (including legacy fulfilment-service locations), paged.
-    pub fn locations(
-        &self,
-        options: PageOptions,
-    ) -> BoxStream<'static, Result<Location, Error>> {
+    pub fn locations(&self, options: PageOptions) -> BoxStream<'static, Result<Location, Error>> {
         self.paginate(
             GraphQlRequest::query(LOCATIONS, "Locations"),
             &["locations"],
