@@ -5,6 +5,7 @@ pub mod endpoints;
 mod error;
 mod filter;
 mod ids;
+pub mod model;
 
 pub use endpoints::InferredEndpoints;
 pub use error::Error;

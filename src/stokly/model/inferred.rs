@@ -1,0 +1,272 @@
+//! **Inferred** shapes for what no public source shows: dispatches with tracking, credit notes
+//! against orders, price lists and journals.
+//!
+//! Every field name here is a guess in Stokly's style (camelCase, `...Id`, `display*` amounts
+//! in the document currency), made so that the domain layer has types to plan with. Reads keep
+//! every unknown field in `extra`, so a real payload still decodes and nothing is lost; writes
+//! send exactly these keys. Check them against `api.dev.stok.ly` before relying on them, and
+//! change the paths in [`InferredEndpoints`](crate::stokly::InferredEndpoints).
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::common::Extra;
+use super::lenient;
+use super::sale_order::{LineType, Payment};
+use crate::money::CurrencyCode;
+use crate::stokly::ids::{
+    DispatchId, ItemId, LocationId, PriceListId, SaleOrderId, SaleOrderLineId,
+};
+
+/// **Inferred.** A dispatch (shipment) of part or all of a sale order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Dispatch {
+    /// The dispatch's ID.
+    pub dispatch_id: DispatchId,
+    /// The order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_order_id: Option<SaleOrderId>,
+    /// Where it shipped from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+    /// Carrier name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// Tracking number (the order's `carrierReference` is the one tracking field seen).
+    #[serde(
+        default,
+        with = "lenient::option_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub carrier_reference: Option<String>,
+    /// Tracking URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_url: Option<String>,
+    /// When it shipped.
+    #[serde(
+        default,
+        with = "lenient::option_datetime",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dispatched_at: Option<DateTime<Utc>>,
+    /// What shipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<DispatchLine>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// **Inferred.** One order line (or part of it) in a dispatch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DispatchLine {
+    /// The order line.
+    pub line_id: SaleOrderLineId,
+    /// The item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<ItemId>,
+    /// Quantity shipped.
+    #[serde(with = "lenient::decimal")]
+    pub quantity: Decimal,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// **Inferred.** A line of a credit note: an order line refunded, with or without restock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CreditNoteLine {
+    /// Always [`LineType::Item`].
+    pub reference_type: LineType,
+    /// The item.
+    pub reference_id: ItemId,
+    /// The order line refunded, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line_id: Option<SaleOrderLineId>,
+    /// Quantity refunded (positive).
+    #[serde(with = "lenient::decimal")]
+    pub quantity: Decimal,
+    /// Net unit amount refunded.
+    #[serde(with = "lenient::decimal")]
+    pub display_price: Decimal,
+    /// Unit tax refunded.
+    #[serde(with = "lenient::decimal")]
+    pub display_tax: Decimal,
+    /// Whether the goods go back into stock.
+    pub restock: bool,
+}
+
+impl CreditNoteLine {
+    /// `quantity` of `item_id` refunded at `display_price` net plus `display_tax` per unit.
+    #[must_use]
+    pub fn item(
+        item_id: ItemId,
+        quantity: Decimal,
+        display_price: Decimal,
+        display_tax: Decimal,
+        restock: bool,
+    ) -> Self {
+        Self {
+            reference_type: LineType::Item,
+            reference_id: item_id,
+            line_id: None,
+            quantity,
+            display_price,
+            display_tax,
+            restock,
+        }
+    }
+}
+
+/// **Inferred.** A credit note (refund or return) against a sale order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct NewCreditNote {
+    /// Currency (the order's).
+    pub currency: CurrencyCode,
+    /// Why (the Shopify refund note or a reason code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The caller's reference (the Shopify refund ID), for dedup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_reference: Option<String>,
+    /// Lines refunded.
+    #[serde(default)]
+    pub items: Vec<CreditNoteLine>,
+    /// Shipping refunded, net.
+    #[serde(
+        default,
+        with = "lenient::option_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shipping: Option<Decimal>,
+    /// Tax on the shipping refunded.
+    #[serde(
+        default,
+        with = "lenient::option_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shipping_tax: Option<Decimal>,
+    /// Amounts paid back.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+}
+
+impl NewCreditNote {
+    /// A credit note in `currency` over `items`.
+    #[must_use]
+    pub fn new(currency: CurrencyCode, items: Vec<CreditNoteLine>) -> Self {
+        Self {
+            currency,
+            reason: None,
+            external_reference: None,
+            items,
+            shipping: None,
+            shipping_tax: None,
+            payments: Vec::new(),
+        }
+    }
+}
+
+/// **Inferred.** A price list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PriceList {
+    /// The list's ID.
+    pub price_list_id: PriceListId,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Currency.
+    #[serde(
+        default,
+        with = "lenient::option_currency",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub currency: Option<CurrencyCode>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// **Inferred.** One line of a journal: a debit or a credit to one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JournalLine {
+    /// Ledger account code.
+    pub account: String,
+    /// Narrative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Debit (zero or positive).
+    #[serde(with = "lenient::decimal")]
+    pub debit: Decimal,
+    /// Credit (zero or positive).
+    #[serde(with = "lenient::decimal")]
+    pub credit: Decimal,
+}
+
+impl JournalLine {
+    /// A debit of `amount` to `account`.
+    pub fn debit(account: impl Into<String>, amount: Decimal) -> Self {
+        Self {
+            account: account.into(),
+            description: None,
+            debit: amount,
+            credit: Decimal::ZERO,
+        }
+    }
+
+    /// A credit of `amount` to `account`.
+    pub fn credit(account: impl Into<String>, amount: Decimal) -> Self {
+        Self {
+            account: account.into(),
+            description: None,
+            debit: Decimal::ZERO,
+            credit: amount,
+        }
+    }
+}
+
+/// **Inferred.** A balanced journal (one per payout).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct NewJournal {
+    /// Posting date.
+    #[serde(with = "lenient::datetime")]
+    pub date: DateTime<Utc>,
+    /// Currency.
+    pub currency: CurrencyCode,
+    /// The caller's reference (the payout ID), for dedup.
+    pub reference: String,
+    /// Lines; debits must equal credits.
+    pub lines: Vec<JournalLine>,
+}
+
+impl NewJournal {
+    /// A journal dated `date` in `currency`, referenced `reference`.
+    pub fn new(
+        date: DateTime<Utc>,
+        currency: CurrencyCode,
+        reference: impl Into<String>,
+        lines: Vec<JournalLine>,
+    ) -> Self {
+        Self {
+            date,
+            currency,
+            reference: reference.into(),
+            lines,
+        }
+    }
+}
