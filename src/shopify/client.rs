@@ -230,6 +230,7 @@ pub struct GraphQlRequest {
     variables: serde_json::Map<String, serde_json::Value>,
     idempotence: Idempotence,
     cost_hint: Option<f64>,
+    pub(crate) default_page_size: Option<u32>,
 }
 
 impl GraphQlRequest {
@@ -244,6 +245,7 @@ impl GraphQlRequest {
             variables: serde_json::Map::new(),
             idempotence: Idempotence::Safe,
             cost_hint: None,
+            default_page_size: None,
         }
     }
 
@@ -302,6 +304,14 @@ impl GraphQlRequest {
     #[must_use]
     pub fn cost_hint(mut self, cost: f64) -> Self {
         self.cost_hint = Some(cost);
+        self
+    }
+
+    /// The page size used when paging this request with [`crate::shopify::PageOptions`] that
+    /// leave it unset (default 250).
+    #[must_use]
+    pub fn with_default_page_size(mut self, n: u32) -> Self {
+        self.default_page_size = Some(n);
         self
     }
 

@@ -50,6 +50,7 @@ pub use ids::{
     OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId, ProductVariantId,
     RefundId, ShopId,
 };
+pub use inventory::MAX_INPUT_ITEMS;
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::BULK_PRODUCT_VARIANTS;
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};

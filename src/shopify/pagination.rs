@@ -13,29 +13,22 @@ use super::model::Connection;
 pub const MAX_PAGE_SIZE: u32 = 250;
 
 /// How a connection is paged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PageOptions {
-    /// Nodes per page, 1 to 250 (default 250).
-    pub page_size: u32,
+    /// Nodes per page, 1 to 250. `None` (the default) uses the query's own default, chosen so
+    /// that one page stays under Shopify's 1,000-point single-query limit (250 for flat
+    /// lists, less for queries with nested objects).
+    pub page_size: Option<u32>,
     /// Stop after this many pages (default: no cap).
     pub max_pages: Option<u32>,
-}
-
-impl Default for PageOptions {
-    fn default() -> Self {
-        Self {
-            page_size: MAX_PAGE_SIZE,
-            max_pages: None,
-        }
-    }
 }
 
 impl PageOptions {
     /// Sets the page size.
     #[must_use]
     pub fn with_page_size(mut self, n: u32) -> Self {
-        self.page_size = n;
+        self.page_size = Some(n);
         self
     }
     /// Caps the number of pages.
@@ -51,6 +44,7 @@ struct State {
     request: GraphQlRequest,
     path: Vec<String>,
     options: PageOptions,
+    default_page_size: u32,
     cursor: Option<String>,
     seen: HashSet<String>,
     pages: u32,
@@ -110,7 +104,7 @@ impl Client {
         self.pages_after(request, connection_path, options, None)
     }
 
-    fn pages_after<T>(
+    pub(crate) fn pages_after<T>(
         &self,
         request: GraphQlRequest,
         connection_path: &[&str],
@@ -122,6 +116,7 @@ impl Client {
     {
         let state = State {
             client: self.clone(),
+            default_page_size: request.default_page_size.unwrap_or(MAX_PAGE_SIZE),
             request,
             path: connection_path.iter().map(|s| (*s).to_owned()).collect(),
             options,
@@ -146,18 +141,16 @@ impl Client {
 
 async fn next_page<T: DeserializeOwned>(st: &mut State) -> Result<Vec<T>, Error> {
     let operation = st.request.operation_name().to_owned();
-    if st.options.page_size == 0 || st.options.page_size > MAX_PAGE_SIZE {
+    let page_size = st.options.page_size.unwrap_or(st.default_page_size);
+    if page_size == 0 || page_size > MAX_PAGE_SIZE {
         return Err(Error::InvalidArgument {
             operation,
             argument: "first",
-            reason: format!(
-                "page size must be 1 to {MAX_PAGE_SIZE}, got {}",
-                st.options.page_size
-            ),
+            reason: format!("page size must be 1 to {MAX_PAGE_SIZE}, got {page_size}"),
         });
     }
     st.request
-        .set_variable("first", serde_json::Value::from(st.options.page_size));
+        .set_variable("first", serde_json::Value::from(page_size));
     st.request.set_variable(
         "after",
         st.cursor

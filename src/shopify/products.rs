@@ -10,6 +10,11 @@ use super::model::{ProductVariant, VariantComponent};
 use super::pagination::PageOptions;
 
 const VARIANTS: &str = include_str!("graphql/product_variants.graphql");
+/// Variants per page: each costs about 11 points (the variant, its product, its inventory item
+/// and a three-component connection), so 80 stay under Shopify's 1,000-point query limit.
+const VARIANTS_PAGE: u32 = 80;
+/// Components per follow-up page (2 points each).
+const COMPONENTS_PAGE: u32 = 250;
 const COMPONENTS: &str = include_str!("graphql/product_variant_components.graphql");
 /// The bulk query that exports the whole catalogue (validated against the schema like every
 /// other document).
@@ -24,11 +29,13 @@ impl Client {
         search: Option<&str>,
         options: PageOptions,
     ) -> BoxStream<'static, Result<ProductVariant, Error>> {
-        let request =
-            match GraphQlRequest::query(VARIANTS, "ProductVariants").variable("query", search) {
-                Ok(r) => r,
-                Err(e) => return futures::stream::once(async move { Err(e) }).boxed(),
-            };
+        let request = match GraphQlRequest::query(VARIANTS, "ProductVariants")
+            .with_default_page_size(VARIANTS_PAGE)
+            .variable("query", search)
+        {
+            Ok(r) => r,
+            Err(e) => return futures::stream::once(async move { Err(e) }).boxed(),
+        };
         let client = self.clone();
         self.paginate::<ProductVariant>(request, &["productVariants"], options)
             .and_then(move |variant| {
@@ -47,6 +54,7 @@ impl Client {
             return Ok(variant);
         }
         let request = GraphQlRequest::query(COMPONENTS, "ProductVariantComponents")
+            .with_default_page_size(COMPONENTS_PAGE)
             .variable("id", &variant.id)?;
         let rest: Vec<VariantComponent> = self
             .paginate_after(

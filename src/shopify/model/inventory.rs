@@ -108,3 +108,140 @@ pub struct InventoryQuantity {
     /// The quantity (may be negative for `available`).
     pub quantity: i64,
 }
+
+/// The input of `inventorySetQuantities`: absolute quantities with compare-and-set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InventorySetQuantitiesInput {
+    /// `available` or `on_hand` (the only names Shopify accepts here).
+    pub name: String,
+    /// Why (`correction`, `cycle_count_available`, `received`...).
+    pub reason: String,
+    /// A URI naming the cause, e.g. `gid://stokly-shopify/InventorySync/2026-11-26T10:00Z`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_document_uri: Option<String>,
+    /// At most 250 quantities, one per (item, location).
+    pub quantities: Vec<InventoryQuantityInput>,
+}
+
+impl InventorySetQuantitiesInput {
+    /// An input setting `name` for `reason`.
+    #[must_use]
+    pub fn new(name: QuantityName, reason: impl Into<String>) -> Self {
+        Self {
+            name: name.as_str().to_owned(),
+            reason: reason.into(),
+            reference_document_uri: None,
+            quantities: Vec::new(),
+        }
+    }
+
+    /// Sets the reference document URI.
+    #[must_use]
+    pub fn with_reference_document_uri(mut self, uri: impl Into<String>) -> Self {
+        self.reference_document_uri = Some(uri.into());
+        self
+    }
+
+    /// Adds a quantity.
+    #[must_use]
+    pub fn with_quantity(mut self, quantity: InventoryQuantityInput) -> Self {
+        self.quantities.push(quantity);
+        self
+    }
+}
+
+/// One absolute quantity. `changeFromQuantity` is always sent (as `null` when `None`), as
+/// API version 2026-04 requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InventoryQuantityInput {
+    /// The inventory item.
+    pub inventory_item_id: InventoryItemId,
+    /// The location.
+    pub location_id: crate::shopify::ids::LocationId,
+    /// The new quantity.
+    pub quantity: i64,
+    /// The quantity Shopify must still hold for the write to apply (compare-and-set);
+    /// `None` writes unconditionally.
+    pub change_from_quantity: Option<i64>,
+}
+
+impl InventoryQuantityInput {
+    /// Sets `item` at `location` to `quantity` if Shopify still holds `change_from`.
+    #[must_use]
+    pub fn new(
+        inventory_item_id: InventoryItemId,
+        location_id: crate::shopify::ids::LocationId,
+        quantity: i64,
+        change_from_quantity: Option<i64>,
+    ) -> Self {
+        Self {
+            inventory_item_id,
+            location_id,
+            quantity,
+            change_from_quantity,
+        }
+    }
+}
+
+/// The payload of `inventorySetQuantities`, with its `userErrors` kept for the caller to map
+/// back to the quantities they name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InventorySetQuantitiesPayload {
+    /// The adjustments made (absent when nothing was applied).
+    #[serde(default)]
+    pub inventory_adjustment_group: Option<InventoryAdjustmentGroup>,
+    /// Rejections, each naming `["input", "quantities", "<index>"]` where it applies.
+    #[serde(default)]
+    pub user_errors: Vec<crate::shopify::UserError>,
+}
+
+/// A group of inventory changes made by one mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InventoryAdjustmentGroup {
+    /// The group's ID.
+    pub id: String,
+    /// The reason given.
+    pub reason: String,
+    /// The reference document URI given.
+    #[serde(default)]
+    pub reference_document_uri: Option<String>,
+    /// The changes (setting `available` also reports the `on_hand` change).
+    #[serde(default)]
+    pub changes: Vec<InventoryChange>,
+}
+
+/// One quantity change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InventoryChange {
+    /// The quantity name.
+    pub name: String,
+    /// The change.
+    pub delta: i64,
+    /// The quantity afterwards, when Shopify reports it.
+    #[serde(default)]
+    pub quantity_after_change: Option<i64>,
+    /// The item.
+    #[serde(default)]
+    pub item: Option<IdOnly<InventoryItemId>>,
+    /// The location.
+    #[serde(default)]
+    pub location: Option<IdOnly<crate::shopify::ids::LocationId>>,
+}
+
+/// An object selected only for its ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IdOnly<T> {
+    /// The ID.
+    pub id: T,
+}

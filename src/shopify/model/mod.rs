@@ -11,6 +11,10 @@ pub use bulk::{BulkOperation, BulkOperationStatus};
 pub use catalogue::{
     ProductRef, ProductStatus, ProductVariant, VariantComponent, VariantInventoryItem, VariantRef,
 };
-pub use inventory::{InventoryItemRef, InventoryLevel, InventoryQuantity, QuantityName};
+pub use inventory::{
+    IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
+    InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
+    InventorySetQuantitiesPayload, QuantityName,
+};
 pub use page::{Connection, PageInfo};
 pub use shop::{Location, Shop, ShopPlan, ShopResourceLimits};
