@@ -1,12 +1,18 @@
-//! The Stokly REST client (being built: errors, IDs, the filter builder and the endpoint table
-//! are in place; the transport and resources follow).
+//! The Stokly REST client (resources being added).
 
+mod auth;
+mod budget;
+mod client;
 pub mod endpoints;
 mod error;
 mod filter;
 mod ids;
 pub mod model;
+mod pagination;
 
+pub use auth::DEFAULT_REFRESH_MARGIN;
+pub use budget::{RateBudget, RateLimit};
+pub use client::{Client, ClientBuilder, Environment, VisibilityPoll};
 pub use endpoints::InferredEndpoints;
 pub use error::Error;
 pub use filter::{Field, Filter, FilterError, FilterValue, Op, Sort, SortDirection};
@@ -15,3 +21,4 @@ pub use ids::{
     ItemAttributeId, ItemId, ItemTypeId, JournalId, ListingId, LocationId, MAX_ID_LEN, MappingId,
     PriceListId, SaleOrderId, SaleOrderLineId, TaxClassId, UNASSIGNED, UserId,
 };
+pub use pagination::{DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, ListQuery, MAX_PAGE_SIZE};
