@@ -669,9 +669,33 @@ impl Client {
         Ok(created.id)
     }
 
-    /// Sends a write whose answer body is not needed.
-    pub(crate) async fn send_accepted(&self, call: &Call) -> Result<Answer, Error> {
-        self.execute(call).await
+    /// `GET {path}` decoded from `{data: T}` (a read, retried freely).
+    pub(crate) async fn read_one<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        let call = self.call::<()>(Method::GET, path, &[], None, Idempotence::Safe)?;
+        self.fetch_data(&call).await
+    }
+
+    /// `POST {path}` of a create, returning `data.id`. Never retried after an uncertain
+    /// failure (a second create would make a second record).
+    pub(crate) async fn create_at<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<String, Error> {
+        let call = self.call(Method::POST, path, &[], Some(body), Idempotence::Unsafe)?;
+        self.fetch_created_id(&call).await
+    }
+
+    /// A write whose answer body is not needed (202).
+    pub(crate) async fn write_at<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        idempotence: Idempotence,
+    ) -> Result<Answer, Error> {
+        let call = self.call(method, path, &[], body, idempotence)?;
+        self.execute(&call).await
     }
 
     /// Reads `GET {path}` (relative, starting with `/`) and decodes `{data: T}`: an escape hatch

@@ -168,6 +168,19 @@ impl Error {
     }
 }
 
+/// An [`Error::InvalidArgument`].
+pub(crate) fn invalid(
+    operation: &str,
+    argument: impl Into<String>,
+    reason: impl Into<String>,
+) -> Error {
+    Error::InvalidArgument {
+        operation: operation.to_owned(),
+        argument: argument.into(),
+        reason: reason.into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

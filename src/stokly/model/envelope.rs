@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::lenient;
 
-/// One page of a list, as [`Client::page`](crate::stokly::Client::page) returns it.
+/// One page of a list, as [`Client::page_at`](crate::stokly::Client::page_at) and
+/// [`Client::pages_at`](crate::stokly::Client::pages_at) return it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Page<T> {

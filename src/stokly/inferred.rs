@@ -1,0 +1,213 @@
+//! Calls to **inferred** endpoints: dispatches, credit notes against orders, price lists and
+//! journals.
+//!
+//! No public source shows these resources. Each call goes to the path in the client's
+//! [`InferredEndpoints`](super::InferredEndpoints) (override it with
+//! [`ClientBuilder::inferred_endpoints`](super::ClientBuilder::inferred_endpoints)) and uses the
+//! guessed shapes of [`model::inferred`](super::model::inferred). They share the client's
+//! authentication, rate budget and retry rules, and they validate what the domain can check
+//! (positive quantities, balanced journals) before anything is sent. Expect a 404 until the
+//! real paths are configured.
+
+use futures::stream::BoxStream;
+use rust_decimal::Decimal;
+
+use super::client::Client;
+use super::endpoints::expand;
+use super::error::{Error, invalid};
+use super::ids::{CreditNoteId, JournalId, SaleOrderId};
+use super::model::inferred::{Dispatch, NewCreditNote, NewJournal, PriceList};
+use super::pagination::ListQuery;
+
+impl Client {
+    /// **Inferred path.** The dispatches (shipments, with tracking) of a sale order.
+    pub fn sale_order_dispatches(
+        &self,
+        id: &SaleOrderId,
+        query: ListQuery,
+    ) -> BoxStream<'static, Result<Dispatch, Error>> {
+        let path = expand(
+            &self.inferred_endpoints().sale_order_dispatches,
+            id.as_str(),
+        );
+        self.list_at(&path, query)
+    }
+
+    /// **Inferred path.** Raises a credit note (refund or return) against a sale order. Never
+    /// retried after an uncertain failure.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the field (nothing refunded, a quantity that is not
+    /// positive, a negative amount); [`Error::Api`] (404 until the real path is configured),
+    /// [`Error::Transport`], [`Error::Grant`], [`Error::Decode`], [`Error::Id`].
+    pub async fn create_credit_note(
+        &self,
+        sale_order: &SaleOrderId,
+        note: &NewCreditNote,
+    ) -> Result<CreditNoteId, Error> {
+        let op = "create_credit_note";
+        let shipping = note.shipping.unwrap_or_default() + note.shipping_tax.unwrap_or_default();
+        if note.items.is_empty() && shipping.is_zero() {
+            return Err(invalid(op, "items", "nothing is refunded"));
+        }
+        for (i, line) in note.items.iter().enumerate() {
+            if line.quantity <= Decimal::ZERO {
+                return Err(invalid(
+                    op,
+                    format!("items[{i}].quantity"),
+                    "must be positive",
+                ));
+            }
+            for (name, v) in [
+                ("displayPrice", line.display_price),
+                ("displayTax", line.display_tax),
+            ] {
+                if v < Decimal::ZERO {
+                    return Err(invalid(
+                        op,
+                        format!("items[{i}].{name}"),
+                        "must not be negative",
+                    ));
+                }
+            }
+        }
+        for (name, v) in [
+            ("shipping", note.shipping),
+            ("shippingTax", note.shipping_tax),
+        ] {
+            if v.is_some_and(|v| v < Decimal::ZERO) {
+                return Err(invalid(op, name, "must not be negative"));
+            }
+        }
+        let path = expand(
+            &self.inferred_endpoints().sale_order_credit_notes,
+            sale_order.as_str(),
+        );
+        Ok(CreditNoteId::new(self.create_at(&path, note).await?)?)
+    }
+
+    /// **Inferred path.** Price lists.
+    pub fn price_lists(&self, query: ListQuery) -> BoxStream<'static, Result<PriceList, Error>> {
+        let path = self.inferred_endpoints().price_lists.to_string();
+        self.list_at(&path, query)
+    }
+
+    /// **Inferred path.** Posts a journal; its debits must equal its credits. Never retried
+    /// after an uncertain failure.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the field (no lines, a blank account or reference, a
+    /// line that is negative, both or neither debit and credit, an unbalanced journal);
+    /// otherwise as [`Client::create_credit_note`].
+    pub async fn create_journal(&self, journal: &NewJournal) -> Result<JournalId, Error> {
+        validate_journal(journal)?;
+        let path = self.inferred_endpoints().journals.to_string();
+        Ok(JournalId::new(self.create_at(&path, journal).await?)?)
+    }
+}
+
+fn validate_journal(journal: &NewJournal) -> Result<(), Error> {
+    let op = "create_journal";
+    if journal.reference.trim().is_empty() {
+        return Err(invalid(op, "reference", "must not be blank"));
+    }
+    if journal.lines.len() < 2 {
+        return Err(invalid(op, "lines", "a journal needs at least two lines"));
+    }
+    let (mut debits, mut credits) = (Decimal::ZERO, Decimal::ZERO);
+    for (i, line) in journal.lines.iter().enumerate() {
+        if line.account.trim().is_empty() {
+            return Err(invalid(
+                op,
+                format!("lines[{i}].account"),
+                "must not be blank",
+            ));
+        }
+        if line.debit < Decimal::ZERO || line.credit < Decimal::ZERO {
+            return Err(invalid(
+                op,
+                format!("lines[{i}]"),
+                "amounts must not be negative",
+            ));
+        }
+        if line.debit.is_zero() == line.credit.is_zero() {
+            return Err(invalid(
+                op,
+                format!("lines[{i}]"),
+                "a line is either a debit or a credit",
+            ));
+        }
+        debits = debits
+            .checked_add(line.debit)
+            .ok_or_else(|| invalid(op, "lines", "debits overflow"))?;
+        credits = credits
+            .checked_add(line.credit)
+            .ok_or_else(|| invalid(op, "lines", "credits overflow"))?;
+    }
+    if debits != credits {
+        return Err(invalid(
+            op,
+            "lines",
+            format!("unbalanced: debits {debits} but credits {credits}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::CurrencyCode;
+    use crate::stokly::model::inferred::JournalLine;
+    use chrono::TimeZone;
+
+    fn journal(lines: Vec<JournalLine>) -> NewJournal {
+        NewJournal::new(
+            chrono::Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap(),
+            CurrencyCode::new("GBP").unwrap(),
+            "payout-1",
+            lines,
+        )
+    }
+
+    fn argument(r: Result<(), Error>) -> String {
+        match r {
+            Err(Error::InvalidArgument { argument, .. }) => argument,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn journals_must_balance() {
+        let d = |n| Decimal::new(n, 2);
+        assert!(
+            validate_journal(&journal(vec![
+                JournalLine::debit("1200", d(9710)),
+                JournalLine::debit("7700", d(290)),
+                JournalLine::credit("4000", d(10000)),
+            ]))
+            .is_ok()
+        );
+        assert_eq!(
+            argument(validate_journal(&journal(vec![
+                JournalLine::debit("1200", d(9710)),
+                JournalLine::credit("4000", d(10000)),
+            ]))),
+            "lines"
+        );
+        assert_eq!(
+            argument(validate_journal(&journal(vec![
+                JournalLine::debit("1200", d(100)),
+                JournalLine::credit(" ", d(100)),
+            ]))),
+            "lines[1].account"
+        );
+        assert_eq!(
+            argument(validate_journal(&journal(vec![
+                JournalLine::debit("1200", Decimal::ZERO),
+                JournalLine::credit("4000", Decimal::ZERO),
+            ]))),
+            "lines[0]"
+        );
+    }
+}
