@@ -19,6 +19,8 @@
 //! - [`shopify`]: the Shopify Admin GraphQL client: cost-based throttling shared by clones,
 //!   cursor pagination, bulk operations streamed line by line, idempotency keys, typed reads.
 //! - [`stokly`]: the Stokly REST client.
+//! - [`domain`]: the pure layer (no I/O): typed exceptions, strict SKU matching, the catalogue
+//!   audit and the ERP-first product push plan.
 //! - [`money`]: [`Money`], exact amounts with a currency, checked arithmetic and allocation.
 //! - [`Secret`]: credentials that never print.
 //! - [`Error`]: the root error, with [`Error::is_retryable`] and [`Error::retry_after`].
@@ -39,6 +41,7 @@
 //! # }
 //! ```
 
+pub mod domain;
 mod error;
 mod http;
 pub mod money;

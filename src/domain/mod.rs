@@ -1,0 +1,18 @@
+//! The pure domain layer: mappings, plans, reports and exceptions, with no I/O.
+//!
+//! Everything under `domain` is *sans-IO*. It never touches the network (no `reqwest`), never
+//! awaits (no `tokio`), never reads the clock or the environment. A function that needs the
+//! time takes `now: DateTime<Utc>` as an argument. Inputs are the wire models of
+//! [`crate::shopify::model`] and [`crate::stokly::model`] (already fetched by a client or read
+//! from a fixture); outputs are *plans* (the changes a caller may apply) and *reports*
+//! (findings a person acts on). Nothing here performs a change, so every plan doubles as a
+//! dry run, and every flow is tested exhaustively without a server.
+//!
+//! - [`exception`]: the typed exception shared by every flow (owner, severity, subject,
+//!   reason, fix hint) and the plain [`exception::ExceptionRecord`] that queues and reports
+//!   carry.
+//! - [`sku`]: strict SKU matching between Stokly items and Shopify variants, the catalogue
+//!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
+
+pub mod exception;
+pub mod sku;

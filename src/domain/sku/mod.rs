@@ -1,0 +1,190 @@
+//! Strict SKU matching between Stokly items and Shopify variants.
+//!
+//! # The matching rule
+//!
+//! A Shopify variant's `sku` matches a Stokly item's `sku` when the two strings are equal,
+//! byte for byte: case-sensitive, no trimming, no Unicode normalisation. A blank SKU (empty,
+//! or only spaces and invisible characters, see [`is_blank_sku`]) never matches anything.
+//! Nothing else ever matches silently.
+//!
+//! SKUs that differ only by surrounding spaces, letter case or hidden characters (zero-width
+//! space U+200B, non-joiner U+200C, joiner U+200D, byte-order mark U+FEFF, soft hyphen
+//! U+00AD, a non-breaking space U+00A0 for a space...) are *near-misses*: they share a
+//! [`near_miss_key`]. Near-misses are only ever reported as suggestions.
+//!
+//! # Pieces
+//!
+//! - [`SkuIndex`]: both catalogues keyed by exact SKU and by ID, built in O(n) from the wire
+//!   models ([`crate::stokly::model::Item`], [`crate::stokly::model::Listing`], composite
+//!   components, [`crate::shopify::model::ProductVariant`]); look-ups are O(1).
+
+mod index;
+
+pub use index::{
+    ComponentLine, CompositeComponents, ListingTarget, NearMissReason, ShopifyComponent,
+    ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry, StoklyMatch,
+    VariableFamilies, is_blank_sku, near_miss_key, near_miss_reasons,
+};
+
+/// Builders for the wire models the SKU tests feed in.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use chrono::{TimeZone, Utc};
+    use rust_decimal::Decimal;
+
+    use crate::shopify::model::{
+        Connection, PageInfo, ProductRef, ProductStatus, ProductVariant, VariantComponent,
+        VariantInventoryItem, VariantRef,
+    };
+    use crate::shopify::{InventoryItemId, ProductId, ProductVariantComponentId, ProductVariantId};
+    use crate::stokly::model::{Extra, Item, ItemFormat, ItemStatus, Listing, ListingStatus};
+    use crate::stokly::{ItemId, ListingId};
+
+    pub(crate) fn item_id(id: &str) -> ItemId {
+        ItemId::new(id).unwrap()
+    }
+
+    pub(crate) fn item(id: &str, sku: Option<&str>) -> Item {
+        Item {
+            item_id: item_id(id),
+            account_key: None,
+            sku: sku.map(str::to_owned),
+            name: Some(format!("Item {id}")),
+            format: Some(ItemFormat::Simple),
+            status: Some(ItemStatus::Active),
+            barcode: None,
+            barcodes: Vec::new(),
+            tags: Vec::new(),
+            type_name: None,
+            image_count: None,
+            on_hand: None,
+            on_order: None,
+            description: None,
+            time_updated: None,
+            time_created: None,
+            extra: Extra::default(),
+        }
+    }
+
+    pub(crate) fn simple(id: &str, sku: &str) -> Item {
+        item(id, Some(sku))
+    }
+
+    pub(crate) fn with_format(mut item: Item, format: ItemFormat) -> Item {
+        item.format = Some(format);
+        item
+    }
+
+    pub(crate) fn deleted(mut item: Item) -> Item {
+        item.status = Some(ItemStatus::Deleted);
+        item
+    }
+
+    pub(crate) fn with_barcode(mut item: Item, barcode: &str) -> Item {
+        item.barcode = Some(barcode.to_owned());
+        item
+    }
+
+    pub(crate) fn variant_id(n: u64) -> ProductVariantId {
+        ProductVariantId::from_numeric(n)
+    }
+
+    pub(crate) fn product_id(n: u64) -> ProductId {
+        ProductId::from_numeric(n)
+    }
+
+    /// Variant `n` of product `product` (titled `Product <product>`), active, tracked.
+    pub(crate) fn variant(n: u64, sku: Option<&str>, product: u64) -> ProductVariant {
+        ProductVariant {
+            id: variant_id(n),
+            sku: sku.map(str::to_owned),
+            barcode: None,
+            title: format!("Variant {n}"),
+            price: Decimal::new(1000, 2),
+            requires_components: false,
+            updated_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            product: ProductRef {
+                id: product_id(product),
+                title: format!("Product {product}"),
+                status: ProductStatus::Active,
+            },
+            inventory_item: VariantInventoryItem {
+                id: InventoryItemId::from_numeric(n + 90_000),
+                tracked: true,
+            },
+            product_variant_components: Connection::default(),
+        }
+    }
+
+    pub(crate) fn sold(n: u64, sku: &str, product: u64) -> ProductVariant {
+        variant(n, Some(sku), product)
+    }
+
+    pub(crate) fn with_status(mut v: ProductVariant, status: ProductStatus) -> ProductVariant {
+        v.product.status = status;
+        v
+    }
+
+    pub(crate) fn untracked(mut v: ProductVariant) -> ProductVariant {
+        v.inventory_item.tracked = false;
+        v
+    }
+
+    pub(crate) fn with_variant_barcode(mut v: ProductVariant, barcode: &str) -> ProductVariant {
+        v.barcode = Some(barcode.to_owned());
+        v
+    }
+
+    /// A bundle parent with `(component variant, sku, quantity)` components.
+    pub(crate) fn bundle(mut v: ProductVariant, components: &[(u64, &str, i64)]) -> ProductVariant {
+        v.requires_components = true;
+        v.product_variant_components = Connection {
+            nodes: components
+                .iter()
+                .enumerate()
+                .map(|(i, &(id, sku, quantity))| VariantComponent {
+                    id: ProductVariantComponentId::from_numeric(id * 10 + i as u64),
+                    quantity,
+                    product_variant: VariantRef {
+                        id: variant_id(id),
+                        sku: Some(sku.to_owned()),
+                    },
+                })
+                .collect(),
+            page_info: PageInfo::default(),
+        };
+        v
+    }
+
+    /// An active Shopify-channel listing of `item`, pointing at `reference` (a GID) if any.
+    pub(crate) fn listing(id: &str, item: &str, reference: Option<&str>) -> Listing {
+        Listing {
+            listing_id: ListingId::new(id).unwrap(),
+            channel_id: None,
+            mapping_id: None,
+            item_id: Some(item_id(item)),
+            reference_id: reference.map(str::to_owned),
+            listing_type: None,
+            status: Some(ListingStatus::Active),
+            sku: None,
+            name: None,
+            data_synchronised: None,
+            inventory_synchronised: None,
+            list_to_channel: None,
+            denied_inventory: None,
+            images: Vec::new(),
+            barcode: None,
+            mpn: None,
+            manufacturer: None,
+            sale_price: None,
+            sale_currency: None,
+            tax_rate: None,
+            tax_class_id: None,
+            item_format: None,
+            item_type_id: None,
+            item_type_name: None,
+            data: None,
+            extra: Extra::default(),
+        }
+    }
+}
