@@ -22,6 +22,7 @@
 //! - [`domain`]: the pure layer (no I/O): typed exceptions, strict SKU matching, the catalogue
 //!   audit and the ERP-first product push plan.
 //! - [`money`]: [`Money`], exact amounts with a currency, checked arithmetic and allocation.
+//! - `sandbox` (feature `sandbox`): stateful emulators of both APIs on loopback.
 //! - [`Secret`]: credentials that never print.
 //! - [`Error`]: the root error, with [`Error::is_retryable`] and [`Error::retry_after`].
 //!
@@ -45,6 +46,8 @@ pub mod domain;
 mod error;
 mod http;
 pub mod money;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod secret;
 pub mod shopify;
 pub mod stokly;

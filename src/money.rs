@@ -49,6 +49,19 @@ pub enum MoneyError {
 pub struct CurrencyCode([u8; 3]);
 
 impl CurrencyCode {
+    /// Pound sterling.
+    pub const GBP: Self = Self(*b"GBP");
+    /// Euro.
+    pub const EUR: Self = Self(*b"EUR");
+    /// US dollar.
+    pub const USD: Self = Self(*b"USD");
+    /// Canadian dollar.
+    pub const CAD: Self = Self(*b"CAD");
+    /// Australian dollar.
+    pub const AUD: Self = Self(*b"AUD");
+    /// Japanese yen.
+    pub const JPY: Self = Self(*b"JPY");
+
     /// Parses a code; lowercase input is upper-cased.
     ///
     /// # Errors

@@ -1,0 +1,153 @@
+//! Fault injection shared by the emulators: 5xx answers, throttling, latency and dropped
+//! connections, drawn from a seeded generator.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+
+use super::rng::SeededRng;
+
+/// Which faults an emulator injects, and how often.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct FaultConfig {
+    /// Seed of the fault generator (the same seed replays the same faults).
+    pub seed: u64,
+    /// Share of requests answered with HTTP 503 (0.0 to 1.0).
+    pub server_error_rate: f64,
+    /// Share of requests answered as throttled (Shopify `THROTTLED`, Stokly 429).
+    pub throttle_rate: f64,
+    /// Delay added to every answer.
+    pub latency: Duration,
+    /// Share of connections closed after the request arrives, with no answer.
+    pub dropped_connection_rate: f64,
+}
+
+impl Default for FaultConfig {
+    fn default() -> Self {
+        Self::none()
+    }
+}
+
+impl FaultConfig {
+    /// No faults.
+    #[must_use]
+    pub fn none() -> Self {
+        Self {
+            seed: 0,
+            server_error_rate: 0.0,
+            throttle_rate: 0.0,
+            latency: Duration::ZERO,
+            dropped_connection_rate: 0.0,
+        }
+    }
+    /// Sets the seed.
+    #[must_use]
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Sets the share of 503 answers.
+    #[must_use]
+    pub fn with_server_error_rate(mut self, rate: f64) -> Self {
+        self.server_error_rate = rate;
+        self
+    }
+    /// Sets the share of throttled answers.
+    #[must_use]
+    pub fn with_throttle_rate(mut self, rate: f64) -> Self {
+        self.throttle_rate = rate;
+        self
+    }
+    /// Sets the added latency.
+    #[must_use]
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+    /// Sets the share of dropped connections.
+    #[must_use]
+    pub fn with_dropped_connection_rate(mut self, rate: f64) -> Self {
+        self.dropped_connection_rate = rate;
+        self
+    }
+}
+
+/// The fault drawn for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fault {
+    None,
+    ServerError,
+    Throttle,
+}
+
+/// Draws faults for requests.
+#[derive(Debug)]
+pub(crate) struct FaultInjector {
+    config: FaultConfig,
+    rng: Mutex<SeededRng>,
+}
+
+impl FaultInjector {
+    pub(crate) fn new(config: FaultConfig) -> Self {
+        Self {
+            config,
+            rng: Mutex::new(SeededRng::new(config.seed)),
+        }
+    }
+
+    pub(crate) fn config(&self) -> &FaultConfig {
+        &self.config
+    }
+
+    fn rng(&self) -> std::sync::MutexGuard<'_, SeededRng> {
+        self.rng
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn draw(&self) -> Fault {
+        let mut rng = self.rng();
+        if rng.chance(self.config.server_error_rate) {
+            Fault::ServerError
+        } else if rng.chance(self.config.throttle_rate) {
+            Fault::Throttle
+        } else {
+            Fault::None
+        }
+    }
+
+    fn drop_connection(&self) -> bool {
+        let rate = self.config.dropped_connection_rate;
+        rate > 0.0 && self.rng().chance(rate)
+    }
+}
+
+/// A loopback TCP proxy in front of an emulator that drops a share of connections: it reads
+/// the start of the request, then closes the socket without answering (the client sees the
+/// connection closed mid-request). Other connections are forwarded untouched.
+pub(crate) async fn start_drop_proxy(
+    upstream: std::net::SocketAddr,
+    faults: Arc<FaultInjector>,
+) -> std::io::Result<std::net::SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let faults = faults.clone();
+            tokio::spawn(async move {
+                if faults.drop_connection() {
+                    let mut buf = [0u8; 1024];
+                    let _ = inbound.read(&mut buf).await;
+                    return;
+                }
+                if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    Ok(addr)
+}

@@ -1,0 +1,570 @@
+//! The Shopify Admin GraphQL emulator.
+
+mod document;
+mod ops;
+mod state;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub use state::{
+    SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineItem,
+    SandboxLocation, SandboxOrder, SandboxProduct, SandboxShop, SandboxVariant, ShopifyState,
+};
+
+use super::clock::SandboxClock;
+use super::faults::{Fault, FaultConfig, FaultInjector, start_drop_proxy};
+use crate::secret::Secret;
+use document::{Analysed, MAX_QUERY_COST};
+use ops::{OpCtx, OpResult, top_error};
+
+/// How the Shopify emulator behaves.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ShopifyConfig {
+    /// The access token requests must carry.
+    pub access_token: Secret,
+    /// Bucket size in points (a standard plan reports 2,000).
+    pub bucket_size: f64,
+    /// Points restored per emulated second (a standard plan reports 100).
+    pub restore_rate: f64,
+    /// Polls a bulk operation takes to complete (default 2).
+    pub bulk_polls_to_complete: u32,
+    /// Make every bulk operation end `FAILED` with this error code.
+    pub fail_bulk_with: Option<String>,
+    /// Faults to inject.
+    pub faults: FaultConfig,
+}
+
+impl Default for ShopifyConfig {
+    fn default() -> Self {
+        Self {
+            access_token: Secret::new("shpat_sandbox_token"),
+            bucket_size: 2000.0,
+            restore_rate: 100.0,
+            bulk_polls_to_complete: 2,
+            fail_bulk_with: None,
+            faults: FaultConfig::none(),
+        }
+    }
+}
+
+impl ShopifyConfig {
+    /// A standard plan's bucket (2,000 points, 100 per second).
+    #[must_use]
+    pub fn standard_plan() -> Self {
+        Self::default()
+    }
+    /// Sets the bucket.
+    #[must_use]
+    pub fn with_bucket(mut self, size: f64, restore_rate: f64) -> Self {
+        self.bucket_size = size;
+        self.restore_rate = restore_rate;
+        self
+    }
+    /// Sets the faults.
+    #[must_use]
+    pub fn with_faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+    /// Makes bulk operations fail with `error_code`.
+    #[must_use]
+    pub fn with_failing_bulk_operations(mut self, error_code: &str) -> Self {
+        self.fail_bulk_with = Some(error_code.to_owned());
+        self
+    }
+}
+
+/// How one request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Answered with data.
+    Ok,
+    /// Answered with `THROTTLED` (bucket empty or injected).
+    Throttled,
+    /// Answered with top-level GraphQL errors with this code.
+    GraphQlError(String),
+    /// Answered 401.
+    Unauthorized,
+    /// An injected 503.
+    InjectedServerError,
+}
+
+/// One request the emulator received.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoggedRequest {
+    /// The operation name.
+    pub operation: String,
+    /// The variables.
+    pub variables: Value,
+    /// The cost requested (as computed from the document).
+    pub requested_cost: Option<u64>,
+    /// The cost charged.
+    pub actual_cost: Option<u64>,
+    /// Points left afterwards.
+    pub available_after: f64,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Emulated time of arrival since the emulator started.
+    pub at: Duration,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    available: f64,
+    at: Duration,
+}
+
+struct Shared {
+    config: ShopifyConfig,
+    clock: SandboxClock,
+    state: Mutex<ShopifyState>,
+    bucket: Mutex<Bucket>,
+    log: Mutex<Vec<LoggedRequest>>,
+    faults: Arc<FaultInjector>,
+    base_url: Mutex<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A running Shopify emulator on loopback. Dropping it stops the server.
+pub struct ShopifyEmulator {
+    server: MockServer,
+    shared: Arc<Shared>,
+    uri: String,
+}
+
+impl std::fmt::Debug for ShopifyEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyEmulator")
+            .field("uri", &self.uri)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShopifyEmulator {
+    /// Starts the emulator with `state`, on `clock`.
+    ///
+    /// # Errors
+    /// An I/O error if the fault proxy cannot bind a loopback port.
+    pub async fn start(
+        state: ShopifyState,
+        config: ShopifyConfig,
+        clock: SandboxClock,
+    ) -> std::io::Result<Self> {
+        let server = MockServer::start().await;
+        let faults = Arc::new(FaultInjector::new(config.faults));
+        let shared = Arc::new(Shared {
+            bucket: Mutex::new(Bucket {
+                available: config.bucket_size,
+                at: clock.elapsed(),
+            }),
+            config,
+            clock,
+            state: Mutex::new(state),
+            log: Mutex::new(Vec::new()),
+            faults: faults.clone(),
+            base_url: Mutex::new(server.uri()),
+        });
+        Mock::given(method("POST"))
+            .and(path_regex(r"^/admin/api/[0-9a-z-]+/graphql\.json$"))
+            .respond_with(GraphQlResponder(shared.clone()))
+            .named("Shopify Admin GraphQL emulator")
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex(r"^/bulk-results/[0-9]+\.jsonl$"))
+            .respond_with(BulkResultResponder(shared.clone()))
+            .named("Shopify bulk results")
+            .mount(&server)
+            .await;
+        let uri = if shared.faults.config().dropped_connection_rate > 0.0 {
+            let proxy = start_drop_proxy(*server.address(), faults).await?;
+            format!("http://{proxy}")
+        } else {
+            server.uri()
+        };
+        *lock(&shared.base_url) = uri.clone();
+        Ok(Self {
+            server,
+            shared,
+            uri,
+        })
+    }
+
+    /// The origin to use as the client's `base_url`.
+    #[must_use]
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// A client builder pointed at the emulator with its shop and token.
+    pub fn client_builder(&self) -> crate::shopify::ClientBuilder {
+        let domain = lock(&self.shared.state).shop.domain.clone();
+        crate::shopify::Client::builder()
+            .shop(domain)
+            .access_token(self.shared.config.access_token.clone())
+            .base_url(self.uri.clone())
+    }
+
+    /// Reads or changes the state (for seeding tests and asserting on the outcome).
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut ShopifyState) -> R) -> R {
+        f(&mut lock(&self.shared.state))
+    }
+
+    /// A copy of the state.
+    #[must_use]
+    pub fn state(&self) -> ShopifyState {
+        lock(&self.shared.state).clone()
+    }
+
+    /// Every request received so far.
+    #[must_use]
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// The emulator's clock.
+    #[must_use]
+    pub fn clock(&self) -> &SandboxClock {
+        &self.shared.clock
+    }
+
+    /// The underlying mock server (to mount extra mocks in a test).
+    #[must_use]
+    pub fn server(&self) -> &MockServer {
+        &self.server
+    }
+}
+
+struct BulkResultResponder(Arc<Shared>);
+
+impl Respond for BulkResultResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let id = request
+            .url
+            .path()
+            .trim_start_matches("/bulk-results/")
+            .trim_end_matches(".jsonl")
+            .parse::<u64>()
+            .ok();
+        let state = lock(&self.0.state);
+        match id
+            .and_then(|id| state.bulk_operations.get(&id))
+            .and_then(|op| op.result.clone())
+        {
+            Some(body) => ResponseTemplate::new(200)
+                .insert_header("content-type", "application/jsonl")
+                .set_body_string(body),
+            None => ResponseTemplate::new(404).set_body_string("NoSuchKey"),
+        }
+    }
+}
+
+struct GraphQlResponder(Arc<Shared>);
+
+fn graphql_answer(body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("x-request-id", request_id())
+        .set_body_json(body)
+}
+
+fn request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("sandbox-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+impl Respond for GraphQlResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let latency = self.0.config.faults.latency;
+        self.answer(request).set_delay(latency)
+    }
+}
+
+impl GraphQlResponder {
+    fn answer(&self, request: &Request) -> ResponseTemplate {
+        let shared = &self.0;
+        let at = shared.clock.elapsed();
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let operation_name = body
+            .get("operationName")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let variables: Map<String, Value> = body
+            .get("variables")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut entry = LoggedRequest {
+            operation: operation_name.clone().unwrap_or_default(),
+            variables: Value::Object(variables.clone()),
+            requested_cost: None,
+            actual_cost: None,
+            available_after: 0.0,
+            outcome: Outcome::Ok,
+            at,
+        };
+        let token_ok = request
+            .headers
+            .get("x-shopify-access-token")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t == shared.config.access_token.expose());
+        if !token_ok {
+            entry.outcome = Outcome::Unauthorized;
+            self.log(entry);
+            return ResponseTemplate::new(401).set_body_json(json!({
+                "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
+            }));
+        }
+        match shared.faults.draw() {
+            Fault::ServerError => {
+                entry.outcome = Outcome::InjectedServerError;
+                self.log(entry);
+                return ResponseTemplate::new(503).set_body_string("sandbox: injected 503");
+            }
+            Fault::Throttle => {
+                let status = self.status(self.refill(at));
+                entry.outcome = Outcome::Throttled;
+                entry.available_after = status.1;
+                self.log(entry);
+                return graphql_answer(throttled(None, status));
+            }
+            Fault::None => {}
+        }
+        let Some(document) = body.get("query").and_then(Value::as_str) else {
+            entry.outcome = Outcome::GraphQlError("BAD_REQUEST".into());
+            self.log(entry);
+            return ResponseTemplate::new(400)
+                .set_body_json(json!({"errors": [{"message": "Parameter Missing or Invalid"}]}));
+        };
+        let analysed = match document::analyse(document, operation_name.as_deref(), &variables) {
+            Ok(a) => a,
+            Err(e) => {
+                entry.outcome = Outcome::GraphQlError(e.code.to_owned());
+                self.log(entry);
+                return graphql_answer(json!({"errors": [top_error(e.code, e.message)]}));
+            }
+        };
+        entry.operation = analysed.operation_name.clone();
+        entry.requested_cost = Some(analysed.requested_cost);
+        if analysed.requested_cost > MAX_QUERY_COST {
+            entry.outcome = Outcome::GraphQlError("MAX_COST_EXCEEDED".into());
+            self.log(entry);
+            return graphql_answer(json!({"errors": [{
+                "message": format!("Query cost is {}, which exceeds the single query max cost limit ({MAX_QUERY_COST}).", analysed.requested_cost),
+                "extensions": {"code": "MAX_COST_EXCEEDED", "cost": analysed.requested_cost, "maxCost": MAX_QUERY_COST}
+            }]}));
+        }
+        let available = self.refill(at);
+        let requested = analysed.requested_cost as f64;
+        if requested > available {
+            entry.outcome = Outcome::Throttled;
+            entry.available_after = available;
+            self.log(entry);
+            return graphql_answer(throttled(
+                Some(analysed.requested_cost),
+                self.status(available),
+            ));
+        }
+        let api_version = request
+            .url
+            .path()
+            .trim_start_matches("/admin/api/")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let result = self.run(&analysed, &variables, &api_version);
+        let actual = match (analysed.main_connection, result.returned_nodes) {
+            (Some((node, first)), Some(returned)) => {
+                analysed.requested_cost - node * first.saturating_sub(returned)
+            }
+            _ => analysed.requested_cost,
+        };
+        let after = {
+            let mut bucket = lock(&shared.bucket);
+            bucket.available = (available - actual as f64).max(0.0);
+            bucket.available
+        };
+        entry.actual_cost = Some(actual);
+        entry.available_after = after;
+        entry.outcome = match result
+            .errors
+            .first()
+            .and_then(|e| e.pointer("/extensions/code"))
+            .and_then(Value::as_str)
+        {
+            Some(code) => Outcome::GraphQlError(code.to_owned()),
+            None => Outcome::Ok,
+        };
+        self.log(entry);
+        let (max, now_available, rate) = self.status(after);
+        let mut answer = json!({
+            "data": result.data,
+            "extensions": {"cost": {
+                "requestedQueryCost": analysed.requested_cost,
+                "actualQueryCost": actual,
+                "throttleStatus": {"maximumAvailable": max, "currentlyAvailable": now_available, "restoreRate": rate}
+            }}
+        });
+        if let (false, Some(map)) = (result.errors.is_empty(), answer.as_object_mut()) {
+            map.insert("errors".to_owned(), Value::Array(result.errors));
+        }
+        graphql_answer(answer)
+    }
+
+    /// Refills the bucket to `at` and returns what is available.
+    fn refill(&self, at: Duration) -> f64 {
+        let config = &self.0.config;
+        let mut bucket = lock(&self.0.bucket);
+        let elapsed = at.saturating_sub(bucket.at).as_secs_f64();
+        bucket.available =
+            (bucket.available + elapsed * config.restore_rate).min(config.bucket_size);
+        bucket.at = at;
+        bucket.available
+    }
+
+    /// (maximumAvailable, currentlyAvailable, restoreRate per wall-clock second).
+    fn status(&self, available: f64) -> (f64, f64, f64) {
+        let config = &self.0.config;
+        (
+            config.bucket_size,
+            available.floor(),
+            config.restore_rate * self.0.clock.time_scale(),
+        )
+    }
+
+    fn log(&self, entry: LoggedRequest) {
+        lock(&self.0.log).push(entry);
+    }
+
+    fn run(
+        &self,
+        analysed: &Analysed,
+        variables: &Map<String, Value>,
+        api_version: &str,
+    ) -> OpResult {
+        let shared = &self.0;
+        let base_url = lock(&shared.base_url).clone();
+        let ctx = OpCtx {
+            now: shared.clock.now(),
+            base_url: &base_url,
+            api_version,
+            bulk_polls_to_complete: shared.config.bulk_polls_to_complete,
+            fail_bulk_with: shared.config.fail_bulk_with.as_deref(),
+        };
+        let mut state = lock(&shared.state);
+        if api_version >= "2026-04"
+            && analysed.is_mutation
+            && analysed.idempotency_key_variable.is_none()
+            && analysed
+                .root_fields
+                .iter()
+                .any(|f| REQUIRES_IDEMPOTENT.contains(&f.as_str()))
+        {
+            return OpResult {
+                data: Value::Null,
+                errors: vec![top_error(
+                    "BAD_REQUEST",
+                    "The @idempotent directive is required for this mutation but was not provided.",
+                )],
+                returned_nodes: None,
+            };
+        }
+        // Idempotent replays: the same key with the same input returns the first result.
+        let key = analysed
+            .idempotency_key_variable
+            .as_ref()
+            .and_then(|v| variables.get(v))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut input = variables.clone();
+        if let Some(var) = &analysed.idempotency_key_variable {
+            input.remove(var);
+        }
+        let input = Value::Object(input);
+        let slot = key.map(|k| (analysed.operation_name.clone(), k));
+        if let Some(slot) = &slot {
+            if let Some(record) = state.idempotency.get(slot) {
+                if record.input == input {
+                    return OpResult {
+                        data: record.payload.clone(),
+                        errors: Vec::new(),
+                        returned_nodes: None,
+                    };
+                }
+                let field = analysed.root_fields.first().cloned().unwrap_or_default();
+                let mut data = Map::new();
+                data.insert(field, json!({"userErrors": [{"field": null, "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+                    "message": "The same idempotency key was used with different parameters."}]}));
+                return OpResult {
+                    data: Value::Object(data),
+                    errors: Vec::new(),
+                    returned_nodes: None,
+                };
+            }
+        }
+        let outcome = match analysed.operation_name.as_str() {
+            "Shop" => Ok(ops::shop(&state)),
+            "Locations" => ops::locations(&state, variables),
+            "ProductVariants" => ops::product_variants(&state, variables),
+            "ProductVariantComponents" => ops::product_variant_components(&state, variables),
+            "LocationInventoryLevels" => ops::inventory_levels(&state, variables),
+            "InventorySetQuantities" => {
+                Ok(ops::inventory_set_quantities(&mut state, &ctx, variables))
+            }
+            "BulkOperationRunQuery" => {
+                Ok(ops::bulk_operation_run_query(&mut state, &ctx, variables))
+            }
+            "BulkOperation" => Ok(ops::bulk_operation(&mut state, &ctx, variables)),
+            other => Err(top_error(
+                "NOT_EMULATED",
+                format!("sandbox: operation {other:?} is not emulated"),
+            )),
+        };
+        let result = outcome.unwrap_or_else(|error| OpResult {
+            data: Value::Null,
+            errors: vec![error],
+            returned_nodes: None,
+        });
+        if let (Some(slot), true) = (slot, result.errors.is_empty()) {
+            state.idempotency.insert(
+                slot,
+                state::IdempotentRecord {
+                    input,
+                    payload: result.data.clone(),
+                },
+            );
+        }
+        result
+    }
+}
+
+/// Mutations that need `@idempotent` from API version 2026-04.
+const REQUIRES_IDEMPOTENT: [&str; 5] = [
+    "inventorySetQuantities",
+    "inventoryAdjustQuantities",
+    "inventoryMoveQuantities",
+    "inventoryActivate",
+    "refundCreate",
+];
+
+fn throttled(requested: Option<u64>, (max, available, rate): (f64, f64, f64)) -> Value {
+    json!({
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+        "extensions": {"cost": {
+            "requestedQueryCost": requested, "actualQueryCost": null,
+            "throttleStatus": {"maximumAvailable": max, "currentlyAvailable": available, "restoreRate": rate}
+        }}
+    })
+}

@@ -1,0 +1,641 @@
+//! One handler per operation the crate's documents use.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+
+use super::state::{SandboxBulkOperation, SandboxInventoryChange, SandboxVariant, ShopifyState};
+
+/// What a handler needs besides the state.
+pub(crate) struct OpCtx<'a> {
+    /// Emulated time now.
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) base_url: &'a str,
+    pub(crate) api_version: &'a str,
+    pub(crate) bulk_polls_to_complete: u32,
+    pub(crate) fail_bulk_with: Option<&'a str>,
+}
+
+/// A handler's answer.
+pub(crate) struct OpResult {
+    pub(crate) data: Value,
+    pub(crate) errors: Vec<Value>,
+    /// Nodes returned by the outermost connection, for the actual cost.
+    pub(crate) returned_nodes: Option<u64>,
+}
+
+impl OpResult {
+    fn data(data: Value) -> Self {
+        Self {
+            data,
+            errors: Vec::new(),
+            returned_nodes: None,
+        }
+    }
+    fn page(data: Value, returned: usize) -> Self {
+        Self {
+            data,
+            errors: Vec::new(),
+            returned_nodes: Some(returned as u64),
+        }
+    }
+}
+
+pub(crate) fn top_error(code: &str, message: impl Into<String>) -> Value {
+    json!({"message": message.into(), "extensions": {"code": code}})
+}
+
+fn gid(resource: &str, id: u64) -> String {
+    format!("gid://shopify/{resource}/{id}")
+}
+
+/// The numeric part of a GID of `resource`.
+fn parse_gid(value: Option<&Value>, resource: &str) -> Option<u64> {
+    value?
+        .as_str()?
+        .strip_prefix("gid://shopify/")?
+        .strip_prefix(resource)?
+        .strip_prefix('/')?
+        .split('?')
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn cursor(kind: &str, id: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
+}
+
+fn after_id(vars: &Map<String, Value>, kind: &str) -> Result<u64, Value> {
+    match vars.get("after").and_then(Value::as_str) {
+        None => Ok(0),
+        Some(c) => URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| {
+                s.strip_prefix(&format!("{kind}:"))
+                    .and_then(|n| n.parse().ok())
+            })
+            .ok_or_else(|| top_error("INVALID_CURSOR", format!("Invalid cursor for {kind}: {c}"))),
+    }
+}
+
+fn first(vars: &Map<String, Value>) -> usize {
+    vars.get("first").and_then(Value::as_u64).unwrap_or(0) as usize
+}
+
+/// A page: the items with their IDs, and its `pageInfo`.
+type Page<'a, T> = (Vec<(u64, &'a T)>, Value);
+
+/// A page of `items` (already sorted by ID) after the cursor.
+fn page<'a, T>(
+    items: impl Iterator<Item = (u64, &'a T)>,
+    vars: &Map<String, Value>,
+    kind: &str,
+) -> Result<Page<'a, T>, Value>
+where
+    T: 'a,
+{
+    let after = after_id(vars, kind)?;
+    let size = first(vars);
+    let mut rest = items.filter(|(id, _)| *id > after);
+    let chunk: Vec<(u64, &T)> = rest.by_ref().take(size).collect();
+    let has_next = rest.next().is_some();
+    let end = chunk.last().map(|(id, _)| cursor(kind, *id));
+    Ok((chunk, json!({"hasNextPage": has_next, "endCursor": end})))
+}
+
+pub(crate) fn shop(state: &ShopifyState) -> OpResult {
+    let s = &state.shop;
+    OpResult::data(json!({"shop": {
+        "id": gid("Shop", 1),
+        "name": s.name,
+        "myshopifyDomain": s.domain,
+        "currencyCode": s.currency.as_str(),
+        "enabledPresentmentCurrencies": s.presentment_currencies.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "ianaTimezone": s.timezone,
+        "plan": {"publicDisplayName": "Shopify", "partnerDevelopment": true, "shopifyPlus": false},
+        "resourceLimits": {"locationLimit": 1000, "maxProductOptions": 3, "maxProductVariants": 2048, "redirectLimitReached": false}
+    }}))
+}
+
+pub(crate) fn locations(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let (chunk, info) = page(
+        state.locations.iter().map(|(k, v)| (*k, v)),
+        vars,
+        "Location",
+    )?;
+    let nodes: Vec<Value> = chunk
+        .iter()
+        .map(|(_, l)| {
+            json!({"id": gid("Location", l.id), "name": l.name, "isActive": l.active,
+                   "fulfillsOnlineOrders": l.fulfills_online_orders, "hasActiveInventory": true,
+                   "isFulfillmentService": false})
+        })
+        .collect();
+    Ok(OpResult::page(
+        json!({"locations": {"nodes": nodes, "pageInfo": info}}),
+        chunk.len(),
+    ))
+}
+
+fn component_json(state: &ShopifyState, c: &super::state::SandboxComponent) -> Value {
+    let sku = state
+        .variants
+        .get(&c.variant_id)
+        .and_then(|v| v.sku.clone());
+    json!({"id": gid("ProductVariantComponent", c.id), "quantity": c.quantity,
+           "productVariant": {"id": gid("ProductVariant", c.variant_id), "sku": sku}})
+}
+
+fn variant_core(state: &ShopifyState, v: &SandboxVariant) -> Map<String, Value> {
+    let product = state.products.get(&v.product_id);
+    let value = json!({
+        "id": gid("ProductVariant", v.id),
+        "sku": v.sku,
+        "barcode": v.barcode,
+        "title": v.title,
+        "price": v.price.to_string(),
+        "requiresComponents": v.requires_components,
+        "updatedAt": v.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "product": {
+            "id": gid("Product", v.product_id),
+            "title": product.map(|p| p.title.clone()).unwrap_or_default(),
+            "status": product.map_or("ACTIVE", |p| p.status.as_str()),
+        },
+        "inventoryItem": {"id": gid("InventoryItem", v.inventory_item_id), "tracked": v.tracked},
+    });
+    value.as_object().cloned().unwrap_or_default()
+}
+
+/// Shopify search syntax, the subset the sandbox answers: `sku:`, `barcode:`,
+/// `product_status:`, `requires_components:`, `updated_at:>'...'` / `>=`, joined by spaces or
+/// `AND`. Anything else is an error rather than being ignored.
+fn variant_filter(query: Option<&str>) -> Result<Vec<(String, String)>, Value> {
+    let Some(q) = query else {
+        return Ok(Vec::new());
+    };
+    let mut terms = Vec::new();
+    for raw in q.split_whitespace().filter(|t| *t != "AND") {
+        let (key, value) = raw.split_once(':').ok_or_else(|| {
+            top_error(
+                "INVALID_SEARCH",
+                format!("sandbox: unsupported search term {raw:?}"),
+            )
+        })?;
+        if !matches!(
+            key,
+            "sku" | "barcode" | "product_status" | "requires_components" | "updated_at"
+        ) {
+            return Err(top_error(
+                "INVALID_SEARCH",
+                format!("sandbox: unsupported search field {key:?}"),
+            ));
+        }
+        terms.push((
+            key.to_owned(),
+            value.trim_matches(|c| c == '\'' || c == '"').to_owned(),
+        ));
+    }
+    Ok(terms)
+}
+
+fn variant_matches(state: &ShopifyState, v: &SandboxVariant, terms: &[(String, String)]) -> bool {
+    terms.iter().all(|(key, value)| match key.as_str() {
+        "sku" => v.sku.as_deref() == Some(value.as_str()),
+        "barcode" => v.barcode.as_deref() == Some(value.as_str()),
+        "product_status" => state.products.get(&v.product_id).is_some_and(|p| {
+            value
+                .split(',')
+                .any(|s| s.eq_ignore_ascii_case(p.status.as_str()))
+        }),
+        "requires_components" => {
+            value
+                == if v.requires_components {
+                    "true"
+                } else {
+                    "false"
+                }
+        }
+        "updated_at" => {
+            let (strict, ts) = match value.strip_prefix(">=") {
+                Some(ts) => (false, ts),
+                None => (true, value.strip_prefix('>').unwrap_or(value)),
+            };
+            let ts = ts.trim_matches(|c| c == '\'' || c == '"');
+            DateTime::parse_from_rfc3339(ts).is_ok_and(|t| {
+                if strict {
+                    v.updated_at > t
+                } else {
+                    v.updated_at >= t
+                }
+            })
+        }
+        _ => false,
+    })
+}
+
+pub(crate) fn product_variants(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let terms = variant_filter(vars.get("query").and_then(Value::as_str))?;
+    let matching = state
+        .variants
+        .iter()
+        .filter(|(_, v)| variant_matches(state, v, &terms))
+        .map(|(k, v)| (*k, v));
+    let (chunk, info) = page(matching, vars, "ProductVariant")?;
+    let nodes: Vec<Value> = chunk
+        .iter()
+        .map(|(_, v)| {
+            let mut node = variant_core(state, v);
+            let shown: Vec<Value> = v
+                .components
+                .iter()
+                .take(3)
+                .map(|c| component_json(state, c))
+                .collect();
+            let more = v.components.len() > 3;
+            let end = v
+                .components
+                .get(shown.len().saturating_sub(1))
+                .filter(|_| !shown.is_empty())
+                .map(|c| cursor("ProductVariantComponent", c.id));
+            node.insert(
+                "productVariantComponents".to_owned(),
+                json!({"nodes": shown, "pageInfo": {"hasNextPage": more, "endCursor": end}}),
+            );
+            Value::Object(node)
+        })
+        .collect();
+    Ok(OpResult::page(
+        json!({"productVariants": {"nodes": nodes, "pageInfo": info}}),
+        chunk.len(),
+    ))
+}
+
+pub(crate) fn product_variant_components(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let Some(variant) =
+        parse_gid(vars.get("id"), "ProductVariant").and_then(|id| state.variants.get(&id))
+    else {
+        return Ok(OpResult::page(json!({"productVariant": null}), 0));
+    };
+    let (chunk, info) = page(
+        variant.components.iter().map(|c| (c.id, c)),
+        vars,
+        "ProductVariantComponent",
+    )?;
+    let nodes: Vec<Value> = chunk
+        .iter()
+        .map(|(_, c)| component_json(state, c))
+        .collect();
+    Ok(OpResult::page(
+        json!({"productVariant": {"productVariantComponents": {"nodes": nodes, "pageInfo": info}}}),
+        chunk.len(),
+    ))
+}
+
+pub(crate) fn inventory_levels(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let Some(location) =
+        parse_gid(vars.get("locationId"), "Location").filter(|id| state.locations.contains_key(id))
+    else {
+        return Ok(OpResult::page(json!({"location": null}), 0));
+    };
+    let names: Vec<String> = vars
+        .get("names")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let levels = state
+        .inventory
+        .iter()
+        .filter(|((_, loc), _)| *loc == location)
+        .map(|((item, _), q)| (*item, q));
+    let (chunk, info) = page(levels, vars, "InventoryLevel")?;
+    let nodes: Vec<Value> = chunk
+        .iter()
+        .map(|(item, quantities)| {
+            let variant = state.variant_by_inventory_item(*item);
+            json!({
+                "id": format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"),
+                "updatedAt": variant.map_or_else(Utc::now, |v| v.updated_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "item": {"id": gid("InventoryItem", *item), "sku": variant.and_then(|v| v.sku.clone()),
+                         "tracked": variant.is_some_and(|v| v.tracked)},
+                "quantities": names.iter().map(|n| json!({"name": n, "quantity": quantities.get(n).copied().unwrap_or(0)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(OpResult::page(
+        json!({"location": {"inventoryLevels": {"nodes": nodes, "pageInfo": info}}}),
+        chunk.len(),
+    ))
+}
+
+const VALID_REASONS: [&str; 17] = [
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_canceled",
+    "movement_created",
+    "movement_received",
+    "movement_updated",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
+    "shrinkage",
+];
+
+fn user_error(field: &[&str], code: &str, message: impl Into<String>) -> Value {
+    json!({"field": field, "code": code, "message": message.into()})
+}
+
+/// `inventorySetQuantities`: all-or-nothing; compare-and-set on `changeFromQuantity`.
+pub(crate) fn inventory_set_quantities(
+    state: &mut ShopifyState,
+    ctx: &OpCtx<'_>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let input = vars.get("input").cloned().unwrap_or(Value::Null);
+    let name = input
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let reason = input
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let reference = input
+        .get("referenceDocumentUri")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let quantities = input
+        .get("quantities")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if ctx.api_version >= "2026-04" {
+        if let Some(i) = quantities
+            .iter()
+            .position(|q| q.get("changeFromQuantity").is_none())
+        {
+            return OpResult {
+                data: json!({"inventorySetQuantities": null}),
+                errors: vec![top_error(
+                    "INVALID_FIELD_ARGUMENTS",
+                    format!(
+                        "InventoryQuantityInput must include the following argument: changeFromQuantity. (quantities[{i}])"
+                    ),
+                )],
+                returned_nodes: None,
+            };
+        }
+    }
+    let mut errors = Vec::new();
+    if name != "available" && name != "on_hand" {
+        errors.push(user_error(
+            &["input", "name"],
+            "INVALID_NAME",
+            "The quantity name must be either 'available' or 'on_hand'.",
+        ));
+    }
+    if !VALID_REASONS.contains(&reason.as_str()) {
+        errors.push(user_error(
+            &["input", "reason"],
+            "INVALID_REASON",
+            format!(
+                "The reason is invalid. Valid values are: {}.",
+                VALID_REASONS.join(", ")
+            ),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut planned = Vec::new();
+    for (i, q) in quantities.iter().enumerate() {
+        let index = i.to_string();
+        let field = |f: &'static str| -> Vec<String> {
+            vec!["input".into(), "quantities".into(), index.clone(), f.into()]
+        };
+        let item = parse_gid(q.get("inventoryItemId"), "InventoryItem");
+        let location = parse_gid(q.get("locationId"), "Location");
+        let quantity = q.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+        let Some(item) = item.filter(|id| state.variant_by_inventory_item(*id).is_some()) else {
+            errors.push(json!({"field": field("inventoryItemId"), "code": "INVALID_INVENTORY_ITEM", "message": "The specified inventory item could not be found."}));
+            continue;
+        };
+        let Some(location) = location.filter(|id| state.locations.contains_key(id)) else {
+            errors.push(json!({"field": field("locationId"), "code": "INVALID_LOCATION", "message": "The specified location could not be found."}));
+            continue;
+        };
+        if !seen.insert((item, location)) {
+            errors.push(json!({"field": ["input", "quantities", index], "code": "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", "message": "The combination of inventoryItemId and locationId must be unique."}));
+            continue;
+        }
+        if quantity > 1_000_000_000 {
+            errors.push(json!({"field": field("quantity"), "code": "INVALID_QUANTITY_TOO_HIGH", "message": "The quantity can't be higher than 1,000,000,000."}));
+            continue;
+        }
+        if quantity < -1_000_000_000 {
+            errors.push(json!({"field": field("quantity"), "code": "INVALID_QUANTITY_TOO_LOW", "message": "The quantity can't be lower than -1,000,000,000."}));
+            continue;
+        }
+        let Some(current) = state.quantity(item, location, &name) else {
+            errors.push(json!({"field": ["input", "quantities", index], "code": "ITEM_NOT_STOCKED_AT_LOCATION", "message": "The specified inventory item is not stocked at the location."}));
+            continue;
+        };
+        if let Some(expected) = q.get("changeFromQuantity").and_then(Value::as_i64) {
+            if expected != current {
+                errors.push(json!({"field": field("changeFromQuantity"), "code": "CHANGE_FROM_QUANTITY_STALE", "message": format!("The quantity has changed: expected {expected}, found {current}.")}));
+                continue;
+            }
+        }
+        planned.push((item, location, quantity - current));
+    }
+    if !errors.is_empty() {
+        return OpResult::data(
+            json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null, "userErrors": errors}}),
+        );
+    }
+    let other = if name == "available" {
+        "on_hand"
+    } else {
+        "available"
+    };
+    let mut changes = Vec::new();
+    for (item, location, delta) in planned {
+        let level = state.inventory.entry((item, location)).or_default();
+        for n in [name.as_str(), other] {
+            *level.entry(n.to_owned()).or_insert(0) += delta;
+            changes.push(json!({"name": n, "delta": delta, "quantityAfterChange": null,
+                                "item": {"id": gid("InventoryItem", item)}, "location": {"id": gid("Location", location)}}));
+            state.inventory_changes.push(SandboxInventoryChange {
+                inventory_item_id: item,
+                location_id: location,
+                name: n.to_owned(),
+                delta,
+                reason: reason.clone(),
+                reference_document_uri: reference.clone(),
+            });
+        }
+    }
+    let group = state.next_id();
+    OpResult::data(json!({"inventorySetQuantities": {
+        "inventoryAdjustmentGroup": {"id": gid("InventoryAdjustmentGroup", group), "reason": reason,
+                                     "referenceDocumentUri": reference, "changes": changes},
+        "userErrors": []
+    }}))
+}
+
+fn bulk_json(op: &SandboxBulkOperation, base_url: &str) -> Value {
+    let url = (op.status == "COMPLETED" && op.object_count > 0)
+        .then(|| format!("{base_url}/bulk-results/{}.jsonl", op.id));
+    json!({
+        "id": gid("BulkOperation", op.id), "status": op.status, "errorCode": op.error_code,
+        "objectCount": op.object_count.to_string(), "rootObjectCount": op.root_object_count.to_string(),
+        "fileSize": op.result.as_ref().filter(|_| url.is_some()).map(|r| r.len().to_string()),
+        "url": url, "partialDataUrl": null,
+        "createdAt": op.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "completedAt": op.completed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    })
+}
+
+fn normalise(doc: &str) -> String {
+    doc.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) fn bulk_operation_run_query(
+    state: &mut ShopifyState,
+    ctx: &OpCtx<'_>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let query = vars
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let limit = if ctx.api_version >= "2026-01" { 5 } else { 1 };
+    let running = state
+        .bulk_operations
+        .values()
+        .filter(|o| matches!(o.status.as_str(), "CREATED" | "RUNNING"))
+        .count();
+    let fail = |code: &str, message: String| {
+        OpResult::data(json!({"bulkOperationRunQuery": {"bulkOperation": null,
+            "userErrors": [{"field": null, "code": code, "message": message}]}}))
+    };
+    if running >= limit {
+        return fail(
+            "LIMIT_REACHED",
+            format!(
+                "A maximum of {limit} bulk query operations can run at a time for this app and shop."
+            ),
+        );
+    }
+    if normalise(query) != normalise(crate::shopify::BULK_PRODUCT_VARIANTS) {
+        return fail("INVALID", "sandbox: only the crate's own bulk documents are emulated (shopify::BULK_PRODUCT_VARIANTS)".to_owned());
+    }
+    let id = state.next_id();
+    let op = SandboxBulkOperation {
+        id,
+        status: "CREATED".to_owned(),
+        error_code: None,
+        polls: 0,
+        created_at: ctx.now,
+        completed_at: None,
+        result: None,
+        object_count: 0,
+        root_object_count: 0,
+    };
+    let json = bulk_json(&op, ctx.base_url);
+    state.bulk_operations.insert(id, op);
+    OpResult::data(json!({"bulkOperationRunQuery": {"bulkOperation": json, "userErrors": []}}))
+}
+
+fn bulk_variants_jsonl(state: &ShopifyState) -> (String, u64, u64) {
+    let mut out = String::new();
+    let (mut objects, mut roots) = (0u64, 0u64);
+    for v in state.variants.values() {
+        out.push_str(&Value::Object(variant_core(state, v)).to_string());
+        out.push('\n');
+        roots += 1;
+        objects += 1;
+        for c in &v.components {
+            let mut child = component_json(state, c);
+            if let Some(map) = child.as_object_mut() {
+                map.insert(
+                    "__parentId".to_owned(),
+                    Value::String(gid("ProductVariant", v.id)),
+                );
+            }
+            out.push_str(&child.to_string());
+            out.push('\n');
+            objects += 1;
+        }
+    }
+    (out, objects, roots)
+}
+
+pub(crate) fn bulk_operation(
+    state: &mut ShopifyState,
+    ctx: &OpCtx<'_>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let Some(id) = parse_gid(vars.get("id"), "BulkOperation")
+        .filter(|id| state.bulk_operations.contains_key(id))
+    else {
+        return OpResult::data(json!({"bulkOperation": null}));
+    };
+    let completing = state
+        .bulk_operations
+        .get(&id)
+        .is_some_and(|op| op.status == "RUNNING" && op.polls + 1 >= ctx.bulk_polls_to_complete);
+    let generated = if completing {
+        bulk_variants_jsonl(state)
+    } else {
+        (String::new(), 0, 0)
+    };
+    let Some(op) = state.bulk_operations.get_mut(&id) else {
+        return OpResult::data(json!({"bulkOperation": null}));
+    };
+    op.polls += 1;
+    match op.status.as_str() {
+        "CREATED" => op.status = "RUNNING".to_owned(),
+        "RUNNING" if completing => {
+            op.completed_at = Some(ctx.now);
+            if let Some(code) = ctx.fail_bulk_with {
+                op.status = "FAILED".to_owned();
+                op.error_code = Some(code.to_owned());
+            } else {
+                let (text, objects, roots) = generated;
+                op.status = "COMPLETED".to_owned();
+                op.object_count = objects;
+                op.root_object_count = roots;
+                op.result = Some(text);
+            }
+        }
+        _ => {}
+    }
+    OpResult::data(json!({"bulkOperation": bulk_json(op, ctx.base_url)}))
+}

@@ -1,0 +1,361 @@
+//! What the Shopify emulator holds. Public so that tests can seed it and inspect it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::money::CurrencyCode;
+use crate::shopify::model::ProductStatus;
+
+/// The emulated shop.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxShop {
+    /// Display name.
+    pub name: String,
+    /// `name.myshopify.com`.
+    pub domain: String,
+    /// Shop currency.
+    pub currency: CurrencyCode,
+    /// Presentment currencies.
+    pub presentment_currencies: Vec<CurrencyCode>,
+    /// IANA time zone.
+    pub timezone: String,
+}
+
+/// A location.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxLocation {
+    /// Numeric ID.
+    pub id: u64,
+    /// Name.
+    pub name: String,
+    /// Active.
+    pub active: bool,
+    /// Fulfils online orders.
+    pub fulfills_online_orders: bool,
+}
+
+/// A product.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxProduct {
+    /// Numeric ID.
+    pub id: u64,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: ProductStatus,
+}
+
+/// A variant with its inventory item.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxVariant {
+    /// Numeric ID.
+    pub id: u64,
+    /// Its product.
+    pub product_id: u64,
+    /// SKU (`None` when blank).
+    pub sku: Option<String>,
+    /// Barcode.
+    pub barcode: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Price in the shop currency.
+    pub price: Decimal,
+    /// Its inventory item's numeric ID.
+    pub inventory_item_id: u64,
+    /// Whether the inventory item is tracked.
+    pub tracked: bool,
+    /// Whether Shopify derives it from components (a bundle parent).
+    pub requires_components: bool,
+    /// Bundle components.
+    pub components: Vec<SandboxComponent>,
+    /// Last update.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One bundle component.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxComponent {
+    /// The relation's numeric ID.
+    pub id: u64,
+    /// The component variant.
+    pub variant_id: u64,
+    /// Units per bundle.
+    pub quantity: i64,
+}
+
+/// An order (read by the order flows as they are built).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxOrder {
+    /// Numeric ID.
+    pub id: u64,
+    /// `#1001`.
+    pub name: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Shop currency.
+    pub currency: CurrencyCode,
+    /// The currency the customer paid in.
+    pub presentment_currency: CurrencyCode,
+    /// Whether prices include tax.
+    pub taxes_included: bool,
+    /// Lines.
+    pub lines: Vec<SandboxLineItem>,
+    /// Shipping charged (shop currency).
+    pub shipping: Decimal,
+    /// Customer e-mail.
+    pub email: Option<String>,
+    /// B2B company name, when bought through a company location.
+    pub company: Option<String>,
+    /// A test order.
+    pub test: bool,
+}
+
+/// An order line.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxLineItem {
+    /// Numeric ID.
+    pub id: u64,
+    /// The variant sold (`None` for a custom line).
+    pub variant_id: Option<u64>,
+    /// SKU as recorded on the line.
+    pub sku: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Units.
+    pub quantity: i64,
+    /// Unit price before discounts (shop currency).
+    pub unit_price: Decimal,
+    /// Discount allocated to the line (shop currency).
+    pub discount: Decimal,
+    /// Tax rate applied.
+    pub tax_rate: Decimal,
+    /// The bundle this line is a component of, by the bundle's SKU.
+    pub bundle_sku: Option<String>,
+}
+
+/// A bulk operation.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxBulkOperation {
+    /// Numeric ID.
+    pub id: u64,
+    /// `CREATED`, `RUNNING`, `COMPLETED`, `FAILED`...
+    pub status: String,
+    /// Error code when failed.
+    pub error_code: Option<String>,
+    /// Times it has been polled.
+    pub polls: u32,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Completion time.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The JSONL result, once completed.
+    #[serde(skip)]
+    pub result: Option<String>,
+    /// Objects in the result.
+    pub object_count: u64,
+    /// Root objects in the result.
+    pub root_object_count: u64,
+}
+
+/// One applied inventory change (the emulator's ledger).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct SandboxInventoryChange {
+    /// Inventory item.
+    pub inventory_item_id: u64,
+    /// Location.
+    pub location_id: u64,
+    /// Quantity name.
+    pub name: String,
+    /// Change.
+    pub delta: i64,
+    /// Reason given.
+    pub reason: String,
+    /// Reference document URI given.
+    pub reference_document_uri: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct IdempotentRecord {
+    pub(crate) input: serde_json::Value,
+    pub(crate) payload: serde_json::Value,
+}
+
+/// Everything the Shopify emulator holds.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ShopifyState {
+    /// The shop.
+    pub shop: SandboxShop,
+    /// Locations by ID.
+    pub locations: BTreeMap<u64, SandboxLocation>,
+    /// Products by ID.
+    pub products: BTreeMap<u64, SandboxProduct>,
+    /// Variants by ID.
+    pub variants: BTreeMap<u64, SandboxVariant>,
+    /// Quantities by (inventory item, location), then by name (`available`, `on_hand`...).
+    pub inventory: BTreeMap<(u64, u64), BTreeMap<String, i64>>,
+    /// Orders by ID.
+    pub orders: BTreeMap<u64, SandboxOrder>,
+    /// Bulk operations by ID.
+    pub bulk_operations: BTreeMap<u64, SandboxBulkOperation>,
+    /// Every inventory change applied, in order.
+    pub inventory_changes: Vec<SandboxInventoryChange>,
+    #[serde(skip)]
+    pub(crate) idempotency: HashMap<(String, String), IdempotentRecord>,
+    next_id: u64,
+}
+
+impl ShopifyState {
+    /// An empty shop.
+    #[must_use]
+    pub fn new(domain: &str, currency: CurrencyCode) -> Self {
+        Self {
+            shop: SandboxShop {
+                name: "Sandbox Store".to_owned(),
+                domain: domain.to_owned(),
+                currency,
+                presentment_currencies: vec![currency],
+                timezone: "Europe/London".to_owned(),
+            },
+            locations: BTreeMap::new(),
+            products: BTreeMap::new(),
+            variants: BTreeMap::new(),
+            inventory: BTreeMap::new(),
+            orders: BTreeMap::new(),
+            bulk_operations: BTreeMap::new(),
+            inventory_changes: Vec::new(),
+            idempotency: HashMap::new(),
+            next_id: 1000,
+        }
+    }
+
+    /// A fresh numeric ID (unique across resource types, as Shopify's are in practice).
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Adds an active location and returns its ID.
+    pub fn add_location(&mut self, name: &str) -> u64 {
+        let id = self.next_id();
+        self.locations.insert(
+            id,
+            SandboxLocation {
+                id,
+                name: name.to_owned(),
+                active: true,
+                fulfills_online_orders: true,
+            },
+        );
+        id
+    }
+
+    /// Adds a product and returns its ID.
+    pub fn add_product(&mut self, title: &str, status: ProductStatus) -> u64 {
+        let id = self.next_id();
+        self.products.insert(
+            id,
+            SandboxProduct {
+                id,
+                title: title.to_owned(),
+                status,
+            },
+        );
+        id
+    }
+
+    /// Adds a variant to a product and returns its ID; its inventory item is created with it.
+    pub fn add_variant(
+        &mut self,
+        product_id: u64,
+        sku: Option<&str>,
+        barcode: Option<&str>,
+        price: Decimal,
+        tracked: bool,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let id = self.next_id();
+        let inventory_item_id = self.next_id();
+        self.variants.insert(
+            id,
+            SandboxVariant {
+                id,
+                product_id,
+                sku: sku.map(str::to_owned),
+                barcode: barcode.map(str::to_owned),
+                title: "Default Title".to_owned(),
+                price,
+                inventory_item_id,
+                tracked,
+                requires_components: false,
+                components: Vec::new(),
+                updated_at: now,
+            },
+        );
+        id
+    }
+
+    /// Makes `bundle` a bundle parent of `components` (variant, units per bundle).
+    pub fn set_components(&mut self, bundle: u64, components: &[(u64, i64)]) {
+        let relations: Vec<SandboxComponent> = components
+            .iter()
+            .map(|(variant_id, quantity)| SandboxComponent {
+                id: self.next_id(),
+                variant_id: *variant_id,
+                quantity: *quantity,
+            })
+            .collect();
+        if let Some(v) = self.variants.get_mut(&bundle) {
+            v.requires_components = !relations.is_empty();
+            v.components = relations;
+        }
+    }
+
+    /// Stocks an inventory item at a location with `available` (and `on_hand` equal to it).
+    pub fn stock(&mut self, inventory_item_id: u64, location_id: u64, available: i64) {
+        let level = self
+            .inventory
+            .entry((inventory_item_id, location_id))
+            .or_default();
+        level.insert("available".to_owned(), available);
+        level.insert("on_hand".to_owned(), available);
+        level.insert("committed".to_owned(), 0);
+    }
+
+    /// A named quantity at a location, if the item is stocked there.
+    #[must_use]
+    pub fn quantity(&self, inventory_item_id: u64, location_id: u64, name: &str) -> Option<i64> {
+        self.inventory
+            .get(&(inventory_item_id, location_id))
+            .and_then(|q| q.get(name).copied())
+    }
+
+    /// Variants whose SKU is exactly `sku`.
+    #[must_use]
+    pub fn variants_by_sku(&self, sku: &str) -> Vec<&SandboxVariant> {
+        self.variants
+            .values()
+            .filter(|v| v.sku.as_deref() == Some(sku))
+            .collect()
+    }
+
+    /// The variant owning an inventory item.
+    #[must_use]
+    pub fn variant_by_inventory_item(&self, inventory_item_id: u64) -> Option<&SandboxVariant> {
+        self.variants
+            .values()
+            .find(|v| v.inventory_item_id == inventory_item_id)
+    }
+}

@@ -1,0 +1,506 @@
+//! The real Shopify client driven against the Shopify emulator: pagination, pacing through a
+//! throttled burst, idempotent replays, stale compare-and-set, bulk export and faults.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::TryStreamExt;
+use futures::future::join_all;
+use serde_json::{Value, json};
+use stokly_shopify::RetryConfig;
+use stokly_shopify::sandbox::shopify::{Outcome, ShopifyState};
+use stokly_shopify::sandbox::{
+    FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
+};
+use stokly_shopify::shopify::model::{
+    InventoryQuantityInput, InventorySetQuantitiesInput, QuantityName,
+};
+use stokly_shopify::shopify::{
+    BulkPollConfig, Error, GraphQlRequest, InventoryItemId, LocationId, PageOptions,
+};
+
+const DOMAIN: &str = "sandbox-store.myshopify.com";
+
+async fn emulator(state: ShopifyState, config: ShopifyConfig, scale: f64) -> ShopifyEmulator {
+    ShopifyEmulator::start(state, config, SandboxClock::new(Utc::now(), scale))
+        .await
+        .unwrap()
+}
+
+fn fast_retry() -> RetryConfig {
+    RetryConfig::default()
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(50))
+        .with_max_attempts(8)
+}
+
+#[tokio::test]
+async fn reads_a_seeded_catalogue_across_pages() {
+    let scenario = ScenarioBuilder::new(11)
+        .skus(300)
+        .bundles(20)
+        .locations(3)
+        .build();
+    // Time runs 50x faster so the 300-variant read is not held back by the bucket.
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        50.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+
+    let shop = client.shop().await.unwrap();
+    assert_eq!(shop.myshopify_domain, DOMAIN);
+    let locations: Vec<_> = client
+        .locations(PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(locations.len(), 3);
+
+    let variants: Vec<_> = client
+        .product_variants(None, PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(variants.len(), 320);
+    let bundles: Vec<_> = variants.iter().filter(|v| v.requires_components).collect();
+    assert_eq!(bundles.len(), 20);
+    for bundle in bundles {
+        let sku = bundle.sku.as_deref().unwrap();
+        let expected = &scenario
+            .items
+            .iter()
+            .find(|i| i.sku == sku)
+            .unwrap()
+            .components;
+        let got: Vec<(String, i64)> = bundle
+            .product_variant_components
+            .nodes
+            .iter()
+            .map(|c| (c.product_variant.sku.clone().unwrap(), c.quantity))
+            .collect();
+        assert_eq!(&got, expected, "components of {sku}");
+    }
+    // 320 variants at the default 80 per page: 4 pages, each costing 2 + 80 x 11 at most.
+    let pages: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "ProductVariants")
+        .collect();
+    assert_eq!(pages.len(), 4);
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.requested_cost == Some(882) && p.outcome == Outcome::Ok)
+    );
+
+    let levels: Vec<_> = client
+        .inventory_levels(
+            &locations[0].id,
+            &[QuantityName::Available, QuantityName::OnHand],
+            PageOptions::default(),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        levels.len(),
+        300,
+        "bundles are not stocked; simple items are"
+    );
+    let first = scenario
+        .items
+        .iter()
+        .find(|i| i.sku == levels[0].item.sku.clone().unwrap())
+        .unwrap();
+    assert_eq!(
+        levels[0].quantity(QuantityName::Available),
+        Some(first.stock[0])
+    );
+}
+
+#[tokio::test]
+async fn search_syntax_filters_variants() {
+    let scenario = ScenarioBuilder::new(3).skus(10).bundles(2).build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let hits: Vec<_> = client
+        .product_variants(Some("sku:SKU-00004"), PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].sku.as_deref(), Some("SKU-00004"));
+    let bundles: Vec<_> = client
+        .product_variants(Some("requires_components:true"), PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(bundles.len(), 2);
+    let err = client
+        .product_variants(Some("vendor:acme"), PageOptions::default())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(err.graphql_codes().contains(&"INVALID_SEARCH"), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_throttled_burst_is_paced_without_a_single_throttle() {
+    let scenario = ScenarioBuilder::new(5)
+        .skus(250)
+        .bundles(0)
+        .locations(1)
+        .build();
+    // A small bucket (500 points, 100/s, time 10x): 24 location reads of 253 points each need
+    // about 6,000 points, twelve bucketfuls.
+    let config = ShopifyConfig::standard_plan().with_bucket(500.0, 100.0);
+    let emu = emulator(scenario.shopify_state(DOMAIN), config, 10.0).await;
+    let client = emu.client_builder().retry(fast_retry()).build().unwrap();
+    // One call teaches the client the bucket and the query's cost.
+    let location = client
+        .locations(PageOptions::default())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let request = || {
+        GraphQlRequest::query(
+            include_str!("../src/shopify/graphql/locations.graphql"),
+            "Locations",
+        )
+        .variable("first", 250)
+        .unwrap()
+    };
+    let first: Value = client.query(&request()).await.unwrap();
+    assert_eq!(first["locations"]["nodes"].as_array().unwrap().len(), 1);
+    let calls = (0..24).map(|_| {
+        let c = client.clone();
+        let r = request();
+        async move { c.query::<Value>(&r).await }
+    });
+    let results = join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let log = emu.requests();
+    let throttled = log
+        .iter()
+        .filter(|r| r.outcome == Outcome::Throttled)
+        .count();
+    assert_eq!(
+        throttled, 0,
+        "the client must wait before sending, not after being throttled"
+    );
+    assert_eq!(
+        log.iter().filter(|r| r.operation == "Locations").count(),
+        26
+    );
+    let _ = location;
+}
+
+fn set_input(
+    item: u64,
+    location: u64,
+    quantity: i64,
+    from: Option<i64>,
+) -> InventorySetQuantitiesInput {
+    InventorySetQuantitiesInput::new(QuantityName::Available, "correction")
+        .with_reference_document_uri("gid://stokly-shopify/InventorySync/test")
+        .with_quantity(InventoryQuantityInput::new(
+            InventoryItemId::from_numeric(item),
+            LocationId::from_numeric(location),
+            quantity,
+            from,
+        ))
+}
+
+fn first_stocked(emu: &ShopifyEmulator) -> (u64, u64, i64) {
+    emu.with_state(|s| {
+        let ((item, location), q) = s.inventory.iter().next().unwrap();
+        (*item, *location, q["available"])
+    })
+}
+
+#[tokio::test]
+async fn idempotent_replay_applies_once_and_a_reused_key_is_refused() {
+    let scenario = ScenarioBuilder::new(9)
+        .skus(5)
+        .bundles(0)
+        .locations(1)
+        .build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let (item, location, before) = first_stocked(&emu);
+    let input = set_input(item, location, before + 7, Some(before));
+
+    let first = client.set_inventory_quantities(&input).await.unwrap();
+    assert!(first.user_errors.is_empty(), "{:?}", first.user_errors);
+    // The same batch again (a retry after a lost answer): same key, same input, same result,
+    // applied once, and no CAS failure although the quantity has since changed.
+    let replay = client.set_inventory_quantities(&input).await.unwrap();
+    assert_eq!(replay, first);
+    assert_eq!(
+        emu.with_state(|s| s.quantity(item, location, "available")),
+        Some(before + 7)
+    );
+    assert_eq!(
+        emu.with_state(|s| s.quantity(item, location, "on_hand")),
+        Some(before + 7)
+    );
+    assert_eq!(
+        emu.state().inventory_changes.len(),
+        2,
+        "available and on_hand, once"
+    );
+
+    let reused = GraphQlRequest::mutation(
+        include_str!("../src/shopify/graphql/inventory_set_quantities.graphql"),
+        "InventorySetQuantities",
+    )
+    .variable("input", json!({"name": "available", "reason": "correction", "quantities": [
+        {"inventoryItemId": format!("gid://shopify/InventoryItem/{item}"), "locationId": format!("gid://shopify/Location/{location}"), "quantity": 1, "changeFromQuantity": null}
+    ]}))
+    .unwrap()
+    .variable("idempotencyKey", "fixed-key")
+    .unwrap();
+    let _: Value = client.query(&reused).await.unwrap();
+    let changed = reused.clone().variable("input", json!({"name": "available", "reason": "correction", "quantities": [
+        {"inventoryItemId": format!("gid://shopify/InventoryItem/{item}"), "locationId": format!("gid://shopify/Location/{location}"), "quantity": 2, "changeFromQuantity": null}
+    ]})).unwrap();
+    let answer: Value = client.query(&changed).await.unwrap();
+    assert_eq!(
+        answer["inventorySetQuantities"]["userErrors"][0]["code"],
+        "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"
+    );
+    assert_eq!(
+        emu.with_state(|s| s.quantity(item, location, "available")),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn stale_compare_and_set_is_refused_and_changes_nothing() {
+    let scenario = ScenarioBuilder::new(9)
+        .skus(5)
+        .bundles(0)
+        .locations(1)
+        .build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let (item, location, before) = first_stocked(&emu);
+    let payload = client
+        .set_inventory_quantities(&set_input(item, location, 99, Some(before + 1)))
+        .await
+        .unwrap();
+    assert!(payload.inventory_adjustment_group.is_none());
+    assert_eq!(payload.user_errors.len(), 1);
+    assert_eq!(
+        payload.user_errors[0].code.as_deref(),
+        Some("CHANGE_FROM_QUANTITY_STALE")
+    );
+    assert_eq!(payload.user_errors[0].input_index(), Some(0));
+    assert_eq!(
+        emu.with_state(|s| s.quantity(item, location, "available")),
+        Some(before)
+    );
+    assert!(emu.state().inventory_changes.is_empty());
+}
+
+#[tokio::test]
+async fn version_2026_04_rules_are_enforced() {
+    let scenario = ScenarioBuilder::new(9)
+        .skus(2)
+        .bundles(0)
+        .locations(1)
+        .build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().api_version("2026-04").build().unwrap();
+    let (item, location, before) = first_stocked(&emu);
+    // The crate's own mutation passes under 2026-04.
+    let ok = client
+        .set_inventory_quantities(&set_input(item, location, before + 1, Some(before)))
+        .await
+        .unwrap();
+    assert!(ok.user_errors.is_empty());
+    let no_key = GraphQlRequest::mutation(
+        "mutation Bare($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { userErrors { code } } }",
+        "Bare",
+    )
+    .variable("input", json!({"name": "available", "reason": "correction", "quantities": []}))
+    .unwrap();
+    let err = client.query::<Value>(&no_key).await.unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["BAD_REQUEST"]);
+}
+
+#[tokio::test]
+async fn limits_unknown_operations_and_bad_tokens_are_visible() {
+    let scenario = ScenarioBuilder::new(1).skus(3).bundles(0).build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let unknown = GraphQlRequest::query(
+        "query Orders { orders(first: 5) { nodes { id } } }",
+        "Orders",
+    );
+    let err = client.query::<Value>(&unknown).await.unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["NOT_EMULATED"]);
+
+    let too_costly = GraphQlRequest::query(
+        include_str!("../src/shopify/graphql/product_variants.graphql"),
+        "ProductVariants",
+    )
+    .variable("first", 250)
+    .unwrap();
+    let err = client.query::<Value>(&too_costly).await.unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["MAX_COST_EXCEEDED"]);
+    assert!(!err.is_retryable());
+
+    let items: Vec<Value> = (0..251).map(|i| json!({"inventoryItemId": format!("gid://shopify/InventoryItem/{i}"), "locationId": "gid://shopify/Location/1", "quantity": 1, "changeFromQuantity": null})).collect();
+    let too_many = GraphQlRequest::mutation(
+        include_str!("../src/shopify/graphql/inventory_set_quantities.graphql"),
+        "InventorySetQuantities",
+    )
+    .variable(
+        "input",
+        json!({"name": "available", "reason": "correction", "quantities": items}),
+    )
+    .unwrap()
+    .idempotent("idempotencyKey");
+    let err = client.query::<Value>(&too_many).await.unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["MAX_INPUT_SIZE_EXCEEDED"]);
+
+    let wrong = stokly_shopify::shopify::Client::builder()
+        .shop(DOMAIN)
+        .access_token("shpat_wrong")
+        .base_url(emu.uri())
+        .build()
+        .unwrap();
+    assert!(matches!(
+        wrong.shop().await.unwrap_err(),
+        Error::Http { status: 401, .. }
+    ));
+}
+
+#[tokio::test]
+async fn bulk_export_matches_the_paged_read() {
+    let scenario = ScenarioBuilder::new(21).skus(40).bundles(6).build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let poll = BulkPollConfig::default()
+        .with_initial_interval(Duration::from_millis(5))
+        .with_max_interval(Duration::from_millis(10));
+    let bulk: Vec<_> = client
+        .bulk_product_variants(&poll)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let paged: Vec<_> = client
+        .product_variants(None, PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(bulk.len(), 46);
+    // The same variants and components either way (cursors differ: bulk results have none).
+    let summary = |vs: &[stokly_shopify::shopify::model::ProductVariant]| -> Vec<(String, Option<String>, bool, Vec<(String, i64)>)> {
+        vs.iter()
+            .map(|v| {
+                let components = v.product_variant_components.nodes.iter().map(|c| (c.product_variant.id.to_string(), c.quantity)).collect();
+                (v.id.to_string(), v.sku.clone(), v.inventory_item.tracked, components)
+            })
+            .collect()
+    };
+    assert_eq!(summary(&bulk), summary(&paged));
+    assert!(
+        bulk.iter()
+            .filter(|v| v.requires_components)
+            .all(|v| !v.product_variant_components.nodes.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn failing_bulk_operations_are_reported() {
+    let scenario = ScenarioBuilder::new(21).skus(4).bundles(0).build();
+    let config = ShopifyConfig::standard_plan().with_failing_bulk_operations("TIMEOUT");
+    let emu = emulator(scenario.shopify_state(DOMAIN), config, 1.0).await;
+    let client = emu.client_builder().build().unwrap();
+    let poll = BulkPollConfig::default().with_initial_interval(Duration::from_millis(5));
+    match client.bulk_product_variants(&poll).await.err().unwrap() {
+        Error::BulkOperation(f) => {
+            assert_eq!(f.status, "FAILED");
+            assert_eq!(f.error_code.as_deref(), Some("TIMEOUT"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn reads_survive_injected_5xx_throttling_and_dropped_connections() {
+    let scenario = ScenarioBuilder::new(2).skus(120).bundles(4).build();
+    let faults = FaultConfig::none()
+        .with_seed(99)
+        .with_server_error_rate(0.2)
+        .with_throttle_rate(0.2)
+        .with_dropped_connection_rate(0.2);
+    let config = ShopifyConfig::standard_plan().with_faults(faults);
+    let emu = emulator(scenario.shopify_state(DOMAIN), config, 20.0).await;
+    let client = emu
+        .client_builder()
+        .retry(fast_retry().with_max_attempts(12))
+        .build()
+        .unwrap();
+    let variants: Vec<_> = client
+        .product_variants(None, PageOptions::default().with_page_size(20))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(variants.len(), 124);
+    let log = emu.requests();
+    assert!(
+        log.iter()
+            .any(|r| r.outcome == Outcome::InjectedServerError),
+        "5xx injected"
+    );
+    assert!(
+        log.iter().any(|r| r.outcome == Outcome::Throttled),
+        "throttling injected"
+    );
+}
