@@ -194,7 +194,7 @@ impl ListingTarget {
     fn from_reference(reference: Option<&str>) -> Self {
         match reference {
             None => Self::Unpublished,
-            Some(text) if text.is_empty() => Self::Unpublished,
+            Some("") => Self::Unpublished,
             Some(text) => {
                 if let Ok(variant) = ProductVariantId::parse(text) {
                     Self::Variant(variant)

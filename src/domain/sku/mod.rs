@@ -18,8 +18,13 @@
 //!   models ([`crate::stokly::model::Item`], [`crate::stokly::model::Listing`], composite
 //!   components, [`crate::shopify::model::ProductVariant`]); look-ups are O(1).
 
+mod audit;
 mod index;
 
+pub use audit::{
+    AuditSummary, BundleComponent, CatalogueAudit, CatalogueFinding, ComponentDifference,
+    NearMissCandidate, Readiness, ShopifyVariantRef, StoklyItemRef, audit_catalogue,
+};
 pub use index::{
     ComponentLine, CompositeComponents, ListingTarget, NearMissReason, ShopifyComponent,
     ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry, StoklyMatch,
