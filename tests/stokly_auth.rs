@@ -318,7 +318,10 @@ async fn a_create_rejected_for_its_token_is_sent_once_more() {
         .await;
     let order = NewSaleOrder::new(
         "GBP".parse().unwrap(),
-        vec![NewSaleOrderLine::item(item_id(), rust_decimal::Decimal::ONE)],
+        vec![NewSaleOrderLine::item(
+            item_id(),
+            rust_decimal::Decimal::ONE,
+        )],
     );
     let id = client(&server).create_sale_order(&order).await.unwrap();
     assert_eq!(id.as_str(), "so-1");
@@ -390,7 +393,10 @@ async fn refused_grant_is_typed_and_shows_no_secret() {
         other => panic!("{other:?}"),
     }
     let root = stokly_shopify::Error::from(err);
-    let shown = format!("{root} {root:?} {c:?} {:?}", Client::builder().client_secret(SECRET));
+    let shown = format!(
+        "{root} {root:?} {c:?} {:?}",
+        Client::builder().client_secret(SECRET)
+    );
     for secret in [SECRET, SIGNATURE] {
         assert!(!shown.contains(secret), "{shown}");
     }
@@ -494,7 +500,10 @@ async fn logs_never_carry_the_secret_signature_or_tokens() {
     let logged = capture.text.lock().unwrap().clone();
     assert!(logged.contains("granting a new one"), "{logged}");
     assert!(logged.contains("retrying Stokly request"), "{logged}");
-    assert!(logged.contains(CLIENT_ID), "the span names the client id: {logged}");
+    assert!(
+        logged.contains(CLIENT_ID),
+        "the span names the client id: {logged}"
+    );
     for secret in [
         SECRET,
         SIGNATURE,

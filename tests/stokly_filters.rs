@@ -40,14 +40,20 @@ fn f(name: &'static str) -> stokly_shopify::stokly::Field {
 /// (filter, what the server decodes, the exact encoded query value)
 fn cases() -> Vec<(Filter, &'static str, &'static str)> {
     vec![
-        (f("status").eq(0).unwrap(), "[status]=={0}", "%5Bstatus%5D%3D%3D%7B0%7D"),
+        (
+            f("status").eq(0).unwrap(),
+            "[status]=={0}",
+            "%5Bstatus%5D%3D%3D%7B0%7D",
+        ),
         (
             f("binId").ne("UNASSIGNED").unwrap(),
             "[binId]!={UNASSIGNED}",
             "%5BbinId%5D%21%3D%7BUNASSIGNED%7D",
         ),
         (
-            f("format").in_list([ItemFormat::Composite, ItemFormat::Manufactured]).unwrap(),
+            f("format")
+                .in_list([ItemFormat::Composite, ItemFormat::Manufactured])
+                .unwrap(),
             "[format]=*{1,3}",
             "%5Bformat%5D%3D%2A%7B1%2C3%7D",
         ),
@@ -135,7 +141,7 @@ fn cases() -> Vec<(Filter, &'static str, &'static str)> {
         ),
         (
             f("itemId")
-                .eq(&ItemId::new("0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01").unwrap())
+                .eq(ItemId::new("0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01").unwrap())
                 .unwrap(),
             "[itemId]=={0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01}",
             "%5BitemId%5D%3D%3D%7B0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01%7D",
@@ -155,7 +161,8 @@ async fn every_operator_and_awkward_value_goes_out_exactly() {
             .and(query_param("filter", decoded))
             .and(move |request: &Request| request.url.query() == Some(raw.as_str()))
             .respond_with(
-                ResponseTemplate::new(200).set_body_json(json!({"data": [], "metadata": {"count": 0}})),
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"data": [], "metadata": {"count": 0}})),
             )
             .named(decoded)
             .expect(1)
@@ -182,7 +189,9 @@ fn values_that_would_read_as_grammar_are_refused() {
         "two\nlines",
     ] {
         match f("sku").eq(value) {
-            Err(FilterError::Value { field, value: v, .. }) => {
+            Err(FilterError::Value {
+                field, value: v, ..
+            }) => {
                 assert_eq!(field, "sku");
                 assert_eq!(v, value);
             }
@@ -210,7 +219,10 @@ async fn lookups_refuse_unsafe_values_without_sending() {
         .await;
     let c = client(&server);
     let err = c.items_by_sku("ABC}||{").await.unwrap_err();
-    assert!(matches!(err, Error::Filter(FilterError::Value { .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Filter(FilterError::Value { .. })),
+        "{err:?}"
+    );
     let err = c.sale_orders_by_source_reference(" ").await.unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
     let results: Vec<_> = c

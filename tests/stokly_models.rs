@@ -24,16 +24,16 @@ use stokly_shopify::stokly::model::inferred::{
 use stokly_shopify::stokly::model::{
     Acquisition, Address, AdjustmentLine, Amount, AttributeValue, BarcodeMatch, Bin, BinType,
     Channel, ChannelType, CollectItems, CollectLine, ComposingItem, Contact, Customer,
-    CustomerName, CustomerRef, CustomerType, FulfilmentType, Image, InventoryRecord,
-    InvoiceLine, InvoiceStatus, Item, ItemBarcode, ItemChild, ItemFormat, ItemPatch, ItemStatus,
-    LineStatus, LineType, Listing, ListingMessage, ListingMessageType, ListingStatus,
-    ListingType, Location, NewAdjustment, NewCustomer, NewInvoice, NewItem, NewSaleOrder,
-    NewSaleOrderLine, NewVariableItem, Payment, PersonName, RecordLevel, SaleInvoice, SaleOrder,
-    SaleOrderLine, SaleOrderPatch, SaleOrderStage, Shipping, SourceType,
+    CustomerName, CustomerRef, CustomerType, FulfilmentType, Image, InventoryRecord, InvoiceLine,
+    InvoiceStatus, Item, ItemBarcode, ItemChild, ItemFormat, ItemPatch, ItemStatus, LineStatus,
+    LineType, Listing, ListingMessage, ListingMessageType, ListingStatus, ListingType, Location,
+    NewAdjustment, NewCustomer, NewInvoice, NewItem, NewSaleOrder, NewSaleOrderLine,
+    NewVariableItem, Payment, PersonName, RecordLevel, SaleInvoice, SaleOrder, SaleOrderLine,
+    SaleOrderPatch, SaleOrderStage, Shipping, SourceType,
 };
 use stokly_shopify::stokly::{
-    BinId, ChannelId, CustomerId, ItemAttributeId, ItemId, ItemTypeId, LocationId,
-    SaleOrderLineId, TaxClassId, UserId,
+    BinId, ChannelId, CustomerId, ItemAttributeId, ItemId, ItemTypeId, LocationId, SaleOrderLineId,
+    TaxClassId, UserId,
 };
 
 fn fixture(path: &str) -> Value {
@@ -47,8 +47,8 @@ fn fixture(path: &str) -> Value {
 
 /// Decodes, encodes and decodes again; both decodes must agree.
 fn round_trip<T: DeserializeOwned + Serialize + PartialEq + Debug>(value: Value) -> T {
-    let first: T = serde_json::from_value(value.clone())
-        .unwrap_or_else(|e| panic!("decoding {value}: {e}"));
+    let first: T =
+        serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("decoding {value}: {e}"));
     let encoded = serde_json::to_value(&first).unwrap();
     let second: T = serde_json::from_value(encoded.clone())
         .unwrap_or_else(|e| panic!("re-decoding {encoded}: {e}"));
@@ -91,7 +91,10 @@ where
 fn items_list() {
     let items: Vec<Item> = rows("items/list.json");
     let shirt = &items[0];
-    assert_eq!(shirt.item_id.as_str(), "0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01");
+    assert_eq!(
+        shirt.item_id.as_str(),
+        "0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01"
+    );
     assert_eq!(shirt.account_key.as_deref(), Some("acme"));
     assert_eq!(shirt.sku.as_deref(), Some("TSHIRT-RED-M"));
     assert_eq!(shirt.format, Some(ItemFormat::Simple));
@@ -114,8 +117,16 @@ fn items_list() {
     assert_eq!(items[1].on_hand, Some(Decimal::ZERO));
     let gift = &items[2];
     assert_eq!(gift.format, Some(ItemFormat::Composite));
-    assert_eq!(gift.sku.as_deref(), Some("00123"), "numeric-looking SKUs stay text");
-    assert_eq!(gift.status, Some(ItemStatus::Active), "status \"0\" decodes");
+    assert_eq!(
+        gift.sku.as_deref(),
+        Some("00123"),
+        "numeric-looking SKUs stay text"
+    );
+    assert_eq!(
+        gift.status,
+        Some(ItemStatus::Active),
+        "status \"0\" decodes"
+    );
     assert_eq!(gift.barcode, None);
     assert!(gift.tags.is_empty());
     assert_eq!(gift.on_hand, Some(dec("3.5")));
@@ -141,7 +152,10 @@ fn single_item_children_components_and_barcodes() {
 
     let barcodes: Vec<ItemBarcode> = rows("items/barcodes.json");
     assert_eq!(barcodes[0].barcode, "5012345678900");
-    assert_eq!(barcodes[1].barcode, "5012345678917", "a numeric barcode decodes");
+    assert_eq!(
+        barcodes[1].barcode, "5012345678917",
+        "a numeric barcode decodes"
+    );
     let found: Vec<BarcodeMatch> = rows("items/barcode_lookup.json");
     assert_eq!(found[0].barcode.as_deref(), Some("0012345678905"));
 }
@@ -225,21 +239,40 @@ fn listings_and_messages() {
     let simple: Listing = one("listings/listing_simple.json");
     assert_eq!(simple.status, Some(ListingStatus::Active));
     assert_eq!(simple.sale_price, Some(dec("19.99")));
-    assert_eq!(simple.tax_rate, Some(Decimal::ZERO), "taxRate \"0\" decodes");
-    assert_eq!(simple.sale_currency, Some(CurrencyCode::new("GBP").unwrap()));
+    assert_eq!(
+        simple.tax_rate,
+        Some(Decimal::ZERO),
+        "taxRate \"0\" decodes"
+    );
+    assert_eq!(
+        simple.sale_currency,
+        Some(CurrencyCode::new("GBP").unwrap())
+    );
     assert_eq!(simple.images[0].image_id.as_deref(), Some("img-1"));
     assert_eq!(simple.extra["averageCostPrice"], json!(7.5));
     let packet = simple.data.as_ref().unwrap();
     assert_eq!(packet.list_individually, Some(false));
     assert_eq!(packet.sku, None);
-    assert_eq!(packet.attributes[0].attribute_id, "a7b8c9d0-1e2f-4a3b-8c4d-5e6f7a8b9c0d");
-    assert!(packet.stokly_type.as_deref().unwrap().ends_with("SimpleListingDataPacket"));
+    assert_eq!(
+        packet.attributes[0].attribute_id,
+        "a7b8c9d0-1e2f-4a3b-8c4d-5e6f7a8b9c0d"
+    );
+    assert!(
+        packet
+            .stokly_type
+            .as_deref()
+            .unwrap()
+            .ends_with("SimpleListingDataPacket")
+    );
     assert!(packet.extra.contains_key("channelSpecifics"));
 
     let variable: Listing = one("listings/listing_variable.json");
     let packet = variable.data.as_ref().unwrap();
     assert_eq!(packet.variant_listing_ids.len(), 1);
-    assert_eq!(packet.variable_item_id, Some(id("0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a02")));
+    assert_eq!(
+        packet.variable_item_id,
+        Some(id("0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a02"))
+    );
     assert_eq!(variable.tax_rate, Some(dec("20")));
 
     let messages: Vec<ListingMessage> = rows("listings/messages.json");
@@ -271,7 +304,11 @@ fn inventory_records_understand_unassigned_rows() {
         levels,
         vec![RecordLevel::Bin, RecordLevel::Location, RecordLevel::Item]
     );
-    assert_eq!(records[1].on_hand, Some(dec("14")), "string quantities decode");
+    assert_eq!(
+        records[1].on_hand,
+        Some(dec("14")),
+        "string quantities decode"
+    );
     assert_eq!(records[1].bin_name, None);
     assert!(records[2].location_id.is_unassigned());
 
@@ -301,11 +338,20 @@ fn sale_order_reads() {
     );
     assert_eq!(
         orders[1].item_statuses,
-        vec![LineStatus::Unprocessed, LineStatus::Unknown("collected".into())],
+        vec![
+            LineStatus::Unprocessed,
+            LineStatus::Unknown("collected".into())
+        ],
         "a delimited string decodes"
     );
-    assert!(!orders[1].awaits_fulfilment(), "removed orders are not live");
-    assert_eq!(orders[2].stage, Some(SaleOrderStage::Unknown("quote".into())));
+    assert!(
+        !orders[1].awaits_fulfilment(),
+        "removed orders are not live"
+    );
+    assert_eq!(
+        orders[2].stage,
+        Some(SaleOrderStage::Unknown("quote".into()))
+    );
     assert_eq!(
         orders[2].created_at,
         Utc.with_ymd_and_hms(2025, 6, 1, 8, 10, 0).single()
@@ -314,16 +360,28 @@ fn sale_order_reads() {
     let order: SaleOrder = one("sale_orders/get.json");
     assert_eq!(order.carrier_reference.as_deref(), Some("RM123456785GB"));
     assert_eq!(order.source_type, Some(SourceType::Other));
-    assert_eq!(order.extra["customer"]["customerId"], json!("c5000000-0000-4000-8000-000000000001"));
+    assert_eq!(
+        order.extra["customer"]["customerId"],
+        json!("c5000000-0000-4000-8000-000000000001")
+    );
 
     let lines: Vec<SaleOrderLine> = rows("sale_orders/lines.json");
     assert_eq!(lines[0].display_tax, Some(dec("3.3317")));
     assert_eq!(lines[0].display_price, Some(dec("16.6583")));
-    assert_eq!(lines[0].item_id(), Some(id("0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01")));
+    assert_eq!(
+        lines[0].item_id(),
+        Some(id("0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01"))
+    );
     assert_eq!(lines[0].parent_id, None);
     assert_eq!(lines[1].quantity, Some(Decimal::ONE));
-    assert_eq!(lines[2].parent_id, Some(id("1e000000-0000-4000-8000-000000000002")));
-    assert_eq!(lines[2].status, Some(LineStatus::Unknown("collected".into())));
+    assert_eq!(
+        lines[2].parent_id,
+        Some(id("1e000000-0000-4000-8000-000000000002"))
+    );
+    assert_eq!(
+        lines[2].status,
+        Some(LineStatus::Unknown("collected".into()))
+    );
 }
 
 #[test]
@@ -447,7 +505,11 @@ fn customers() {
         "string amounts decode"
     );
     assert_eq!(
-        ada.account_balance.as_ref().unwrap().to_money().map(|m| m.currency()),
+        ada.account_balance
+            .as_ref()
+            .unwrap()
+            .to_money()
+            .map(|m| m.currency()),
         Some(CurrencyCode::new("GBP").unwrap())
     );
     assert_eq!(ada.display_name().as_deref(), Some("Ada Lovelace"));
@@ -457,8 +519,15 @@ fn customers() {
         babbage.name,
         Some(CustomerName::Text("Babbage Engines Ltd".into()))
     );
-    assert_eq!(babbage.account_balance.as_ref().unwrap().currency, None, "\"\" currency");
-    assert_eq!(babbage.display_name().as_deref(), Some("Babbage Engines Ltd"));
+    assert_eq!(
+        babbage.account_balance.as_ref().unwrap().currency,
+        None,
+        "\"\" currency"
+    );
+    assert_eq!(
+        babbage.display_name().as_deref(),
+        Some("Babbage Engines Ltd")
+    );
 
     let parsed: NewCustomer = body("customers/new_customer.json");
     let mut billing = Address::new();
@@ -510,7 +579,10 @@ fn invoices() {
 #[test]
 fn inferred_models() {
     let dispatches: Vec<Dispatch> = rows("inferred/dispatches.json");
-    assert_eq!(dispatches[0].carrier_reference.as_deref(), Some("RM123456785GB"));
+    assert_eq!(
+        dispatches[0].carrier_reference.as_deref(),
+        Some("RM123456785GB")
+    );
     assert_eq!(dispatches[0].items[0].quantity, dec("2"));
     let lists: Vec<PriceList> = rows("inferred/price_lists.json");
     assert_eq!(lists[0].extra["default"], json!(false));

@@ -83,9 +83,7 @@ async fn an_empty_page_ends_it() {
     let server = MockServer::start().await;
     page_mock(0, 2, page(rows(0, 2), 4), 1).mount(&server).await;
     page_mock(1, 2, page(rows(2, 2), 4), 1).mount(&server).await;
-    page_mock(2, 2, page(Vec::new(), 4), 1)
-        .mount(&server)
-        .await;
+    page_mock(2, 2, page(Vec::new(), 4), 1).mount(&server).await;
     let items: Vec<Item> = client(&server)
         .items(ListQuery::new().page_size(2))
         .try_collect()
@@ -97,9 +95,15 @@ async fn an_empty_page_ends_it() {
 #[tokio::test]
 async fn the_page_cap_ends_it() {
     let server = MockServer::start().await;
-    page_mock(0, 2, page(rows(0, 2), 10), 1).mount(&server).await;
-    page_mock(1, 2, page(rows(2, 2), 10), 1).mount(&server).await;
-    page_mock(2, 2, page(rows(4, 2), 10), 0).mount(&server).await;
+    page_mock(0, 2, page(rows(0, 2), 10), 1)
+        .mount(&server)
+        .await;
+    page_mock(1, 2, page(rows(2, 2), 10), 1)
+        .mount(&server)
+        .await;
+    page_mock(2, 2, page(rows(4, 2), 10), 0)
+        .mount(&server)
+        .await;
     let items: Vec<Item> = client(&server)
         .items(ListQuery::new().page_size(2).max_pages(2))
         .try_collect()
@@ -126,7 +130,10 @@ async fn a_repeated_page_stops_with_an_error() {
     assert!(results[0].is_ok() && results[1].is_ok());
     match &results[2] {
         Err(Error::Pagination { reason, .. }) => {
-            assert!(reason.contains("page 1 repeated the rows of page 0"), "{reason}");
+            assert!(
+                reason.contains("page 1 repeated the rows of page 0"),
+                "{reason}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -180,7 +187,11 @@ async fn oversized_pages_are_rejected_before_sending() {
         .collect()
         .await;
     match results.as_slice() {
-        [Err(Error::InvalidArgument { argument, reason, .. })] => {
+        [
+            Err(Error::InvalidArgument {
+                argument, reason, ..
+            }),
+        ] => {
             assert_eq!(argument, "size");
             assert!(reason.contains("1 to 1000"), "{reason}");
         }
@@ -241,15 +252,22 @@ async fn filter_sort_and_paging_go_out_exactly() {
 #[tokio::test]
 async fn pages_report_count_and_position() {
     let server = MockServer::start().await;
-    page_mock(3, 5, page(rows(15, 5), 42), 1).mount(&server).await;
-    page_mock(4, 5, page(rows(20, 1), 42), 1).mount(&server).await;
+    page_mock(3, 5, page(rows(15, 5), 42), 1)
+        .mount(&server)
+        .await;
+    page_mock(4, 5, page(rows(20, 1), 42), 1)
+        .mount(&server)
+        .await;
     let pages: Vec<_> = client(&server)
         .pages_at::<Item>("/v0/items", ListQuery::new().page_size(5).starting_page(3))
         .try_collect()
         .await
         .unwrap();
     assert_eq!(pages.len(), 2);
-    assert_eq!((pages[0].page, pages[0].size, pages[0].count), (3, 5, Some(42)));
+    assert_eq!(
+        (pages[0].page, pages[0].size, pages[0].count),
+        (3, 5, Some(42))
+    );
     assert_eq!(pages[1].items.len(), 1);
 }
 
@@ -274,14 +292,16 @@ async fn a_bad_row_names_its_index() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(page(
-            vec![json!({"itemId": "a"}), json!({"itemId": "b", "onHand": "lots"})],
+            vec![
+                json!({"itemId": "a"}),
+                json!({"itemId": "b", "onHand": "lots"}),
+            ],
             2,
         ))
         .expect(1)
         .mount(&server)
         .await;
-    let results: Vec<Result<Item, Error>> =
-        client(&server).items(ListQuery::new()).collect().await;
+    let results: Vec<Result<Item, Error>> = client(&server).items(ListQuery::new()).collect().await;
     match results.as_slice() {
         [Err(Error::Decode { path, .. })] => assert_eq!(path, "data[1].onHand"),
         other => panic!("{other:?}"),

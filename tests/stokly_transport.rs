@@ -104,12 +104,17 @@ async fn a_create_is_not_retried_after_a_500() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v2/saleorders"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "Internal error"})))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({"message": "Internal error"})),
+        )
         .named("failed create")
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server).create_sale_order(&order()).await.unwrap_err();
+    let err = client(&server)
+        .create_sale_order(&order())
+        .await
+        .unwrap_err();
     match &err {
         Error::Api {
             status, message, ..
@@ -210,9 +215,15 @@ async fn the_message_of_an_error_body_is_surfaced() {
         .expect(1)
         .mount(&server)
         .await;
-    let err = client(&server).create_sale_order(&order()).await.unwrap_err();
+    let err = client(&server)
+        .create_sale_order(&order())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(400));
-    assert_eq!(err.message(), Some("currency must be a valid ISO 4217 code"));
+    assert_eq!(
+        err.message(),
+        Some("currency must be a valid ISO 4217 code")
+    );
     assert_eq!(
         err.to_string(),
         "HTTP 400 during POST /v2/saleorders: currency must be a valid ISO 4217 code"
@@ -361,7 +372,10 @@ async fn waits_until_a_written_record_is_visible() {
         .expect(1)
         .mount(&server)
         .await;
-    let c = builder(&server).visibility_poll(quick_poll()).build().unwrap();
+    let c = builder(&server)
+        .visibility_poll(quick_poll())
+        .build()
+        .unwrap();
     let order = c
         .wait_for_sale_order(&SaleOrderId::new(ORDER).unwrap())
         .await
@@ -378,7 +392,10 @@ async fn gives_up_waiting_with_a_clear_error() {
         .expect(3)
         .mount(&server)
         .await;
-    let c = builder(&server).visibility_poll(quick_poll()).build().unwrap();
+    let c = builder(&server)
+        .visibility_poll(quick_poll())
+        .build()
+        .unwrap();
     let err = c
         .wait_for_sale_order(&SaleOrderId::new(ORDER).unwrap())
         .await
