@@ -12,6 +12,12 @@
 //!   `extensions.cost` on every answer and `THROTTLED` when empty, `MAX_COST_EXCEEDED` above
 //!   1,000 points, input arrays over 250 rejected, `@idempotent` keys, `changeFromQuantity`
 //!   compare-and-set, bulk operations whose JSONL the same server serves, and a request log.
+//! - [`StoklyEmulator`]: `/v1/grant` with the HMAC signature checked and tokens that expire
+//!   (`{"message":"jwt expired"}`), the list/single/create envelopes with 202 on writes and an
+//!   optional visibility delay, a real parser for the filter grammar, `page`/`size` paging
+//!   (`size` at most 1,000), sorting, `x-ratelimit-remaining` and 429 when the per-minute budget
+//!   is spent, the `UNASSIGNED` aggregate rows of inventory records, adjustments into bins, sale
+//!   orders with lines, collection and invoices, customers; unknown routes answer 404.
 //! - [`Scenario`]: a seeded, deterministic catalogue (SKUs, bundles), locations, stock and an
 //!   order stream, with deliberate defects listed so that tests can check each is found.
 //! - [`FaultConfig`]: 5xx answers, throttling, latency and dropped connections at chosen rates,
@@ -26,6 +32,7 @@ mod faults;
 mod rng;
 mod scenario;
 pub mod shopify;
+pub mod stokly;
 
 pub use clock::SandboxClock;
 pub use faults::FaultConfig;
@@ -35,3 +42,4 @@ pub use scenario::{
     ScenarioLocation, ScenarioOrder,
 };
 pub use shopify::{ShopifyConfig, ShopifyEmulator};
+pub use stokly::{StoklyConfig, StoklyEmulator, StoklyState};
