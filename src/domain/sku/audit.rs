@@ -57,7 +57,7 @@ impl ShopifyVariantRef {
 
     fn describe(&self) -> String {
         format!(
-            "variant {} of \"{}\" ({})",
+            "variant {} of \"{}\" [{}]",
             self.id.numeric_id(),
             printable(&self.product_title),
             self.product_status
@@ -1694,7 +1694,7 @@ mod tests {
         );
         assert_eq!(
             found[0].reason(),
-            "Shopify SKU \"GHOST\" (variant 2 of \"Product 11\" (ACTIVE)) matches no Stokly \
+            "Shopify SKU \"GHOST\" (variant 2 of \"Product 11\" [ACTIVE]) matches no Stokly \
              item, so its orders will fail to post."
         );
         assert_eq!(

@@ -20,6 +20,7 @@
 
 mod audit;
 mod index;
+mod render;
 
 pub use audit::{
     AuditSummary, BundleComponent, CatalogueAudit, CatalogueFinding, ComponentDifference,
