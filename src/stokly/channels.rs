@@ -12,6 +12,9 @@ use super::pagination::ListQuery;
 impl Client {
     /// `GET /v0/channels`. Channel `data` holds remote-store credentials in clear text; the
     /// model's `Debug` hides it.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn channels(&self, query: ListQuery) -> BoxStream<'static, Result<Channel, Error>> {
         self.list_at(endpoints::CHANNELS, query)
     }
@@ -29,6 +32,9 @@ impl Client {
     /// `GET /v0/channels/{id}/listings`: the channel's listings with `itemId` and
     /// `referenceId` (the Shopify GID on a Shopify channel), from which the Shopify variant ↔
     /// Stokly item map is built. Filter out deleted ones with `[status]!={2}`.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn channel_listings(
         &self,
         id: &ChannelId,

@@ -347,7 +347,7 @@ impl fmt::Debug for Client {
 pub(crate) struct Call {
     method: Method,
     url: Url,
-    body: Option<Vec<u8>>,
+    body: Option<bytes::Bytes>,
     idempotence: Idempotence,
     operation: String,
 }
@@ -430,7 +430,7 @@ impl Client {
             url.set_query(Some(&text));
         }
         let body = body
-            .map(serde_json::to_vec)
+            .map(|b| serde_json::to_vec(b).map(bytes::Bytes::from))
             .transpose()
             .map_err(|source| Error::Encode {
                 operation: operation.clone(),
@@ -621,7 +621,11 @@ impl Client {
                 None,
                 Idempotence::Safe,
             )?;
-            call.body = Some(auth::grant_body(account_key, client_id, &signature));
+            call.body = Some(bytes::Bytes::from(auth::grant_body(
+                account_key,
+                client_id,
+                &signature,
+            )));
             let mut attempt = 0u32;
             let answer = loop {
                 match self.send_once(&call, None).await {
@@ -634,7 +638,8 @@ impl Client {
                             .decide(attempt, &failure, Idempotence::Safe, Utc::now())
                         {
                             RetryDecision::RetryAfter(delay) => {
-                                tracing::warn!(attempt, ?delay, error = %error, "retrying the grant");
+                                // Only the status: a grant error body is never logged.
+                                tracing::warn!(attempt, ?delay, status = ?error.status(), "retrying the grant");
                                 tokio::time::sleep(delay).await;
                             }
                             _ => return Err(grant_error(error)),

@@ -13,6 +13,9 @@ use super::pagination::{ListQuery, MAX_PAGE_SIZE};
 
 impl Client {
     /// `GET /v0/customers`. Do not filter on `status`: its meaning is unclear.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn customers(&self, query: ListQuery) -> BoxStream<'static, Result<Customer, Error>> {
         self.list_at(endpoints::CUSTOMERS, query)
     }

@@ -21,6 +21,9 @@ use super::pagination::ListQuery;
 
 impl Client {
     /// **Inferred path.** The dispatches (shipments, with tracking) of a sale order.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn sale_order_dispatches(
         &self,
         id: &SaleOrderId,
@@ -87,6 +90,9 @@ impl Client {
     }
 
     /// **Inferred path.** Price lists.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn price_lists(&self, query: ListQuery) -> BoxStream<'static, Result<PriceList, Error>> {
         let path = self.inferred_endpoints().price_lists.to_string();
         self.list_at(&path, query)

@@ -33,6 +33,9 @@ pub fn record_level_filter(level: RecordLevel) -> Result<Filter, Error> {
 impl Client {
     /// `GET /v1/inventory-records`: every row, aggregate rows included (see [`RecordLevel`]:
     /// do not sum rows of different levels).
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn inventory_records(
         &self,
         query: ListQuery,
@@ -42,6 +45,9 @@ impl Client {
 
     /// `GET /v1/inventory-records` restricted to one level, with `query`'s own filter added
     /// by `&&`.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn inventory_records_at(
         &self,
         level: RecordLevel,

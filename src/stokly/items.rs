@@ -18,6 +18,9 @@ use crate::http::Idempotence;
 
 impl Client {
     /// `GET /v0/items`: items matching `query`, lazily.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn items(&self, query: ListQuery) -> BoxStream<'static, Result<Item, Error>> {
         self.list_at(endpoints::ITEMS, query)
     }
@@ -57,6 +60,9 @@ impl Client {
 
     /// `GET /v0/items/{id}/children`: the variants of a variable item, or the components of a
     /// composite with `composing_item_quantity`.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn item_children(
         &self,
         id: &ItemId,
@@ -66,6 +72,9 @@ impl Client {
     }
 
     /// `GET /v0/composing-items`: every (composite, component, quantity).
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn composing_items(
         &self,
         query: ListQuery,
@@ -74,6 +83,9 @@ impl Client {
     }
 
     /// `GET /v0/items/{id}/barcodes`.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn item_barcodes(
         &self,
         id: &ItemId,

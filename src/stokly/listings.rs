@@ -24,6 +24,9 @@ impl Client {
 
     /// `GET /v0/listings/{id}/messages`: sync results (sort `niceId` descending for the
     /// latest first).
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn listing_messages(
         &self,
         id: &ListingId,

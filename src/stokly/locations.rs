@@ -12,11 +12,17 @@ use super::pagination::ListQuery;
 
 impl Client {
     /// `GET /v0/locations` (active ones: `[status]=={0}`).
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn locations(&self, query: ListQuery) -> BoxStream<'static, Result<Location, Error>> {
         self.list_at(endpoints::LOCATIONS, query)
     }
 
     /// `GET /v0/locations/{id}/bins`.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn location_bins(
         &self,
         id: &LocationId,
@@ -26,6 +32,9 @@ impl Client {
     }
 
     /// `GET /v0/bins`: bins across locations (filter `[locationId]=={...}`).
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn bins(&self, query: ListQuery) -> BoxStream<'static, Result<Bin, Error>> {
         self.list_at(endpoints::BINS, query)
     }

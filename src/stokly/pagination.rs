@@ -206,6 +206,12 @@ impl Client {
 
     /// Every row of `GET {path}`, page by page, lazily (see the module docs for when it stops):
     /// an escape hatch for lists the crate does not model.
+    ///
+    /// # Errors
+    /// The stream yields [`Error::InvalidArgument`] for a page size outside 1 to 1000,
+    /// [`Error::Pagination`] when a loop guard trips, and the errors of a read
+    /// ([`Error::Api`], [`Error::Transport`], [`Error::Grant`], [`Error::Decode`] naming the
+    /// row), after which it ends.
     pub fn list_at<T>(&self, path: &str, query: ListQuery) -> BoxStream<'static, Result<T, Error>>
     where
         T: DeserializeOwned + Send + 'static,
@@ -221,6 +227,12 @@ impl Client {
     }
 
     /// Like [`Client::list_at`], one [`Page`] at a time.
+    ///
+    /// # Errors
+    /// The stream yields [`Error::InvalidArgument`] for a page size outside 1 to 1000,
+    /// [`Error::Pagination`] when a loop guard trips, and the errors of a read
+    /// ([`Error::Api`], [`Error::Transport`], [`Error::Grant`], [`Error::Decode`] naming the
+    /// row), after which it ends.
     pub fn pages_at<T>(
         &self,
         path: &str,

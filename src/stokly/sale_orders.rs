@@ -31,12 +31,18 @@ pub fn awaiting_fulfilment_filter() -> Result<Filter, Error> {
 
 impl Client {
     /// `GET /v2/saleorders`. Add `[stage]!={removed}` to leave out removed (cancelled) orders.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn sale_orders(&self, query: ListQuery) -> BoxStream<'static, Result<SaleOrder, Error>> {
         self.list_at(endpoints::SALE_ORDERS, query)
     }
 
     /// Orders waiting to be fulfilled (see [`awaiting_fulfilment_filter`]), with `query`'s own
     /// filter added by `&&`.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn sale_orders_awaiting_fulfilment(
         &self,
         query: ListQuery,
@@ -88,6 +94,9 @@ impl Client {
 
     /// `GET /v2/saleorders/{id}/items`: the order's lines (paged like any list). Filter
     /// `[parentId]=={@null;}` for top-level lines only.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn sale_order_lines(
         &self,
         id: &SaleOrderId,
