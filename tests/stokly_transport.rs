@@ -435,3 +435,42 @@ async fn a_custom_visibility_check_stops_on_other_errors() {
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
 }
+
+#[tokio::test]
+async fn abandoned_requests_do_not_hold_the_budget() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v0/items/slow"))
+        .respond_with(item_answer().set_delay(Duration::from_secs(5)))
+        .named("slow reads, abandoned")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v0/items/{ITEM}")))
+        .respond_with(item_answer().insert_header("x-ratelimit-remaining", "5"))
+        .named("fast reads")
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = builder(&server)
+        .rate_limit(
+            RateLimit::default()
+                .with_requests_per_second(1000.0)
+                .with_burst(100)
+                .with_window(Duration::from_secs(30)),
+        )
+        .build()
+        .unwrap();
+    let id = ItemId::new(ITEM).unwrap();
+    c.item(&id).await.unwrap();
+    let slow = ItemId::new("slow").unwrap();
+    for _ in 0..2 {
+        let abandoned = tokio::time::timeout(Duration::from_millis(50), c.item(&slow)).await;
+        assert!(abandoned.is_err());
+    }
+    // 5 remaining: had the two abandoned bookings leaked, 5 - 2 = 3 would pause for the
+    // 30-second window.
+    let started = Instant::now();
+    c.item(&id).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}

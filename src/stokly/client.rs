@@ -494,13 +494,14 @@ impl Client {
         token: Option<&Secret>,
     ) -> Result<Answer, (Error, Failure)> {
         let wait = self.lock_budget().reserve(Instant::now());
+        // Released on drop, so a caller that abandons the request mid-flight does not leave
+        // a booking behind that would count against `x-ratelimit-remaining` for ever.
+        let _booking = Booking(self);
         if !wait.is_zero() {
             tracing::debug!(?wait, "waiting for the rate budget");
             tokio::time::sleep(wait).await;
         }
-        let outcome = self.send_and_read(call, token).await;
-        self.lock_budget().release();
-        outcome
+        self.send_and_read(call, token).await
     }
 
     #[allow(clippy::result_large_err)]
@@ -769,6 +770,15 @@ impl Client {
             attempts: max_attempts,
             waited: started.elapsed(),
         })
+    }
+}
+
+/// A booking in the rate budget, released when dropped.
+struct Booking<'a>(&'a Client);
+
+impl Drop for Booking<'_> {
+    fn drop(&mut self) {
+        self.0.lock_budget().release();
     }
 }
 

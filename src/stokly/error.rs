@@ -38,7 +38,7 @@ pub enum Error {
     #[error("invalid Stokly ID")]
     Id(#[from] IdError),
     /// `POST /v1/grant` was refused or answered with something unusable.
-    #[error("Stokly refused the access grant (HTTP {status:?}): {reason}")]
+    #[error("Stokly refused the access grant{}: {reason}", http_status(*.status))]
     Grant {
         /// The HTTP status, when the server answered.
         status: Option<u16>,
@@ -168,6 +168,10 @@ impl Error {
     }
 }
 
+fn http_status(status: Option<u16>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
 /// An [`Error::InvalidArgument`].
 pub(crate) fn invalid(
     operation: &str,
@@ -210,6 +214,16 @@ mod tests {
         };
         assert_eq!(busy.to_string(), "HTTP 429 during GET /v0/items: slow down");
         assert!(busy.is_retryable());
+        let grant = Error::Grant {
+            status: Some(400),
+            reason: "Invalid signature".into(),
+            retry_after: None,
+        };
+        assert_eq!(
+            grant.to_string(),
+            "Stokly refused the access grant (HTTP 400): Invalid signature"
+        );
+        assert!(!grant.is_retryable());
         assert_eq!(busy.retry_after(), Some(Duration::from_secs(2)));
     }
 }
