@@ -21,7 +21,7 @@ pub const GRANT: &str = "/v1/grant";
 pub const ITEMS: &str = "/v0/items";
 /// `GET` one, `PATCH` (not for variable parents).
 pub const ITEM: &str = "/v0/items/{id}";
-/// `GET`: variants of a variable item, or components of a composite (`composingItemQuantity`).
+/// `GET`: a variable parent's variants, or a composite's parts with `composingItemQuantity`.
 pub const ITEM_CHILDREN: &str = "/v0/items/{id}/children";
 /// `GET`: the barcodes of one item.
 pub const ITEM_BARCODES: &str = "/v0/items/{id}/barcodes";
@@ -83,8 +83,8 @@ pub const INVOICES: &str = "/v0/invoices";
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct InferredEndpoints {
-    /// **Inferred.** `GET`: dispatches (shipments with tracking) of a sale order, by analogy
-    /// with `collect-items` and `invoices`. Default `/v2/saleorders/{id}/dispatches`.
+    /// **Inferred.** `GET`: dispatches (shipments with tracking) of a sale order, shaped like
+    /// the order's other sub-resources. Default `/v2/saleorders/{id}/dispatches`.
     pub sale_order_dispatches: Cow<'static, str>,
     /// **Inferred.** `POST`: a credit note (refund or return) against a sale order. Stokly's
     /// `/v0/credit-notes` is only seen creating gift vouchers. Default

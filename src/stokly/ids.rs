@@ -1,6 +1,6 @@
 //! One ID newtype per Stokly resource.
 //!
-//! Stokly IDs are UUID strings (`itemId`, `saleOrderId`, `listingId`...). The crate does not
+//! Stokly identifies its records with UUID strings. The crate does not
 //! insist on the UUID form: inventory records use the sentinel `UNASSIGNED` for aggregate rows
 //! (see [`LocationId::UNASSIGNED`]), and an ID is only ever echoed back to Stokly. An ID is
 //! rejected when it is empty, longer than [`MAX_ID_LEN`] bytes, has surrounding whitespace or
@@ -136,7 +136,7 @@ stokly_id!(
     ChannelId
 );
 stokly_id!(
-    /// A listing: one item published to one channel (`listingId`).
+    /// A listing (`listingId`): an item as it appears on one sales channel.
     ListingId
 );
 stokly_id!(

@@ -27,8 +27,9 @@
 //!   [`model::RecordLevel`]) and adjustments, sale orders v2 (list, get, lines, create, patch,
 //!   collect items, invoice), customers, invoices. Wire types live in [`model`], IDs are
 //!   newtypes ([`ItemId`], [`SaleOrderId`]...).
-//! - Every path is in [`endpoints`]. The ones no source shows (dispatches, credit notes for
-//!   orders, price lists, journals) are in [`InferredEndpoints`], replaceable at build time.
+//! - Every path is in [`endpoints`]. Those no source shows (journals, price lists, order
+//!   dispatches and order credit notes) are in [`InferredEndpoints`], replaceable at build
+//!   time.
 //! - Errors ([`Error`]) keep Stokly's `{message}` with the status, and never carry the client
 //!   secret, the signature or a token; neither do `Debug` output or logs.
 //!

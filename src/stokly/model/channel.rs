@@ -36,7 +36,7 @@ int_code!(
 );
 
 int_code!(
-    /// A channel's `status`. Only `2` (deleted, inferred from `[status]!={2}`) is known.
+    /// A channel's `status`. Only `2` is known: deleted (an inference: lists leave it out).
     ChannelStatus {
         /// `2`: deleted.
         Deleted => 2,
@@ -58,7 +58,7 @@ int_code!(
     ListingStatus {
         /// `0`: active.
         Active => 0,
-        /// `2`: deleted (inferred from `[status]!={2}`).
+        /// `2`: deleted (an inference: lists leave it out).
         Deleted => 2,
     }
 );
@@ -141,8 +141,8 @@ pub struct Channel {
 ///
 /// For a Shopify channel, `reference_id` is the Shopify GID: `gid://shopify/ProductVariant/..`
 /// on the simple listing of a variant (whose `item_id` is the Stokly variant item), and
-/// `gid://shopify/Product/..` on a variable listing or on a simple item listed as its own
-/// product (`listIndividually`). Listings not yet published have none.
+/// `gid://shopify/Product/..` on a variable listing, and on a simple listing published as a
+/// product of its own (`listIndividually`). An unpublished listing has none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -1,6 +1,6 @@
 //! Stokly's enumerations: numeric codes (`format`, `status`, channel `type`) and string values
-//! (`stage`, line `status`). Each keeps an `Unknown` fallback so a new value never breaks
-//! decoding; the domain decides what an unknown value means.
+//! (`stage`, line `status`). Each has an `Unknown` variant holding any value this crate has
+//! not met, so decoding keeps working when Stokly adds one; what it means is up to the caller.
 
 /// A numeric code enum with an `Unknown(i64)` fallback. Decodes from a number or a numeric
 /// string, encodes as a number, and filters by its code.

@@ -136,7 +136,7 @@ impl Contact {
     }
 }
 
-/// An image reference (`{uri}`; listing images also carry `imageId` and `title`).
+/// An image (`{uri}`, plus `imageId` and `title` on a listing's images).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -9,8 +9,8 @@ use crate::stokly::ids::{BinId, ItemId, LocationId};
 
 /// What an inventory record counts.
 ///
-/// `/v1/inventory-records` holds one row per (item, location, bin) **plus aggregate rows** that
-/// use the sentinel `UNASSIGNED`:
+/// `/v1/inventory-records` mixes bin-level rows with **total rows** marked by the sentinel
+/// `UNASSIGNED`:
 ///
 /// | `locationId` | `binId` | row | |
 /// |---|---|---|---|
