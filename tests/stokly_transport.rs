@@ -472,5 +472,9 @@ async fn abandoned_requests_do_not_hold_the_budget() {
     // 30-second window.
     let started = Instant::now();
     c.item(&id).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
