@@ -1,195 +1,203 @@
-//! The quick start: a Shopify client reading the shop, its locations, its catalogue and stock.
+//! The quick start: both clients against the sandbox, reading a seeded shop and Stokly account.
 //!
 //! Run with:
 //! ```sh
 //! cargo run --example quickstart
 //! ```
 //!
-//! By default it talks to a small local mock of the Admin GraphQL API started in-process, so it
-//! runs anywhere with no account. To read a real shop instead, set both of:
+//! By default it starts the two emulators (feature `sandbox`, on for examples) with a seeded
+//! scenario: 40 SKUs, 4 bundles, 2 warehouses, 12 orders, and deliberate catalogue defects
+//! (SKUs only Shopify knows, a duplicate SKU, a blank SKU). It then reads both sides through the
+//! real clients and prints what they hold.
 //!
-//! - `SHOPIFY_SHOP`: the permanent domain, `name.myshopify.com`
-//! - `SHOPIFY_ACCESS_TOKEN`: an Admin API access token with `read_products`,
-//!   `read_inventory` and `read_locations`
+//! To read real accounts instead, set all of:
 //!
-//! The mock answers cost-bucket numbers like a standard plan's, so the example also shows what
-//! the client learned about the rate limit.
+//! - `SHOPIFY_SHOP` (`name.myshopify.com`) and `SHOPIFY_ACCESS_TOKEN` (scopes `read_products`,
+//!   `read_inventory`, `read_locations`);
+//! - `STOKLY_ACCOUNT_KEY`, `STOKLY_CLIENT_ID`, `STOKLY_CLIENT_SECRET` (and optionally
+//!   `STOKLY_BASE_URL`, default `https://api.stok.ly`).
+
+use std::collections::HashMap;
 
 use futures::TryStreamExt;
-use serde_json::json;
+use stokly_shopify::sandbox::{
+    SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
+    StoklyState,
+};
 use stokly_shopify::shopify::model::QuantityName;
-use stokly_shopify::shopify::{Client, PageOptions};
-use wiremock::matchers::{body_partial_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use stokly_shopify::shopify::{self, PageOptions};
+use stokly_shopify::stokly::model::ItemFormat;
+use stokly_shopify::stokly::{self, ListQuery};
+
+type Failure = Box<dyn std::error::Error>;
+
+struct Clients {
+    shopify: shopify::Client,
+    stokly: stokly::Client,
+    _emulators: Option<(ShopifyEmulator, StoklyEmulator)>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+async fn clients() -> Result<Clients, Failure> {
+    if let (Some(shop), Some(token), Some(account), Some(id), Some(secret)) = (
+        env("SHOPIFY_SHOP"),
+        env("SHOPIFY_ACCESS_TOKEN"),
+        env("STOKLY_ACCOUNT_KEY"),
+        env("STOKLY_CLIENT_ID"),
+        env("STOKLY_CLIENT_SECRET"),
+    ) {
+        println!("reading the real shop {shop} and Stokly account {account}");
+        let mut stokly = stokly::Client::builder()
+            .account_key(account)
+            .client_id(id)
+            .client_secret(secret);
+        if let Some(url) = env("STOKLY_BASE_URL") {
+            stokly = stokly.base_url(url);
+        }
+        return Ok(Clients {
+            shopify: shopify::Client::builder()
+                .shop(shop)
+                .access_token(token)
+                .build()?,
+            stokly: stokly.build()?,
+            _emulators: None,
+        });
+    }
+    let scenario = ScenarioBuilder::new(2026)
+        .skus(40)
+        .bundles(4)
+        .locations(2)
+        .orders(12)
+        .unknown_skus(2)
+        .duplicate_skus(1)
+        .blank_skus(1)
+        .build();
+    let clock = SandboxClock::new(scenario.epoch, 1.0);
+    let shopify_emu = ShopifyEmulator::start(
+        scenario.shopify_state("acme-sandbox.myshopify.com"),
+        ShopifyConfig::standard_plan(),
+        clock.clone(),
+    )
+    .await?;
+    let stokly_emu = StoklyEmulator::start(
+        StoklyState::from_scenario(&scenario, "acme"),
+        StoklyConfig::default(),
+        clock,
+    )
+    .await?;
+    println!(
+        "sandbox: Shopify at {}, Stokly at {}",
+        shopify_emu.uri(),
+        stokly_emu.uri()
+    );
+    println!(
+        "scenario seed {} with {} deliberate defects:",
+        scenario.seed,
+        scenario.defects.len()
+    );
+    for d in &scenario.defects {
+        println!("  {:?} {:?} on {:?}", d.kind, d.sku, d.product_title);
+    }
+    println!(
+        "{} orders in the Shopify emulator",
+        shopify_emu.with_state(|s| s.orders.len())
+    );
+    Ok(Clients {
+        shopify: shopify_emu.client_builder().build()?,
+        stokly: stokly_emu.client_builder().build()?,
+        _emulators: Some((shopify_emu, stokly_emu)),
+    })
+}
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let (client, _mock) = match (
-        std::env::var("SHOPIFY_SHOP"),
-        std::env::var("SHOPIFY_ACCESS_TOKEN"),
-    ) {
-        (Ok(shop), Ok(token)) => {
-            println!("reading the real shop {shop}");
-            (
-                Client::builder().shop(shop).access_token(token).build()?,
-                None,
-            )
-        }
-        _ => {
-            let mock = local_mock().await;
-            println!(
-                "reading a local mock at {} (set SHOPIFY_SHOP and SHOPIFY_ACCESS_TOKEN for a real shop)",
-                mock.uri()
-            );
-            let client = Client::builder()
-                .shop("acme-store.myshopify.com")
-                .access_token("shpat_example")
-                .base_url(mock.uri())
-                .build()?;
-            (client, Some(mock))
-        }
-    };
+async fn main() -> Result<(), Failure> {
+    let c = clients().await?;
 
-    let shop = client.shop().await?;
+    let shop = c.shopify.shop().await?;
     println!(
-        "shop: {} ({}), currency {}",
+        "\nShopify: {} ({}), currency {}",
         shop.name, shop.myshopify_domain, shop.currency_code
     );
-
-    let locations: Vec<_> = client
+    let locations: Vec<_> = c
+        .shopify
         .locations(PageOptions::default())
         .try_collect()
         .await?;
-    for l in &locations {
-        println!("location: {} {} active={}", l.id, l.name, l.is_active);
-    }
-
-    let variants: Vec<_> = client
-        .product_variants(None, PageOptions::default().with_max_pages(4))
+    let variants: Vec<_> = c
+        .shopify
+        .product_variants(None, PageOptions::default())
         .try_collect()
         .await?;
+    let bundles = variants.iter().filter(|v| v.requires_components).count();
+    let blank = variants
+        .iter()
+        .filter(|v| v.sku.as_deref().is_none_or(str::is_empty))
+        .count();
+    let mut per_sku: HashMap<&str, usize> = HashMap::new();
     for v in &variants {
-        let components: Vec<String> = v
-            .product_variant_components
-            .nodes
-            .iter()
-            .map(|c| {
-                format!(
-                    "{} x{}",
-                    c.product_variant.sku.as_deref().unwrap_or("(no SKU)"),
-                    c.quantity
-                )
-            })
-            .collect();
-        println!(
-            "variant: {:<14} tracked={:<5} bundle={:<5} {}",
-            v.sku.as_deref().unwrap_or("(no SKU)"),
-            v.inventory_item.tracked,
-            v.requires_components,
-            components.join(", ")
-        );
+        if let Some(sku) = v.sku.as_deref() {
+            *per_sku.entry(sku).or_default() += 1;
+        }
     }
-
+    let duplicated = per_sku.values().filter(|n| **n > 1).count();
+    println!(
+        "  {} locations, {} variants ({bundles} bundles, {blank} without SKU, {duplicated} SKU(s) on several variants)",
+        locations.len(),
+        variants.len()
+    );
     if let Some(location) = locations.first() {
-        let levels: Vec<_> = client
+        let levels: Vec<_> = c
+            .shopify
             .inventory_levels(
                 &location.id,
-                &[
-                    QuantityName::Available,
-                    QuantityName::OnHand,
-                    QuantityName::Committed,
-                ],
-                PageOptions::default().with_max_pages(4),
+                &[QuantityName::Available, QuantityName::OnHand],
+                PageOptions::default(),
             )
             .try_collect()
             .await?;
-        for level in &levels {
-            println!(
-                "stock at {}: {:<14} available={:?} on_hand={:?} committed={:?}",
-                location.name,
-                level.item.sku.as_deref().unwrap_or("(no SKU)"),
-                level.quantity(QuantityName::Available),
-                level.quantity(QuantityName::OnHand),
-                level.quantity(QuantityName::Committed)
-            );
-        }
-    }
-
-    if let Some(status) = client.throttle_status() {
+        let available: i64 = levels
+            .iter()
+            .filter_map(|l| l.quantity(QuantityName::Available))
+            .sum();
         println!(
-            "cost bucket learned from responses: {}/{} points, restoring {}/s",
+            "  {}: {} stocked items, {available} units available",
+            location.name,
+            levels.len()
+        );
+    }
+    if let Some(status) = c.shopify.throttle_status() {
+        println!(
+            "  cost bucket learned from responses: {}/{} points, restoring {}/s",
             status.currently_available, status.maximum_available, status.restore_rate
         );
     }
+
+    let items: Vec<_> = c
+        .stokly
+        .items(ListQuery::new().page_size(1000))
+        .try_collect()
+        .await?;
+    let stokly_locations: Vec<_> = c.stokly.locations(ListQuery::new()).try_collect().await?;
+    let composites = items
+        .iter()
+        .filter(|i| i.format == Some(ItemFormat::Composite))
+        .count();
+    println!(
+        "\nStokly: {} items ({composites} composites), {} locations",
+        items.len(),
+        stokly_locations.len()
+    );
+    let stokly_skus: std::collections::HashSet<&str> =
+        items.iter().filter_map(|i| i.sku.as_deref()).collect();
+    let mut missing: Vec<&str> = per_sku
+        .keys()
+        .copied()
+        .filter(|s| !stokly_skus.contains(s))
+        .collect();
+    missing.sort_unstable();
+    println!("  Shopify SKUs Stokly does not know (orders for them cannot post): {missing:?}");
     Ok(())
-}
-
-fn cost(requested: u32, available: u32) -> serde_json::Value {
-    json!({"cost": {"requestedQueryCost": requested, "actualQueryCost": requested,
-        "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": available, "restoreRate": 100.0}}})
-}
-
-async fn local_mock() -> MockServer {
-    let server = MockServer::start().await;
-    let answers = [
-        (
-            "Shop",
-            json!({"shop": {
-                "id": "gid://shopify/Shop/1", "name": "Acme Outdoor", "myshopifyDomain": "acme-store.myshopify.com",
-                "currencyCode": "GBP", "enabledPresentmentCurrencies": ["GBP", "EUR"], "ianaTimezone": "Europe/London",
-                "plan": {"publicDisplayName": "Shopify", "partnerDevelopment": false, "shopifyPlus": false},
-                "resourceLimits": {"locationLimit": 8, "maxProductOptions": 3, "maxProductVariants": 2048, "redirectLimitReached": false}
-            }}),
-            2,
-            1998,
-        ),
-        (
-            "Locations",
-            json!({"locations": {"nodes": [
-            {"id": "gid://shopify/Location/71", "name": "Leeds warehouse", "isActive": true, "fulfillsOnlineOrders": true, "hasActiveInventory": true, "isFulfillmentService": false}
-        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}),
-            4,
-            1994,
-        ),
-        (
-            "ProductVariants",
-            json!({"productVariants": {"nodes": [
-            {"id": "gid://shopify/ProductVariant/11", "sku": "TENT-2P", "barcode": "5012345678900", "title": "Default Title", "price": "189.00",
-             "requiresComponents": false, "updatedAt": "2026-11-20T10:00:00Z",
-             "product": {"id": "gid://shopify/Product/1", "title": "Tent", "status": "ACTIVE"},
-             "inventoryItem": {"id": "gid://shopify/InventoryItem/21", "tracked": true},
-             "productVariantComponents": {"nodes": [], "pageInfo": {"hasNextPage": false, "endCursor": null}}},
-            {"id": "gid://shopify/ProductVariant/12", "sku": "CAMP-KIT", "barcode": null, "title": "Default Title", "price": "249.50",
-             "requiresComponents": true, "updatedAt": "2026-11-21T10:00:00Z",
-             "product": {"id": "gid://shopify/Product/2", "title": "Camping kit", "status": "ACTIVE"},
-             "inventoryItem": {"id": "gid://shopify/InventoryItem/22", "tracked": false},
-             "productVariantComponents": {"nodes": [
-                {"id": "gid://shopify/ProductVariantComponent/5", "quantity": 1, "productVariant": {"id": "gid://shopify/ProductVariant/11", "sku": "TENT-2P"}}
-             ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}
-        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}),
-            152,
-            1842,
-        ),
-        (
-            "LocationInventoryLevels",
-            json!({"location": {"inventoryLevels": {"nodes": [
-            {"id": "gid://shopify/InventoryLevel/71?inventory_item_id=21", "updatedAt": "2026-11-25T12:00:00Z",
-             "item": {"id": "gid://shopify/InventoryItem/21", "sku": "TENT-2P", "tracked": true},
-             "quantities": [{"name": "available", "quantity": 12}, {"name": "on_hand", "quantity": 15}, {"name": "committed", "quantity": 3}]}
-        ], "pageInfo": {"hasNextPage": false, "endCursor": null}}}}),
-            254,
-            1588,
-        ),
-    ];
-    for (operation, data, requested, available) in answers {
-        Mock::given(method("POST"))
-            .and(path("/admin/api/2026-01/graphql.json"))
-            .and(body_partial_json(json!({"operationName": operation})))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "data": data, "extensions": cost(requested, available)
-            })))
-            .mount(&server)
-            .await;
-    }
-    server
 }
