@@ -99,6 +99,7 @@ impl CompositeComponents {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VariableFamilies {
     parent_of: HashMap<ItemId, ItemId>,
+    variants_of: HashMap<ItemId, Vec<ItemId>>,
 }
 
 impl VariableFamilies {
@@ -117,7 +118,17 @@ impl VariableFamilies {
 
     /// Records that `variant` is a variant of `parent`.
     pub fn insert(&mut self, parent: ItemId, variant: ItemId) {
+        let variants = self.variants_of.entry(parent.clone()).or_default();
+        if !variants.contains(&variant) {
+            variants.push(variant.clone());
+        }
         self.parent_of.insert(variant, parent);
+    }
+
+    /// The variant items of a variable parent, in insertion order.
+    #[must_use]
+    pub fn variants_of(&self, parent: &ItemId) -> &[ItemId] {
+        self.variants_of.get(parent).map_or(&[], Vec::as_slice)
     }
 
     /// The variable parent of a variant item.
@@ -583,6 +594,12 @@ impl SkuIndex {
     #[must_use]
     pub fn variable_parent(&self, variant: &ItemId) -> Option<&ItemId> {
         self.families.parent_of(variant)
+    }
+
+    /// The variant items of a Stokly variable parent, if families were given.
+    #[must_use]
+    pub fn variable_variants(&self, parent: &ItemId) -> &[ItemId] {
+        self.families.variants_of(parent)
     }
 
     pub(crate) fn stokly_sku_hits(&self) -> impl Iterator<Item = (&str, &[usize])> {

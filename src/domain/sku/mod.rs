@@ -20,6 +20,7 @@
 
 mod audit;
 mod index;
+mod push;
 mod render;
 
 pub use audit::{
@@ -30,6 +31,11 @@ pub use index::{
     ComponentLine, CompositeComponents, ListingTarget, NearMissReason, ShopifyComponent,
     ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry, StoklyMatch,
     VariableFamilies, is_blank_sku, near_miss_key, near_miss_reasons,
+};
+pub use push::{
+    BatchOperation, FieldChange, InvalidBatch, InventoryItemInput, MAX_VARIANTS_PER_CALL,
+    MAX_VARIANTS_PER_PRODUCT, PlannedVariant, ProductPushOptions, ProductPushPlan, PushFinding,
+    PushSummary, VariantBatch, VariantInput, VariantOptionValue, plan_product_push,
 };
 
 /// Builders for the wire models the SKU tests feed in.
