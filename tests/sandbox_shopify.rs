@@ -440,11 +440,22 @@ async fn bulk_export_matches_the_paged_read() {
         .unwrap();
     assert_eq!(bulk.len(), 46);
     // The same variants and components either way (cursors differ: bulk results have none).
-    let summary = |vs: &[stokly_shopify::shopify::model::ProductVariant]| -> Vec<(String, Option<String>, bool, Vec<(String, i64)>)> {
+    type Summary = Vec<(String, Option<String>, bool, Vec<(String, i64)>)>;
+    let summary = |vs: &[stokly_shopify::shopify::model::ProductVariant]| -> Summary {
         vs.iter()
             .map(|v| {
-                let components = v.product_variant_components.nodes.iter().map(|c| (c.product_variant.id.to_string(), c.quantity)).collect();
-                (v.id.to_string(), v.sku.clone(), v.inventory_item.tracked, components)
+                let components = v
+                    .product_variant_components
+                    .nodes
+                    .iter()
+                    .map(|c| (c.product_variant.id.to_string(), c.quantity))
+                    .collect();
+                (
+                    v.id.to_string(),
+                    v.sku.clone(),
+                    v.inventory_item.tracked,
+                    components,
+                )
             })
             .collect()
     };
@@ -503,4 +514,164 @@ async fn reads_survive_injected_5xx_throttling_and_dropped_connections() {
         log.iter().any(|r| r.outcome == Outcome::Throttled),
         "throttling injected"
     );
+}
+
+#[tokio::test]
+async fn product_push_updates_and_creates_variants_with_errors_mapped_to_inputs() {
+    use stokly_shopify::shopify::model::{BulkCreateStrategy, ProductVariantsBulkInput};
+    use stokly_shopify::shopify::{CatalogueRead, ProductId, ProductVariantId};
+    let scenario = ScenarioBuilder::new(8)
+        .skus(6)
+        .bundles(0)
+        .locations(1)
+        .build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let (variant, product) = emu.with_state(|s| {
+        let v = s.variants.values().next().unwrap();
+        (v.id, v.product_id)
+    });
+    let update = ProductVariantsBulkInput::update(ProductVariantId::from_numeric(variant))
+        .with_barcode("0123456789012")
+        .with_price(rust_decimal::Decimal::new(4250, 2))
+        .with_inventory_item(Some("SKU-RENAMED".into()), Some(true));
+    let payload = client
+        .product_variants_bulk_update(
+            &ProductId::from_numeric(product),
+            std::slice::from_ref(&update),
+        )
+        .await
+        .unwrap();
+    assert!(payload.user_errors.is_empty(), "{:?}", payload.user_errors);
+    let saved = &payload.product_variants.unwrap()[0];
+    assert_eq!(saved.sku.as_deref(), Some("SKU-RENAMED"));
+    assert_eq!(saved.price.to_string(), "42.50");
+    emu.with_state(|s| {
+        assert_eq!(
+            s.variants[&variant].barcode.as_deref(),
+            Some("0123456789012")
+        )
+    });
+
+    // A variant of another product, at index 1: nothing is applied and the error names index 1.
+    let other = emu.with_state(|s| {
+        s.variants
+            .values()
+            .find(|v| v.product_id != product)
+            .unwrap()
+            .id
+    });
+    let bad = [
+        update.clone().with_barcode("999"),
+        ProductVariantsBulkInput::update(ProductVariantId::from_numeric(other)).with_barcode("1"),
+    ];
+    let payload = client
+        .product_variants_bulk_update(&ProductId::from_numeric(product), &bad)
+        .await
+        .unwrap();
+    assert_eq!(payload.user_errors.len(), 1);
+    assert_eq!(
+        payload.user_errors[0].code.as_deref(),
+        Some("MUST_BE_FOR_THIS_PRODUCT")
+    );
+    assert_eq!(payload.user_errors[0].input_index(), Some(1));
+    emu.with_state(|s| {
+        assert_eq!(
+            s.variants[&variant].barcode.as_deref(),
+            Some("0123456789012")
+        )
+    });
+
+    let new = ProductVariantsBulkInput::create()
+        .with_option_value("Title", "Large")
+        .with_price(rust_decimal::Decimal::new(999, 2))
+        .with_inventory_item(Some("SKU-NEW".into()), Some(true));
+    let created = client
+        .product_variants_bulk_create(
+            &ProductId::from_numeric(product),
+            &[new],
+            BulkCreateStrategy::Default,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        created.product_variants.unwrap()[0].sku.as_deref(),
+        Some("SKU-NEW")
+    );
+    assert_eq!(client.product_variants_count(None).await.unwrap(), 7);
+    assert_eq!(
+        client
+            .product_variants_count(Some("sku:SKU-NEW"))
+            .await
+            .unwrap(),
+        1
+    );
+
+    // The catalogue read chooses pagination below the threshold and bulk from it.
+    let poll = BulkPollConfig::default().with_initial_interval(Duration::from_millis(5));
+    let paged: Vec<_> = client
+        .catalogue(CatalogueRead::Auto { bulk_from: 100 }, &poll)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let bulk: Vec<_> = client
+        .catalogue(CatalogueRead::Auto { bulk_from: 7 }, &poll)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(paged.len(), 7);
+    assert_eq!(bulk.len(), 7);
+    let ops: Vec<String> = emu.requests().into_iter().map(|r| r.operation).collect();
+    assert_eq!(
+        ops.iter().filter(|o| *o == "BulkOperationRunQuery").count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn product_push_rejects_bad_batches_before_sending() {
+    use stokly_shopify::shopify::model::{BulkCreateStrategy, ProductVariantsBulkInput};
+    use stokly_shopify::shopify::{ProductId, ProductVariantId};
+    let emu = emulator(
+        ShopifyState::new(DOMAIN, stokly_shopify::CurrencyCode::GBP),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let p = ProductId::from_numeric(1);
+    assert!(matches!(
+        client.product_variants_bulk_update(&p, &[]).await,
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(matches!(
+        client
+            .product_variants_bulk_update(&p, &[ProductVariantsBulkInput::create()])
+            .await,
+        Err(Error::InvalidArgument { .. })
+    ));
+    let with_id = ProductVariantsBulkInput::update(ProductVariantId::from_numeric(2));
+    assert!(matches!(
+        client
+            .product_variants_bulk_create(&p, &[with_id], BulkCreateStrategy::Default)
+            .await,
+        Err(Error::InvalidArgument { .. })
+    ));
+    let many: Vec<_> = (0..251)
+        .map(|i| ProductVariantsBulkInput::update(ProductVariantId::from_numeric(i + 1)))
+        .collect();
+    assert!(matches!(
+        client.product_variants_bulk_update(&p, &many).await,
+        Err(Error::InvalidArgument { .. })
+    ));
+    assert!(emu.requests().is_empty());
 }

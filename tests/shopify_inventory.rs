@@ -121,3 +121,39 @@ async fn rejects_bad_batches_before_sending() {
         }
     ));
 }
+
+#[tokio::test]
+async fn bulk_update_sends_the_exact_variables() {
+    use stokly_shopify::shopify::model::ProductVariantsBulkInput;
+    use stokly_shopify::shopify::{ProductId, ProductVariantId};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "ProductVariantsBulkUpdate",
+            "variables": {
+                "productId": "gid://shopify/Product/10",
+                "variants": [{"id": "gid://shopify/ProductVariant/11", "barcode": "5012345678900", "price": "19.99",
+                              "inventoryItem": {"sku": "TENT-2P", "tracked": true}}]
+            }
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"productVariantsBulkUpdate": {
+            "productVariants": [], "userErrors": []
+        }}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let input = ProductVariantsBulkInput::update(ProductVariantId::from_numeric(11))
+        .with_barcode("5012345678900")
+        .with_price(rust_decimal::Decimal::new(1999, 2))
+        .with_inventory_item(Some("TENT-2P".into()), Some(true));
+    client(&server)
+        .product_variants_bulk_update(&ProductId::from_numeric(10), &[input])
+        .await
+        .unwrap();
+    let body = &bodies(&server).await[0];
+    let sent = body["variables"]["variants"][0].as_object().unwrap();
+    assert!(
+        !sent.contains_key("optionValues"),
+        "unset fields are not sent"
+    );
+}

@@ -52,5 +52,5 @@ pub use ids::{
 };
 pub use inventory::MAX_INPUT_ITEMS;
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
-pub use products::BULK_PRODUCT_VARIANTS;
+pub use products::{BULK_PRODUCT_VARIANTS, CatalogueRead};
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};

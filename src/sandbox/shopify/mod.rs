@@ -527,6 +527,13 @@ impl GraphQlResponder {
                 Ok(ops::bulk_operation_run_query(&mut state, &ctx, variables))
             }
             "BulkOperation" => Ok(ops::bulk_operation(&mut state, &ctx, variables)),
+            "ProductVariantsCount" => ops::product_variants_count(&state, variables),
+            "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
+                &mut state, &ctx, variables,
+            )),
+            "ProductVariantsBulkCreate" => Ok(ops::product_variants_bulk_create(
+                &mut state, &ctx, variables,
+            )),
             other => Err(top_error(
                 "NOT_EMULATED",
                 format!("sandbox: operation {other:?} is not emulated"),

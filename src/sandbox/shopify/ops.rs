@@ -639,3 +639,199 @@ pub(crate) fn bulk_operation(
     }
     OpResult::data(json!({"bulkOperation": bulk_json(op, ctx.base_url)}))
 }
+
+pub(crate) fn product_variants_count(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let terms = variant_filter(vars.get("query").and_then(Value::as_str))?;
+    let n = state
+        .variants
+        .values()
+        .filter(|v| variant_matches(state, v, &terms))
+        .count();
+    Ok(OpResult::data(
+        json!({"productVariantsCount": {"count": n.min(10_000), "precision": if n > 10_000 { "AT_LEAST" } else { "EXACT" }}}),
+    ))
+}
+
+fn pushed_json(v: &SandboxVariant) -> Value {
+    json!({"id": gid("ProductVariant", v.id), "sku": v.sku, "barcode": v.barcode, "price": v.price.to_string(),
+           "inventoryItem": {"id": gid("InventoryItem", v.inventory_item_id), "tracked": v.tracked}})
+}
+
+/// Applies one `ProductVariantsBulkInput` to a variant.
+fn apply_variant_input(
+    v: &mut SandboxVariant,
+    input: &Value,
+    now: DateTime<Utc>,
+) -> Result<(), (&'static str, &'static str, String)> {
+    if let Some(b) = input.get("barcode") {
+        v.barcode = b.as_str().map(str::to_owned);
+    }
+    if let Some(p) = input.get("price").and_then(Value::as_str) {
+        let price: rust_decimal::Decimal = p.parse().map_err(|_| {
+            (
+                "price",
+                "INVALID_VALUE",
+                format!("Price {p:?} is not a number"),
+            )
+        })?;
+        if price.is_sign_negative() {
+            return Err((
+                "price",
+                "NEGATIVE_PRICE_VALUE",
+                "Price can't be negative".to_owned(),
+            ));
+        }
+        v.price = price;
+    }
+    if let Some(item) = input.get("inventoryItem") {
+        if let Some(sku) = item.get("sku") {
+            v.sku = sku.as_str().map(str::to_owned);
+        }
+        if let Some(t) = item.get("tracked").and_then(Value::as_bool) {
+            v.tracked = t;
+        }
+    }
+    v.updated_at = now;
+    Ok(())
+}
+
+fn bulk_variants_error(field_name: &str, errors: Vec<Value>) -> OpResult {
+    OpResult::data(json!({ field_name: {"productVariants": null, "userErrors": errors} }))
+}
+
+pub(crate) fn product_variants_bulk_update(
+    state: &mut ShopifyState,
+    ctx: &OpCtx<'_>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const FIELD: &str = "productVariantsBulkUpdate";
+    let Some(product) =
+        parse_gid(vars.get("productId"), "Product").filter(|p| state.products.contains_key(p))
+    else {
+        return bulk_variants_error(
+            FIELD,
+            vec![user_error(
+                &["productId"],
+                "PRODUCT_DOES_NOT_EXIST",
+                "Product does not exist",
+            )],
+        );
+    };
+    let inputs = vars
+        .get("variants")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut staged = Vec::new();
+    let mut errors = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let index = i.to_string();
+        let Some(id) = parse_gid(input.get("id"), "ProductVariant") else {
+            errors.push(json!({"field": ["variants", index, "id"], "code": "PRODUCT_VARIANT_ID_MISSING", "message": "Product variant is missing ID attribute"}));
+            continue;
+        };
+        match state.variants.get(&id) {
+            None => errors.push(json!({"field": ["variants", index, "id"], "code": "PRODUCT_VARIANT_DOES_NOT_EXIST", "message": "Product variant does not exist"})),
+            Some(v) if v.product_id != product => errors.push(json!({"field": ["variants", index, "id"], "code": "MUST_BE_FOR_THIS_PRODUCT", "message": "Product variant does not exist on this product"})),
+            Some(v) => {
+                let mut updated = v.clone();
+                match apply_variant_input(&mut updated, input, ctx.now) {
+                    Ok(()) => staged.push(updated),
+                    Err((f, code, message)) => errors.push(json!({"field": ["variants", index, f], "code": code, "message": message})),
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return bulk_variants_error(FIELD, errors);
+    }
+    let saved: Vec<Value> = staged.iter().map(pushed_json).collect();
+    for v in staged {
+        state.variants.insert(v.id, v);
+    }
+    OpResult::data(json!({ FIELD: {"productVariants": saved, "userErrors": []} }))
+}
+
+pub(crate) fn product_variants_bulk_create(
+    state: &mut ShopifyState,
+    ctx: &OpCtx<'_>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const FIELD: &str = "productVariantsBulkCreate";
+    let Some(product) =
+        parse_gid(vars.get("productId"), "Product").filter(|p| state.products.contains_key(p))
+    else {
+        return bulk_variants_error(
+            FIELD,
+            vec![user_error(
+                &["productId"],
+                "PRODUCT_DOES_NOT_EXIST",
+                "Product does not exist",
+            )],
+        );
+    };
+    let inputs = vars
+        .get("variants")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let existing = state
+        .variants
+        .values()
+        .filter(|v| v.product_id == product)
+        .count();
+    if existing + inputs.len() > 2048 {
+        return bulk_variants_error(
+            FIELD,
+            vec![user_error(
+                &["variants"],
+                "INVALID_INPUT",
+                "A product can have at most 2048 variants",
+            )],
+        );
+    }
+    let mut staged = Vec::new();
+    let mut errors = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let mut v = SandboxVariant {
+            id: 0,
+            product_id: product,
+            sku: None,
+            barcode: None,
+            title: input
+                .get("optionValues")
+                .and_then(Value::as_array)
+                .and_then(|o| o.first())
+                .and_then(|o| o.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("Default Title")
+                .to_owned(),
+            price: rust_decimal::Decimal::ZERO,
+            inventory_item_id: 0,
+            tracked: true,
+            requires_components: false,
+            components: Vec::new(),
+            updated_at: ctx.now,
+        };
+        match apply_variant_input(&mut v, input, ctx.now) {
+            Ok(()) => staged.push(v),
+            Err((f, code, message)) => errors.push(
+                json!({"field": ["variants", i.to_string(), f], "code": code, "message": message}),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return bulk_variants_error(FIELD, errors);
+    }
+    let mut saved = Vec::new();
+    for mut v in staged {
+        v.id = state.next_id();
+        v.inventory_item_id = state.next_id();
+        saved.push(pushed_json(&v));
+        state.variants.insert(v.id, v);
+    }
+    OpResult::data(json!({ FIELD: {"productVariants": saved, "userErrors": []} }))
+}

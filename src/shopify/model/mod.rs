@@ -4,6 +4,7 @@ mod bulk;
 mod catalogue;
 mod inventory;
 mod page;
+mod push;
 mod shop;
 mod wire_enum;
 
@@ -17,4 +18,8 @@ pub use inventory::{
     InventorySetQuantitiesPayload, QuantityName,
 };
 pub use page::{Connection, PageInfo};
+pub use push::{
+    BulkCreateStrategy, InventoryItemInput, ProductVariantsBulkInput, ProductVariantsBulkPayload,
+    PushedVariant, VariantOptionValueInput,
+};
 pub use shop::{Location, Shop, ShopPlan, ShopResourceLimits};
