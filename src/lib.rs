@@ -21,6 +21,7 @@
 //! - [`stokly`]: the Stokly REST client.
 //! - [`domain`]: the pure layer (no I/O): typed exceptions, strict SKU matching, the catalogue
 //!   audit and the ERP-first product push plan.
+//! - [`adapters`]: the reads and writes that connect the domain to the two clients.
 //! - [`money`]: [`Money`], exact amounts with a currency, checked arithmetic and allocation.
 //! - `sandbox` (feature `sandbox`): stateful emulators of both APIs on loopback.
 //! - [`Secret`]: credentials that never print.
@@ -42,6 +43,7 @@
 //! # }
 //! ```
 
+pub mod adapters;
 pub mod domain;
 mod error;
 mod http;

@@ -297,6 +297,25 @@ impl StoklyState {
         })
     }
 
+    /// Points each listing of the Shopify channel at the Shopify variant with the same SKU
+    /// (`referenceId` = the variant's GID), as Stokly's own Shopify channel records it once the
+    /// item is published. Listings whose SKU Shopify holds on no variant, or on several, stay
+    /// unpublished.
+    pub fn link_shopify_listings(&mut self, shopify: &crate::sandbox::shopify::ShopifyState) {
+        for listing in &mut self.listings {
+            let Some(sku) = field(listing, "sku").as_str() else {
+                continue;
+            };
+            let matches = shopify.variants_by_sku(sku);
+            if let ([variant], Some(map)) = (matches.as_slice(), listing.as_object_mut()) {
+                map.insert(
+                    "referenceId".to_owned(),
+                    json!(format!("gid://shopify/ProductVariant/{}", variant.id)),
+                );
+            }
+        }
+    }
+
     /// The Stokly side of a scenario: every item Stokly should know (not the Shopify-only
     /// defects), composites with their components, locations with default bins and stock, and a
     /// Shopify channel with a listing per item.
