@@ -12,13 +12,11 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::client::{Client, GraphQlRequest};
+use super::documents::{GET_OPERATION, RUN_QUERY};
 use super::error::{BulkFailure, Error};
 use super::ids::BulkOperationId;
 use super::model::{BulkOperation, BulkOperationStatus};
 use crate::http;
-
-const RUN_QUERY: &str = include_str!("graphql/bulk_operation_run_query.graphql");
-const GET_OPERATION: &str = include_str!("graphql/bulk_operation.graphql");
 
 /// The longest JSONL line accepted (a guard against a corrupt file, not a real limit).
 pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;

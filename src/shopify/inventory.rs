@@ -3,15 +3,13 @@
 use futures::stream::{BoxStream, StreamExt};
 
 use super::client::{Client, GraphQlRequest};
+use super::documents::{LEVELS, SET_QUANTITIES};
 use super::error::Error;
 use super::ids::LocationId;
 use super::model::{
     InventoryLevel, InventorySetQuantitiesInput, InventorySetQuantitiesPayload, QuantityName,
 };
 use super::pagination::PageOptions;
-
-const LEVELS: &str = include_str!("graphql/inventory_levels.graphql");
-const SET_QUANTITIES: &str = include_str!("graphql/inventory_set_quantities.graphql");
 
 /// Most quantities Shopify accepts in one input array.
 pub const MAX_INPUT_ITEMS: usize = 250;

@@ -30,6 +30,8 @@
 
 mod bulk;
 mod client;
+#[doc(hidden)]
+pub mod documents;
 mod error;
 mod idempotency;
 mod ids;
@@ -42,6 +44,7 @@ mod throttle;
 
 pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES, group_by_parent, jsonl_lines};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, Response};
+pub use documents::BULK_PRODUCT_VARIANTS;
 pub use error::{BulkFailure, Error, GraphQlError, UserError};
 pub use idempotency::idempotency_key;
 pub use ids::{
@@ -52,5 +55,5 @@ pub use ids::{
 };
 pub use inventory::MAX_INPUT_ITEMS;
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
-pub use products::{BULK_PRODUCT_VARIANTS, CatalogueRead};
+pub use products::CatalogueRead;
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};

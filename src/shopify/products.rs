@@ -4,6 +4,9 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 
 use super::bulk::BulkPollConfig;
 use super::client::{Client, GraphQlRequest};
+use super::documents::{
+    BULK_CREATE, BULK_PRODUCT_VARIANTS, BULK_UPDATE, COMPONENTS, COUNT, VARIANTS,
+};
 use super::error::Error;
 use super::ids::{ProductId, ProductVariantId};
 use super::inventory::MAX_INPUT_ITEMS;
@@ -13,16 +16,11 @@ use super::model::{
 };
 use super::pagination::PageOptions;
 
-const VARIANTS: &str = include_str!("graphql/product_variants.graphql");
 /// Variants per page: each costs about 11 points (the variant, its product, its inventory item
 /// and a three-component connection), so 80 stay under Shopify's 1,000-point query limit.
 const VARIANTS_PAGE: u32 = 80;
 /// Components per follow-up page (2 points each).
 const COMPONENTS_PAGE: u32 = 250;
-const COMPONENTS: &str = include_str!("graphql/product_variant_components.graphql");
-const BULK_UPDATE: &str = include_str!("graphql/product_variants_bulk_update.graphql");
-const BULK_CREATE: &str = include_str!("graphql/product_variants_bulk_create.graphql");
-const COUNT: &str = include_str!("graphql/product_variants_count.graphql");
 
 /// How [`Client::catalogue`] reads the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,10 +53,6 @@ struct CountData {
 struct CountValue {
     count: u64,
 }
-
-/// The bulk query that exports the whole catalogue (validated against the schema like every
-/// other document).
-pub const BULK_PRODUCT_VARIANTS: &str = include_str!("graphql/bulk_product_variants.graphql");
 
 impl Client {
     /// Product variants matching Shopify's search syntax (`sku:ABC-1`, `updated_at:>'...'`;

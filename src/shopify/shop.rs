@@ -4,12 +4,10 @@ use futures::stream::BoxStream;
 use serde::Deserialize;
 
 use super::client::{Client, GraphQlRequest};
+use super::documents::{LOCATIONS, SHOP};
 use super::error::Error;
 use super::model::{Location, Shop};
 use super::pagination::PageOptions;
-
-const SHOP: &str = include_str!("graphql/shop.graphql");
-const LOCATIONS: &str = include_str!("graphql/locations.graphql");
 
 #[derive(Deserialize)]
 struct ShopData {

@@ -1,0 +1,59 @@
+//! Every GraphQL document the crate sends, in one place. Documents that share fragments are
+//! composed from fragment files at compile time, so each document carries exactly the
+//! fragments it uses (GraphQL rejects unused ones).
+
+macro_rules! document {
+    ($($file:literal),+) => {
+        concat!($(include_str!(concat!("graphql/", $file, ".graphql"))),+)
+    };
+}
+
+pub(crate) const RUN_QUERY: &str = document!("bulk_operation_run_query");
+pub(crate) const GET_OPERATION: &str = document!("bulk_operation");
+pub(crate) const LEVELS: &str = document!("inventory_levels");
+pub(crate) const SET_QUANTITIES: &str = document!("inventory_set_quantities");
+pub(crate) const VARIANTS: &str = document!("product_variants");
+pub(crate) const COMPONENTS: &str = document!("product_variant_components");
+pub(crate) const BULK_UPDATE: &str = document!("product_variants_bulk_update");
+pub(crate) const BULK_CREATE: &str = document!("product_variants_bulk_create");
+pub(crate) const COUNT: &str = document!("product_variants_count");
+pub(crate) const SHOP: &str = document!("shop");
+pub(crate) const LOCATIONS: &str = document!("locations");
+/// The bulk query that exports the whole catalogue (variants with their bundle components).
+pub const BULK_PRODUCT_VARIANTS: &str = document!("bulk_product_variants");
+pub(crate) const ORDER: &str = document!(
+    "order",
+    "money.fragments",
+    "line_item.fragments",
+    "shipping_line.fragments"
+);
+pub(crate) const ORDER_LINE_ITEMS: &str =
+    document!("order_line_items", "money.fragments", "line_item.fragments");
+pub(crate) const ORDER_SHIPPING_LINES: &str = document!(
+    "order_shipping_lines",
+    "money.fragments",
+    "shipping_line.fragments"
+);
+pub(crate) const ORDERS_UPDATED: &str = document!("orders_updated");
+
+/// Every document with its operation name (the bulk query has none). Tests validate each
+/// against Shopify's schema; tools can list what the crate may send.
+#[doc(hidden)]
+pub const ALL: &[(&str, &str)] = &[
+    ("BulkOperationRunQuery", RUN_QUERY),
+    ("BulkOperation", GET_OPERATION),
+    ("LocationInventoryLevels", LEVELS),
+    ("InventorySetQuantities", SET_QUANTITIES),
+    ("ProductVariants", VARIANTS),
+    ("ProductVariantComponents", COMPONENTS),
+    ("ProductVariantsBulkUpdate", BULK_UPDATE),
+    ("ProductVariantsBulkCreate", BULK_CREATE),
+    ("ProductVariantsCount", COUNT),
+    ("Shop", SHOP),
+    ("Locations", LOCATIONS),
+    ("BulkProductVariants", BULK_PRODUCT_VARIANTS),
+    ("Order", ORDER),
+    ("OrderLineItems", ORDER_LINE_ITEMS),
+    ("OrderShippingLines", ORDER_SHIPPING_LINES),
+    ("OrdersUpdated", ORDERS_UPDATED),
+];
