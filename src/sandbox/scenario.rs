@@ -6,8 +6,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::rng::SeededRng;
-use super::shopify::{SandboxLineItem, SandboxOrder, ShopifyState};
-use crate::money::CurrencyCode;
+use super::shopify::{SandboxLineGroup, SandboxLineItem, SandboxOrder, ShopifyState};
+use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::ProductStatus;
 
 /// The kinds of deliberate defect a scenario can hold.
@@ -435,37 +435,25 @@ impl Scenario {
         }
         for order in &self.orders {
             let id = state.next_id();
-            let mut lines = Vec::new();
-            for line in &order.lines {
-                let variant = by_sku.get(line.sku.as_deref().unwrap_or_default()).copied();
-                let line_id = state.next_id();
-                lines.push(SandboxLineItem {
-                    id: line_id,
-                    variant_id: variant,
-                    sku: line.sku.clone(),
-                    title: line
-                        .sku
-                        .clone()
-                        .unwrap_or_else(|| "Untitled import".to_owned()),
-                    quantity: line.quantity,
-                    unit_price: line.unit_price,
-                    discount: line.discount,
-                    tax_rate: line.tax_rate,
-                    bundle_sku: line.bundle_sku.clone(),
-                });
-            }
+            let lines = shopify_lines(&mut state, &order.lines, &by_sku, self.currency);
+            let customer_id = Some(state.next_id());
             state.orders.insert(
                 id,
                 SandboxOrder {
                     id,
                     name: order.name.clone(),
                     created_at: order.created_at,
+                    updated_at: order.created_at,
+                    cancelled_at: None,
                     currency: self.currency,
                     presentment_currency: order.presentment_currency,
+                    exchange_rate: exchange_rate(self.currency, order.presentment_currency),
                     taxes_included: true,
                     lines,
                     shipping: order.shipping,
+                    shipping_tax_rate: Decimal::new(20, 2),
                     email: Some(order.email.clone()),
+                    customer_id,
                     company: order.company.clone(),
                     test: false,
                 },
@@ -473,6 +461,91 @@ impl Scenario {
         }
         state
     }
+}
+
+/// Presentment units per shop unit, fixed for the sandbox.
+fn exchange_rate(shop: CurrencyCode, presentment: CurrencyCode) -> Decimal {
+    let per_gbp = |c: CurrencyCode| match c.as_str() {
+        "EUR" => Decimal::new(117, 2),
+        "USD" => Decimal::new(127, 2),
+        _ => Decimal::ONE,
+    };
+    (per_gbp(presentment) / per_gbp(shop)).round_dp(6)
+}
+
+/// Shopify's lines for a scenario order: a native bundle is not a line of its own; its price
+/// and discount are allocated over its component lines, which carry the `lineItemGroup`.
+fn shopify_lines(
+    state: &mut ShopifyState,
+    lines: &[ScenarioLine],
+    by_sku: &std::collections::HashMap<String, u64>,
+    currency: CurrencyCode,
+) -> Vec<SandboxLineItem> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(line) = lines.get(i) {
+        let components: Vec<&ScenarioLine> = lines
+            .iter()
+            .skip(i + 1)
+            .take_while(|c| c.bundle_sku.is_some() && c.bundle_sku == line.sku)
+            .collect();
+        let variant = by_sku.get(line.sku.as_deref().unwrap_or_default()).copied();
+        let total = line.unit_price * Decimal::from(line.quantity);
+        if components.is_empty() {
+            out.push(SandboxLineItem {
+                id: state.next_id(),
+                variant_id: variant,
+                sku: line.sku.clone(),
+                title: line
+                    .sku
+                    .clone()
+                    .unwrap_or_else(|| "Untitled import".to_owned()),
+                quantity: line.quantity,
+                original_total: total,
+                discount: line.discount,
+                tax_rate: line.tax_rate,
+                bundle: None,
+            });
+            i += 1;
+            continue;
+        }
+        let group = SandboxLineGroup {
+            id: state.next_id(),
+            sku: line.sku.clone().unwrap_or_default(),
+            variant_id: variant,
+            title: line.sku.clone().unwrap_or_default(),
+            quantity: line.quantity,
+        };
+        let weights: Vec<Decimal> = components
+            .iter()
+            .map(|c| Decimal::from(c.quantity))
+            .collect();
+        let split = |amount: Decimal| {
+            Money::new(amount, currency)
+                .allocate(&weights)
+                .map(|parts| parts.iter().map(Money::amount).collect::<Vec<_>>())
+                .unwrap_or_else(|_| vec![Decimal::ZERO; weights.len()])
+        };
+        let totals = split(total);
+        let discounts = split(line.discount);
+        for ((component, part), discount) in components.iter().zip(totals).zip(discounts) {
+            out.push(SandboxLineItem {
+                id: state.next_id(),
+                variant_id: by_sku
+                    .get(component.sku.as_deref().unwrap_or_default())
+                    .copied(),
+                sku: component.sku.clone(),
+                title: component.sku.clone().unwrap_or_default(),
+                quantity: component.quantity,
+                original_total: part,
+                discount,
+                tax_rate: line.tax_rate,
+                bundle: Some(group.clone()),
+            });
+        }
+        i += 1 + components.len();
+    }
+    out
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@
 //!   [`Client::bulk_lines`] run bulk operations and stream their JSONL result.
 //! - [`GraphQlRequest::idempotent`] derives the `@idempotent(key:)` value from the content.
 //! - Typed reads: [`Client::shop`], [`Client::locations`], [`Client::product_variants`],
-//!   [`Client::bulk_product_variants`], [`Client::inventory_levels`].
+//!   [`Client::bulk_product_variants`], [`Client::inventory_levels`], [`Client::order`] and
+//!   [`Client::orders_updated_since`] (with an [`OrderCursor`] the application stores).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), stokly_shopify::shopify::Error> {
@@ -37,6 +38,7 @@ mod idempotency;
 mod ids;
 mod inventory;
 pub mod model;
+mod orders;
 mod pagination;
 mod products;
 mod shop;
@@ -54,6 +56,7 @@ pub use ids::{
     RefundId, ShopId,
 };
 pub use inventory::MAX_INPUT_ITEMS;
+pub use orders::{DEFAULT_ORDER_OVERLAP, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::CatalogueRead;
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};

@@ -256,6 +256,31 @@ mod tests {
     }
 
     #[test]
+    fn order_documents_stay_under_the_query_limit() {
+        use crate::shopify::documents::{ORDER, ORDER_LINE_ITEMS, ORDERS_UPDATED};
+        let order = analyse(
+            ORDER,
+            Some("Order"),
+            &vars(json!({"id": "gid://shopify/Order/1"})),
+        )
+        .unwrap();
+        let lines = analyse(ORDER_LINE_ITEMS, None, &vars(json!({"first": 30}))).unwrap();
+        let list = analyse(ORDERS_UPDATED, None, &vars(json!({"first": 250}))).unwrap();
+        for (name, cost) in [
+            ("Order", order.requested_cost),
+            ("OrderLineItems", lines.requested_cost),
+            ("OrdersUpdated", list.requested_cost),
+        ] {
+            assert!(cost <= MAX_QUERY_COST, "{name} costs {cost}");
+        }
+        assert_eq!(list.requested_cost, 2 + 250);
+        eprintln!(
+            "Order {} / OrderLineItems(30) {}",
+            order.requested_cost, lines.requested_cost
+        );
+    }
+
+    #[test]
     fn idempotency_key_variable_and_mutation_cost() {
         let doc = include_str!("../../shopify/graphql/inventory_set_quantities.graphql");
         let a = analyse(doc, None, &vars(json!({}))).unwrap();

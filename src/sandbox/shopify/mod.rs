@@ -12,8 +12,9 @@ use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use state::{
-    SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineItem,
-    SandboxLocation, SandboxOrder, SandboxProduct, SandboxShop, SandboxVariant, ShopifyState,
+    SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
+    SandboxLineItem, SandboxLocation, SandboxOrder, SandboxProduct, SandboxShop, SandboxVariant,
+    ShopifyState,
 };
 
 use super::clock::SandboxClock;
@@ -528,6 +529,10 @@ impl GraphQlResponder {
             }
             "BulkOperation" => Ok(ops::bulk_operation(&mut state, &ctx, variables)),
             "ProductVariantsCount" => ops::product_variants_count(&state, variables),
+            "OrdersUpdated" => ops::orders_updated(&state, variables),
+            "Order" => Ok(ops::order(&state, variables)),
+            "OrderLineItems" => ops::order_lines(&state, variables, false),
+            "OrderShippingLines" => ops::order_lines(&state, variables, true),
             "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
                 &mut state, &ctx, variables,
             )),

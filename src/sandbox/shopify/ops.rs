@@ -835,3 +835,334 @@ pub(crate) fn product_variants_bulk_create(
     }
     OpResult::data(json!({ FIELD: {"productVariants": saved, "userErrors": []} }))
 }
+
+/// The page sizes written in the crate's `Order` document.
+const ORDER_DOC_LINES: usize = 20;
+const ORDER_DOC_SHIPPING: usize = 5;
+
+fn round2(d: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Tax contained in a tax-inclusive amount.
+fn included_tax(
+    gross: rust_decimal::Decimal,
+    rate: rust_decimal::Decimal,
+) -> rust_decimal::Decimal {
+    if rate.is_zero() {
+        rust_decimal::Decimal::ZERO
+    } else {
+        round2(gross * rate / (rust_decimal::Decimal::ONE + rate))
+    }
+}
+
+/// An amount in both currencies.
+#[derive(Clone, Copy, Default)]
+struct Pair {
+    shop: rust_decimal::Decimal,
+    presentment: rust_decimal::Decimal,
+}
+
+impl Pair {
+    fn of(order: &super::state::SandboxOrder, shop: rust_decimal::Decimal) -> Self {
+        Self {
+            shop,
+            presentment: round2(shop * order.exchange_rate),
+        }
+    }
+    fn add(self, other: Self) -> Self {
+        Self {
+            shop: self.shop + other.shop,
+            presentment: self.presentment + other.presentment,
+        }
+    }
+    fn sub(self, other: Self) -> Self {
+        Self {
+            shop: self.shop - other.shop,
+            presentment: self.presentment - other.presentment,
+        }
+    }
+    fn tax(self, rate: rust_decimal::Decimal) -> Self {
+        Self {
+            shop: included_tax(self.shop, rate),
+            presentment: included_tax(self.presentment, rate),
+        }
+    }
+    fn per_unit(self, quantity: i64) -> Self {
+        let q = rust_decimal::Decimal::from(quantity.max(1));
+        Self {
+            shop: round2(self.shop / q),
+            presentment: round2(self.presentment / q),
+        }
+    }
+    fn bag(self, order: &super::state::SandboxOrder) -> Value {
+        json!({
+            "shopMoney": {"amount": self.shop.to_string(), "currencyCode": order.currency.as_str()},
+            "presentmentMoney": {"amount": self.presentment.to_string(), "currencyCode": order.presentment_currency.as_str()},
+        })
+    }
+}
+
+fn rate_f64(rate: rust_decimal::Decimal) -> Value {
+    rate.to_string()
+        .parse::<f64>()
+        .map_or(Value::Null, Value::from)
+}
+
+fn tax_line_json(
+    order: &super::state::SandboxOrder,
+    rate: rust_decimal::Decimal,
+    amount: Pair,
+) -> Value {
+    json!({"title": "VAT", "rate": rate_f64(rate), "ratePercentage": rate_f64(rate * rust_decimal::Decimal::ONE_HUNDRED),
+           "channelLiable": false, "source": "Shopify", "priceSet": amount.bag(order)})
+}
+
+struct LineMoney {
+    original: Pair,
+    discount: Pair,
+    discounted: Pair,
+    tax: Pair,
+}
+
+fn line_money(
+    order: &super::state::SandboxOrder,
+    line: &super::state::SandboxLineItem,
+) -> LineMoney {
+    let original = Pair::of(order, line.original_total);
+    let discount = Pair::of(order, line.discount);
+    let discounted = original.sub(discount);
+    LineMoney {
+        original,
+        discount,
+        discounted,
+        tax: discounted.tax(line.tax_rate),
+    }
+}
+
+fn line_json(
+    state: &ShopifyState,
+    order: &super::state::SandboxOrder,
+    line: &super::state::SandboxLineItem,
+) -> Value {
+    let m = line_money(order, line);
+    let tax_lines: Vec<Value> = if line.tax_rate.is_zero() {
+        Vec::new()
+    } else {
+        vec![tax_line_json(order, line.tax_rate, m.tax)]
+    };
+    let allocations: Vec<Value> = if line.discount.is_zero() {
+        Vec::new()
+    } else {
+        vec![json!({"allocatedAmountSet": m.discount.bag(order),
+                    "discountApplication": {"index": 0, "allocationMethod": "ACROSS", "targetSelection": "ENTITLED", "targetType": "LINE_ITEM"}})]
+    };
+    let group = line.bundle.as_ref().map(|g| {
+        json!({"id": gid("LineItemGroup", g.id), "title": g.title, "quantity": g.quantity,
+               "variantId": g.variant_id.map(|v| gid("ProductVariant", v)), "variantSku": g.sku})
+    });
+    let variant_title = line
+        .variant_id
+        .and_then(|v| state.variants.get(&v))
+        .map(|v| v.title.clone());
+    json!({
+        "id": gid("LineItem", line.id), "sku": line.sku, "name": line.title, "variantTitle": variant_title,
+        "quantity": line.quantity, "currentQuantity": line.quantity, "taxable": !line.tax_rate.is_zero(),
+        "requiresShipping": true, "isGiftCard": false,
+        "variant": line.variant_id.map(|v| json!({"id": gid("ProductVariant", v)})),
+        "originalUnitPriceSet": m.original.per_unit(line.quantity).bag(order),
+        "discountedUnitPriceAfterAllDiscountsSet": m.discounted.per_unit(line.quantity).bag(order),
+        "originalTotalSet": m.original.bag(order),
+        "discountedTotalSet": m.discounted.bag(order),
+        "totalDiscountSet": m.discount.bag(order),
+        "taxLines": tax_lines,
+        "discountAllocations": allocations,
+        "lineItemGroup": group,
+    })
+}
+
+fn shipping_json(order: &super::state::SandboxOrder) -> Vec<Value> {
+    if order.shipping.is_zero() {
+        return Vec::new();
+    }
+    let price = Pair::of(order, order.shipping);
+    let tax = price.tax(order.shipping_tax_rate);
+    vec![json!({
+        "id": gid("ShippingLine", order.id), "title": "Standard delivery", "code": "STANDARD", "source": "shopify",
+        "isRemoved": false, "originalPriceSet": price.bag(order), "discountedPriceSet": price.bag(order),
+        "currentDiscountedPriceSet": price.bag(order),
+        "taxLines": if tax.shop.is_zero() { Vec::new() } else { vec![tax_line_json(order, order.shipping_tax_rate, tax)] },
+        "discountAllocations": [],
+    })]
+}
+
+fn connection_slice(nodes: Vec<Value>, first: usize, after: usize, kind: &str) -> Value {
+    let end = (after + first).min(nodes.len());
+    let page: Vec<Value> = nodes
+        .get(after..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let has_next = end < nodes.len();
+    json!({"nodes": page, "pageInfo": {"hasNextPage": has_next, "endCursor": (end > 0).then(|| cursor(kind, end as u64))}})
+}
+
+fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value {
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut subtotal = Pair::default();
+    let mut discounts = Pair::default();
+    let mut by_rate: std::collections::BTreeMap<rust_decimal::Decimal, Pair> =
+        std::collections::BTreeMap::new();
+    for line in &order.lines {
+        let m = line_money(order, line);
+        subtotal = subtotal.add(m.discounted);
+        discounts = discounts.add(m.discount);
+        if !line.tax_rate.is_zero() {
+            let e = by_rate.entry(line.tax_rate).or_default();
+            *e = e.add(m.tax);
+        }
+    }
+    let shipping = Pair::of(order, order.shipping);
+    let shipping_tax = shipping.tax(order.shipping_tax_rate);
+    if !shipping_tax.shop.is_zero() {
+        let e = by_rate.entry(order.shipping_tax_rate).or_default();
+        *e = e.add(shipping_tax);
+    }
+    let total_tax = by_rate.values().fold(Pair::default(), |a, b| a.add(*b));
+    let total = subtotal.add(shipping);
+    let tax_lines: Vec<Value> = by_rate
+        .iter()
+        .map(|(rate, amount)| tax_line_json(order, *rate, *amount))
+        .collect();
+    let lines: Vec<Value> = order
+        .lines
+        .iter()
+        .map(|l| line_json(state, order, l))
+        .collect();
+    let (first, last) = order
+        .email
+        .as_deref()
+        .and_then(|e| e.split_once('@'))
+        .map_or(("Sandbox", "Customer"), |(user, _)| (user, "Customer"));
+    let purchasing = match &order.company {
+        Some(company) => json!({"__typename": "PurchasingCompany",
+            "company": {"id": gid("Company", order.id), "name": company},
+            "location": {"id": gid("CompanyLocation", order.id), "name": format!("{company} HQ")}}),
+        None => json!({"__typename": "Customer"}),
+    };
+    let address = json!({"firstName": first, "lastName": last, "company": order.company, "address1": "1 High Street",
+        "address2": null, "city": "Leeds", "province": "England", "provinceCode": "ENG", "zip": "LS1 1AA",
+        "countryCodeV2": "GB", "phone": null});
+    let head = json!({
+        "id": gid("Order", order.id), "name": order.name, "createdAt": stamp(order.created_at), "processedAt": stamp(order.created_at),
+        "updatedAt": stamp(order.updated_at), "cancelledAt": order.cancelled_at.map(stamp),
+        "cancelReason": order.cancelled_at.map(|_| "CUSTOMER"), "closed": false, "test": order.test,
+        "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "UNFULFILLED",
+        "currencyCode": order.currency.as_str(), "presentmentCurrencyCode": order.presentment_currency.as_str(),
+        "taxesIncluded": order.taxes_included, "taxExempt": false, "email": order.email, "phone": null,
+        "poNumber": order.company.as_ref().map(|_| format!("PO-{}", order.id)), "sourceName": "web",
+        "tags": [], "discountCodes": if discounts.shop.is_zero() { Vec::<&str>::new() } else { vec!["SANDBOX10"] },
+        "subtotalPriceSet": subtotal.bag(order), "currentSubtotalPriceSet": subtotal.bag(order),
+        "totalPriceSet": total.bag(order), "currentTotalPriceSet": total.bag(order),
+        "totalTaxSet": total_tax.bag(order), "currentTotalTaxSet": total_tax.bag(order),
+        "currentTotalDiscountsSet": discounts.bag(order), "currentShippingPriceSet": shipping.bag(order),
+    });
+    let parties = json!({
+        "taxLines": tax_lines,
+        "customer": order.customer_id.map(|c| json!({"id": gid("Customer", c), "email": order.email, "firstName": first, "lastName": last})),
+        "shippingAddress": address, "billingAddress": address, "purchasingEntity": purchasing,
+        "transactions": [{"id": gid("OrderTransaction", order.id), "kind": "SALE", "status": "SUCCESS", "gateway": "shopify_payments",
+                          "test": order.test, "processedAt": stamp(order.created_at), "amountSet": total.bag(order)}],
+        "lineItems": connection_slice(lines, ORDER_DOC_LINES, 0, "LineItem"),
+        "shippingLines": connection_slice(shipping_json(order), ORDER_DOC_SHIPPING, 0, "ShippingLine"),
+    });
+    let mut merged = head;
+    if let (Some(map), Value::Object(more)) = (merged.as_object_mut(), parties) {
+        map.extend(more);
+    }
+    merged
+}
+
+fn position_after(vars: &Map<String, Value>, kind: &str) -> Result<usize, Value> {
+    after_id(vars, kind).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+pub(crate) fn order(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    let found = parse_gid(vars.get("id"), "Order").and_then(|id| state.orders.get(&id));
+    OpResult::data(json!({"order": found.map(|o| order_json(state, o))}))
+}
+
+pub(crate) fn order_lines(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+    shipping: bool,
+) -> Result<OpResult, Value> {
+    let Some(order) = parse_gid(vars.get("id"), "Order").and_then(|id| state.orders.get(&id))
+    else {
+        return Ok(OpResult::page(json!({"order": null}), 0));
+    };
+    let (kind, field, nodes) = if shipping {
+        ("ShippingLine", "shippingLines", shipping_json(order))
+    } else {
+        (
+            "LineItem",
+            "lineItems",
+            order
+                .lines
+                .iter()
+                .map(|l| line_json(state, order, l))
+                .collect(),
+        )
+    };
+    let after = position_after(vars, kind)?;
+    let connection = connection_slice(nodes, first(vars), after, kind);
+    let returned = connection
+        .pointer("/nodes")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    Ok(OpResult::page(
+        json!({"order": { field: connection }}),
+        returned,
+    ))
+}
+
+/// `orders(sortKey: UPDATED_AT, query: "updated_at:>='…'")`.
+pub(crate) fn orders_updated(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let since =
+        match vars.get("query").and_then(Value::as_str) {
+            None => None,
+            Some(q) => {
+                let raw = q
+                    .strip_prefix("updated_at:>=")
+                    .ok_or_else(|| {
+                        top_error(
+                            "INVALID_SEARCH",
+                            format!("sandbox: unsupported order search {q:?}"),
+                        )
+                    })?
+                    .trim_matches(|c| c == '\'' || c == '"');
+                Some(DateTime::parse_from_rfc3339(raw).map_err(|_| {
+                    top_error("INVALID_SEARCH", format!("sandbox: bad time {raw:?}"))
+                })?)
+            }
+        };
+    let mut orders: Vec<&super::state::SandboxOrder> = state
+        .orders
+        .values()
+        .filter(|o| since.is_none_or(|t| o.updated_at >= t))
+        .collect();
+    orders.sort_by_key(|o| (o.updated_at, o.id));
+    let nodes: Vec<Value> = orders
+        .iter()
+        .map(|o| json!({"id": gid("Order", o.id), "name": o.name, "updatedAt": o.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}))
+        .collect();
+    let after = position_after(vars, "OrderPosition")?;
+    let connection = connection_slice(nodes, first(vars), after, "OrderPosition");
+    let returned = connection
+        .pointer("/nodes")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    Ok(OpResult::page(json!({"orders": connection}), returned))
+}

@@ -91,7 +91,9 @@ pub struct SandboxComponent {
     pub quantity: i64,
 }
 
-/// An order (read by the order flows as they are built).
+/// An order. Amounts are in the shop currency and include tax (`taxes_included`); the
+/// emulator derives every total, tax line and presentment amount from the lines, the way
+/// Shopify reports them.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct SandboxOrder {
@@ -101,18 +103,28 @@ pub struct SandboxOrder {
     pub name: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Cancellation time, if cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// Shop currency.
     pub currency: CurrencyCode,
     /// The currency the customer paid in.
     pub presentment_currency: CurrencyCode,
+    /// Presentment units per shop unit.
+    pub exchange_rate: Decimal,
     /// Whether prices include tax.
     pub taxes_included: bool,
     /// Lines.
     pub lines: Vec<SandboxLineItem>,
-    /// Shipping charged (shop currency).
+    /// Shipping charged (tax included).
     pub shipping: Decimal,
+    /// Tax rate on shipping.
+    pub shipping_tax_rate: Decimal,
     /// Customer e-mail.
     pub email: Option<String>,
+    /// Customer ID, when the order has a customer.
+    pub customer_id: Option<u64>,
     /// B2B company name, when bought through a company location.
     pub company: Option<String>,
     /// A test order.
@@ -133,14 +145,30 @@ pub struct SandboxLineItem {
     pub title: String,
     /// Units.
     pub quantity: i64,
-    /// Unit price before discounts (shop currency).
-    pub unit_price: Decimal,
+    /// Line total before discounts (shop currency, tax included).
+    pub original_total: Decimal,
     /// Discount allocated to the line (shop currency).
     pub discount: Decimal,
     /// Tax rate applied.
     pub tax_rate: Decimal,
-    /// The bundle this line is a component of, by the bundle's SKU.
-    pub bundle_sku: Option<String>,
+    /// The native bundle this line is a component of.
+    pub bundle: Option<SandboxLineGroup>,
+}
+
+/// A native bundle bought on an order (`lineItemGroup`).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxLineGroup {
+    /// Numeric ID.
+    pub id: u64,
+    /// The bundle variant's SKU.
+    pub sku: String,
+    /// The bundle variant.
+    pub variant_id: Option<u64>,
+    /// Bundle title.
+    pub title: String,
+    /// Bundles bought.
+    pub quantity: i64,
 }
 
 /// A bulk operation.
@@ -332,6 +360,56 @@ impl ShopifyState {
         level.insert("available".to_owned(), available);
         level.insert("on_hand".to_owned(), available);
         level.insert("committed".to_owned(), 0);
+    }
+
+    /// Adds a paid consumer order in the shop currency (taxes included, no shipping) with one
+    /// line per `(variant, quantity, line total, tax rate)`, and returns its ID.
+    pub fn add_order(
+        &mut self,
+        name: &str,
+        created_at: DateTime<Utc>,
+        lines: &[(u64, i64, Decimal, Decimal)],
+    ) -> u64 {
+        let id = self.next_id();
+        let mut items = Vec::with_capacity(lines.len());
+        for (variant, quantity, total, tax_rate) in lines {
+            let line_id = self.next_id();
+            let sku = self.variants.get(variant).and_then(|v| v.sku.clone());
+            items.push(SandboxLineItem {
+                id: line_id,
+                variant_id: Some(*variant),
+                title: sku.clone().unwrap_or_else(|| "Custom item".to_owned()),
+                sku,
+                quantity: *quantity,
+                original_total: *total,
+                discount: Decimal::ZERO,
+                tax_rate: *tax_rate,
+                bundle: None,
+            });
+        }
+        let currency = self.shop.currency;
+        self.orders.insert(
+            id,
+            SandboxOrder {
+                id,
+                name: name.to_owned(),
+                created_at,
+                updated_at: created_at,
+                cancelled_at: None,
+                currency,
+                presentment_currency: currency,
+                exchange_rate: Decimal::ONE,
+                taxes_included: true,
+                lines: items,
+                shipping: Decimal::ZERO,
+                shipping_tax_rate: Decimal::ZERO,
+                email: None,
+                customer_id: None,
+                company: None,
+                test: false,
+            },
+        );
+        id
     }
 
     /// A named quantity at a location, if the item is stocked there.

@@ -3,6 +3,7 @@
 mod bulk;
 mod catalogue;
 mod inventory;
+mod order;
 mod page;
 mod push;
 mod shop;
@@ -16,6 +17,12 @@ pub use inventory::{
     IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
     InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
     InventorySetQuantitiesPayload, QuantityName,
+};
+pub use order::{
+    DiscountAllocation, DiscountApplication, FinancialStatus, FulfillmentStatus, LineItem,
+    LineItemGroup, MailingAddress, MoneyBag, NamedCompany, NamedCompanyLocation, Order,
+    OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity, ShippingLine, TaxLine,
+    TransactionKind, TransactionStatus, VariantId,
 };
 pub use page::{Connection, PageInfo};
 pub use push::{
