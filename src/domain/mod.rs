@@ -15,4 +15,5 @@
 //!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
 
 pub mod exception;
+pub mod inventory;
 pub mod sku;

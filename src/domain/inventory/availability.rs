@@ -1,0 +1,393 @@
+//! Sellable stock per (Stokly item, Shopify location): stock, in-flight demand, buffer,
+//! composites.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::finding::{InventoryFinding, ItemRef, StockField};
+use super::{BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
+use crate::domain::sku::{StoklyEntry, StoklyMatch};
+use crate::shopify::LocationId as ShopifyLocationId;
+use crate::stokly::model::RecordLevel;
+use crate::stokly::{ItemId, LocationId as StoklyLocationId};
+
+/// Where a level's stock comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AvailabilitySource {
+    /// The item's own stock, summed over the Stokly locations feeding the Shopify location.
+    Stock {
+        /// Units on hand.
+        on_hand: i64,
+        /// Units of those in quarantine (not for sale).
+        quarantined: i64,
+    },
+    /// A Stokly composite: as many as its scarcest component allows.
+    Composite {
+        /// Each component, in item ID order.
+        components: Vec<ComponentAvailability>,
+    },
+}
+
+/// One component's part in a composite's availability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ComponentAvailability {
+    /// The component item.
+    pub item_id: ItemId,
+    /// Units of it in one composite.
+    pub per_composite: Decimal,
+    /// Its sellable units (stock after in-flight demand, at least zero; before its buffer).
+    pub sellable: i64,
+    /// Composites it allows: `floor(sellable / per_composite)`.
+    pub composites: i64,
+}
+
+/// The `available` Shopify should show for one item at one Shopify location, with how it
+/// was reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Availability {
+    /// Where the stock comes from.
+    pub source: AvailabilitySource,
+    /// What Stokly holds for sale: `on_hand − quarantined`, or the composites the components
+    /// make (may be negative for stock).
+    pub stock: i64,
+    /// Units on Shopify orders not yet in Stokly (for a composite, counted on its components).
+    pub in_flight: i64,
+    /// `max(0, stock − in_flight)`.
+    pub sellable: i64,
+    /// Units held back by the buffer.
+    pub buffer: i64,
+    /// Which buffer rule applied, if any.
+    pub buffer_rule: Option<BufferScope>,
+    /// `sellable − buffer`, never below zero: what Shopify should show.
+    pub available: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    on_hand: Decimal,
+    quarantined: Decimal,
+    from_location_row: bool,
+}
+
+#[derive(Debug, Default)]
+struct Demand<'a> {
+    anywhere: Decimal,
+    at: Vec<(&'a ShopifyLocationId, Decimal)>,
+}
+
+/// Computes [`Availability`] for many (item, location) pairs from one set of inputs: the
+/// Stokly records and in-flight demand are grouped once, then every look-up is a hash probe.
+#[derive(Debug)]
+pub struct AvailabilityCalculator<'a> {
+    inputs: InventoryInputs<'a>,
+    stock: HashMap<&'a ItemId, Vec<(&'a StoklyLocationId, Counts)>>,
+    demand: HashMap<&'a ItemId, Demand<'a>>,
+    demand_findings: Vec<InventoryFinding>,
+}
+
+impl<'a> AvailabilityCalculator<'a> {
+    /// Groups the records and demand of `inputs`.
+    #[must_use]
+    pub fn new(inputs: InventoryInputs<'a>) -> Self {
+        let mut stock: HashMap<&'a ItemId, Vec<(&'a StoklyLocationId, Counts)>> =
+            HashMap::with_capacity(inputs.stokly_records.len());
+        for record in inputs.stokly_records {
+            let at_location_level = match record.level() {
+                RecordLevel::Item => continue,
+                RecordLevel::Location => true,
+                RecordLevel::Bin => false,
+            };
+            let rows = stock.entry(&record.item_id).or_default();
+            let position = match rows.iter().position(|(l, _)| *l == &record.location_id) {
+                Some(p) => p,
+                None => {
+                    rows.push((&record.location_id, Counts::default()));
+                    rows.len() - 1
+                }
+            };
+            let Some((_, counts)) = rows.get_mut(position) else {
+                continue;
+            };
+            let on_hand = record.on_hand.unwrap_or_default();
+            let quarantined = record.quarantined.unwrap_or_default();
+            if at_location_level {
+                // The location total replaces any bin rows; a second total row is a
+                // duplicate of the first and is not added again.
+                if !counts.from_location_row {
+                    *counts = Counts {
+                        on_hand,
+                        quarantined,
+                        from_location_row: true,
+                    };
+                }
+            } else if !counts.from_location_row {
+                counts.on_hand += on_hand;
+                counts.quarantined += quarantined;
+            }
+        }
+
+        let mut demand: HashMap<&'a ItemId, Demand<'a>> = HashMap::new();
+        let mut unmatched: BTreeMap<&'a str, u64> = BTreeMap::new();
+        for line in inputs.in_flight {
+            let units = Decimal::from(line.quantity);
+            let StoklyMatch::Unique(entry) = inputs.index.match_stokly(Some(&line.sku)) else {
+                *unmatched.entry(&line.sku).or_default() += u64::from(line.quantity);
+                continue;
+            };
+            let mut add = |item: &'a ItemId, units: Decimal| {
+                let slot = demand.entry(item).or_default();
+                match &line.shopify_location {
+                    None => slot.anywhere += units,
+                    Some(location) => match slot.at.iter_mut().find(|(l, _)| *l == location) {
+                        Some((_, total)) => *total += units,
+                        None => slot.at.push((location, units)),
+                    },
+                }
+            };
+            match inputs
+                .index
+                .components(&entry.id)
+                .filter(|_| entry.is_composite())
+            {
+                Some(components) if !components.is_empty() => {
+                    for component in components {
+                        if let Some(per) = component.quantity.filter(|q| *q > Decimal::ZERO) {
+                            add(&component.item_id, units * per);
+                        }
+                    }
+                }
+                _ => add(&entry.id, units),
+            }
+        }
+        let demand_findings = unmatched
+            .into_iter()
+            .map(|(sku, quantity)| InventoryFinding::InFlightSkuNotFound {
+                sku: sku.to_owned(),
+                quantity,
+            })
+            .collect();
+        Self {
+            inputs,
+            stock,
+            demand,
+            demand_findings,
+        }
+    }
+
+    /// In-flight demand whose SKU matches no single active Stokly item, one finding per SKU.
+    #[must_use]
+    pub fn demand_findings(&self) -> &[InventoryFinding] {
+        &self.demand_findings
+    }
+
+    /// The availability of `item` at Shopify location `location`.
+    ///
+    /// # Errors
+    /// The [`InventoryFinding`] that prevents a safe number: an unknown item, an unmapped
+    /// location, a fractional or out-of-range Stokly quantity, or an unusable composite.
+    pub fn availability(
+        &self,
+        item: &ItemId,
+        location: &ShopifyLocationId,
+    ) -> Result<Availability, InventoryFinding> {
+        match self.inputs.index.stokly_item(item) {
+            Some(entry) => self.availability_of(entry, location),
+            None => Err(InventoryFinding::UnknownStoklyItem {
+                item: ItemRef::bare(item),
+            }),
+        }
+    }
+
+    pub(crate) fn availability_of(
+        &self,
+        entry: &StoklyEntry,
+        location: &ShopifyLocationId,
+    ) -> Result<Availability, InventoryFinding> {
+        let Some(feeds) = self.inputs.locations.feeds_of(location) else {
+            return Err(InventoryFinding::UnmappedLocation {
+                location: location.clone(),
+                levels: 0,
+            });
+        };
+        let (source, stock, in_flight) = if entry.is_composite() {
+            let components = self.composite_components(entry, location, feeds)?;
+            let stock = components.iter().map(|c| c.composites).min().unwrap_or(0);
+            (AvailabilitySource::Composite { components }, stock, 0)
+        } else {
+            let (on_hand, quarantined) = self.own_stock(entry, feeds)?;
+            let in_flight = self.in_flight(&entry.id, location);
+            (
+                AvailabilitySource::Stock {
+                    on_hand,
+                    quarantined,
+                },
+                on_hand.saturating_sub(quarantined),
+                in_flight,
+            )
+        };
+        let sellable = stock.saturating_sub(in_flight).max(0);
+        let rule = self.inputs.buffers.rule_for(entry.usable_sku(), location);
+        let buffer = rule.map_or(0, |(_, rule)| rule.held_back(sellable));
+        let available = sellable - buffer;
+        if available > MAX_SHOPIFY_QUANTITY {
+            return Err(InventoryFinding::QuantityOutOfRange {
+                item: ItemRef::of(entry),
+                location: location.to_string(),
+                field: StockField::ComputedTotal,
+                value: Decimal::from(available),
+            });
+        }
+        Ok(Availability {
+            source,
+            stock,
+            in_flight,
+            sellable,
+            buffer,
+            buffer_rule: rule.map(|(scope, _)| scope),
+            available,
+        })
+    }
+
+    /// On hand and quarantined units of a non-composite item over `feeds`.
+    fn own_stock<'f>(
+        &self,
+        entry: &StoklyEntry,
+        feeds: impl IntoIterator<Item = &'f StoklyLocationId>,
+    ) -> Result<(i64, i64), InventoryFinding> {
+        let rows = self.stock.get(&entry.id).map_or(&[][..], Vec::as_slice);
+        let (mut on_hand, mut quarantined) = (0_i64, 0_i64);
+        for feed in feeds {
+            let Some((_, counts)) = rows.iter().find(|(l, _)| *l == feed) else {
+                continue;
+            };
+            on_hand = on_hand.saturating_add(whole_units(
+                entry,
+                feed,
+                StockField::OnHand,
+                counts.on_hand,
+            )?);
+            quarantined = quarantined.saturating_add(whole_units(
+                entry,
+                feed,
+                StockField::Quarantined,
+                counts.quarantined,
+            )?);
+        }
+        Ok((on_hand, quarantined))
+    }
+
+    /// In-flight units of `item` at `location`, rounded up (a fraction of a component unit
+    /// is a whole unit Stokly will need).
+    fn in_flight(&self, item: &ItemId, location: &ShopifyLocationId) -> i64 {
+        let Some(demand) = self.demand.get(item) else {
+            return 0;
+        };
+        let here = demand
+            .at
+            .iter()
+            .find(|(l, _)| *l == location)
+            .map_or(Decimal::ZERO, |(_, units)| *units);
+        i64::try_from((demand.anywhere + here).ceil()).unwrap_or(i64::MAX)
+    }
+
+    fn composite_components(
+        &self,
+        composite: &StoklyEntry,
+        location: &ShopifyLocationId,
+        feeds: &std::collections::BTreeSet<StoklyLocationId>,
+    ) -> Result<Vec<ComponentAvailability>, InventoryFinding> {
+        let lines = self.inputs.index.components(&composite.id).unwrap_or(&[]);
+        if lines.is_empty() {
+            return Err(InventoryFinding::CompositeWithoutComponents {
+                composite: ItemRef::of(composite),
+            });
+        }
+        // The same component on two lines counts once, with the quantities added.
+        let mut per_component: BTreeMap<&ItemId, Decimal> = BTreeMap::new();
+        for line in lines {
+            match line.quantity {
+                Some(q) if q > Decimal::ZERO => {
+                    *per_component.entry(&line.item_id).or_default() += q;
+                }
+                quantity => {
+                    return Err(InventoryFinding::InvalidComponentQuantity {
+                        composite: ItemRef::of(composite),
+                        component: ItemRef::bare(&line.item_id),
+                        quantity,
+                    });
+                }
+            }
+        }
+        let mut components = Vec::with_capacity(per_component.len());
+        for (item_id, per_composite) in per_component {
+            let component = match self.inputs.index.stokly_item(item_id) {
+                Some(c) if !c.is_composite() => c,
+                found => {
+                    return Err(InventoryFinding::UnusableComponent {
+                        composite: ItemRef::of(composite),
+                        component: found.map_or_else(|| ItemRef::bare(item_id), ItemRef::of),
+                        nested_composite: found.is_some(),
+                    });
+                }
+            };
+            let (on_hand, quarantined) = self.own_stock(component, feeds)?;
+            let sellable = on_hand
+                .saturating_sub(quarantined)
+                .saturating_sub(self.in_flight(item_id, location))
+                .max(0);
+            let composites = (Decimal::from(sellable) / per_composite).floor();
+            components.push(ComponentAvailability {
+                item_id: item_id.clone(),
+                per_composite,
+                sellable,
+                composites: i64::try_from(composites).unwrap_or(i64::MAX),
+            });
+        }
+        Ok(components)
+    }
+}
+
+/// A Stokly quantity as whole units, or the finding that names why it is not one.
+fn whole_units(
+    entry: &StoklyEntry,
+    location: &StoklyLocationId,
+    field: StockField,
+    value: Decimal,
+) -> Result<i64, InventoryFinding> {
+    if !value.fract().is_zero() {
+        return Err(InventoryFinding::FractionalQuantity {
+            item: ItemRef::of(entry),
+            location: location.clone(),
+            field,
+            value,
+        });
+    }
+    match i64::try_from(value) {
+        Ok(units) if units.abs() <= MAX_SHOPIFY_QUANTITY => Ok(units),
+        _ => Err(InventoryFinding::QuantityOutOfRange {
+            item: ItemRef::of(entry),
+            location: location.to_string(),
+            field,
+            value,
+        }),
+    }
+}
+
+/// The availability of one item at one Shopify location. Builds an
+/// [`AvailabilityCalculator`] each call; use one calculator for many look-ups.
+///
+/// # Errors
+/// As [`AvailabilityCalculator::availability`].
+pub fn compute_availability(
+    inputs: InventoryInputs<'_>,
+    item: &ItemId,
+    location: &ShopifyLocationId,
+) -> Result<Availability, InventoryFinding> {
+    AvailabilityCalculator::new(inputs).availability(item, location)
+}
