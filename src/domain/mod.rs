@@ -16,4 +16,5 @@
 
 pub mod exception;
 pub mod inventory;
+pub mod ports;
 pub mod sku;

@@ -43,6 +43,7 @@ mod pagination;
 mod products;
 mod shop;
 mod throttle;
+pub mod webhooks;
 
 pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES, group_by_parent, jsonl_lines};
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, Response};
@@ -60,3 +61,4 @@ pub use orders::{DEFAULT_ORDER_OVERLAP, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::CatalogueRead;
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};
+pub use webhooks::{WebhookError, WebhookEvent, WebhookTopic, WebhookVerifier};
