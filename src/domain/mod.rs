@@ -16,5 +16,6 @@
 
 pub mod exception;
 pub mod inventory;
+pub mod order;
 pub mod ports;
 pub mod sku;

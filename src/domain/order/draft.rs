@@ -1,0 +1,363 @@
+//! The sale order a Shopify order becomes, before it is posted.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::config::{GlAccountCode, TaxKey};
+use crate::money::{CurrencyCode, Money};
+use crate::shopify::model::TransactionKind;
+use crate::shopify::{
+    CompanyId, CompanyLocationId, CustomerId as ShopifyCustomerId, LineItemId, OrderId,
+    OrderTransactionId,
+};
+use crate::stokly::model::{
+    Address, CustomerRef, FulfilmentType, NewSaleOrder, NewSaleOrderLine, Payment, PersonName,
+    Shipping, SourceType,
+};
+use crate::stokly::{ChannelId, CustomerId, ItemId};
+
+/// A tax amount and the account it posts to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DraftTax {
+    /// What the tax is.
+    pub key: TaxKey,
+    /// Where it posts.
+    pub account: GlAccountCode,
+    /// How much (for the line's current units).
+    pub amount: Money,
+}
+
+/// The Shopify native bundle a component line belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BundleRef {
+    /// Shopify's `LineItemGroup` ID.
+    pub group_id: String,
+    /// The bundle's title.
+    pub title: String,
+    /// The bundle variant's SKU.
+    pub sku: Option<String>,
+    /// Bundles bought.
+    pub quantity: i64,
+}
+
+/// One line of the sale order, from one Shopify line.
+///
+/// Line amounts are Shopify's, for the line's current units and after every discount
+/// (line-level and the order-level share allocated to the line): `line_price` is net of tax,
+/// `line_tax` is the tax, `line_total = line_price + line_tax`. `line_discount` is what the
+/// discounts took off (already deducted from `line_price`; tax-inclusive for tax-inclusive
+/// orders, as Shopify states it). Per-unit amounts are the line amounts divided by the
+/// quantity and rounded with the configured strategy; they are for display, the line amounts
+/// are the authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DraftLine {
+    /// The Shopify line.
+    pub shopify_line_id: LineItemId,
+    /// The SKU that matched.
+    pub sku: String,
+    /// The Stokly item.
+    pub item_id: ItemId,
+    /// The Shopify line's name.
+    pub name: String,
+    /// Units (Shopify's `currentQuantity`).
+    pub quantity: i64,
+    /// Net unit price (rounded).
+    pub unit_price: Decimal,
+    /// Unit tax (rounded).
+    pub unit_tax: Decimal,
+    /// Unit discount (rounded).
+    pub unit_discount: Decimal,
+    /// Net line price after discounts.
+    pub line_price: Money,
+    /// Line tax.
+    pub line_tax: Money,
+    /// What the discounts took off the line.
+    pub line_discount: Money,
+    /// `line_price + line_tax`.
+    pub line_total: Money,
+    /// The line's taxes with their accounts (they sum to `line_tax`).
+    pub taxes: Vec<DraftTax>,
+    /// Set when the line is a component of a Shopify native bundle.
+    pub bundle: Option<BundleRef>,
+    /// Whether the Stokly item is a composite (Stokly decrements its components).
+    pub stokly_composite: bool,
+    /// Whether the goods are to be shipped (otherwise handed over already).
+    pub requires_shipping: bool,
+}
+
+/// A Shopify line that is not posted, with the reason; nothing is dropped silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OmittedLine {
+    /// The Shopify line.
+    pub shopify_line_id: LineItemId,
+    /// Its SKU.
+    pub sku: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// Units ordered.
+    pub quantity: i64,
+    /// Why it is not posted.
+    pub reason: OmissionReason,
+}
+
+/// Why a Shopify line is not posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OmissionReason {
+    /// Every unit was removed by an edit or refunded (`currentQuantity` is 0).
+    NoCurrentUnits,
+}
+
+/// Shipping of the sale order: the sum of the order's shipping lines that were not removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DraftShipping {
+    /// The shipping methods' titles, joined with ` + `.
+    pub method: Option<String>,
+    /// Recipient.
+    pub recipient: Option<PersonName>,
+    /// Delivery address.
+    pub address: Option<Address>,
+    /// Net shipping cost after shipping discounts.
+    pub cost: Money,
+    /// Tax on shipping.
+    pub tax: Money,
+    /// What shipping discounts took off (as Shopify states it).
+    pub discount: Money,
+    /// Shipping taxes with their accounts (they sum to `tax`).
+    pub taxes: Vec<DraftTax>,
+}
+
+/// Who the Stokly customer is to be; finding or creating it is the caller's (a port's) job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CustomerLookup {
+    /// A B2B order: the trade customer of the purchasing company location.
+    Trade {
+        /// The Shopify company.
+        company_id: CompanyId,
+        /// Its name.
+        company_name: String,
+        /// The company location that bought.
+        location_id: CompanyLocationId,
+        /// Its name.
+        location_name: String,
+        /// The buyer's purchase-order number.
+        po_number: Option<String>,
+    },
+    /// A consumer, found by its Shopify customer ID kept as the Stokly customer's `barcode`.
+    ByShopifyCustomerId {
+        /// The Shopify customer.
+        customer_id: ShopifyCustomerId,
+        /// The barcode to look up (the customer's numeric ID).
+        barcode: String,
+        /// E-mail, for creating the customer.
+        email: Option<String>,
+        /// Name, for creating the customer.
+        name: Option<PersonName>,
+    },
+    /// A consumer, found by e-mail.
+    ByEmail {
+        /// The e-mail address.
+        email: String,
+        /// Name, for creating the customer.
+        name: Option<PersonName>,
+    },
+    /// Neither a customer nor an e-mail on the order (a guest sale).
+    Guest,
+}
+
+/// A payment taken in Shopify (a successful `SALE` or `CAPTURE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DraftPayment {
+    /// The Shopify transaction.
+    pub transaction_id: OrderTransactionId,
+    /// `SALE` or `CAPTURE`.
+    pub kind: TransactionKind,
+    /// The gateway.
+    pub gateway: Option<String>,
+    /// The amount.
+    pub amount: Money,
+    /// When it was taken.
+    pub processed_at: Option<DateTime<Utc>>,
+}
+
+/// A Shopify order mapped to a Stokly sale order, ready to post: a serialisable work item.
+///
+/// Built only by [`map_order`](super::map_order), which guarantees that [`Self::total`]
+/// equals Shopify's current total in the posting currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleOrderDraft {
+    pub(super) shopify_order_id: OrderId,
+    pub(super) source_reference_id: String,
+    pub(super) customer_reference: String,
+    pub(super) channel: ChannelId,
+    pub(super) currency: CurrencyCode,
+    pub(super) ordered_at: DateTime<Utc>,
+    pub(super) taxes_included: bool,
+    pub(super) customer: CustomerLookup,
+    pub(super) shipping: DraftShipping,
+    pub(super) lines: Vec<DraftLine>,
+    pub(super) omitted_lines: Vec<OmittedLine>,
+    pub(super) payments: Vec<DraftPayment>,
+    pub(super) rounding_adjustment: Money,
+    pub(super) total: Money,
+    pub(super) tags: Vec<String>,
+}
+
+impl SaleOrderDraft {
+    /// The Shopify order.
+    #[must_use]
+    pub fn shopify_order_id(&self) -> &OrderId {
+        &self.shopify_order_id
+    }
+
+    /// `sourceReferenceId`: the Shopify order's numeric ID, the deduplication key.
+    #[must_use]
+    pub fn source_reference_id(&self) -> &str {
+        &self.source_reference_id
+    }
+
+    /// `customerReference`: the order's name (`#1001`).
+    #[must_use]
+    pub fn customer_reference(&self) -> &str {
+        &self.customer_reference
+    }
+
+    /// The Stokly channel (`sourceId`).
+    #[must_use]
+    pub fn channel(&self) -> &ChannelId {
+        &self.channel
+    }
+
+    /// The posting currency.
+    #[must_use]
+    pub fn currency(&self) -> CurrencyCode {
+        self.currency
+    }
+
+    /// When the order was placed (Shopify's `processedAt`).
+    #[must_use]
+    pub fn ordered_at(&self) -> DateTime<Utc> {
+        self.ordered_at
+    }
+
+    /// Whether Shopify's prices included tax.
+    #[must_use]
+    pub fn taxes_included(&self) -> bool {
+        self.taxes_included
+    }
+
+    /// Who the customer is to be.
+    #[must_use]
+    pub fn customer(&self) -> &CustomerLookup {
+        &self.customer
+    }
+
+    /// Shipping.
+    #[must_use]
+    pub fn shipping(&self) -> &DraftShipping {
+        &self.shipping
+    }
+
+    /// The lines, in Shopify's order.
+    #[must_use]
+    pub fn lines(&self) -> &[DraftLine] {
+        &self.lines
+    }
+
+    /// The Shopify lines not posted, with why.
+    #[must_use]
+    pub fn omitted_lines(&self) -> &[OmittedLine] {
+        &self.omitted_lines
+    }
+
+    /// The payments.
+    #[must_use]
+    pub fn payments(&self) -> &[DraftPayment] {
+        &self.payments
+    }
+
+    /// What was added to (or, negative, taken from) the lines' net prices so that the total
+    /// equals Shopify's to the cent; zero when Shopify's own line and shipping amounts
+    /// already added up.
+    #[must_use]
+    pub fn rounding_adjustment(&self) -> Money {
+        self.rounding_adjustment
+    }
+
+    /// Lines plus shipping, tax included: Shopify's current total.
+    #[must_use]
+    pub fn total(&self) -> Money {
+        self.total
+    }
+
+    /// The order's tags.
+    #[must_use]
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+
+    /// The body of `POST /v2/saleorders`, with `customer` the Stokly customer found or
+    /// created for [`Self::customer`] (`None` posts the order without a customer).
+    ///
+    /// Lines carry both the per-unit amounts and Shopify's line totals; payments are posted
+    /// as imported payments ([`Payment::IMPORTED`]) labelled with their gateway.
+    #[must_use]
+    pub fn to_new_sale_order(&self, customer: Option<CustomerId>) -> NewSaleOrder {
+        let items = self
+            .lines
+            .iter()
+            .map(|line| {
+                let mut item = NewSaleOrderLine::item(line.item_id.clone(), line.quantity.into());
+                item.display_price = Some(line.unit_price);
+                item.display_tax = Some(line.unit_tax);
+                item.display_discount = Some(line.unit_discount);
+                item.display_line_price = Some(line.line_price.amount());
+                item.display_line_tax = Some(line.line_tax.amount());
+                item.display_line_discount = Some(line.line_discount.amount());
+                item.display_line_total = Some(line.line_total.amount());
+                item.fulfilment_type = Some(if line.requires_shipping {
+                    FulfilmentType::Delivery
+                } else {
+                    FulfilmentType::None
+                });
+                item
+            })
+            .collect();
+        let mut order = NewSaleOrder::new(self.currency, items);
+        order.created_at = Some(self.ordered_at);
+        order.source_type = Some(SourceType::Other);
+        order.source_id = Some(self.channel.clone());
+        order.source_reference_id = Some(self.source_reference_id.clone());
+        order.customer_reference = Some(self.customer_reference.clone());
+        order.tags.clone_from(&self.tags);
+        order.customer = customer.map(CustomerRef::new);
+        let mut shipping = Shipping::new();
+        shipping.name.clone_from(&self.shipping.recipient);
+        shipping.address.clone_from(&self.shipping.address);
+        shipping.option.clone_from(&self.shipping.method);
+        shipping.cost = Some(self.shipping.cost.amount());
+        shipping.tax = Some(self.shipping.tax.amount());
+        order.shipping = Some(shipping);
+        order.payments = self
+            .payments
+            .iter()
+            .map(|p| {
+                let mut payment = Payment::new(Payment::IMPORTED, p.amount.amount());
+                payment.label.clone_from(&p.gateway);
+                payment.timestamp = p.processed_at;
+                payment
+            })
+            .collect();
+        order
+    }
+}

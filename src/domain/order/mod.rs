@@ -1,0 +1,68 @@
+//! Shopify orders as Stokly sale orders: the pure mapping.
+//!
+//! [`map_order`] turns one Shopify [`Order`](crate::shopify::model::Order) into one
+//! [`SaleOrderDraft`] whose total equals Shopify's current total exactly, or into an
+//! [`OrderRejection`]: skipped by the gate, or rejected with every problem found. The draft
+//! is a serialisable work item; [`SaleOrderDraft::to_new_sale_order`] gives the body of
+//! `POST /v2/saleorders`. Nothing here posts anything.
+//!
+//! # Rules
+//!
+//! - **Gate** ([`OrderGate`]): an order cancelled before posting is skipped, a test order is
+//!   skipped unless test orders are allowed, and only the configured financial statuses post
+//!   (by default `PAID`). An order with no current units at all is skipped too.
+//! - **Lines** are matched on the exact SKU through the [`SkuIndex`](crate::domain::sku::SkuIndex).
+//!   A blank, unknown or duplicate SKU (or one held only by deleted items) rejects the whole
+//!   order, with one exception per bad line: never a partial order.
+//! - **Quantities** are Shopify's `currentQuantity`: removed and refunded units are not posted.
+//!   A line with no current units is listed in [`SaleOrderDraft::omitted_lines`], never
+//!   dropped silently. A line with some units removed posts the share of its amounts that
+//!   belongs to the current units, allocated with [`Money::allocate`](crate::Money::allocate).
+//! - **Amounts** are taken in one currency, chosen by the [`CurrencyPolicy`] (shop or
+//!   presentment money), for every amount of the draft. A line's amount after all discounts is
+//!   `originalTotalSet - totalDiscountSet`: line-level discounts and the line's share of
+//!   order-level discounts (its discount allocations) are both in `totalDiscountSet`. Its tax
+//!   is the sum of its tax lines. When the order's `taxesIncluded` is set the net amount is the
+//!   gross amount minus the tax; otherwise the amount is net and the tax is added.
+//! - **Shipping** is the sum of the shipping lines not removed, at their current discounted
+//!   price, with their tax lines; free shipping posts a zero cost.
+//! - **Rounding**: line amounts are Shopify's and are the authority. Per-unit amounts (Stokly's
+//!   `displayPrice`, `displayTax`, `displayDiscount`) are the line amounts divided by the
+//!   quantity, rounded with the configured, named strategy (default half away from zero, four
+//!   places), and are sent along with the line totals. The sum of lines and shipping must equal
+//!   Shopify's `currentTotalPriceSet`; a difference of at most one minor unit per line and
+//!   shipping line (Shopify rounds each amount on its own) is allocated across the lines' net
+//!   prices and shown in [`SaleOrderDraft::rounding_adjustment`]; a larger one rejects the
+//!   order with [`OrderException::TotalMismatch`] (owner finance), showing both totals and the
+//!   difference.
+//! - **Taxes** are mapped to general-ledger accounts through the [`TaxAccountMap`], keyed by
+//!   [`TaxKey`] (title, rate, source or jurisdiction, channel liability). A key not in the map
+//!   rejects the order with [`OrderException::UnmappedTax`] (owner finance), once per key.
+//! - **Bundles**: the components of a Shopify native bundle arrive as separate lines that carry
+//!   a `lineItemGroup`; each is matched on its own SKU and posted as a component line, with the
+//!   bundle named in [`DraftLine::bundle`] (the bundle itself is not a Stokly item on the order).
+//!   A line whose SKU is a Stokly composite item posts as that composite
+//!   ([`DraftLine::stokly_composite`]), and Stokly decrements its components.
+//! - **Customer** ([`CustomerLookup`]): a B2B order (a purchasing company) names the trade
+//!   customer by company and location; a consumer is named by Shopify customer ID (kept as the
+//!   Stokly customer's barcode) or by e-mail, as [`CustomerMatch`] says; an order with neither
+//!   is a guest sale. Finding or creating the Stokly customer is the caller's.
+//! - **Payments** are the successful `SALE` and `CAPTURE` transactions, in the posting currency.
+//! - **References**: `sourceReferenceId` is the Shopify order's numeric ID (stable, the key to
+//!   deduplicate on before posting) and `customerReference` is the order's name (`#1001`).
+
+mod config;
+mod draft;
+mod map;
+mod rejection;
+
+pub use config::{
+    CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig, TaxAccountMap,
+    TaxKey,
+};
+pub use draft::{
+    BundleRef, CustomerLookup, DraftLine, DraftPayment, DraftShipping, DraftTax, OmissionReason,
+    OmittedLine, SaleOrderDraft,
+};
+pub use map::map_order;
+pub use rejection::{LineSubject, OrderException, OrderRejection, OrderSubject, SkipReason};

@@ -1,0 +1,381 @@
+//! Why an order is not posted: skipped by the gate, or rejected with exceptions.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::TaxKey;
+use crate::domain::exception::{
+    DomainException, ExceptionRecord, Flow, Owner, RecordRef, Severity, printable,
+};
+use crate::money::Money;
+use crate::shopify::model::FinancialStatus;
+use crate::shopify::{LineItemId, OrderId, ProductVariantId};
+use crate::stokly::ItemId;
+
+/// The Shopify order an outcome is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OrderSubject {
+    /// The order.
+    pub id: OrderId,
+    /// Its name (`#1001`).
+    pub name: String,
+}
+
+impl OrderSubject {
+    /// The order `id` named `name`.
+    #[must_use]
+    pub fn new(id: OrderId, name: impl Into<String>) -> Self {
+        Self {
+            id,
+            name: name.into(),
+        }
+    }
+}
+
+/// A Shopify order line an exception is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LineSubject {
+    /// The line.
+    pub id: LineItemId,
+    /// Its SKU exactly as recorded on the line.
+    pub sku: Option<String>,
+    /// Product and variant name.
+    pub name: String,
+    /// The variant sold, if it still exists.
+    pub variant: Option<ProductVariantId>,
+}
+
+impl LineSubject {
+    fn record(&self) -> Option<RecordRef> {
+        self.variant.clone().map(|id| RecordRef::ShopifyVariant {
+            id,
+            sku: self.sku.clone(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        let sku = match &self.sku {
+            Some(sku) => format!("SKU \"{}\"", printable(sku)),
+            None => "no SKU".to_owned(),
+        };
+        format!(
+            "line {} \"{}\" ({sku})",
+            self.id.numeric_id(),
+            printable(&self.name)
+        )
+    }
+}
+
+/// Why the gate did not let an order through. Not an error: the order is not to be posted
+/// (now).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The financial status is not one the gate posts (`None`: Shopify gave no status).
+    FinancialStatus {
+        /// The order's status.
+        status: Option<FinancialStatus>,
+    },
+    /// A test order, and test orders are not posted.
+    TestOrder,
+    /// Cancelled before it was posted.
+    Cancelled,
+    /// No line has a current quantity: every unit was removed or refunded.
+    NothingToPost,
+}
+
+/// A problem that stops an order from being posted. Every variant names the order; line
+/// problems name the line too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OrderException {
+    /// No active Stokly item has the line's SKU.
+    UnknownSku {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+    },
+    /// The line has no SKU, or only spaces and invisible characters.
+    BlankSku {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+    },
+    /// Several active Stokly items have the line's SKU.
+    DuplicateSku {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+        /// The items that share it.
+        items: Vec<ItemId>,
+    },
+    /// Only deleted Stokly items have the line's SKU.
+    SkuOnDeletedItem {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+        /// The deleted items.
+        items: Vec<ItemId>,
+    },
+    /// The line's quantities make no sense (negative, or more current units than ordered).
+    InvalidQuantity {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+        /// Units ordered.
+        quantity: i64,
+        /// Units still on the order.
+        current_quantity: i64,
+    },
+    /// A tax on the order has no general-ledger account.
+    UnmappedTax {
+        /// The order.
+        order: OrderSubject,
+        /// The key missing from the tax account map.
+        key: TaxKey,
+    },
+    /// The draft's total differs from Shopify's current total by more than rounding can
+    /// explain.
+    TotalMismatch {
+        /// The order.
+        order: OrderSubject,
+        /// Lines plus shipping as mapped.
+        draft_total: Money,
+        /// Shopify's `currentTotalPriceSet` in the posting currency.
+        shopify_total: Money,
+        /// `shopify_total - draft_total`.
+        difference: Money,
+    },
+    /// An amount is in another currency than the order's, or too large to compute with.
+    InvalidAmount {
+        /// The order.
+        order: OrderSubject,
+        /// What is wrong, and where.
+        detail: String,
+    },
+}
+
+impl OrderException {
+    /// The order it is about.
+    #[must_use]
+    pub fn order(&self) -> &OrderSubject {
+        match self {
+            Self::UnknownSku { order, .. }
+            | Self::BlankSku { order, .. }
+            | Self::DuplicateSku { order, .. }
+            | Self::SkuOnDeletedItem { order, .. }
+            | Self::InvalidQuantity { order, .. }
+            | Self::UnmappedTax { order, .. }
+            | Self::TotalMismatch { order, .. }
+            | Self::InvalidAmount { order, .. } => order,
+        }
+    }
+}
+
+fn item_records(items: &[ItemId]) -> impl Iterator<Item = RecordRef> + '_ {
+    items.iter().map(|id| RecordRef::StoklyItem {
+        id: id.clone(),
+        sku: None,
+    })
+}
+
+fn item_list(items: &[ItemId]) -> String {
+    items
+        .iter()
+        .map(ItemId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl DomainException for OrderException {
+    fn flow(&self) -> Flow {
+        Flow::Order
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownSku { .. } => "unknown_sku",
+            Self::BlankSku { .. } => "blank_sku",
+            Self::DuplicateSku { .. } => "duplicate_sku",
+            Self::SkuOnDeletedItem { .. } => "sku_on_deleted_item",
+            Self::InvalidQuantity { .. } => "invalid_quantity",
+            Self::UnmappedTax { .. } => "unmapped_tax",
+            Self::TotalMismatch { .. } => "total_mismatch",
+            Self::InvalidAmount { .. } => "invalid_amount",
+        }
+    }
+
+    fn owner(&self) -> Owner {
+        match self {
+            Self::UnknownSku { .. }
+            | Self::BlankSku { .. }
+            | Self::DuplicateSku { .. }
+            | Self::InvalidQuantity { .. } => Owner::Ecommerce,
+            Self::SkuOnDeletedItem { .. } => Owner::Operations,
+            Self::UnmappedTax { .. } | Self::TotalMismatch { .. } | Self::InvalidAmount { .. } => {
+                Owner::Finance
+            }
+        }
+    }
+
+    fn severity(&self) -> Severity {
+        Severity::Blocking
+    }
+
+    fn subject(&self) -> Vec<RecordRef> {
+        match self {
+            Self::UnknownSku { line, .. }
+            | Self::BlankSku { line, .. }
+            | Self::InvalidQuantity { line, .. } => line.record().into_iter().collect(),
+            Self::DuplicateSku { line, items, .. } | Self::SkuOnDeletedItem { line, items, .. } => {
+                line.record()
+                    .into_iter()
+                    .chain(item_records(items))
+                    .collect()
+            }
+            Self::UnmappedTax { .. } | Self::TotalMismatch { .. } | Self::InvalidAmount { .. } => {
+                Vec::new()
+            }
+        }
+    }
+
+    fn reason(&self) -> String {
+        let order = &self.order().name;
+        match self {
+            Self::UnknownSku { line, .. } => format!(
+                "Order {order}: {} matches no active Stokly item.",
+                line.describe()
+            ),
+            Self::BlankSku { line, .. } => format!(
+                "Order {order}: {} has no usable SKU, so it cannot be matched to a Stokly item.",
+                line.describe()
+            ),
+            Self::DuplicateSku { line, items, .. } => format!(
+                "Order {order}: {} matches {} active Stokly items ({}); nobody can say which one \
+                 was sold.",
+                line.describe(),
+                items.len(),
+                item_list(items)
+            ),
+            Self::SkuOnDeletedItem { line, items, .. } => format!(
+                "Order {order}: {} matches only deleted Stokly items ({}).",
+                line.describe(),
+                item_list(items)
+            ),
+            Self::InvalidQuantity {
+                line,
+                quantity,
+                current_quantity,
+                ..
+            } => format!(
+                "Order {order}: {} has quantity {quantity} and current quantity \
+                 {current_quantity}.",
+                line.describe()
+            ),
+            Self::UnmappedTax { key, .. } => format!(
+                "Order {order}: the tax {key} has no general-ledger account in the tax account \
+                 map."
+            ),
+            Self::TotalMismatch {
+                draft_total,
+                shopify_total,
+                difference,
+                ..
+            } => format!(
+                "Order {order}: the sale order would total {draft_total} but Shopify's current \
+                 total is {shopify_total} (difference {difference})."
+            ),
+            Self::InvalidAmount { detail, .. } => format!("Order {order}: {detail}."),
+        }
+    }
+
+    fn fix_hint(&self) -> String {
+        match self {
+            Self::UnknownSku { .. } => {
+                "Correct the variant's SKU in Shopify, or create the Stokly \
+                item with exactly this SKU, then post the order again."
+                    .to_owned()
+            }
+            Self::BlankSku { .. } => "Give the Shopify variant the SKU of its Stokly item (and \
+                check custom lines), then post the order again."
+                .to_owned(),
+            Self::DuplicateSku { .. } => "Make the SKU unique in Stokly (rename or delete the \
+                extra items), then post the order again."
+                .to_owned(),
+            Self::SkuOnDeletedItem { .. } => "Restore the Stokly item, or point the Shopify \
+                variant at the item that replaced it, then post the order again."
+                .to_owned(),
+            Self::InvalidQuantity { .. } => "Check the order in Shopify; re-read it once any edit \
+                in progress is committed."
+                .to_owned(),
+            Self::UnmappedTax { key, .. } => format!(
+                "Add the key {key} to the tax account map with the account its amounts post to."
+            ),
+            Self::TotalMismatch { .. } => "Compare the order's lines, discounts, shipping and \
+                taxes in Shopify with the mapped amounts; post it by hand if Shopify's figures \
+                are right."
+                .to_owned(),
+            Self::InvalidAmount { .. } => "Check the order's currencies in Shopify and the \
+                currency policy of the mapping."
+                .to_owned(),
+        }
+    }
+}
+
+/// Why [`map_order`](super::map_order) gave no draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OrderRejection {
+    /// The gate did not let the order through; nothing is wrong.
+    Skipped {
+        /// The order.
+        order: OrderSubject,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// The order cannot be posted as it stands. Every problem found is listed (one per bad
+    /// line), never only the first.
+    Rejected {
+        /// The order.
+        order: OrderSubject,
+        /// The problems, in line order, order-level problems last.
+        exceptions: Vec<OrderException>,
+    },
+}
+
+impl OrderRejection {
+    /// The order it is about.
+    #[must_use]
+    pub fn order(&self) -> &OrderSubject {
+        match self {
+            Self::Skipped { order, .. } | Self::Rejected { order, .. } => order,
+        }
+    }
+
+    /// The exceptions (none when skipped).
+    #[must_use]
+    pub fn exceptions(&self) -> &[OrderException] {
+        match self {
+            Self::Skipped { .. } => &[],
+            Self::Rejected { exceptions, .. } => exceptions,
+        }
+    }
+
+    /// The exceptions as plain records for a queue or report.
+    #[must_use]
+    pub fn records(&self) -> Vec<ExceptionRecord> {
+        self.exceptions()
+            .iter()
+            .map(DomainException::to_record)
+            .collect()
+    }
+}
