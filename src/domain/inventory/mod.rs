@@ -43,9 +43,11 @@
 //!   our own push.
 
 mod availability;
+mod drift;
 mod echo;
 mod finding;
 mod plan;
+mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +64,7 @@ pub use availability::{
     Availability, AvailabilityCalculator, AvailabilitySource, ComponentAvailability,
     compute_availability,
 };
+pub use drift::{DriftCause, DriftEntry, DriftEvidence, DriftReport, DriftSummary, report_drift};
 pub use echo::{InventoryLevelUpdate, LevelUpdateOrigin, PushedLevel, classify_level_update};
 pub use finding::{InventoryFinding, ItemRef, StockField, VariantRef};
 pub use plan::{
@@ -485,3 +488,6 @@ pub struct InventoryInputs<'a> {
     /// Shopify's current `available` levels.
     pub shopify_levels: &'a [ShopifyStockLevel],
 }
+
+#[cfg(test)]
+mod tests;
