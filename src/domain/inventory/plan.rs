@@ -442,7 +442,7 @@ fn build_plan(
             availability: c.availability,
         })
         .collect();
-    changes.sort_by_key(|l| (l.location_id.numeric_id(), l.inventory_item_id.numeric_id()));
+    changes.sort_by_cached_key(|l| (l.location_id.numeric_id(), l.inventory_item_id.numeric_id()));
     let changed = changes.len();
     let uri = run.reference_document_uri();
     let mut batches = Vec::with_capacity(changed.div_ceil(MAX_QUANTITIES_PER_BATCH));
