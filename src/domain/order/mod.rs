@@ -66,3 +66,12 @@ pub use draft::{
 };
 pub use map::map_order;
 pub use rejection::{LineSubject, OrderException, OrderRejection, OrderSubject, SkipReason};
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+mod tests;
