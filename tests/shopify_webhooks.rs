@@ -320,6 +320,7 @@ fn non_utf8_header_value_is_a_bad_header() {
         .into_iter()
         .map(|(n, v)| (n, v.into_bytes()))
         .collect();
+    let mut bad_signature = hs.clone();
     hs.push(("X-Shopify-Name".into(), vec![0xff, 0xfe]));
     assert_eq!(
         verifier().verify(hs, &body).unwrap_err(),
@@ -328,6 +329,16 @@ fn non_utf8_header_value_is_a_bad_header() {
             reason: "not valid UTF-8"
         }
     );
+    // A signature that is not text is an authentication failure, not a bad request.
+    bad_signature[0].1 = vec![0xc3, 0x28];
+    let err = verifier().verify(bad_signature, &body).unwrap_err();
+    assert_eq!(
+        err,
+        WebhookError::MalformedSignature {
+            reason: "not valid UTF-8"
+        }
+    );
+    assert_eq!(err.http_status(), 401);
 }
 
 #[test]

@@ -812,9 +812,17 @@ impl FoundHeaders {
                 field.unprefixed().unwrap_or_else(|| field.prefixed())
             };
             let text = std::str::from_utf8(value.as_ref())
-                .map_err(|_| WebhookError::BadHeader {
-                    name: reported,
-                    reason: "not valid UTF-8",
+                .map_err(|_| {
+                    if field == Field::Hmac {
+                        WebhookError::MalformedSignature {
+                            reason: "not valid UTF-8",
+                        }
+                    } else {
+                        WebhookError::BadHeader {
+                            name: reported,
+                            reason: "not valid UTF-8",
+                        }
+                    }
                 })?
                 .trim();
             let slot = found.slot(field);
