@@ -29,6 +29,7 @@
 //! The trait is object safe, so a report can hold `&dyn DomainException` values from several
 //! flows.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -230,10 +231,14 @@ pub fn is_hidden_char(c: char) -> bool {
 
 /// `text` with every hidden character (see [`is_hidden_char`]) written as `<U+XXXX>`, so
 /// that two values that print alike can be told apart in a report. Leading and trailing
-/// ASCII spaces stay as they are; reports quote the value so they can be seen.
+/// ASCII spaces stay as they are; reports quote the value so they can be seen. Borrows when
+/// there is nothing to spell out.
 #[must_use]
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         if is_hidden_char(c) {
             out.push_str(&format!("<U+{:04X}>", u32::from(c)));
@@ -241,7 +246,7 @@ pub fn printable(text: &str) -> String {
             out.push(c);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A finding of one flow, as every exception queue and report sees it. See the

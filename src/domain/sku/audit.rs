@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::index::{
     Hits, ListingTarget, NearMissReason, ShopifyEntry, SkuIndex, StoklyEntry, StoklyMatch, add_hit,
-    near_miss_key, near_miss_reasons,
+    near_miss_key, near_miss_key_into, near_miss_reasons,
 };
 use crate::domain::exception::{
     DomainException, ExceptionRecord, Flow, Owner, RecordRef, Severity, printable,
@@ -899,7 +899,8 @@ pub struct AuditSummary {
     pub readiness: Readiness,
 }
 
-/// The audit: findings sorted by impact (severity, then SKU), and the summary.
+/// The audit: findings sorted by impact (severity, then SKU as reports print it, then kind
+/// and records), and the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CatalogueAudit {
@@ -947,15 +948,13 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
     let mut findings = Vec::new();
 
     // Duplicates on each side.
-    for (sku, hits) in index.shopify_sku_hits() {
-        if hits.len() > 1 {
-            findings.push(CatalogueFinding::DuplicateShopifySku {
-                sku: sku.to_owned(),
-                variants: positions(shopify, hits, ShopifyVariantRef::of),
-            });
-        }
+    for (sku, hits) in index.shared_shopify_skus() {
+        findings.push(CatalogueFinding::DuplicateShopifySku {
+            sku: sku.to_owned(),
+            variants: positions(shopify, &hits, ShopifyVariantRef::of),
+        });
     }
-    for (sku, hits) in index.stokly_sku_hits() {
+    for (sku, hits) in index.shared_stokly_skus() {
         let active: Vec<&StoklyEntry> = hits
             .iter()
             .filter_map(|&p| stokly.get(p))
@@ -973,11 +972,10 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
         }
     }
 
-    // Stokly items: blanks, diverged links, and the near-miss keys of usable SKUs.
-    let mut near_keys: HashMap<String, Hits> = HashMap::new();
+    // Stokly items: blanks and diverged links.
     let mut diverged: HashSet<&ProductVariantId> = HashSet::new();
     let mut reported_items: HashSet<&ItemId> = HashSet::new();
-    for (position, entry) in stokly.iter().enumerate() {
+    for entry in stokly {
         if entry.deleted {
             continue;
         }
@@ -988,7 +986,6 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
             });
             continue;
         };
-        add_hit(&mut near_keys, near_miss_key(sku), position);
         for listing in &entry.shopify_listings {
             let ListingTarget::Variant(variant_id) = &listing.target else {
                 continue;
@@ -1008,8 +1005,9 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
         }
     }
 
-    // Shopify variants, one by one.
+    // Shopify variants, one by one; those without any match are kept for the near-miss search.
     let mut matched_variants = 0;
+    let mut unmatched: Vec<&ShopifyEntry> = Vec::new();
     for variant in shopify {
         match index.match_stokly(variant.sku.as_deref()) {
             // A diverged link already says which SKU the variant should carry.
@@ -1035,37 +1033,26 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
                     items: items.into_iter().map(StoklyItemRef::of).collect(),
                 });
             }
-            StoklyMatch::NotFound => {
-                let sku = variant.sku.as_deref().unwrap_or_default();
-                let candidates: Vec<NearMissCandidate> = near_keys
-                    .get(&near_miss_key(sku))
-                    .map_or(&[][..], Hits::as_slice)
-                    .iter()
-                    .filter_map(|&p| stokly.get(p))
-                    .filter_map(|item| {
-                        let reasons = near_miss_reasons(sku, item.usable_sku()?);
-                        (!reasons.is_empty()).then(|| NearMissCandidate {
-                            item: StoklyItemRef::of(item),
-                            reasons,
-                        })
+            StoklyMatch::NotFound => unmatched.push(variant),
+        }
+    }
+    for (variant, candidates) in near_misses(stokly, &unmatched) {
+        if candidates.is_empty() {
+            findings.push(CatalogueFinding::ShopifySkuNotInStokly {
+                variant: ShopifyVariantRef::of(variant),
+            });
+        } else {
+            reported_items.extend(candidates.iter().map(|c| &c.0.id));
+            findings.push(CatalogueFinding::SkuNearMiss {
+                variant: ShopifyVariantRef::of(variant),
+                candidates: candidates
+                    .into_iter()
+                    .map(|(item, reasons)| NearMissCandidate {
+                        item: StoklyItemRef::of(item),
+                        reasons,
                     })
-                    .collect();
-                if candidates.is_empty() {
-                    findings.push(CatalogueFinding::ShopifySkuNotInStokly {
-                        variant: ShopifyVariantRef::of(variant),
-                    });
-                } else {
-                    for candidate in &candidates {
-                        if let Some(entry) = index.stokly_item(&candidate.item.id) {
-                            reported_items.insert(&entry.id);
-                        }
-                    }
-                    findings.push(CatalogueFinding::SkuNearMiss {
-                        variant: ShopifyVariantRef::of(variant),
-                        candidates,
-                    });
-                }
-            }
+                    .collect(),
+            });
         }
     }
 
@@ -1093,17 +1080,55 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
 
     audit_barcodes(stokly, shopify, &mut findings);
 
-    findings.sort_by_cached_key(|f| {
-        (
-            f.severity(),
-            f.sku().map(printable).unwrap_or_default(),
-            f.rank(),
-            f.subject(),
-        )
+    findings.sort_by(|a, b| {
+        (a.severity(), a.sku().map(printable), a.rank())
+            .cmp(&(b.severity(), b.sku().map(printable), b.rank()))
+            .then_with(|| a.subject().cmp(&b.subject()))
     });
 
     let summary = summarise(index, &findings, matched_variants, listed);
     CatalogueAudit { findings, summary }
+}
+
+type NearMisses<'a> = Vec<(&'a StoklyEntry, Vec<NearMissReason>)>;
+
+/// For each Shopify variant without an exact match, the active Stokly items whose SKU nearly
+/// equals its SKU, in catalogue order. Keys are computed once per record into one reused
+/// buffer; only the unmatched variants' keys are stored.
+fn near_misses<'a, 'v>(
+    stokly: &'a [StoklyEntry],
+    unmatched: &[&'v ShopifyEntry],
+) -> Vec<(&'v ShopifyEntry, NearMisses<'a>)> {
+    let mut found: Vec<(&ShopifyEntry, NearMisses<'a>)> =
+        unmatched.iter().map(|&v| (v, Vec::new())).collect();
+    if unmatched.is_empty() {
+        return found;
+    }
+    let mut wanted: HashMap<String, Hits> = HashMap::with_capacity(unmatched.len());
+    for (slot, variant) in unmatched.iter().enumerate() {
+        if let Some(sku) = variant.usable_sku() {
+            add_hit(&mut wanted, near_miss_key(sku), slot);
+        }
+    }
+    let mut key = String::new();
+    for item in stokly.iter().filter(|e| !e.deleted) {
+        let Some(sku) = item.usable_sku() else {
+            continue;
+        };
+        near_miss_key_into(sku, &mut key);
+        let Some(slots) = wanted.get(key.as_str()) else {
+            continue;
+        };
+        for &slot in slots.as_slice() {
+            if let Some((variant, candidates)) = found.get_mut(slot) {
+                let reasons = near_miss_reasons(variant.sku.as_deref().unwrap_or_default(), sku);
+                if !reasons.is_empty() {
+                    candidates.push((item, reasons));
+                }
+            }
+        }
+    }
+    found
 }
 
 fn positions<T, R>(list: &[T], hits: &[usize], of: impl Fn(&T) -> R) -> Vec<R> {
@@ -1232,52 +1257,76 @@ fn compare_components(
 }
 
 /// Barcodes shared by records whose SKUs differ (a record without a SKU differs from all).
+/// Records are only described once a collision is found.
 fn audit_barcodes(
     stokly: &[StoklyEntry],
     shopify: &[ShopifyEntry],
     findings: &mut Vec<CatalogueFinding>,
 ) {
-    let mut holders: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
+    /// The records holding one barcode; the usual one or two need no allocation.
+    #[derive(Default)]
+    struct Holders {
+        first: usize,
+        second: Option<usize>,
+        more: Vec<usize>,
+    }
+    fn hold<'c>(holders: &mut HashMap<&'c str, Holders>, code: &'c str, position: usize) {
+        match holders.get_mut(code) {
+            Some(h) if h.second.is_none() => h.second = Some(position),
+            Some(h) => h.more.push(position),
+            None => {
+                holders.insert(
+                    code,
+                    Holders {
+                        first: position,
+                        ..Holders::default()
+                    },
+                );
+            }
+        }
+    }
+    // Positions below `offset` are Shopify variants; the rest are Stokly items.
+    let offset = shopify.len();
+    let mut holders: HashMap<&str, Holders> = HashMap::with_capacity(shopify.len() + stokly.len());
     for (position, variant) in shopify.iter().enumerate() {
         if let Some(code) = variant.barcode.as_deref().filter(|c| !c.trim().is_empty()) {
-            holders.entry(code).or_default().0.push(position);
+            hold(&mut holders, code, position);
         }
     }
     for (position, item) in stokly.iter().enumerate() {
-        if item.deleted {
-            continue;
-        }
-        for code in &item.barcodes {
-            holders.entry(code).or_default().1.push(position);
-        }
-    }
-    for (barcode, (on_shopify, on_stokly)) in holders {
-        if on_shopify.len() + on_stokly.len() < 2 {
-            continue;
-        }
-        let variants = positions(shopify, &on_shopify, ShopifyVariantRef::of);
-        let items = positions(stokly, &on_stokly, StoklyItemRef::of);
-        let mut skus: BTreeSet<&str> = BTreeSet::new();
-        let mut without_sku = 0;
-        for sku in variants
-            .iter()
-            .map(|v| v.sku.as_deref())
-            .chain(items.iter().map(|i| i.sku.as_deref()))
-        {
-            match sku.filter(|s| !super::is_blank_sku(s)) {
-                Some(sku) => {
-                    skus.insert(sku);
-                }
-                None => without_sku += 1,
+        if !item.deleted {
+            for code in &item.barcodes {
+                hold(&mut holders, code.as_str(), offset + position);
             }
         }
-        if skus.len() + without_sku > 1 {
-            findings.push(CatalogueFinding::BarcodeCollision {
-                barcode: barcode.to_owned(),
-                variants,
-                items,
-            });
+    }
+    let sku_of = |holder: usize| -> Option<&str> {
+        match holder.checked_sub(offset) {
+            None => shopify.get(holder).and_then(ShopifyEntry::usable_sku),
+            Some(p) => stokly.get(p).and_then(StoklyEntry::usable_sku),
         }
+    };
+    for (barcode, holder) in holders {
+        let Some(second) = holder.second else {
+            continue;
+        };
+        let first_sku = sku_of(holder.first);
+        let collides = first_sku.is_none()
+            || sku_of(second) != first_sku
+            || holder.more.iter().any(|&h| sku_of(h) != first_sku);
+        if !collides {
+            continue;
+        }
+        let (on_shopify, on_stokly): (Vec<usize>, Vec<usize>) = [holder.first, second]
+            .into_iter()
+            .chain(holder.more)
+            .partition(|&h| h < offset);
+        let on_stokly: Vec<usize> = on_stokly.into_iter().map(|h| h - offset).collect();
+        findings.push(CatalogueFinding::BarcodeCollision {
+            barcode: barcode.to_owned(),
+            variants: positions(shopify, &on_shopify, ShopifyVariantRef::of),
+            items: positions(stokly, &on_stokly, StoklyItemRef::of),
+        });
     }
 }
 
@@ -1287,13 +1336,13 @@ fn summarise(
     matched_variants: usize,
     listed: usize,
 ) -> AuditSummary {
-    let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut blocking, mut warnings, mut info) = (0, 0, 0);
     let mut blocked_variants: HashSet<&ProductVariantId> = HashSet::new();
     let mut blocked_skus: HashSet<&str> = HashSet::new();
     let mut blocked_blank = 0;
     for finding in findings {
-        *by_kind.entry(finding.code().to_owned()).or_default() += 1;
+        *by_kind.entry(finding.code()).or_default() += 1;
         match finding.severity() {
             Severity::Blocking => blocking += 1,
             Severity::Warning => warnings += 1,
@@ -1336,7 +1385,10 @@ fn summarise(
         blocking,
         warnings,
         info,
-        by_kind,
+        by_kind: by_kind
+            .into_iter()
+            .map(|(code, count)| (code.to_owned(), count))
+            .collect(),
         readiness,
     }
 }

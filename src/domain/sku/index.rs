@@ -1,6 +1,7 @@
 //! The SKU index: both catalogues keyed by exact SKU, plus the near-miss key.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::slice;
 
 use rust_decimal::Decimal;
@@ -406,8 +407,8 @@ impl Hits {
     }
 }
 
-pub(crate) fn add_hit<K: std::hash::Hash + Eq>(
-    map: &mut HashMap<K, Hits>,
+pub(crate) fn add_hit<K: std::hash::Hash + Eq, S: BuildHasher>(
+    map: &mut HashMap<K, Hits, S>,
     key: K,
     position: usize,
 ) {
@@ -435,21 +436,47 @@ pub enum StoklyMatch<'a> {
     NotFound,
 }
 
+/// A hasher for keys that are already hashes: it passes the `u64` through.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
+/// Positions keyed by the hash of a string (a SKU or an ID). The strings themselves stay in
+/// the entries: a look-up compares them, so two strings with the same hash never match.
+type ByHash = HashMap<u64, Hits, BuildHasherDefault<Prehashed>>;
+
 /// Stokly items and Shopify variants keyed by exact SKU.
 ///
 /// Matching is exact and case-sensitive: a Shopify variant's `sku` matches a Stokly item's
 /// `sku` when the two strings are byte for byte equal. Blank SKUs ([`is_blank_sku`]) are
 /// never keyed and never match. Nothing else ever matches: near-misses are found by
 /// [`super::audit_catalogue`] and reported, never used. Building is O(n) in the number of
-/// records; every look-up by SKU or ID is one hash-map probe.
+/// records; every look-up by SKU or ID is one hash-map probe. The maps hold positions keyed
+/// by a per-index randomly seeded hash of the string, not copies of the strings.
 #[derive(Debug, Clone)]
 pub struct SkuIndex {
     stokly: Vec<StoklyEntry>,
     shopify: Vec<ShopifyEntry>,
-    stokly_by_sku: HashMap<String, Hits>,
-    shopify_by_sku: HashMap<String, Hits>,
-    stokly_by_id: HashMap<ItemId, usize>,
-    shopify_by_id: HashMap<ProductVariantId, usize>,
+    hasher: std::collections::hash_map::RandomState,
+    stokly_by_sku: ByHash,
+    shopify_by_sku: ByHash,
+    stokly_by_id: ByHash,
+    shopify_by_id: ByHash,
     composites: CompositeComponents,
     families: VariableFamilies,
     orphan_listings: Vec<Listing>,
@@ -461,14 +488,18 @@ impl SkuIndex {
     /// are kept aside ([`SkuIndex::orphan_listings`]).
     #[must_use]
     pub fn build(stokly: StoklyCatalogue<'_>, shopify: &[ProductVariant]) -> Self {
+        let hasher = std::collections::hash_map::RandomState::new();
+        let hash = |text: &str| hasher.hash_one(text);
         let mut stokly_entries: Vec<StoklyEntry> =
             stokly.items.iter().map(StoklyEntry::from_item).collect();
-        let mut stokly_by_id = HashMap::with_capacity(stokly_entries.len());
-        let mut stokly_by_sku = HashMap::with_capacity(stokly_entries.len());
+        let mut stokly_by_id =
+            ByHash::with_capacity_and_hasher(stokly_entries.len(), Default::default());
+        let mut stokly_by_sku =
+            ByHash::with_capacity_and_hasher(stokly_entries.len(), Default::default());
         for (position, entry) in stokly_entries.iter().enumerate() {
-            stokly_by_id.entry(entry.id.clone()).or_insert(position);
+            add_hit(&mut stokly_by_id, hash(entry.id.as_str()), position);
             if let Some(sku) = entry.usable_sku() {
-                add_hit(&mut stokly_by_sku, sku.to_owned(), position);
+                add_hit(&mut stokly_by_sku, hash(sku), position);
             }
         }
         let mut orphan_listings = Vec::new();
@@ -478,10 +509,14 @@ impl SkuIndex {
             {
                 continue;
             }
-            let position = listing
-                .item_id
-                .as_ref()
-                .and_then(|id| stokly_by_id.get(id).copied());
+            let position = listing.item_id.as_ref().and_then(|id| {
+                stokly_by_id
+                    .get(&hash(id.as_str()))
+                    .map_or(&[][..], Hits::as_slice)
+                    .iter()
+                    .copied()
+                    .find(|&p| stokly_entries.get(p).is_some_and(|e| &e.id == id))
+            });
             match position.and_then(|p| stokly_entries.get_mut(p)) {
                 Some(entry) => entry.shopify_listings.push(ShopifyListing {
                     listing_id: listing.listing_id.clone(),
@@ -496,18 +531,21 @@ impl SkuIndex {
 
         let shopify_entries: Vec<ShopifyEntry> =
             shopify.iter().map(ShopifyEntry::from_variant).collect();
-        let mut shopify_by_id = HashMap::with_capacity(shopify_entries.len());
-        let mut shopify_by_sku = HashMap::with_capacity(shopify_entries.len());
+        let mut shopify_by_id =
+            ByHash::with_capacity_and_hasher(shopify_entries.len(), Default::default());
+        let mut shopify_by_sku =
+            ByHash::with_capacity_and_hasher(shopify_entries.len(), Default::default());
         for (position, entry) in shopify_entries.iter().enumerate() {
-            shopify_by_id.entry(entry.id.clone()).or_insert(position);
+            add_hit(&mut shopify_by_id, hash(entry.id.as_str()), position);
             if let Some(sku) = entry.usable_sku() {
-                add_hit(&mut shopify_by_sku, sku.to_owned(), position);
+                add_hit(&mut shopify_by_sku, hash(sku), position);
             }
         }
 
         Self {
             stokly: stokly_entries,
             shopify: shopify_entries,
+            hasher,
             stokly_by_sku,
             shopify_by_sku,
             stokly_by_id,
@@ -539,33 +577,41 @@ impl SkuIndex {
     /// A Stokly item by ID.
     #[must_use]
     pub fn stokly_item(&self, id: &ItemId) -> Option<&StoklyEntry> {
-        self.stokly_by_id.get(id).and_then(|&p| self.stokly.get(p))
+        self.candidates(&self.stokly_by_id, id.as_str())
+            .iter()
+            .filter_map(|&p| self.stokly.get(p))
+            .find(|e| &e.id == id)
     }
 
     /// A Shopify variant by ID.
     #[must_use]
     pub fn shopify_variant(&self, id: &ProductVariantId) -> Option<&ShopifyEntry> {
-        self.shopify_by_id
-            .get(id)
-            .and_then(|&p| self.shopify.get(p))
+        self.candidates(&self.shopify_by_id, id.as_str())
+            .iter()
+            .filter_map(|&p| self.shopify.get(p))
+            .find(|e| &e.id == id)
     }
 
     /// Every Stokly item (active or deleted) whose SKU is exactly `sku`.
-    pub fn stokly_with_sku(&self, sku: &str) -> impl Iterator<Item = &StoklyEntry> {
-        self.positions(&self.stokly_by_sku, sku)
+    pub fn stokly_with_sku<'s>(&'s self, sku: &'s str) -> impl Iterator<Item = &'s StoklyEntry> {
+        self.candidates(&self.stokly_by_sku, sku)
             .iter()
             .filter_map(|&p| self.stokly.get(p))
+            .filter(move |e| e.sku.as_deref() == Some(sku))
     }
 
     /// Every Shopify variant whose SKU is exactly `sku`.
-    pub fn shopify_with_sku(&self, sku: &str) -> impl Iterator<Item = &ShopifyEntry> {
-        self.positions(&self.shopify_by_sku, sku)
+    pub fn shopify_with_sku<'s>(&'s self, sku: &'s str) -> impl Iterator<Item = &'s ShopifyEntry> {
+        self.candidates(&self.shopify_by_sku, sku)
             .iter()
             .filter_map(|&p| self.shopify.get(p))
+            .filter(move |e| e.sku.as_deref() == Some(sku))
     }
 
-    fn positions<'m>(&self, map: &'m HashMap<String, Hits>, sku: &str) -> &'m [usize] {
-        map.get(sku).map_or(&[], Hits::as_slice)
+    /// Positions whose string hashes like `text` (callers compare the strings).
+    fn candidates<'m>(&self, map: &'m ByHash, text: &str) -> &'m [usize] {
+        map.get(&self.hasher.hash_one(text))
+            .map_or(&[], Hits::as_slice)
     }
 
     /// What `sku` (a Shopify variant's SKU, say) matches in Stokly, exactly.
@@ -574,8 +620,20 @@ impl SkuIndex {
         let Some(sku) = sku.filter(|s| !is_blank_sku(s)) else {
             return StoklyMatch::Blank;
         };
-        let (active, deleted): (Vec<&StoklyEntry>, Vec<&StoklyEntry>) =
-            self.stokly_with_sku(sku).partition(|e| !e.deleted);
+        if let [one] = self.candidates(&self.stokly_by_sku, sku) {
+            return match self.stokly.get(*one) {
+                Some(entry) if entry.sku.as_deref() != Some(sku) => StoklyMatch::NotFound,
+                Some(entry) if entry.deleted => StoklyMatch::DeletedOnly(vec![entry]),
+                Some(entry) => StoklyMatch::Unique(entry),
+                None => StoklyMatch::NotFound,
+            };
+        }
+        let (active, deleted): (Vec<&StoklyEntry>, Vec<&StoklyEntry>) = self
+            .candidates(&self.stokly_by_sku, sku)
+            .iter()
+            .filter_map(|&p| self.stokly.get(p))
+            .filter(|e| e.sku.as_deref() == Some(sku))
+            .partition(|e| !e.deleted);
         match active.as_slice() {
             [] if deleted.is_empty() => StoklyMatch::NotFound,
             [] => StoklyMatch::DeletedOnly(deleted),
@@ -602,17 +660,44 @@ impl SkuIndex {
         self.families.variants_of(parent)
     }
 
-    pub(crate) fn stokly_sku_hits(&self) -> impl Iterator<Item = (&str, &[usize])> {
-        self.stokly_by_sku
-            .iter()
-            .map(|(sku, hits)| (sku.as_str(), hits.as_slice()))
+    /// SKUs held by several Stokly items (active or deleted), with their positions.
+    pub(crate) fn shared_stokly_skus(&self) -> Vec<(&str, Vec<usize>)> {
+        shared_skus(&self.stokly_by_sku, |p| {
+            self.stokly.get(p).and_then(|e| e.sku.as_deref())
+        })
     }
 
-    pub(crate) fn shopify_sku_hits(&self) -> impl Iterator<Item = (&str, &[usize])> {
-        self.shopify_by_sku
-            .iter()
-            .map(|(sku, hits)| (sku.as_str(), hits.as_slice()))
+    /// SKUs held by several Shopify variants, with their positions.
+    pub(crate) fn shared_shopify_skus(&self) -> Vec<(&str, Vec<usize>)> {
+        shared_skus(&self.shopify_by_sku, |p| {
+            self.shopify.get(p).and_then(|e| e.sku.as_deref())
+        })
     }
+}
+
+/// Groups the multi-position keys of `map` by exact SKU, keeping groups of two or more.
+fn shared_skus<'a>(
+    map: &ByHash,
+    sku_at: impl Fn(usize) -> Option<&'a str>,
+) -> Vec<(&'a str, Vec<usize>)> {
+    let mut shared = Vec::new();
+    for hits in map.values() {
+        let Hits::Many(positions) = hits else {
+            continue;
+        };
+        let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+        for &position in positions {
+            let Some(sku) = sku_at(position) else {
+                continue;
+            };
+            match groups.iter_mut().find(|(s, _)| *s == sku) {
+                Some((_, group)) => group.push(position),
+                None => groups.push((sku, vec![position])),
+            }
+        }
+        shared.extend(groups.into_iter().filter(|(_, group)| group.len() > 1));
+    }
+    shared
 }
 
 /// Why two different SKUs are a near-miss.
@@ -680,10 +765,20 @@ fn fold_case(text: &str) -> String {
 /// near-miss. The key is only ever used to *suggest*; it never matches.
 #[must_use]
 pub fn near_miss_key(sku: &str) -> String {
-    if sku.is_ascii() && sku.bytes().all(|b| b.is_ascii_graphic()) {
-        return sku.to_ascii_lowercase();
+    let mut key = String::new();
+    near_miss_key_into(sku, &mut key);
+    key
+}
+
+/// [`near_miss_key`] written into `key` (cleared first), so a loop can reuse one buffer.
+pub(crate) fn near_miss_key_into(sku: &str, key: &mut String) {
+    key.clear();
+    if sku.bytes().all(|b| b.is_ascii_graphic()) {
+        key.push_str(sku);
+        key.make_ascii_lowercase();
+    } else {
+        key.push_str(&fold_case(without_hidden(sku).trim()));
     }
-    fold_case(without_hidden(sku).trim())
 }
 
 /// Whether a SKU is blank: nothing is left once hidden characters and whitespace are

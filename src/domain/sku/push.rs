@@ -1143,13 +1143,10 @@ impl<'a> Planner<'a> {
             }
         }
         summary.calls = batches.len();
-        self.findings.sort_by_cached_key(|f| {
-            (
-                f.severity(),
-                f.sku().map(printable).unwrap_or_default(),
-                f.code(),
-                f.subject(),
-            )
+        self.findings.sort_by(|a, b| {
+            (a.severity(), a.sku().map(printable), a.code())
+                .cmp(&(b.severity(), b.sku().map(printable), b.code()))
+                .then_with(|| a.subject().cmp(&b.subject()))
         });
         for finding in &self.findings {
             match finding.severity() {
