@@ -17,6 +17,52 @@
 //! - [`SkuIndex`]: both catalogues keyed by exact SKU and by ID, built in O(n) from the wire
 //!   models ([`crate::stokly::model::Item`], [`crate::stokly::model::Listing`], composite
 //!   components, [`crate::shopify::model::ProductVariant`]); look-ups are O(1).
+//!   [`SkuIndex::match_stokly`] answers what an order line's SKU means in Stokly: one item,
+//!   several (ambiguous), only deleted ones, blank, or nothing.
+//! - [`audit_catalogue`] → [`CatalogueAudit`]: every disagreement as a typed
+//!   [`CatalogueFinding`] (one variant per kind, implementing
+//!   [`crate::domain::exception::DomainException`]) with the records involved, an owner and a
+//!   fix hint; counts; and a [`Readiness`] verdict (orders can post, or cannot for N SKUs).
+//!   Findings are sorted by impact (severity), then SKU, so reports and tests are stable.
+//! - [`CatalogueAudit::to_markdown`] and [`CatalogueAudit::to_html`]: the audit for people
+//!   (self-contained HTML: inline CSS, no scripts, every value escaped).
+//! - [`plan_product_push`] → [`ProductPushPlan`]: the ERP-first product master. Stokly's
+//!   items create or update Shopify variants in per-product batches of at most 250; a SKU
+//!   Stokly lacks is never created, and a product Stokly does not name is never guessed.
+//!
+//! # Inputs
+//!
+//! Give [`StoklyCatalogue`] every item (deleted ones too: they explain SKUs still sold),
+//! the composites' components ([`CompositeComponents`], from `GET /v0/composing-items` or
+//! each composite's `/children`), the variable parents' variants ([`VariableFamilies`]) and
+//! the Shopify channel's listings; give [`SkuIndex::build`] every Shopify variant with its
+//! product, inventory item and bundle components.
+//!
+//! # Example
+//!
+//! ```
+//! use stokly_shopify::domain::sku::{SkuIndex, StoklyCatalogue, audit_catalogue};
+//! use stokly_shopify::shopify::model::ProductVariant;
+//! use stokly_shopify::stokly::model::Item;
+//!
+//! let items: Vec<Item> = serde_json::from_str(r#"[{"itemId": "i1", "sku": "TENT-2P"}]"#)?;
+//! let variants: Vec<ProductVariant> = serde_json::from_str(r#"[{
+//!     "id": "gid://shopify/ProductVariant/1", "sku": "tent-2p", "barcode": null,
+//!     "title": "Default Title", "price": "189.00", "requiresComponents": false,
+//!     "updatedAt": "2026-01-01T00:00:00Z",
+//!     "product": {"id": "gid://shopify/Product/1", "title": "Tent", "status": "ACTIVE"},
+//!     "inventoryItem": {"id": "gid://shopify/InventoryItem/1", "tracked": true}
+//! }]"#)?;
+//! let index = SkuIndex::build(StoklyCatalogue::new(&items), &variants);
+//! let audit = audit_catalogue(&index);
+//! // "tent-2p" is not "TENT-2P": suggested, never matched.
+//! assert_eq!(audit.findings[0].title(), "Near-miss SKU (suggestion)");
+//! assert_eq!(
+//!     audit.readiness().sentence(),
+//!     "Orders cannot post for 1 SKU (1 Shopify variant)."
+//! );
+//! # Ok::<(), serde_json::Error>(())
+//! ```
 
 mod audit;
 mod index;

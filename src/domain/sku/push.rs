@@ -1,42 +1,7 @@
 //! The ERP-first product push: Stokly is the product master, so Shopify variants are created
 //! and updated from Stokly items, never the other way round.
 //!
-//! # What the plan does
-//!
-//! - **Updates** every Shopify variant whose SKU matches exactly one active Stokly item:
-//!   the barcode (Stokly's main barcode, when it has one: a missing Stokly barcode never
-//!   clears Shopify's), the price (see below), and `inventoryItem.tracked = true`, because
-//!   Stokly pushes stock and Shopify must count it. Bundle parents (`requiresComponents`)
-//!   keep their tracking: Shopify derives their stock from the components.
-//! - **Renames** a Shopify variant's SKU (`inventoryItem { sku }`) only when a Stokly
-//!   Shopify-channel listing links that very variant to the item, no variant has the item's
-//!   SKU yet, and the variant's current SKU is not another Stokly item's.
-//! - **Creates** a variant for a Stokly item listed on the Shopify channel whose SKU Shopify
-//!   lacks, in the product Stokly names: the item's listing `referenceId` (a product GID),
-//!   its variable parent's listing, or the product its sibling variants are already sold in.
-//!   When those say nothing, or disagree, the plan reports it and creates nothing: it never
-//!   guesses a product, and it never creates products. A create also needs the variant's
-//!   option values (Shopify rejects a new variant on a product with options without them);
-//!   Stokly's wire models do not carry them, so the caller supplies them per item in
-//!   [`ProductPushOptions::with_option_values`], and the plan reports items without them.
-//! - **Never** creates, renames or deletes a SKU Stokly lacks: Shopify-only SKUs are flagged
-//!   ([`PushFinding::ShopifyOnlySku`]). A near-miss is never resolved by a rename or a create.
-//!
-//! # Price
-//!
-//! Stokly items carry no price in the wire model ([`crate::stokly::model::Item`]); the price
-//! Stokly holds for a channel is the Shopify-channel listing's `salePrice` (with
-//! `saleCurrency`). The plan sets the variant price from it when the currency is the shop's
-//! (or not stated); in another currency it leaves the price unchanged and says so
-//! ([`PushFinding::PriceCurrencyDiffers`]). Without a listing price, the price is left
-//! unchanged (creates then take Shopify's default).
-//!
-//! # Batches
-//!
-//! Shopify takes one product per `productVariantsBulkCreate` / `productVariantsBulkUpdate`
-//! call and at most [`MAX_VARIANTS_PER_CALL`] variants per call; a product holds at most
-//! [`MAX_VARIANTS_PER_PRODUCT`] variants. The plan is a list of [`VariantBatch`] work items,
-//! one per call, each `Serialize + Deserialize` (deserialising checks the limits again).
+//! The rules are documented on [`plan_product_push`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -754,8 +719,45 @@ struct Planner<'a> {
     unchanged: usize,
 }
 
-/// Plans the ERP-first product push from the catalogues in `index` (see the
-/// [module docs](self) for the rules). Linear in the number of records.
+/// Plans the ERP-first product push from the catalogues in `index`. Linear in the number
+/// of records.
+///
+/// # What the plan does
+///
+/// - **Updates** every Shopify variant whose SKU matches exactly one active Stokly item:
+///   the barcode (Stokly's main barcode, when it has one: a missing Stokly barcode never
+///   clears Shopify's), the price (see below), and `inventoryItem.tracked = true`, because
+///   Stokly pushes stock and Shopify must count it. Bundle parents (`requiresComponents`)
+///   keep their tracking: Shopify derives their stock from the components.
+/// - **Renames** a Shopify variant's SKU (`inventoryItem { sku }`) only when a Stokly
+///   Shopify-channel listing links that very variant to the item, no variant has the item's
+///   SKU yet, and the variant's current SKU is not another Stokly item's.
+/// - **Creates** a variant for a Stokly item listed on the Shopify channel whose SKU Shopify
+///   lacks, in the product Stokly names: the item's listing `referenceId` (a product GID),
+///   its variable parent's listing, or the product its sibling variants are already sold in.
+///   When those say nothing, or disagree, the plan reports it and creates nothing: it never
+///   guesses a product, and it never creates products. A create also needs the variant's
+///   option values (Shopify rejects a new variant on a product with options without them);
+///   Stokly's wire models do not carry them, so the caller supplies them per item in
+///   [`ProductPushOptions::with_option_values`], and the plan reports items without them.
+/// - **Never** creates, renames or deletes a SKU Stokly lacks: Shopify-only SKUs are flagged
+///   ([`PushFinding::ShopifyOnlySku`]). A near-miss is never resolved by a rename or a create.
+///
+/// # Price
+///
+/// Stokly items carry no price in the wire model ([`crate::stokly::model::Item`]); the price
+/// Stokly holds for a channel is the Shopify-channel listing's `salePrice` (with
+/// `saleCurrency`). The plan sets the variant price from it when the currency is the shop's
+/// (or not stated); in another currency it leaves the price unchanged and says so
+/// ([`PushFinding::PriceCurrencyDiffers`]). Without a listing price, the price is left
+/// unchanged (creates then take Shopify's default).
+///
+/// # Batches
+///
+/// Shopify takes one product per `productVariantsBulkCreate` / `productVariantsBulkUpdate`
+/// call and at most [`MAX_VARIANTS_PER_CALL`] variants per call; a product holds at most
+/// [`MAX_VARIANTS_PER_PRODUCT`] variants. The plan is a list of [`VariantBatch`] work items,
+/// one per call, each `Serialize + Deserialize` (deserialising checks the limits again).
 #[must_use]
 pub fn plan_product_push(index: &SkuIndex, options: &ProductPushOptions) -> ProductPushPlan {
     let mut titles = HashMap::new();
@@ -1512,7 +1514,7 @@ mod tests {
 
     #[test]
     fn creates_need_a_known_product_and_option_values() {
-        let items = vec![simple("a", "A"), simple("b", "B")];
+        let items = [simple("a", "A"), simple("b", "B")];
         let listings = vec![
             listing("la", "a", Some("gid://shopify/Product/77")),
             listing("lb", "b", Some("gid://shopify/Product/1")),
