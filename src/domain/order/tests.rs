@@ -662,3 +662,27 @@ proptest! {
         let _ = map_order(&order, &index(), &config());
     }
 }
+
+#[test]
+fn impossible_quantities_and_foreign_currencies_are_rejected_not_guessed() {
+    let mut order = fixture("vat_included_discounts");
+    order.line_items.nodes[0].current_quantity = 5;
+    order.line_items.nodes[1].original_total_set.shop_money = usd(1200);
+    let found = exceptions(map_order(&order, &index(), &config()));
+    let codes: Vec<&str> = found.iter().map(DomainException::code).collect();
+    assert_eq!(codes, ["invalid_quantity", "invalid_amount"]);
+    assert_eq!(found[0].owner(), Owner::Ecommerce);
+    assert_eq!(found[1].owner(), Owner::Finance);
+    assert!(
+        found[1].reason().contains("USD") && found[1].reason().contains("GBP"),
+        "{}",
+        found[1].reason()
+    );
+    // A rejection serialises for a queue, and its records carry the same facts.
+    let rejection = map_order(&order, &index(), &config()).unwrap_err();
+    let back: OrderRejection =
+        serde_json::from_str(&serde_json::to_string(&rejection).unwrap()).unwrap();
+    assert_eq!(back, rejection);
+    assert_eq!(rejection.records().len(), 2);
+    assert_eq!(rejection.order().name, "#1001");
+}
