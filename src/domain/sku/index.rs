@@ -420,6 +420,14 @@ pub(crate) fn add_hit<K: std::hash::Hash + Eq, S: BuildHasher>(
     }
 }
 
+/// [`add_hit`], remembering in `shared` each key that now has a second position.
+fn add_shared_hit(map: &mut ByHash, shared: &mut Vec<u64>, key: u64, position: usize) {
+    add_hit(map, key, position);
+    if map.get(&key).is_some_and(|hits| hits.as_slice().len() == 2) {
+        shared.push(key);
+    }
+}
+
 /// What a SKU matches in Stokly under the exact rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -475,6 +483,9 @@ pub struct SkuIndex {
     hasher: std::collections::hash_map::RandomState,
     stokly_by_sku: ByHash,
     shopify_by_sku: ByHash,
+    /// Keys of `stokly_by_sku` / `shopify_by_sku` with several positions.
+    stokly_shared: Vec<u64>,
+    shopify_shared: Vec<u64>,
     stokly_by_id: ByHash,
     shopify_by_id: ByHash,
     composites: CompositeComponents,
@@ -494,12 +505,13 @@ impl SkuIndex {
             stokly.items.iter().map(StoklyEntry::from_item).collect();
         let mut stokly_by_id =
             ByHash::with_capacity_and_hasher(stokly_entries.len(), Default::default());
+        let mut stokly_shared = Vec::new();
         let mut stokly_by_sku =
             ByHash::with_capacity_and_hasher(stokly_entries.len(), Default::default());
         for (position, entry) in stokly_entries.iter().enumerate() {
             add_hit(&mut stokly_by_id, hash(entry.id.as_str()), position);
             if let Some(sku) = entry.usable_sku() {
-                add_hit(&mut stokly_by_sku, hash(sku), position);
+                add_shared_hit(&mut stokly_by_sku, &mut stokly_shared, hash(sku), position);
             }
         }
         let mut orphan_listings = Vec::new();
@@ -533,12 +545,18 @@ impl SkuIndex {
             shopify.iter().map(ShopifyEntry::from_variant).collect();
         let mut shopify_by_id =
             ByHash::with_capacity_and_hasher(shopify_entries.len(), Default::default());
+        let mut shopify_shared = Vec::new();
         let mut shopify_by_sku =
             ByHash::with_capacity_and_hasher(shopify_entries.len(), Default::default());
         for (position, entry) in shopify_entries.iter().enumerate() {
             add_hit(&mut shopify_by_id, hash(entry.id.as_str()), position);
             if let Some(sku) = entry.usable_sku() {
-                add_hit(&mut shopify_by_sku, hash(sku), position);
+                add_shared_hit(
+                    &mut shopify_by_sku,
+                    &mut shopify_shared,
+                    hash(sku),
+                    position,
+                );
             }
         }
 
@@ -548,6 +566,8 @@ impl SkuIndex {
             hasher,
             stokly_by_sku,
             shopify_by_sku,
+            stokly_shared,
+            shopify_shared,
             stokly_by_id,
             shopify_by_id,
             composites: stokly.composites.cloned().unwrap_or_default(),
@@ -662,14 +682,14 @@ impl SkuIndex {
 
     /// SKUs held by several Stokly items (active or deleted), with their positions.
     pub(crate) fn shared_stokly_skus(&self) -> Vec<(&str, Vec<usize>)> {
-        shared_skus(&self.stokly_by_sku, |p| {
+        shared_skus(&self.stokly_by_sku, &self.stokly_shared, |p| {
             self.stokly.get(p).and_then(|e| e.sku.as_deref())
         })
     }
 
     /// SKUs held by several Shopify variants, with their positions.
     pub(crate) fn shared_shopify_skus(&self) -> Vec<(&str, Vec<usize>)> {
-        shared_skus(&self.shopify_by_sku, |p| {
+        shared_skus(&self.shopify_by_sku, &self.shopify_shared, |p| {
             self.shopify.get(p).and_then(|e| e.sku.as_deref())
         })
     }
@@ -678,10 +698,11 @@ impl SkuIndex {
 /// Groups the multi-position keys of `map` by exact SKU, keeping groups of two or more.
 fn shared_skus<'a>(
     map: &ByHash,
+    keys: &[u64],
     sku_at: impl Fn(usize) -> Option<&'a str>,
 ) -> Vec<(&'a str, Vec<usize>)> {
     let mut shared = Vec::new();
-    for hits in map.values() {
+    for hits in keys.iter().filter_map(|key| map.get(key)) {
         let Hits::Many(positions) = hits else {
             continue;
         };
