@@ -1,15 +1,16 @@
-//! Reading both catalogues for the SKU index and the catalogue audit.
+//! Reading both catalogues for the SKU index and the catalogue audit, and applying the
+//! product push plan.
 
 use futures::TryStreamExt;
 
 use crate::domain::sku::{
-    CatalogueAudit, CompositeComponents, SkuIndex, StoklyCatalogue, VariableFamilies,
-    audit_catalogue,
+    BatchOperation, CatalogueAudit, CompositeComponents, ProductPushPlan, SkuIndex,
+    StoklyCatalogue, VariableFamilies, audit_catalogue,
 };
-use crate::shopify::model::ProductVariant;
-use crate::shopify::{self, BulkPollConfig, CatalogueRead};
+use crate::shopify::model::{BulkCreateStrategy, ProductVariant, ProductVariantsBulkInput};
+use crate::shopify::{self, BulkPollConfig, CatalogueRead, ProductVariantId, UserError};
 use crate::stokly::model::{ChannelType, ComposingItem, Item, ItemFormat, Listing};
-use crate::stokly::{self, ChannelId, ListQuery};
+use crate::stokly::{self, ChannelId, ItemId, ListQuery};
 
 /// The largest Stokly page, used for every catalogue read.
 const STOKLY_PAGE: u32 = 1000;
@@ -114,4 +115,121 @@ pub async fn read_catalogue(
         listings,
         variants,
     })
+}
+
+/// What happened to one planned variant when its batch was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VariantPushOutcome {
+    /// Shopify saved it.
+    Saved {
+        /// The Stokly item.
+        item_id: ItemId,
+        /// Its SKU.
+        sku: String,
+        /// The Shopify variant (new on creates).
+        variant_id: ProductVariantId,
+    },
+    /// Shopify rejected it (or the whole batch, which is applied all or nothing).
+    Rejected {
+        /// The Stokly item.
+        item_id: ItemId,
+        /// Its SKU.
+        sku: String,
+        /// Shopify's `userErrors` that name this variant, or the batch-level ones.
+        errors: Vec<UserError>,
+    },
+}
+
+/// The result of applying a product push plan: one outcome per planned variant, in plan order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProductPushReport {
+    /// Outcomes, batch by batch.
+    pub outcomes: Vec<VariantPushOutcome>,
+    /// Calls made.
+    pub calls: usize,
+}
+
+impl ProductPushReport {
+    /// Variants saved.
+    #[must_use]
+    pub fn saved(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, VariantPushOutcome::Saved { .. }))
+            .count()
+    }
+    /// Variants rejected.
+    #[must_use]
+    pub fn rejected(&self) -> usize {
+        self.outcomes.len() - self.saved()
+    }
+}
+
+/// Sends each batch of a product push plan (`productVariantsBulkUpdate` or `…Create`, one
+/// product per call) and maps Shopify's `userErrors` back to the planned variants through
+/// their input index (`["variants", "<i>", ...]`). Shopify applies a batch all or nothing, so
+/// an error that names no variant rejects every variant of its batch.
+///
+/// # Errors
+/// The first transport, HTTP or GraphQL error; batches sent before it stay applied, and the
+/// plan can simply be recomputed and applied again (updates set absolute values).
+pub async fn apply_product_push(
+    shopify: &shopify::Client,
+    plan: &ProductPushPlan,
+) -> Result<ProductPushReport, crate::Error> {
+    let mut report = ProductPushReport::default();
+    for batch in &plan.batches {
+        let inputs: Vec<ProductVariantsBulkInput> = batch.inputs().into_iter().cloned().collect();
+        let payload = match batch.operation() {
+            BatchOperation::Update => {
+                shopify
+                    .product_variants_bulk_update(batch.product_id(), &inputs)
+                    .await?
+            }
+            BatchOperation::Create => {
+                shopify
+                    .product_variants_bulk_create(
+                        batch.product_id(),
+                        &inputs,
+                        BulkCreateStrategy::Default,
+                    )
+                    .await?
+            }
+        };
+        report.calls += 1;
+        let saved = payload.product_variants.unwrap_or_default();
+        let batch_wide: Vec<UserError> = payload
+            .user_errors
+            .iter()
+            .filter(|e| e.input_index().is_none())
+            .cloned()
+            .collect();
+        for (i, planned) in batch.variants().iter().enumerate() {
+            let mut errors: Vec<UserError> = payload
+                .user_errors
+                .iter()
+                .filter(|e| e.input_index() == Some(i))
+                .cloned()
+                .collect();
+            errors.extend(batch_wide.iter().cloned());
+            let outcome = match (errors.is_empty(), saved.get(i)) {
+                (true, Some(variant)) if payload.user_errors.is_empty() => {
+                    VariantPushOutcome::Saved {
+                        item_id: planned.item_id.clone(),
+                        sku: planned.sku.clone(),
+                        variant_id: variant.id.clone(),
+                    }
+                }
+                _ => VariantPushOutcome::Rejected {
+                    item_id: planned.item_id.clone(),
+                    sku: planned.sku.clone(),
+                    errors,
+                },
+            };
+            report.outcomes.push(outcome);
+        }
+    }
+    Ok(report)
 }

@@ -23,68 +23,11 @@ pub const MAX_VARIANTS_PER_CALL: usize = 250;
 /// Most variants one Shopify product can hold.
 pub const MAX_VARIANTS_PER_PRODUCT: usize = 2048;
 
-/// `InventoryItemInput`, the fields the push sets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct InventoryItemInput {
-    /// The SKU (set on creates and renames only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-    /// Whether Shopify tracks quantities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracked: Option<bool>,
-}
-
-/// `VariantOptionValueInput` by name: the value a variant takes for one product option.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct VariantOptionValue {
-    /// The option's name (`Size`).
-    pub option_name: String,
-    /// The value (`XL`).
-    pub name: String,
-}
-
-impl VariantOptionValue {
-    /// The value `name` for option `option_name`.
-    #[must_use]
-    pub fn new(option_name: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            option_name: option_name.into(),
-            name: name.into(),
-        }
-    }
-}
-
-/// One element of `productVariantsBulkCreate`/`Update`'s `variants` argument
-/// (`ProductVariantsBulkInput`), limited to the fields the push sets. Serialises to the
-/// GraphQL input shape; unset fields are left out, so Shopify leaves them unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct VariantInput {
-    /// The variant to update (`None` on creates).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<ProductVariantId>,
-    /// The barcode.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub barcode: Option<String>,
-    /// The price in the shop currency (sent as a decimal string).
-    #[serde(
-        default,
-        with = "rust_decimal::serde::str_option",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub price: Option<Decimal>,
-    /// SKU and tracking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inventory_item: Option<InventoryItemInput>,
-    /// Option values (creates only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub option_values: Vec<VariantOptionValue>,
-}
+// The inputs are Shopify's own wire types: the plan carries exactly what the client sends.
+pub use crate::shopify::model::{
+    InventoryItemInput, ProductVariantsBulkInput as VariantInput,
+    VariantOptionValueInput as VariantOptionValue,
+};
 
 /// A field an update changes, with the value before and after (for dry runs and logs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -95,7 +95,7 @@ pub struct InventoryItemInput {
 }
 
 /// `VariantOptionValueInput` by names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct VariantOptionValueInput {
@@ -103,6 +103,17 @@ pub struct VariantOptionValueInput {
     pub option_name: String,
     /// The value (`XL`).
     pub name: String,
+}
+
+impl VariantOptionValueInput {
+    /// The value `name` for option `option_name`.
+    #[must_use]
+    pub fn new(option_name: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            option_name: option_name.into(),
+            name: name.into(),
+        }
+    }
 }
 
 /// How `productVariantsBulkCreate` treats a product's stand-alone default variant.
