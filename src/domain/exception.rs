@@ -34,8 +34,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::shopify::{ProductId, ProductVariantId};
-use crate::stokly::{ItemId, ListingId};
+use crate::shopify::{LocationId as ShopifyLocationId, OrderId, ProductId, ProductVariantId};
+use crate::stokly::{ItemId, ListingId, LocationId as StoklyLocationId};
 
 /// The team that acts on an exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -183,6 +183,23 @@ pub enum RecordRef {
         /// The barcode.
         barcode: String,
     },
+    /// A Shopify order.
+    ShopifyOrder {
+        /// The order.
+        id: OrderId,
+        /// Its name (`#1001`).
+        name: String,
+    },
+    /// A Shopify location.
+    ShopifyLocation {
+        /// The location.
+        id: ShopifyLocationId,
+    },
+    /// A Stokly location.
+    StoklyLocation {
+        /// The location.
+        id: StoklyLocationId,
+    },
 }
 
 impl fmt::Display for RecordRef {
@@ -206,6 +223,11 @@ impl fmt::Display for RecordRef {
             }
             Self::StoklyListing { id } => write!(f, "Stokly listing {id}"),
             Self::Barcode { barcode } => write!(f, "barcode \"{}\"", printable(barcode)),
+            Self::ShopifyOrder { id, name } => {
+                write!(f, "Shopify order {} ({})", printable(name), id.numeric_id())
+            }
+            Self::ShopifyLocation { id } => write!(f, "Shopify location {}", id.numeric_id()),
+            Self::StoklyLocation { id } => write!(f, "Stokly location {id}"),
         }
     }
 }
@@ -331,6 +353,12 @@ impl ExceptionRecord {
                     key.push_str("barcode:");
                     key.push_str(barcode);
                 }
+                RecordRef::ShopifyOrder { id, .. } => key.push_str(id.as_str()),
+                RecordRef::ShopifyLocation { id } => key.push_str(id.as_str()),
+                RecordRef::StoklyLocation { id } => {
+                    key.push_str("stokly:location:");
+                    key.push_str(id.as_str());
+                }
             }
         }
         key
@@ -346,6 +374,44 @@ impl<T: DomainException + ?Sized> From<&T> for ExceptionRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orders_and_locations_enter_the_key() {
+        let record = |order: u64, location: u64| ExceptionRecord {
+            flow: Flow::Order,
+            code: "unknown_sku".into(),
+            owner: Owner::Ecommerce,
+            severity: Severity::Blocking,
+            subject: vec![
+                RecordRef::ShopifyOrder {
+                    id: OrderId::from_numeric(order),
+                    name: format!("#{order}"),
+                },
+                RecordRef::ShopifyLocation {
+                    id: ShopifyLocationId::from_numeric(location),
+                },
+                RecordRef::StoklyLocation {
+                    id: StoklyLocationId::new("wh-a").unwrap(),
+                },
+            ],
+            reason: String::new(),
+            fix_hint: String::new(),
+        };
+        assert_eq!(
+            record(1001, 7).key(),
+            "order/unknown_sku/gid://shopify/Order/1001/gid://shopify/Location/7/stokly:location:wh-a"
+        );
+        assert_ne!(record(1001, 7).key(), record(1002, 7).key());
+        assert_ne!(record(1001, 7).key(), record(1001, 8).key());
+        assert_eq!(
+            RecordRef::ShopifyOrder {
+                id: OrderId::from_numeric(5),
+                name: "#1005".into()
+            }
+            .to_string(),
+            "Shopify order #1005 (5)"
+        );
+    }
 
     struct Sample;
 

@@ -341,8 +341,13 @@ impl DomainException for InventoryFinding {
             Self::NativeBundleParent { variant }
             | Self::UntrackedItem { variant }
             | Self::BlankSku { variant }
-            | Self::UnknownSku { variant }
-            | Self::NotStockedAtLocation { variant, .. } => vec![variant.record()],
+            | Self::UnknownSku { variant } => vec![variant.record()],
+            Self::NotStockedAtLocation { variant, location } => vec![
+                variant.record(),
+                RecordRef::ShopifyLocation {
+                    id: location.clone(),
+                },
+            ],
             Self::AmbiguousStoklySku { variant, items }
             | Self::DeletedInStokly { variant, items } => std::iter::once(variant.record())
                 .chain(items.iter().map(ItemRef::record))
@@ -366,9 +371,10 @@ impl DomainException for InventoryFinding {
                 component,
                 ..
             } => vec![composite.record(), component.record()],
-            Self::UnmappedLocation { .. }
-            | Self::InFlightSkuNotFound { .. }
-            | Self::BatchNotEncodable { .. } => Vec::new(),
+            Self::UnmappedLocation { location, .. } => vec![RecordRef::ShopifyLocation {
+                id: location.clone(),
+            }],
+            Self::InFlightSkuNotFound { .. } | Self::BatchNotEncodable { .. } => Vec::new(),
         }
     }
 

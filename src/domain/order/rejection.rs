@@ -231,7 +231,13 @@ impl DomainException for OrderException {
     }
 
     fn subject(&self) -> Vec<RecordRef> {
-        match self {
+        // The order comes first: the same bad SKU on two orders is two exceptions, each
+        // with its own key, so a queue that deduplicates on the key never drops an order.
+        let order = RecordRef::ShopifyOrder {
+            id: self.order().id.clone(),
+            name: self.order().name.clone(),
+        };
+        let records: Vec<RecordRef> = match self {
             Self::UnknownSku { line, .. }
             | Self::BlankSku { line, .. }
             | Self::InvalidQuantity { line, .. } => line.record().into_iter().collect(),
@@ -244,7 +250,8 @@ impl DomainException for OrderException {
             Self::UnmappedTax { .. } | Self::TotalMismatch { .. } | Self::InvalidAmount { .. } => {
                 Vec::new()
             }
-        }
+        };
+        std::iter::once(order).chain(records).collect()
     }
 
     fn reason(&self) -> String {
