@@ -18,4 +18,5 @@ pub mod exception;
 pub mod inventory;
 pub mod order;
 pub mod ports;
+mod report;
 pub mod sku;

@@ -4,30 +4,7 @@ use std::fmt::Write as _;
 
 use super::drift::{DriftCause, DriftEntry, DriftReport};
 use crate::domain::exception::{DomainException, printable};
-
-fn markdown_cell(text: &str) -> String {
-    printable(text)
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('`', "\\`")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::domain::report::{html as html_escape, markdown_cell};
 
 fn sku_of(entry: &DriftEntry) -> String {
     entry

@@ -780,7 +780,7 @@ fn reports_escape_every_text() {
     let markdown = report.to_markdown();
     assert!(!markdown.contains("<script>"));
     assert!(
-        markdown.contains("&lt;script&gt;alert('x')&lt;/script&gt;\\|&\""),
+        markdown.contains("&lt;script&gt;alert('x')&lt;/script&gt;\\|&amp;\""),
         "{markdown}"
     );
 }

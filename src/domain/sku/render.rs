@@ -8,44 +8,9 @@ use std::collections::BTreeMap;
 
 use super::audit::{CatalogueAudit, CatalogueFinding, Readiness};
 use crate::domain::exception::{DomainException, Owner, Severity};
+use crate::domain::report::{html, markdown_cell};
 
 const TITLE: &str = "Catalogue audit: Stokly and Shopify SKUs";
-
-/// Escapes text for a Markdown table cell: Markdown punctuation gets a backslash, HTML
-/// specials become entities (so a SKU such as `<b>` shows as typed), line breaks become spaces.
-fn markdown_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' | '\r' => out.push(' '),
-            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
 
 fn records(finding: &CatalogueFinding) -> Vec<String> {
     finding.subject().iter().map(ToString::to_string).collect()
