@@ -1080,10 +1080,14 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
 
     audit_barcodes(stokly, shopify, &mut findings);
 
-    findings.sort_by(|a, b| {
-        (a.severity(), a.sku().map(printable), a.rank())
-            .cmp(&(b.severity(), b.sku().map(printable), b.rank()))
-            .then_with(|| a.subject().cmp(&b.subject()))
+    // Each finding's key is built once (it allocates), not once per comparison.
+    findings.sort_by_cached_key(|f| {
+        (
+            f.severity(),
+            f.sku().map(|s| printable(s).into_owned()),
+            f.rank(),
+            f.subject(),
+        )
     });
 
     let summary = summarise(index, &findings, matched_variants, listed);
