@@ -3,3 +3,4 @@
 //! functions are the only place the two meet.
 
 pub mod catalogue;
+pub mod inventory;

@@ -1,0 +1,226 @@
+//! The inventory push end to end on the sandbox: Shopify is brought to Stokly's stock, a second
+//! run has nothing to do, and a level changed between planning and writing is re-planned.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+
+use futures::TryStreamExt;
+use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
+use stokly_shopify::adapters::inventory::{
+    InventoryContext, apply_inventory_plan, push_inventory, read_shopify_levels,
+    read_stokly_records,
+};
+use stokly_shopify::domain::inventory::InventoryInputs;
+use stokly_shopify::domain::inventory::{
+    BufferRules, InventoryScope, LocationMap, SyncRun, plan_inventory_push,
+};
+use stokly_shopify::sandbox::{
+    SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
+    StoklyState,
+};
+use stokly_shopify::shopify::PageOptions;
+use stokly_shopify::stokly::ListQuery;
+
+struct World {
+    shopify: ShopifyEmulator,
+    stokly: StoklyEmulator,
+}
+
+async fn world(hand_edits: usize) -> World {
+    let scenario = ScenarioBuilder::new(44)
+        .skus(40)
+        .bundles(3)
+        .locations(2)
+        .build();
+    let clock = SandboxClock::new(scenario.epoch, 50.0);
+    let mut shopify_state = scenario.shopify_state("stock.myshopify.com");
+    // Someone typed stock into Shopify by hand.
+    let keys: Vec<(u64, u64)> = shopify_state
+        .inventory
+        .keys()
+        .take(hand_edits)
+        .copied()
+        .collect();
+    for (n, key) in keys.iter().enumerate() {
+        shopify_state
+            .inventory
+            .get_mut(key)
+            .unwrap()
+            .insert("available".into(), 500 + n as i64);
+    }
+    let mut stokly_state = StoklyState::from_scenario(&scenario, "stock");
+    stokly_state.link_shopify_listings(&shopify_state);
+    World {
+        shopify: ShopifyEmulator::start(
+            shopify_state,
+            ShopifyConfig::standard_plan(),
+            clock.clone(),
+        )
+        .await
+        .unwrap(),
+        stokly: StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock)
+            .await
+            .unwrap(),
+    }
+}
+
+/// Each Shopify location fed by the Stokly location of the same name.
+async fn location_map(w: &World) -> LocationMap {
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let s: Vec<_> = shopify
+        .locations(PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let k: Vec<_> = stokly
+        .locations(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    s.into_iter().fold(LocationMap::new(), |map, l| {
+        let feed = k
+            .iter()
+            .find(|x| x.name.as_deref() == Some(l.name.as_str()))
+            .unwrap()
+            .location_id
+            .clone();
+        map.with(l.id, [feed])
+    })
+}
+
+/// Shopify `available` equals Stokly's on-hand for every stocked, tracked, simple item.
+fn in_agreement(w: &World) -> usize {
+    let shopify = w.shopify.state();
+    let stokly = w.stokly.state();
+    let mut checked = 0;
+    for ((item, location), quantities) in &shopify.inventory {
+        let variant = shopify.variant_by_inventory_item(*item).unwrap();
+        let Some(sku) = variant.sku.as_deref() else {
+            continue;
+        };
+        let Some(stokly_item) = stokly.item_by_sku(sku) else {
+            continue;
+        };
+        let location_name = &shopify.locations[location].name;
+        let stokly_location = stokly
+            .locations
+            .iter()
+            .find(|l| l["name"] == location_name.as_str())
+            .unwrap();
+        let expected = stokly.on_hand_at(
+            stokly_item["itemId"].as_str().unwrap(),
+            stokly_location["locationId"].as_str().unwrap(),
+        );
+        assert_eq!(
+            quantities["available"], expected,
+            "{sku} at {location_name}"
+        );
+        checked += 1;
+    }
+    checked
+}
+
+#[tokio::test]
+async fn shopify_is_brought_to_stokly_and_a_second_run_does_nothing() {
+    let w = world(6).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
+        .await
+        .unwrap()
+        .index();
+    let locations = location_map(&w).await;
+    let buffers = BufferRules::new();
+    let context = InventoryContext::new(&index, &locations, &buffers, &[]);
+
+    let first = push_inventory(
+        &shopify,
+        &stokly,
+        context,
+        &InventoryScope::All,
+        &SyncRun::new("full-1"),
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.written, 6, "{:?}", first.rejected);
+    assert_eq!(first.calls, 1);
+    assert!(first.rejected.is_empty() && first.still_stale.is_empty());
+    assert_eq!(in_agreement(&w), 80, "40 simple items at 2 locations");
+    let pushes: Vec<_> = w
+        .shopify
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "InventorySetQuantities")
+        .collect();
+    assert!(
+        pushes
+            .iter()
+            .all(|p| p.variables["input"]["referenceDocumentUri"]
+                == "gid://stokly-shopify/InventorySync/full-1")
+    );
+
+    let second = push_inventory(
+        &shopify,
+        &stokly,
+        context,
+        &InventoryScope::All,
+        &SyncRun::new("full-2"),
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!((second.calls, second.written), (0, 0));
+}
+
+#[tokio::test]
+async fn a_level_sold_between_planning_and_writing_is_replanned() {
+    let w = world(3).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
+        .await
+        .unwrap()
+        .index();
+    let locations = location_map(&w).await;
+    let buffers = BufferRules::new();
+    let context = InventoryContext::new(&index, &locations, &buffers, &[]);
+    let records = read_stokly_records(&stokly).await.unwrap();
+    let levels = read_shopify_levels(&shopify, &locations).await.unwrap();
+    let inputs = InventoryInputs {
+        index: &index,
+        stokly_records: &records,
+        locations: &locations,
+        buffers: &buffers,
+        in_flight: &[],
+        shopify_levels: &levels,
+    };
+    let plan = plan_inventory_push(inputs, &InventoryScope::All, &SyncRun::new("cas"));
+    assert_eq!(plan.batches[0].levels.len(), 3);
+    // A sale lands in Shopify after the plan was made.
+    let sold = &plan.batches[0].levels[1];
+    let key = (
+        sold.inventory_item_id.numeric_id(),
+        sold.location_id.numeric_id(),
+    );
+    w.shopify.with_state(|s| {
+        *s.inventory
+            .get_mut(&key)
+            .unwrap()
+            .get_mut("available")
+            .unwrap() -= 1
+    });
+
+    let report = apply_inventory_plan(&shopify, context, &records, plan, 2)
+        .await
+        .unwrap();
+    // The batch is refused whole (one stale quantity), re-planned from fresh levels, and sent again.
+    assert_eq!(report.replanned, 3);
+    assert_eq!(report.written, 3);
+    assert!(report.still_stale.is_empty() && report.rejected.is_empty());
+    assert_eq!(in_agreement(&w), 80);
+}
