@@ -255,9 +255,11 @@ async fn the_client_paces_itself_to_the_reported_budget() {
 async fn a_spent_budget_answers_429_and_the_client_retries() {
     let (_, state) = scenario_state(5);
     let config = StoklyConfig::default().with_requests_per_minute(5);
-    let emu = emulator(state, config, 60.0).await;
+    // Time runs 12x: a window lasts five wall seconds, so eight quick calls surely share one
+    // even on a loaded machine.
+    let emu = emulator(state, config, 12.0).await;
     let pace = RateLimit::default()
-        .with_window(Duration::from_secs(1))
+        .with_window(Duration::from_secs(5))
         .with_requests_per_second(50.0);
     // Eight separate processes (fresh clients, not clones) share one account budget; each
     // starts knowing nothing of what the others spent, so the sixth meets a 429 and retries.
