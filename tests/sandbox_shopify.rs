@@ -488,9 +488,9 @@ async fn reads_survive_injected_5xx_throttling_and_dropped_connections() {
     let scenario = ScenarioBuilder::new(2).skus(120).bundles(4).build();
     let faults = FaultConfig::none()
         .with_seed(99)
-        .with_server_error_rate(0.2)
-        .with_throttle_rate(0.2)
-        .with_dropped_connection_rate(0.2);
+        .with_server_error_rate(0.15)
+        .with_throttle_rate(0.15)
+        .with_dropped_connection_rate(0.15);
     let config = ShopifyConfig::standard_plan().with_faults(faults);
     let emu = emulator(scenario.shopify_state(DOMAIN), config, 20.0).await;
     let client = emu

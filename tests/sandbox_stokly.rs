@@ -292,7 +292,7 @@ async fn a_spent_budget_answers_429_and_the_client_retries() {
 #[tokio::test]
 async fn writes_are_eventually_visible_and_adjustments_move_stock() {
     let (scenario, state) = scenario_state(5);
-    let config = StoklyConfig::default().with_visibility_delay(Duration::from_millis(300));
+    let config = StoklyConfig::default().with_visibility_delay(Duration::from_secs(2));
     let emu = emulator(state, config, 1.0).await;
     let client = emu.client_builder().retry(fast_retry()).build().unwrap();
     let item = client
