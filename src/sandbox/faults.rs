@@ -88,6 +88,9 @@ pub(crate) enum Fault {
 pub(crate) struct FaultInjector {
     config: FaultConfig,
     rng: Mutex<SeededRng>,
+    // Connections are drawn from their own sequence, so that how many connections a client
+    // opens never shifts the faults its requests meet (a run replays exactly).
+    connection_rng: Mutex<SeededRng>,
 }
 
 impl FaultInjector {
@@ -95,6 +98,7 @@ impl FaultInjector {
         Self {
             config,
             rng: Mutex::new(SeededRng::new(config.seed)),
+            connection_rng: Mutex::new(SeededRng::new(config.seed ^ 0xD209_C0DE)),
         }
     }
 
@@ -121,7 +125,12 @@ impl FaultInjector {
 
     fn drop_connection(&self) -> bool {
         let rate = self.config.dropped_connection_rate;
-        rate > 0.0 && self.rng().chance(rate)
+        rate > 0.0
+            && self
+                .connection_rng
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .chance(rate)
     }
 }
 
