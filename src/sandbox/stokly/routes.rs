@@ -334,6 +334,7 @@ fn adjust(state: &mut StoklyState, ctx: &RouteCtx<'_>) -> Answer {
         }
         deltas.push((item.to_owned(), delta.round() as i64));
     }
+    let stamp = ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for (item, delta) in &deltas {
         state
             .stock
@@ -341,6 +342,15 @@ fn adjust(state: &mut StoklyState, ctx: &RouteCtx<'_>) -> Answer {
             .or_default()
             .on_hand += delta;
         state.refresh_item_totals(item);
+        // A stock change is a change of the item: incremental reads by timeUpdated see it.
+        if let Some(map) = state
+            .items
+            .iter_mut()
+            .find(|i| field(i, "itemId").as_str() == Some(item.as_str()))
+            .and_then(Value::as_object_mut)
+        {
+            map.insert("timeUpdated".to_owned(), json!(stamp));
+        }
     }
     let id = state.new_id();
     let mut record = body.clone();

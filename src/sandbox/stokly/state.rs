@@ -239,18 +239,49 @@ impl StoklyState {
     /// `locationId` and `binId` `UNASSIGNED` (the item total).
     #[must_use]
     pub fn inventory_records(&self) -> Vec<Value> {
+        // Look-up tables built once per call: rows are many, items and bins too.
+        let items: HashMap<&str, &Value> = self
+            .items
+            .iter()
+            .filter_map(|i| Some((field(i, "itemId").as_str()?, i)))
+            .collect();
+        let bins: HashMap<&str, &Value> = self
+            .bins
+            .iter()
+            .filter_map(|b| Some((field(b, "binId").as_str()?, b)))
+            .collect();
+        let location_names: HashMap<&str, &Value> = self
+            .locations
+            .iter()
+            .filter_map(|l| Some((field(l, "locationId").as_str()?, field(l, "name"))))
+            .collect();
+        let row = |item: &str, location: &str, bin: Option<&Value>, cell: StockCell| {
+            let item_record = items.get(item);
+            json!({
+                "itemId": item,
+                "itemName": item_record.map(|i| field(i, "name").clone()),
+                "itemSku": item_record.map(|i| field(i, "sku").clone()),
+                "locationId": location,
+                "locationName": location_names.get(location).copied().cloned().unwrap_or(Value::Null),
+                "binId": bin.map_or(json!("UNASSIGNED"), |b| field(b, "binId").clone()),
+                "binName": bin.map(|b| field(b, "name").clone()),
+                "onHand": cell.on_hand,
+                "onOrder": cell.on_order,
+                "quarantined": cell.quarantined,
+            })
+        };
         let mut rows = Vec::new();
         let mut per_location: BTreeMap<(String, String), StockCell> = BTreeMap::new();
         let mut per_item: BTreeMap<String, StockCell> = BTreeMap::new();
         for ((item, bin), cell) in &self.stock {
-            let Some(bin_record) = self.bin(bin) else {
+            let Some(bin_record) = bins.get(bin.as_str()).copied() else {
                 continue;
             };
             let location = field(bin_record, "locationId")
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
-            rows.push(self.record_row(item, &location, Some(bin_record), *cell));
+            rows.push(row(item, &location, Some(bin_record), *cell));
             for total in [
                 per_location.entry((item.clone(), location)).or_default(),
                 per_item.entry(item.clone()).or_default(),
@@ -261,40 +292,12 @@ impl StoklyState {
             }
         }
         for ((item, location), cell) in per_location {
-            rows.push(self.record_row(&item, &location, None, cell));
+            rows.push(row(&item, &location, None, cell));
         }
         for (item, cell) in per_item {
-            rows.push(self.record_row(&item, "UNASSIGNED", None, cell));
+            rows.push(row(&item, "UNASSIGNED", None, cell));
         }
         rows
-    }
-
-    fn record_row(
-        &self,
-        item: &str,
-        location: &str,
-        bin: Option<&Value>,
-        cell: StockCell,
-    ) -> Value {
-        let item_record = self.item(item);
-        let location_name = self
-            .locations
-            .iter()
-            .find(|l| field(l, "locationId") == location)
-            .map(|l| field(l, "name").clone())
-            .unwrap_or(Value::Null);
-        json!({
-            "itemId": item,
-            "itemName": item_record.map(|i| field(i, "name").clone()),
-            "itemSku": item_record.map(|i| field(i, "sku").clone()),
-            "locationId": location,
-            "locationName": location_name,
-            "binId": bin.map_or(json!("UNASSIGNED"), |b| field(b, "binId").clone()),
-            "binName": bin.map(|b| field(b, "name").clone()),
-            "onHand": cell.on_hand,
-            "onOrder": cell.on_order,
-            "quarantined": cell.quarantined,
-        })
     }
 
     /// Points each listing of the Shopify channel at the Shopify variant with the same SKU
