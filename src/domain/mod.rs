@@ -13,6 +13,12 @@
 //!   carry.
 //! - [`sku`]: strict SKU matching between Stokly items and Shopify variants, the catalogue
 //!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
+//! - [`order`]: a Shopify order mapped to a Stokly sale-order draft whose total equals
+//!   Shopify's, or a rejection with one exception per problem.
+//! - [`inventory`]: Shopify availability from Stokly stock, the compare-and-set push plan, the
+//!   drift report and echo classification.
+//! - [`ports`]: the small async traits a flow reads and writes through (the application
+//!   implements them over its own storage; the in-memory implementations here do no I/O).
 
 pub mod exception;
 pub mod inventory;
