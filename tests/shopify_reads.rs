@@ -13,9 +13,7 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use stokly_shopify::shopify::model::{BulkOperationStatus, ProductStatus, QuantityName};
-use stokly_shopify::shopify::{
-    BulkPollConfig, Error, GraphQlRequest, LocationId, PageOptions, ProductVariantId,
-};
+use stokly_shopify::shopify::{BulkPollConfig, Error, LocationId, PageOptions, ProductVariantId};
 use support::*;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -459,5 +457,4 @@ async fn bulk_download_refuses_plain_http_off_loopback() {
         ),
         "{first:?}"
     );
-    let _ = GraphQlRequest::query("query Q { shop { id } }", "Q");
 }

@@ -99,9 +99,9 @@ impl Client {
             .variable("query", query)?
             .cost_hint(10.0);
         let payload: RunPayload = self.mutate(&request, "bulkOperationRunQuery").await?;
-        payload.bulk_operation.ok_or_else(|| Error::Pagination {
+        payload.bulk_operation.ok_or_else(|| Error::MissingPayload {
             operation: "BulkOperationRunQuery".to_owned(),
-            reason: "Shopify returned neither a bulk operation nor userErrors".to_owned(),
+            detail: "neither a bulk operation nor userErrors",
         })
     }
 

@@ -170,6 +170,15 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A mutation answered without the payload it always returns (neither a result nor
+    /// `userErrors`).
+    #[error("{operation} answered without a payload: {detail}")]
+    MissingPayload {
+        /// The GraphQL operation.
+        operation: String,
+        /// What was missing.
+        detail: &'static str,
+    },
     /// A bulk operation ended as failed, canceled or expired.
     #[error("bulk operation {} ended {} ({:?})", .0.id, .0.status, .0.error_code)]
     BulkOperation(BulkFailure),
@@ -242,6 +251,7 @@ impl Error {
             | Self::Decode { .. }
             | Self::UserErrors { .. }
             | Self::Pagination { .. }
+            | Self::MissingPayload { .. }
             | Self::BulkOperation(_)
             | Self::BulkLine { .. }
             | Self::Id(_) => false,

@@ -90,9 +90,9 @@ impl Client {
             .idempotent("idempotencyKey")
             .cost_hint(10.0);
         let data: SetData = self.query(&request).await?;
-        data.payload.ok_or_else(|| Error::Pagination {
+        data.payload.ok_or_else(|| Error::MissingPayload {
             operation: "InventorySetQuantities".to_owned(),
-            reason: "Shopify returned no payload".to_owned(),
+            detail: "no inventorySetQuantities payload",
         })
     }
 }

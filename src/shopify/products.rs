@@ -258,9 +258,9 @@ impl Client {
             .map(serde_json::Value::take)
             .unwrap_or(serde_json::Value::Null);
         if payload.is_null() {
-            return Err(Error::Pagination {
+            return Err(Error::MissingPayload {
                 operation: request.operation_name().to_owned(),
-                reason: "Shopify returned no payload".to_owned(),
+                detail: "no productVariantsBulk payload",
             });
         }
         super::client::decode(request.operation_name(), None, payload)
