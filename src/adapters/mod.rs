@@ -4,3 +4,4 @@
 
 pub mod catalogue;
 pub mod inventory;
+pub mod orders;

@@ -17,6 +17,8 @@
 //!   Shopify's, or a rejection with one exception per problem.
 //! - [`inventory`]: Shopify availability from Stokly stock, the compare-and-set push plan, the
 //!   drift report and echo classification.
+//! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
+//!   customer ports that make posting exactly-once.
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
 //!   implements them over its own storage; the in-memory implementations here do no I/O).
 
@@ -24,5 +26,6 @@ pub mod exception;
 pub mod inventory;
 pub mod order;
 pub mod ports;
+pub mod posting;
 mod report;
 pub mod sku;

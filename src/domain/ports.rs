@@ -54,6 +54,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::shopify::webhooks::{DedupSource, WebhookEvent};
 
+pub use super::posting::{
+    Claim, CustomerPort, InMemoryPostingLedger, PortError, PostingLedger, SaleOrderPort,
+};
+
 /// What a [`DedupStore`] is asked about one delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -23,6 +23,10 @@ pub struct FaultConfig {
     pub latency: Duration,
     /// Share of connections closed after the request arrives, with no answer.
     pub dropped_connection_rate: f64,
+    /// Share of requests that are carried out and then answered with HTTP 504, as when the
+    /// answer is lost after the work was done: the write happened, the client cannot know.
+    /// Stokly emulator only.
+    pub lost_response_rate: f64,
 }
 
 impl Default for FaultConfig {
@@ -41,6 +45,7 @@ impl FaultConfig {
             throttle_rate: 0.0,
             latency: Duration::ZERO,
             dropped_connection_rate: 0.0,
+            lost_response_rate: 0.0,
         }
     }
     /// Sets the seed.
@@ -67,6 +72,12 @@ impl FaultConfig {
         self.latency = latency;
         self
     }
+    /// Sets the share of requests carried out and then answered with a 504.
+    #[must_use]
+    pub fn with_lost_response_rate(mut self, rate: f64) -> Self {
+        self.lost_response_rate = rate;
+        self
+    }
     /// Sets the share of dropped connections.
     #[must_use]
     pub fn with_dropped_connection_rate(mut self, rate: f64) -> Self {
@@ -91,6 +102,8 @@ pub(crate) struct FaultInjector {
     // Connections are drawn from their own sequence, so that how many connections a client
     // opens never shifts the faults its requests meet (a run replays exactly).
     connection_rng: Mutex<SeededRng>,
+    // Lost answers too, so that enabling them leaves the other faults' sequence unchanged.
+    lost_response_rng: Mutex<SeededRng>,
 }
 
 impl FaultInjector {
@@ -99,6 +112,7 @@ impl FaultInjector {
             config,
             rng: Mutex::new(SeededRng::new(config.seed)),
             connection_rng: Mutex::new(SeededRng::new(config.seed ^ 0xD209_C0DE)),
+            lost_response_rng: Mutex::new(SeededRng::new(config.seed ^ 0x1057_A115)),
         }
     }
 
@@ -121,6 +135,17 @@ impl FaultInjector {
         } else {
             Fault::None
         }
+    }
+
+    /// Whether this request's answer is lost after it was carried out.
+    pub(crate) fn lose_response(&self) -> bool {
+        let rate = self.config.lost_response_rate;
+        rate > 0.0
+            && self
+                .lost_response_rng
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .chance(rate)
     }
 
     fn drop_connection(&self) -> bool {

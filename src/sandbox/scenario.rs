@@ -1,6 +1,8 @@
 //! Seeded scenarios: a catalogue with bundles, locations, stock and a stream of orders, with
 //! deliberate defects recorded so that tests can check each one is found, and nothing else.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -433,10 +435,13 @@ impl Scenario {
                 DefectKind::UnknownSku => {}
             }
         }
+        // One Shopify customer per e-mail address: customers come back.
+        let mut customers: HashMap<String, u64> = HashMap::new();
         for order in &self.orders {
             let id = state.next_id();
             let lines = shopify_lines(&mut state, &order.lines, &by_sku, self.currency);
-            let customer_id = Some(state.next_id());
+            let fresh = state.next_id();
+            let customer_id = Some(*customers.entry(order.email.clone()).or_insert(fresh));
             state.orders.insert(
                 id,
                 SandboxOrder {

@@ -11,6 +11,9 @@ use super::ids::CustomerId;
 use super::model::{Customer, CustomerName, NewCustomer};
 use super::pagination::{ListQuery, MAX_PAGE_SIZE};
 
+/// Barcodes per `[barcode]=*{...}` request in [`Client::customers_by_barcodes`].
+pub const CUSTOMER_BARCODE_BATCH: usize = 200;
+
 impl Client {
     /// `GET /v0/customers`. Do not filter on `status`: its meaning is unclear.
     ///
@@ -43,6 +46,36 @@ impl Client {
             .into_iter()
             .filter(|c| c.barcode.as_deref() == Some(barcode))
             .collect())
+    }
+
+    /// Customers whose `barcode` is one of `barcodes`, through `[barcode]=*{a,b,...}` with at
+    /// most [`CUSTOMER_BARCODE_BATCH`] barcodes per request. Blank barcodes and repeats are
+    /// ignored; the answer keeps only exact matches.
+    ///
+    /// # Errors
+    /// [`Error::Filter`] for a barcode the `=*` list cannot carry; otherwise as any read.
+    pub async fn customers_by_barcodes(&self, barcodes: &[&str]) -> Result<Vec<Customer>, Error> {
+        let mut wanted: Vec<&str> = barcodes
+            .iter()
+            .copied()
+            .filter(|b| !b.trim().is_empty())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found = Vec::new();
+        for chunk in wanted.chunks(CUSTOMER_BARCODE_BATCH) {
+            let filter = Filter::field("barcode").in_list(chunk.iter().copied())?;
+            let page: Vec<Customer> = self
+                .customers(ListQuery::new().filter(filter).page_size(MAX_PAGE_SIZE))
+                .try_collect()
+                .await?;
+            found.extend(page.into_iter().filter(|c| {
+                c.barcode
+                    .as_deref()
+                    .is_some_and(|b| chunk.binary_search(&b).is_ok())
+            }));
+        }
+        Ok(found)
     }
 
     /// Customers whose `email` equals `email` ignoring ASCII case, through

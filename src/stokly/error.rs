@@ -133,6 +133,30 @@ impl Error {
         }
     }
 
+    /// Whether a failed write may nevertheless have been applied by Stokly: the request was
+    /// (or may have been) sent and no trustworthy refusal came back. True for a 5xx, a
+    /// transport failure other than a refused connection, and an accepted write whose answer
+    /// could not be read; false for anything refused before sending, a 4xx (429 included: the
+    /// request was not processed) and a refused connection.
+    ///
+    /// A write that may have been applied must not be sent again blindly: look the record up
+    /// first (for sale orders, by `sourceReferenceId`).
+    #[must_use]
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Self::Transport { source, .. } => !source.is_connect(),
+            Self::Api { status, .. } => *status >= 500,
+            Self::Decode { .. } | Self::Id(_) => true,
+            Self::Config { .. }
+            | Self::InvalidArgument { .. }
+            | Self::Filter(_)
+            | Self::Grant { .. }
+            | Self::Encode { .. }
+            | Self::Pagination { .. }
+            | Self::NotVisible { .. } => false,
+        }
+    }
+
     /// How long the server asked us to wait, when it said.
     #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {

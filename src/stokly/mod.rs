@@ -94,6 +94,7 @@ mod sale_orders;
 pub use auth::DEFAULT_REFRESH_MARGIN;
 pub use budget::{RateBudget, RateLimit};
 pub use client::{Client, ClientBuilder, Environment, VisibilityPoll};
+pub use customers::CUSTOMER_BARCODE_BATCH;
 pub use endpoints::InferredEndpoints;
 pub use error::Error;
 pub use filter::{Field, Filter, FilterError, FilterValue, Op, Sort, SortDirection};
@@ -104,4 +105,4 @@ pub use ids::{
 };
 pub use inventory::record_level_filter;
 pub use pagination::{DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, ListQuery, MAX_PAGE_SIZE};
-pub use sale_orders::awaiting_fulfilment_filter;
+pub use sale_orders::{SOURCE_REFERENCE_BATCH, awaiting_fulfilment_filter};

@@ -185,14 +185,20 @@ impl StoklyEmulator {
         &self.uri
     }
 
-    /// A client builder pointed at the emulator with its account key and credentials.
+    /// A client builder pointed at the emulator with its account key and credentials, its
+    /// request pace set to the emulator's per-minute budget in emulated time (so a clock
+    /// running 20 times faster lets the client send 20 times more per wall-clock second).
     pub fn client_builder(&self) -> crate::stokly::ClientBuilder {
         let c = &self.shared.config;
+        let per_second = f64::from(c.requests_per_minute) / 60.0 * self.shared.clock.time_scale();
+        let rate = crate::stokly::RateLimit::default()
+            .with_requests_per_second(per_second.clamp(0.01, 10_000.0));
         crate::stokly::Client::builder()
             .account_key(c.account_key.clone())
             .client_id(c.client_id.clone())
             .client_secret(c.client_secret.clone())
             .base_url(self.uri.clone())
+            .rate_limit(rate)
     }
 
     /// Reads or changes the state.
@@ -325,6 +331,18 @@ impl RestResponder {
         };
         let answer = routes::route(&mut lock(&shared.state), &method, &segments, &ctx)
             .unwrap_or_else(|| message(404, format!("sandbox: {method} {path} is not emulated")));
+        if shared.faults.lose_response() {
+            return (
+                reply(
+                    message(
+                        504,
+                        "sandbox: injected 504 after the request was carried out",
+                    ),
+                    Some(remaining),
+                ),
+                504,
+            );
+        }
         let status = answer.status;
         (reply(answer, Some(remaining)), status)
     }

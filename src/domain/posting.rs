@@ -1,0 +1,502 @@
+//! Posting sale orders exactly once: the work items, the outcomes, and the ports a posting run
+//! goes through.
+//!
+//! Stokly has no idempotency key: `POST /v2/saleorders` creates a new order every time it is
+//! processed, and a write becomes readable only some time after its 202. Two facts make
+//! "exactly one sale order per Shopify order" hard:
+//!
+//! - **An uncertain failure** (a 5xx or a timeout after the request left) may or may not have
+//!   created the order, and a look-up made straight away may not see it yet.
+//! - **Concurrent runs** (two workers, or a webhook doorbell racing the incremental poll) both
+//!   look the order up, both find nothing, and both create it.
+//!
+//! The posting run (`adapters::orders::post_orders`) therefore goes through three ports:
+//!
+//! - a [`PostingLedger`], shared by every run that may post for the shop: an atomic *claim*
+//!   per Shopify order with a lease, so that only one run at a time posts an order, and a
+//!   durable record of what was posted and of writes whose outcome is unknown;
+//! - a [`SaleOrderPort`]: the batched look-up by `sourceReferenceId` (the Shopify order's
+//!   numeric ID) and the create;
+//! - a [`CustomerPort`]: finding or creating the Stokly customers the orders name.
+//!
+//! For each order the run claims the ledger entry (an order the ledger knows as posted costs no
+//! Stokly request at all), looks up every claimed order in Stokly in one batch (an order
+//! found there is recorded as posted), and creates only the missing ones. A create that
+//! fails with an uncertain outcome is recorded as uncertain and looked up again; it is only
+//! sent again once a look-up made after the [visibility window](PostingConfig::visibility_window)
+//! has not found it. Every order of the input comes back with exactly one [`PostResult`];
+//! nothing is dropped.
+//!
+//! # Implementing the ledger over SQL
+//!
+//! One table `posting_ledger(key PRIMARY KEY, sale_order_id NULL, uncertain_since NULL,
+//! lease_until NULL)`. [`PostingLedger::claim`] is one statement: insert the key if absent,
+//! otherwise `UPDATE ... SET lease_until = now + lease WHERE sale_order_id IS NULL AND
+//! (lease_until IS NULL OR lease_until < now) RETURNING uncertain_since`; no row updated
+//! means posted (read `sale_order_id`) or busy. [`PostingLedger::posted`] sets
+//! `sale_order_id` and clears the lease; [`PostingLedger::release`] clears the lease and keeps
+//! the earliest `uncertain_since`. Keys include the shop ([`ledger_key`]).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::order::{CustomerLookup, OrderException, SaleOrderDraft, SkipReason};
+use crate::shopify::OrderId;
+use crate::stokly::model::{NewSaleOrder, SaleOrderStage};
+use crate::stokly::{CustomerId, SaleOrderId};
+
+/// A unit of order work for the application's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "work", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OrderWork {
+    /// A doorbell (a webhook or the incremental poll): read the order from Shopify, map it
+    /// and post it. The order is always read again, never taken from the webhook body.
+    Capture {
+        /// The Shopify order.
+        order_id: OrderId,
+        /// The order's `updated_at` as the doorbell saw it, when it said.
+        updated_at: Option<DateTime<Utc>>,
+    },
+    /// A mapped order, ready to post.
+    Post(Box<SaleOrderDraft>),
+}
+
+/// What became of one order in a posting run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PostResult {
+    /// This run created the sale order.
+    Created {
+        /// The new sale order.
+        sale_order: SaleOrderId,
+    },
+    /// The order was posted before (by an earlier or a concurrent run); nothing was created.
+    AlreadyPosted {
+        /// The existing sale order.
+        sale_order: SaleOrderId,
+    },
+    /// The mapping rejected the order: one exception per problem.
+    Rejected {
+        /// The problems.
+        exceptions: Vec<OrderException>,
+    },
+    /// The gate did not let the order through; nothing is wrong.
+    Skipped {
+        /// Why.
+        reason: SkipReason,
+    },
+    /// Stokly refused the order or its customer as sent (a 4xx other than 429); nothing was
+    /// created. A person must look at the message.
+    Refused {
+        /// What was refused (`create sale order`, `create customer`).
+        operation: String,
+        /// Stokly's answer.
+        message: String,
+    },
+    /// Not posted in this run, and safe to try again later: a failure that changed nothing, an
+    /// uncertain create that is not visible yet, or another run holding the order's claim.
+    Deferred {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl PostResult {
+    /// The sale order, when the order is in Stokly.
+    #[must_use]
+    pub fn sale_order(&self) -> Option<&SaleOrderId> {
+        match self {
+            Self::Created { sale_order } | Self::AlreadyPosted { sale_order } => Some(sale_order),
+            _ => None,
+        }
+    }
+
+    /// A short machine name: `created`, `already_posted`, `rejected`, `skipped`, `refused`,
+    /// `deferred`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::AlreadyPosted { .. } => "already_posted",
+            Self::Rejected { .. } => "rejected",
+            Self::Skipped { .. } => "skipped",
+            Self::Refused { .. } => "refused",
+            Self::Deferred { .. } => "deferred",
+        }
+    }
+}
+
+/// One order's result, naming the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PostOutcome {
+    /// The Shopify order.
+    pub order_id: OrderId,
+    /// Its name (`#1001`).
+    pub order_name: String,
+    /// What became of it.
+    pub result: PostResult,
+}
+
+/// A sale order found in Stokly for a source reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PostedSaleOrder {
+    /// `sourceReferenceId`.
+    pub source_reference_id: String,
+    /// The sale order.
+    pub sale_order: SaleOrderId,
+    /// Its stage, when Stokly said.
+    pub stage: Option<SaleOrderStage>,
+}
+
+impl PostedSaleOrder {
+    /// A sale order `sale_order` posted for `source_reference_id`.
+    #[must_use]
+    pub fn new(source_reference_id: impl Into<String>, sale_order: SaleOrderId) -> Self {
+        Self {
+            source_reference_id: source_reference_id.into(),
+            sale_order,
+            stage: None,
+        }
+    }
+}
+
+/// How a posting run behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PostingConfig {
+    /// How long a claim is held before another run may take it (a run that dies keeps the
+    /// order from others this long). Default 5 minutes; keep it well above the visibility
+    /// window.
+    pub lease: Duration,
+    /// How long a write may take to become readable in Stokly. An uncertain create is sent
+    /// again only after a look-up made this long after it found nothing. Default 60 s.
+    pub visibility_window: Duration,
+    /// Look-ups made for uncertain creates before the run gives up on them (they are then
+    /// [`PostResult::Deferred`]). Default 6.
+    pub uncertain_polls: u32,
+    /// Pause between those look-ups. Default 2 s.
+    pub uncertain_poll_delay: Duration,
+}
+
+impl Default for PostingConfig {
+    fn default() -> Self {
+        Self {
+            lease: Duration::from_secs(300),
+            visibility_window: Duration::from_secs(60),
+            uncertain_polls: 6,
+            uncertain_poll_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+impl PostingConfig {
+    /// Sets the claim lease.
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+    /// Sets the visibility window.
+    #[must_use]
+    pub fn with_visibility_window(mut self, window: Duration) -> Self {
+        self.visibility_window = window;
+        self
+    }
+    /// Sets the look-ups made for uncertain creates and the pause between them.
+    #[must_use]
+    pub fn with_uncertain_polls(mut self, polls: u32, delay: Duration) -> Self {
+        self.uncertain_polls = polls;
+        self.uncertain_poll_delay = delay;
+        self
+    }
+}
+
+/// Why a port call failed, in the terms a posting run needs: was anything written?
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PortError {
+    /// Nothing was written; the same call may succeed later (a refused connection, a 429, a
+    /// storage outage).
+    #[error("{operation} failed and changed nothing")]
+    Unavailable {
+        /// The call.
+        operation: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The other side refused the request as sent; nothing was written and sending it again
+    /// unchanged will not help.
+    #[error("{operation} was refused: {message}")]
+    Refused {
+        /// The call.
+        operation: String,
+        /// The other side's message.
+        message: String,
+    },
+    /// The write may or may not have been applied (a 5xx or a timeout after sending).
+    #[error("{operation} may or may not have been applied")]
+    Uncertain {
+        /// The call.
+        operation: String,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// Finding and creating sale orders (Stokly, in production).
+#[async_trait]
+pub trait SaleOrderPort: Send + Sync {
+    /// The sale orders whose `sourceReferenceId` is one of `references`, removed ones
+    /// included. An implementation batches the look-up (Stokly: 200 per request).
+    async fn find_posted(&self, references: &[String]) -> Result<Vec<PostedSaleOrder>, PortError>;
+
+    /// Creates a sale order. Must not retry on its own after an uncertain failure: it
+    /// answers [`PortError::Uncertain`] and the run decides.
+    async fn create(&self, order: &NewSaleOrder) -> Result<SaleOrderId, PortError>;
+}
+
+/// Finding or creating the Stokly customers orders name.
+#[async_trait]
+pub trait CustomerPort: Send + Sync {
+    /// One answer per lookup, in order: the customer found or created, `None` for a guest
+    /// sale, or why it could not be had. Implementations batch their look-ups and create
+    /// each missing customer once even when several lookups name it.
+    async fn find_or_create(
+        &self,
+        lookups: &[CustomerLookup],
+    ) -> Vec<Result<Option<CustomerId>, PortError>>;
+}
+
+/// The answer to a [`PostingLedger::claim`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "claim", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Claim {
+    /// The caller holds the order until the lease ends. `uncertain_since` is set when an
+    /// earlier create's outcome is unknown.
+    Acquired {
+        /// When the earliest uncertain create was made.
+        uncertain_since: Option<DateTime<Utc>>,
+    },
+    /// The ledger knows the order as posted.
+    Posted {
+        /// The sale order.
+        sale_order: SaleOrderId,
+    },
+    /// Another run holds the order.
+    Busy {
+        /// When its lease ends.
+        until: DateTime<Utc>,
+    },
+}
+
+/// The record of which orders are posted, claimed, or uncertain; shared by every run that
+/// posts for a shop (see the module documentation for an SQL layout).
+#[async_trait]
+pub trait PostingLedger: Send + Sync {
+    /// Atomically: the order's state, and a claim until `now + lease` when no one holds it
+    /// and it is not posted.
+    async fn claim(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Claim, PortError>;
+
+    /// Records the order as posted as `sale_order` and ends the claim.
+    async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError>;
+
+    /// Ends the claim without posting; `uncertain_since` records a create whose outcome is
+    /// unknown (the earliest one is kept).
+    async fn release(
+        &self,
+        key: &str,
+        uncertain_since: Option<DateTime<Utc>>,
+    ) -> Result<(), PortError>;
+}
+
+/// The ledger key of a Shopify order of `shop` (`acme.myshopify.com/orders/1001`).
+#[must_use]
+pub fn ledger_key(shop: &str, source_reference_id: &str) -> String {
+    format!("{shop}/orders/{source_reference_id}")
+}
+
+#[derive(Debug, Clone, Default)]
+struct LedgerEntry {
+    posted: Option<SaleOrderId>,
+    uncertain_since: Option<DateTime<Utc>>,
+    lease_until: Option<DateTime<Utc>>,
+}
+
+/// A [`PostingLedger`] in memory: for tests, and for a single process that posts alone. It
+/// forgets everything on restart (Stokly's look-up still prevents duplicates then, outside
+/// the visibility window).
+#[derive(Debug, Default)]
+pub struct InMemoryPostingLedger {
+    entries: Mutex<HashMap<String, LedgerEntry>>,
+}
+
+impl InMemoryPostingLedger {
+    /// An empty ledger.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The sale order recorded for `key`, if any.
+    #[must_use]
+    pub fn posted_as(&self, key: &str) -> Option<SaleOrderId> {
+        self.lock().get(key).and_then(|e| e.posted.clone())
+    }
+
+    /// Orders recorded as posted.
+    #[must_use]
+    pub fn posted_count(&self) -> usize {
+        self.lock().values().filter(|e| e.posted.is_some()).count()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, LedgerEntry>> {
+        // Every statement leaves the map consistent, so a poisoned lock holds nothing
+        // half-written.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// [`PostingLedger::claim`], synchronously.
+    pub fn claim_now(&self, key: &str, now: DateTime<Utc>, lease: Duration) -> Claim {
+        let mut entries = self.lock();
+        let entry = entries.entry(key.to_owned()).or_default();
+        if let Some(sale_order) = &entry.posted {
+            return Claim::Posted {
+                sale_order: sale_order.clone(),
+            };
+        }
+        if let Some(until) = entry.lease_until.filter(|until| *until > now) {
+            return Claim::Busy { until };
+        }
+        let lease = TimeDelta::from_std(lease).unwrap_or(TimeDelta::MAX);
+        entry.lease_until = Some(
+            now.checked_add_signed(lease)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        );
+        Claim::Acquired {
+            uncertain_since: entry.uncertain_since,
+        }
+    }
+}
+
+#[async_trait]
+impl PostingLedger for InMemoryPostingLedger {
+    async fn claim(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Claim, PortError> {
+        Ok(self.claim_now(key, now, lease))
+    }
+
+    async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError> {
+        let mut entries = self.lock();
+        let entry = entries.entry(key.to_owned()).or_default();
+        entry.posted = Some(sale_order.clone());
+        entry.lease_until = None;
+        Ok(())
+    }
+
+    async fn release(
+        &self,
+        key: &str,
+        uncertain_since: Option<DateTime<Utc>>,
+    ) -> Result<(), PortError> {
+        let mut entries = self.lock();
+        let entry = entries.entry(key.to_owned()).or_default();
+        entry.lease_until = None;
+        entry.uncertain_since = match (entry.uncertain_since, uncertain_since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    #[test]
+    fn a_claim_excludes_others_until_its_lease_ends() {
+        let ledger = InMemoryPostingLedger::new();
+        let lease = Duration::from_secs(60);
+        assert_eq!(
+            ledger.claim_now("k", at(0), lease),
+            Claim::Acquired {
+                uncertain_since: None
+            }
+        );
+        assert_eq!(
+            ledger.claim_now("k", at(59), lease),
+            Claim::Busy { until: at(60) }
+        );
+        assert_eq!(
+            ledger.claim_now("k", at(60), lease),
+            Claim::Acquired {
+                uncertain_since: None
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn posted_is_final_and_uncertainty_keeps_the_earliest_time() {
+        let ledger = InMemoryPostingLedger::new();
+        let lease = Duration::from_secs(60);
+        ledger.claim_now("k", at(0), lease);
+        ledger.release("k", Some(at(10))).await.unwrap();
+        ledger.release("k", Some(at(20))).await.unwrap();
+        ledger.release("k", None).await.unwrap();
+        assert_eq!(
+            ledger.claim_now("k", at(30), lease),
+            Claim::Acquired {
+                uncertain_since: Some(at(10))
+            }
+        );
+        let id = SaleOrderId::new("so-1").unwrap();
+        ledger.posted("k", &id).await.unwrap();
+        assert_eq!(
+            ledger.claim_now("k", at(31), lease),
+            Claim::Posted { sale_order: id }
+        );
+        assert_eq!(ledger.posted_count(), 1);
+    }
+
+    #[test]
+    fn work_items_round_trip_through_json() {
+        let work = OrderWork::Capture {
+            order_id: OrderId::from_numeric(1001),
+            updated_at: Some(at(5)),
+        };
+        let json = serde_json::to_string(&work).unwrap();
+        assert!(json.contains(r#""work":"capture""#), "{json}");
+        assert_eq!(serde_json::from_str::<OrderWork>(&json).unwrap(), work);
+        let result = PostResult::Deferred {
+            reason: "busy".into(),
+        };
+        let json = serde_json::to_string(&result).unwrap();
+        assert_eq!(json, r#"{"result":"deferred","reason":"busy"}"#);
+    }
+}

@@ -1,0 +1,390 @@
+//! Posting orders end to end on the sandbox: every mappable order becomes exactly one Stokly
+//! sale order, through retries, lost answers, dropped connections and concurrent runs; a run
+//! after that creates nothing; look-ups are batched.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use rust_decimal::Decimal;
+use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
+use stokly_shopify::adapters::orders::{
+    PostingPorts, StoklyCustomers, capture_orders, post_orders,
+};
+use stokly_shopify::domain::order::{
+    GlAccountCode, OrderMappingConfig, OrderRejection, SaleOrderDraft, TaxAccountMap, TaxKey,
+};
+use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
+use stokly_shopify::domain::sku::SkuIndex;
+use stokly_shopify::sandbox::{
+    FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
+    StoklyEmulator, StoklyState,
+};
+use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, PageOptions};
+use stokly_shopify::stokly::ListQuery;
+use stokly_shopify::{RetryConfig, stokly};
+
+const SHOP: &str = "posting.myshopify.com";
+
+struct World {
+    stokly: StoklyEmulator,
+    mapped: Vec<Result<SaleOrderDraft, OrderRejection>>,
+}
+
+async fn world(orders: usize, stokly_config: StoklyConfig) -> World {
+    let scenario = ScenarioBuilder::new(61)
+        .skus(30)
+        .bundles(3)
+        .blank_skus(1)
+        .orders(orders)
+        .build();
+    // Fast emulated time: capturing hundreds of complete orders costs many query points.
+    let clock = SandboxClock::new(scenario.epoch, 200.0);
+    let shopify_state = scenario.shopify_state(SHOP);
+    let mut stokly_state = StoklyState::from_scenario(&scenario, "posting");
+    stokly_state.link_shopify_listings(&shopify_state);
+    let shopify =
+        ShopifyEmulator::start(shopify_state, ShopifyConfig::standard_plan(), clock.clone())
+            .await
+            .unwrap();
+    // The catalogue is read from a fault-free twin of the Stokly side, so that only posting
+    // meets the faults.
+    let reader =
+        StoklyEmulator::start(stokly_state.clone(), StoklyConfig::default(), clock.clone())
+            .await
+            .unwrap();
+    let stokly = StoklyEmulator::start(stokly_state, stokly_config, clock)
+        .await
+        .unwrap();
+    let shopify_client = shopify.client_builder().build().unwrap();
+    let reader_client = reader.client_builder().build().unwrap();
+    let index: SkuIndex = read_catalogue(
+        &shopify_client,
+        &reader_client,
+        &CatalogueReadOptions::default(),
+    )
+    .await
+    .unwrap()
+    .index();
+    let channel = reader_client
+        .channels(ListQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some("Shopify"))
+        .unwrap()
+        .channel_id;
+    let mut accounts = TaxAccountMap::new();
+    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
+        accounts.insert(
+            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
+            GlAccountCode::new(account).unwrap(),
+        );
+    }
+    let config = OrderMappingConfig::new(channel, accounts);
+    let ids: Vec<_> = shopify_client
+        .orders_updated_since(
+            &OrderCursor::start(),
+            DEFAULT_ORDER_OVERLAP,
+            PageOptions::default(),
+        )
+        .map_ok(|r| r.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), orders);
+    let captured = capture_orders(&shopify_client, &ids, &index, &config)
+        .await
+        .unwrap();
+    assert!(captured.missing.is_empty());
+    World {
+        stokly,
+        mapped: captured.mapped,
+    }
+}
+
+fn fast_client(stokly: &StoklyEmulator) -> stokly::Client {
+    stokly
+        .client_builder()
+        .retry(
+            RetryConfig::default()
+                .with_max_attempts(6)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(40)),
+        )
+        .build()
+        .unwrap()
+}
+
+fn fast_posting() -> PostingConfig {
+    PostingConfig::default()
+        .with_visibility_window(Duration::from_millis(400))
+        .with_uncertain_polls(8, Duration::from_millis(100))
+}
+
+/// Sale orders in Stokly per `sourceReferenceId`.
+fn posted_counts(stokly: &StoklyEmulator) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for order in stokly.state().sale_orders {
+        let reference = order["sourceReferenceId"].as_str().unwrap().to_owned();
+        *counts.entry(reference).or_default() += 1;
+    }
+    counts
+}
+
+fn postable(mapped: &[Result<SaleOrderDraft, OrderRejection>]) -> Vec<&SaleOrderDraft> {
+    mapped.iter().filter_map(|m| m.as_ref().ok()).collect()
+}
+
+#[tokio::test]
+async fn each_order_is_posted_exactly_once_through_faults_and_concurrent_runs() {
+    let faults = FaultConfig::none()
+        .with_seed(7)
+        .with_server_error_rate(0.08)
+        .with_lost_response_rate(0.15)
+        .with_dropped_connection_rate(0.05);
+    let w = world(
+        40,
+        StoklyConfig::default()
+            .with_faults(faults)
+            .with_visibility_delay(Duration::from_secs(40))
+            .with_requests_per_minute(100_000),
+    )
+    .await;
+    let drafts = postable(&w.mapped);
+    assert!(drafts.len() >= 30, "{} postable", drafts.len());
+    let rejected = w.mapped.len() - drafts.len();
+    assert!(rejected > 0, "the blank-SKU orders are rejected");
+
+    let ledger = InMemoryPostingLedger::new();
+    let client_a = fast_client(&w.stokly);
+    let client_b = fast_client(&w.stokly);
+    let customers_a = StoklyCustomers::new(client_a.clone());
+    let customers_b = StoklyCustomers::new(client_b.clone());
+    let config = fast_posting();
+    let mut created = 0;
+    let mut lost_answers_settled = 0;
+    for round in 0..12 {
+        // Two workers post the same orders at the same time, sharing the ledger.
+        let (a, b) = tokio::join!(
+            post_orders(
+                SHOP,
+                &w.mapped,
+                PostingPorts::new(&ledger, &client_a, &customers_a),
+                &config,
+            ),
+            post_orders(
+                SHOP,
+                &w.mapped,
+                PostingPorts::new(&ledger, &client_b, &customers_b),
+                &config,
+            ),
+        );
+        for outcome in a.iter().chain(&b) {
+            if let PostResult::Created { .. } = outcome.result {
+                created += 1;
+            }
+        }
+        lost_answers_settled += a
+            .iter()
+            .chain(&b)
+            .filter(|o| matches!(o.result, PostResult::Created { .. }))
+            .count();
+        // Never a second sale order for one Shopify order, at any point.
+        for (reference, n) in posted_counts(&w.stokly) {
+            assert_eq!(n, 1, "order {reference} posted {n} times in round {round}");
+        }
+        let deferred = a
+            .iter()
+            .chain(&b)
+            .filter(|o| matches!(o.result, PostResult::Deferred { .. }))
+            .count();
+        if deferred == 0 && posted_counts(&w.stokly).len() == drafts.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(450)).await;
+    }
+    let counts = posted_counts(&w.stokly);
+    assert_eq!(
+        counts.len(),
+        drafts.len(),
+        "every postable order is in Stokly"
+    );
+    for draft in &drafts {
+        assert_eq!(counts.get(draft.source_reference_id()), Some(&1));
+    }
+    assert_eq!(created, drafts.len(), "exactly one run created each order");
+    assert!(lost_answers_settled > 0);
+    let log = w.stokly.requests();
+    assert!(
+        log.iter()
+            .any(|r| r.status == 504 && r.path == "/v2/saleorders"),
+        "a create's answer was lost"
+    );
+
+    // A restarted worker (an empty ledger) finds everything in Stokly and creates nothing.
+    let fresh = InMemoryPostingLedger::new();
+    let again = post_orders(
+        SHOP,
+        &w.mapped,
+        PostingPorts::new(&fresh, &client_a, &customers_a),
+        &config,
+    )
+    .await;
+    let mut already = 0;
+    for outcome in &again {
+        match &outcome.result {
+            PostResult::AlreadyPosted { .. } => already += 1,
+            PostResult::Rejected { exceptions } => assert!(!exceptions.is_empty()),
+            PostResult::Deferred { .. } => {} // a look-up can still meet an injected fault
+            other => panic!("{}: {other:?}", outcome.order_name),
+        }
+    }
+    assert!(already > 0);
+    assert_eq!(posted_counts(&w.stokly).len(), drafts.len());
+}
+
+#[tokio::test]
+async fn a_second_run_creates_nothing_and_look_ups_are_batched() {
+    let w = world(
+        450,
+        StoklyConfig::default().with_requests_per_minute(100_000),
+    )
+    .await;
+    let drafts = postable(&w.mapped);
+    let client = fast_client(&w.stokly);
+    let customers = StoklyCustomers::new(client.clone());
+    let ledger = InMemoryPostingLedger::new();
+    let config = fast_posting();
+
+    let first = post_orders(
+        SHOP,
+        &w.mapped,
+        PostingPorts::new(&ledger, &client, &customers),
+        &config,
+    )
+    .await;
+    assert_eq!(first.len(), w.mapped.len());
+    let created = first
+        .iter()
+        .filter(|o| matches!(o.result, PostResult::Created { .. }))
+        .count();
+    assert_eq!(created, drafts.len());
+    let log = w.stokly.requests();
+    let order_lookups: Vec<_> = log
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/v2/saleorders")
+        .collect();
+    // 450 orders in chunks of 200: three look-ups, each an `=*` list.
+    assert_eq!(
+        order_lookups.len(),
+        drafts.len().div_ceil(200),
+        "{:#?}",
+        order_lookups
+            .iter()
+            .map(|r| (r.status, r.filter.as_deref().map(|f| f.len())))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        order_lookups[0]
+            .filter
+            .as_deref()
+            .unwrap()
+            .starts_with("[sourceReferenceId]=*{")
+    );
+    let creates = log
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v2/saleorders")
+        .count();
+    assert_eq!(creates, drafts.len());
+    // Each customer was created once, however many orders named it.
+    let customers_created = log
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v0/customers")
+        .count();
+    let state = w.stokly.state();
+    let mut barcodes: Vec<_> = state
+        .customers
+        .iter()
+        .filter_map(|c| c["barcode"].as_str())
+        .collect();
+    let all = barcodes.len();
+    barcodes.sort_unstable();
+    barcodes.dedup();
+    assert_eq!(barcodes.len(), all, "no duplicate customers");
+    assert_eq!(customers_created, all);
+    assert!(customers_created < drafts.len(), "customers come back");
+    // Every order names its customer.
+    assert!(
+        state
+            .sale_orders
+            .iter()
+            .all(|o| o["customer"]["customerId"].is_string())
+    );
+
+    // Same worker: the ledger answers, Stokly is not asked at all.
+    let before_second = w.stokly.requests().len();
+    let second = post_orders(
+        SHOP,
+        &w.mapped,
+        PostingPorts::new(&ledger, &client, &customers),
+        &config,
+    )
+    .await;
+    assert_eq!(w.stokly.requests().len(), before_second);
+    let before = w.stokly.requests().len();
+    assert!(
+        second
+            .iter()
+            .all(|o| !matches!(o.result, PostResult::Created { .. }))
+    );
+    for (a, b) in first.iter().zip(&second) {
+        match (&a.result, &b.result) {
+            (
+                PostResult::Created { sale_order: x },
+                PostResult::AlreadyPosted { sale_order: y },
+            ) => {
+                assert_eq!(x, y);
+            }
+            (x, y) => assert_eq!(x, y),
+        }
+    }
+
+    // A new worker with an empty ledger: one batched look-up per 200 orders, nothing created.
+    let fresh = InMemoryPostingLedger::new();
+    let third = post_orders(
+        SHOP,
+        &w.mapped,
+        PostingPorts::new(&fresh, &client, &customers),
+        &config,
+    )
+    .await;
+    // Grants aside: tokens last an emulated hour, which is seconds at this clock.
+    let new_requests: Vec<_> = w.stokly.requests()[before..]
+        .iter()
+        .filter(|r| r.path != "/v1/grant")
+        .cloned()
+        .collect();
+    assert_eq!(
+        new_requests.len(),
+        drafts.len().div_ceil(200),
+        "{:#?}",
+        new_requests
+            .iter()
+            .map(|r| (&r.method, &r.path, r.status))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        third
+            .iter()
+            .all(|o| !matches!(o.result, PostResult::Created { .. }))
+    );
+    assert_eq!(posted_counts(&w.stokly).len(), drafts.len());
+}
