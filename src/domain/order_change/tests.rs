@@ -1104,3 +1104,89 @@ fn the_port_is_object_safe_and_takes_the_decision() {
         ]
     );
 }
+
+// ----- properties -----
+
+fn status_strategy() -> impl proptest::strategy::Strategy<Value = Option<String>> {
+    use proptest::prelude::*;
+    prop_oneof![
+        Just(Some("unprocessed".to_owned())),
+        Just(Some("picked".to_owned())),
+        Just(Some("dispatched".to_owned())),
+        Just(None),
+        any::<String>().prop_map(Some),
+    ]
+}
+
+proptest::proptest! {
+    #[test]
+    fn the_decision_never_panics_and_amends_only_within_the_cut_off(
+        stage in proptest::prop_oneof![
+            proptest::strategy::Just("order".to_owned()),
+            proptest::strategy::Just("removed".to_owned()),
+            proptest::strategy::Just("draft".to_owned()),
+            proptest::prelude::any::<String>(),
+        ],
+        lines in proptest::collection::vec(
+            (0usize..4, proptest::option::of(proptest::prelude::any::<i64>()), status_strategy(), proptest::prelude::any::<bool>()),
+            0..5,
+        ),
+        edits in proptest::collection::vec(proptest::prelude::any::<bool>(), 5),
+        cancel in proptest::prelude::any::<bool>(),
+        cut_off in 0usize..3,
+    ) {
+        let items = ["i-tshirt", "i-mug", "i-socks", "i-other"];
+        let lines: Vec<serde_json::Value> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (item, quantity, status, child))| {
+                let mut line = serde_json::json!({
+                    "lineId": format!("l-{i}"), "type": "item", "referenceId": items[*item],
+                });
+                if let Some(q) = quantity {
+                    line["quantity"] = (*q).into();
+                }
+                if let Some(s) = status {
+                    line["status"] = s.clone().into();
+                }
+                if *child {
+                    line["parentId"] = "l-0".into();
+                }
+                line
+            })
+            .collect();
+        let (mut order, lines): (SaleOrder, Vec<SaleOrderLine>) = (
+            serde_json::from_value(serde_json::json!({"saleOrderId": "so-1"})).unwrap(),
+            serde_json::from_value(serde_json::Value::Array(lines)).unwrap(),
+        );
+        order.stage = Some(crate::stokly::model::SaleOrderStage::from(stage.as_str()));
+        let mut shopify = fixture();
+        for ((_, edit), on) in EVERY_EDIT.iter().zip(&edits) {
+            if *on {
+                edit(&mut shopify);
+            }
+        }
+        let current = map(&shopify);
+        let state = if cancel { cancelled() } else { ShopifyOrderState::Live(&current) };
+        let config = OrderChangeConfig::new(EVERY_CUT_OFF[cut_off]);
+        let progress = StoklyProgress::of(&order, &lines);
+        match decide_order_change(&posted(), &state, &order, &lines, &config) {
+            OrderChangeDecision::Amend { changes, amendments, .. } => {
+                proptest::prop_assert!(config.cut_off().admits(&progress));
+                proptest::prop_assert_eq!(changes.len(), amendments.len());
+            }
+            OrderChangeDecision::Cancel { .. } => {
+                proptest::prop_assert!(cancel && config.cut_off().admits(&progress));
+            }
+            OrderChangeDecision::Review { exception } => {
+                proptest::prop_assert!(!exception.reason().is_empty());
+                proptest::prop_assert_eq!(exception.to_record().owner, Owner::Operations);
+            }
+            OrderChangeDecision::NoChange => {
+                proptest::prop_assert!(
+                    progress == StoklyProgress::Removed || edits.iter().all(|e| !e) && !cancel
+                );
+            }
+        }
+    }
+}
