@@ -15,6 +15,8 @@
 //!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
 //! - [`order`]: a Shopify order mapped to a Stokly sale-order draft whose total equals
 //!   Shopify's, or a rejection with one exception per problem.
+//! - [`order_change`]: edits and cancellations of posted orders: amend, cancel, no change, or
+//!   an exception for a person once Stokly is past the configured cut-off.
 //! - [`inventory`]: Shopify availability from Stokly stock, the compare-and-set push plan, the
 //!   drift report and echo classification.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
@@ -25,6 +27,7 @@
 pub mod exception;
 pub mod inventory;
 pub mod order;
+pub mod order_change;
 pub mod ports;
 pub mod posting;
 mod report;

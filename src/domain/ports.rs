@@ -44,6 +44,11 @@
 //!
 //! Either way, keys are the strings in [`DedupEntry`]: they already include the shop, so one
 //! store serves many shops.
+//!
+//! # Applying order edits and cancellations: [`SaleOrderChanges`]
+//!
+//! Amends or cancels a Stokly sale order as [`crate::domain::order_change`] decided;
+//! [`RecordingSaleOrderChanges`] only records the calls.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
@@ -355,6 +360,152 @@ impl DedupStore for InMemoryDedupStore {
 
     async fn forget(&self, event_key: &str) -> Result<(), DedupError> {
         self.forget_now(event_key);
+        Ok(())
+    }
+}
+
+// ----- Applying edits and cancellations to Stokly sale orders -----
+
+/// A [`SaleOrderChanges`] call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SaleOrderChangeError {
+    /// Stokly refused the change (the order cannot be changed, the body is not accepted):
+    /// repeating it will not help; the change needs a person.
+    #[error("sale-order change refused during {operation}")]
+    Refused {
+        /// What was being done (`amend`, `cancel`).
+        operation: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The call failed on the way (transport, timeout, throttling, 5xx) and nothing was
+    /// applied, so repeating it is safe.
+    #[error("sale-order change failed during {operation}")]
+    Backend {
+        /// What was being done (`amend`, `cancel`).
+        operation: &'static str,
+        /// The cause.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl SaleOrderChangeError {
+    /// Whether trying again may succeed. An implementation that cannot tell whether part of
+    /// an amendment was applied answers [`Self::Refused`], so nothing is applied twice.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Refused { .. } => false,
+            Self::Backend { .. } => true,
+        }
+    }
+}
+
+/// Applies the decisions of [`crate::domain::order_change`] to Stokly sale orders.
+///
+/// Stokly's endpoints for amending and cancelling an order are not in the public evidence;
+/// the implementation over the Stokly client takes its paths from
+/// [`InferredEndpoints`](crate::stokly::InferredEndpoints).
+#[async_trait]
+pub trait SaleOrderChanges: Send + Sync {
+    /// Makes every amendment to `sale_order`, in order.
+    ///
+    /// # Errors
+    /// [`SaleOrderChangeError`] when Stokly refuses or cannot be reached.
+    async fn amend(
+        &self,
+        sale_order: &crate::stokly::SaleOrderId,
+        amendments: &[crate::domain::order_change::OrderAmendment],
+    ) -> Result<(), SaleOrderChangeError>;
+
+    /// Cancels `sale_order`.
+    ///
+    /// # Errors
+    /// [`SaleOrderChangeError`] when Stokly refuses or cannot be reached.
+    async fn cancel(
+        &self,
+        sale_order: &crate::stokly::SaleOrderId,
+        cancellation: &crate::domain::order_change::Cancellation,
+    ) -> Result<(), SaleOrderChangeError>;
+}
+
+/// One call a [`RecordingSaleOrderChanges`] received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SaleOrderChangeCall {
+    /// [`SaleOrderChanges::amend`].
+    Amend {
+        /// The sale order.
+        sale_order: crate::stokly::SaleOrderId,
+        /// The amendments.
+        amendments: Vec<crate::domain::order_change::OrderAmendment>,
+    },
+    /// [`SaleOrderChanges::cancel`].
+    Cancel {
+        /// The sale order.
+        sale_order: crate::stokly::SaleOrderId,
+        /// Why.
+        cancellation: crate::domain::order_change::Cancellation,
+    },
+}
+
+/// A [`SaleOrderChanges`] that only records the calls it receives, for tests and dry runs.
+#[derive(Debug, Default)]
+pub struct RecordingSaleOrderChanges {
+    calls: Mutex<Vec<SaleOrderChangeCall>>,
+}
+
+impl RecordingSaleOrderChanges {
+    /// An empty recorder.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The calls received so far, in order.
+    #[must_use]
+    pub fn calls(&self) -> Vec<SaleOrderChangeCall> {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn push(&self, call: SaleOrderChangeCall) {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(call);
+    }
+}
+
+#[async_trait]
+impl SaleOrderChanges for RecordingSaleOrderChanges {
+    async fn amend(
+        &self,
+        sale_order: &crate::stokly::SaleOrderId,
+        amendments: &[crate::domain::order_change::OrderAmendment],
+    ) -> Result<(), SaleOrderChangeError> {
+        self.push(SaleOrderChangeCall::Amend {
+            sale_order: sale_order.clone(),
+            amendments: amendments.to_vec(),
+        });
+        Ok(())
+    }
+
+    async fn cancel(
+        &self,
+        sale_order: &crate::stokly::SaleOrderId,
+        cancellation: &crate::domain::order_change::Cancellation,
+    ) -> Result<(), SaleOrderChangeError> {
+        self.push(SaleOrderChangeCall::Cancel {
+            sale_order: sale_order.clone(),
+            cancellation: cancellation.clone(),
+        });
         Ok(())
     }
 }

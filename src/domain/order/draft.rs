@@ -89,6 +89,28 @@ pub struct DraftLine {
     pub requires_shipping: bool,
 }
 
+impl DraftLine {
+    /// The line as `POST /v2/saleorders` takes it: the per-unit amounts and Shopify's line
+    /// totals, to be delivered unless the goods need no shipping.
+    #[must_use]
+    pub fn to_new_sale_order_line(&self) -> NewSaleOrderLine {
+        let mut item = NewSaleOrderLine::item(self.item_id.clone(), self.quantity.into());
+        item.display_price = Some(self.unit_price);
+        item.display_tax = Some(self.unit_tax);
+        item.display_discount = Some(self.unit_discount);
+        item.display_line_price = Some(self.line_price.amount());
+        item.display_line_tax = Some(self.line_tax.amount());
+        item.display_line_discount = Some(self.line_discount.amount());
+        item.display_line_total = Some(self.line_total.amount());
+        item.fulfilment_type = Some(if self.requires_shipping {
+            FulfilmentType::Delivery
+        } else {
+            FulfilmentType::None
+        });
+        item
+    }
+}
+
 /// A Shopify line that is not posted, with the reason; nothing is dropped silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -132,6 +154,21 @@ pub struct DraftShipping {
     pub discount: Money,
     /// Shipping taxes with their accounts (they sum to `tax`).
     pub taxes: Vec<DraftTax>,
+}
+
+impl DraftShipping {
+    /// The `shipping` object of `POST /v2/saleorders`: recipient, address, method, net cost
+    /// and tax.
+    #[must_use]
+    pub fn to_shipping(&self) -> Shipping {
+        let mut shipping = Shipping::new();
+        shipping.name.clone_from(&self.recipient);
+        shipping.address.clone_from(&self.address);
+        shipping.option.clone_from(&self.method);
+        shipping.cost = Some(self.cost.amount());
+        shipping.tax = Some(self.tax.amount());
+        shipping
+    }
 }
 
 /// Who the Stokly customer is to be; finding or creating it is the caller's (a port's) job.
@@ -316,22 +353,7 @@ impl SaleOrderDraft {
         let items = self
             .lines
             .iter()
-            .map(|line| {
-                let mut item = NewSaleOrderLine::item(line.item_id.clone(), line.quantity.into());
-                item.display_price = Some(line.unit_price);
-                item.display_tax = Some(line.unit_tax);
-                item.display_discount = Some(line.unit_discount);
-                item.display_line_price = Some(line.line_price.amount());
-                item.display_line_tax = Some(line.line_tax.amount());
-                item.display_line_discount = Some(line.line_discount.amount());
-                item.display_line_total = Some(line.line_total.amount());
-                item.fulfilment_type = Some(if line.requires_shipping {
-                    FulfilmentType::Delivery
-                } else {
-                    FulfilmentType::None
-                });
-                item
-            })
+            .map(DraftLine::to_new_sale_order_line)
             .collect();
         let mut order = NewSaleOrder::new(self.currency, items);
         order.created_at = Some(self.ordered_at);
@@ -341,13 +363,7 @@ impl SaleOrderDraft {
         order.customer_reference = Some(self.customer_reference.clone());
         order.tags.clone_from(&self.tags);
         order.customer = customer.map(CustomerRef::new);
-        let mut shipping = Shipping::new();
-        shipping.name.clone_from(&self.shipping.recipient);
-        shipping.address.clone_from(&self.shipping.address);
-        shipping.option.clone_from(&self.shipping.method);
-        shipping.cost = Some(self.shipping.cost.amount());
-        shipping.tax = Some(self.shipping.tax.amount());
-        order.shipping = Some(shipping);
+        order.shipping = Some(self.shipping.to_shipping());
         order.payments = self
             .payments
             .iter()
