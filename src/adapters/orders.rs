@@ -785,3 +785,97 @@ pub async fn capture_orders(
     }
     Ok(captured)
 }
+
+/// Applies order changes through the **inferred** amend and cancel paths of
+/// [`InferredEndpoints`](crate::stokly::InferredEndpoints) (lines: add, update, remove;
+/// cancel) and the seen `PATCH /v2/saleorders/{id}` (shipping).
+///
+/// Amendments that are safe to repeat (line updates and removals, shipping) are sent first
+/// and line additions last, so that a failure part-way leaves only repeatable changes
+/// applied: it is then [`SaleOrderChangeError::Backend`] when trying again may help. Once a
+/// line addition may have been applied, any failure is [`SaleOrderChangeError::Refused`]: a
+/// person must look before anything is sent again. A `404` on a line removal counts as done
+/// (the line is gone).
+#[async_trait]
+impl crate::domain::ports::SaleOrderChanges for stokly::Client {
+    async fn amend(
+        &self,
+        sale_order: &SaleOrderId,
+        amendments: &[crate::domain::order_change::OrderAmendment],
+    ) -> Result<(), crate::domain::ports::SaleOrderChangeError> {
+        use crate::domain::order_change::OrderAmendment as A;
+        let mut steps: Vec<&A> = amendments
+            .iter()
+            .filter(|a| !matches!(a, A::AddLine { .. }))
+            .collect();
+        let additions: Vec<_> = amendments
+            .iter()
+            .filter_map(|a| match a {
+                A::AddLine { line, .. } => Some(line.clone()),
+                _ => None,
+            })
+            .collect();
+        steps.sort_by_key(|a| match a {
+            A::RemoveLine { .. } => 0,
+            A::UpdateLine { .. } => 1,
+            _ => 2,
+        });
+        for step in steps {
+            let result = match step {
+                A::UpdateLine { line_id, line, .. } => {
+                    self.update_sale_order_line(sale_order, line_id, line).await
+                }
+                A::RemoveLine { line_id, .. } => {
+                    match self.remove_sale_order_line(sale_order, line_id).await {
+                        Err(e) if e.is_not_found() => Ok(()),
+                        other => other,
+                    }
+                }
+                A::UpdateShipping { shipping } => {
+                    self.update_sale_order_shipping(sale_order, shipping).await
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                return Err(change_error("amend", e, false));
+            }
+        }
+        if !additions.is_empty() {
+            if let Err(e) = self.add_sale_order_lines(sale_order, &additions).await {
+                let maybe = e.may_have_been_applied();
+                return Err(change_error("amend", e, maybe));
+            }
+        }
+        Ok(())
+    }
+
+    async fn cancel(
+        &self,
+        sale_order: &SaleOrderId,
+        cancellation: &crate::domain::order_change::Cancellation,
+    ) -> Result<(), crate::domain::ports::SaleOrderChangeError> {
+        self.cancel_sale_order(sale_order, &cancellation.to_string())
+            .await
+            .map_err(|e| change_error("cancel", e, false))
+    }
+}
+
+/// `unsafe_applied`: a change that must not be repeated may have been applied.
+fn change_error(
+    operation: &'static str,
+    error: stokly::Error,
+    unsafe_applied: bool,
+) -> crate::domain::ports::SaleOrderChangeError {
+    use crate::domain::ports::SaleOrderChangeError as E;
+    if !unsafe_applied && error.is_retryable() {
+        E::Backend {
+            operation,
+            source: Box::new(error),
+        }
+    } else {
+        E::Refused {
+            operation,
+            source: Box::new(error),
+        }
+    }
+}

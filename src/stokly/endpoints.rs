@@ -94,6 +94,16 @@ pub struct InferredEndpoints {
     pub price_lists: Cow<'static, str>,
     /// **Inferred.** `POST`: a journal (payout accounting). Default `/v0/journals`.
     pub journals: Cow<'static, str>,
+    /// **Inferred.** `POST`: adds lines to a sale order, shaped like the `items` of the
+    /// create body (`GET` on the same path lists the lines, which is seen). Default
+    /// `/v2/saleorders/{id}/items`.
+    pub sale_order_add_items: Cow<'static, str>,
+    /// **Inferred.** `PATCH` (quantity and amounts) and `DELETE` of one line of a sale order.
+    /// Default `/v2/saleorders/{id}/items/{lineId}`.
+    pub sale_order_line: Cow<'static, str>,
+    /// **Inferred.** `POST`: cancels a sale order (which then shows stage `removed`, the
+    /// only terminal stage seen). Default `/v2/saleorders/{id}/cancel`.
+    pub sale_order_cancel: Cow<'static, str>,
 }
 
 impl Default for InferredEndpoints {
@@ -103,6 +113,9 @@ impl Default for InferredEndpoints {
             sale_order_credit_notes: Cow::Borrowed("/v2/saleorders/{id}/credit-notes"),
             price_lists: Cow::Borrowed("/v0/price-lists"),
             journals: Cow::Borrowed("/v0/journals"),
+            sale_order_add_items: Cow::Borrowed("/v2/saleorders/{id}/items"),
+            sale_order_line: Cow::Borrowed("/v2/saleorders/{id}/items/{lineId}"),
+            sale_order_cancel: Cow::Borrowed("/v2/saleorders/{id}/cancel"),
         }
     }
 }
@@ -133,9 +146,28 @@ impl InferredEndpoints {
         self
     }
 
+    /// Sets the path that adds lines to a sale order (must contain `{id}`).
+    #[must_use]
+    pub fn with_sale_order_add_items(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.sale_order_add_items = path.into();
+        self
+    }
+    /// Sets the path of one sale-order line (must contain `{id}` and `{lineId}`).
+    #[must_use]
+    pub fn with_sale_order_line(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.sale_order_line = path.into();
+        self
+    }
+    /// Sets the sale-order cancel path (must contain `{id}`).
+    #[must_use]
+    pub fn with_sale_order_cancel(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.sale_order_cancel = path.into();
+        self
+    }
+
     /// Checks every path; the error names the field.
     pub(crate) fn validate(&self) -> Result<(), (&'static str, &'static str)> {
-        let checks: [(&'static str, &str, bool); 4] = [
+        let checks: [(&'static str, &str, bool); 7] = [
             ("sale_order_dispatches", &self.sale_order_dispatches, true),
             (
                 "sale_order_credit_notes",
@@ -144,9 +176,15 @@ impl InferredEndpoints {
             ),
             ("price_lists", &self.price_lists, false),
             ("journals", &self.journals, false),
+            ("sale_order_add_items", &self.sale_order_add_items, true),
+            ("sale_order_line", &self.sale_order_line, true),
+            ("sale_order_cancel", &self.sale_order_cancel, true),
         ];
         for (field, path, needs_id) in checks {
             check_template(path, needs_id).map_err(|reason| (field, reason))?;
+        }
+        if self.sale_order_line.matches(LINE_ID).count() != 1 {
+            return Err(("sale_order_line", "must contain {lineId} exactly once"));
         }
         Ok(())
     }
@@ -165,6 +203,13 @@ fn check_template(path: &str, needs_id: bool) -> Result<(), &'static str> {
         (true, _) => Err("must contain {id} exactly once"),
         (false, _) => Err("must not contain {id}"),
     }
+}
+
+const LINE_ID: &str = "{lineId}";
+
+/// Fills `{id}` and `{lineId}` with the percent-encoded IDs.
+pub(crate) fn expand_line(template: &str, id: &str, line_id: &str) -> String {
+    expand(template, id).replace(LINE_ID, &percent_encode(line_id))
 }
 
 /// Fills `{id}` with the percent-encoded `id`.
@@ -190,6 +235,15 @@ mod tests {
         assert_eq!(
             bad.validate(),
             Err(("sale_order_dispatches", "must contain {id} exactly once"))
+        );
+        let bad = InferredEndpoints::default().with_sale_order_line("/v2/saleorders/{id}/items");
+        assert_eq!(
+            bad.validate(),
+            Err(("sale_order_line", "must contain {lineId} exactly once"))
+        );
+        assert_eq!(
+            expand_line(&InferredEndpoints::default().sale_order_line, "so 1", "l/2"),
+            "/v2/saleorders/so%201/items/l%2F2"
         );
         let bad = InferredEndpoints::default().with_journals("v0/journals");
         assert_eq!(bad.validate(), Err(("journals", "must start with '/'")));

@@ -13,13 +13,164 @@ use futures::stream::BoxStream;
 use rust_decimal::Decimal;
 
 use super::client::Client;
-use super::endpoints::expand;
+use super::endpoints::{expand, expand_line};
 use super::error::{Error, invalid};
-use super::ids::{CreditNoteId, JournalId, SaleOrderId};
+use super::ids::{CreditNoteId, JournalId, SaleOrderId, SaleOrderLineId};
 use super::model::inferred::{Dispatch, NewCreditNote, NewJournal, PriceList};
+use super::model::{NewSaleOrderLine, Shipping};
 use super::pagination::ListQuery;
+use crate::http::Idempotence;
+use reqwest::Method;
 
 impl Client {
+    /// **Inferred path.** Adds lines to a sale order (`POST`, body `{items: [...]}` shaped
+    /// like the create body's lines). Never retried after an uncertain failure.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for no lines or a quantity that is not positive;
+    /// [`Error::Api`] (404 until the real path is configured), [`Error::Transport`],
+    /// [`Error::Grant`].
+    pub async fn add_sale_order_lines(
+        &self,
+        sale_order: &SaleOrderId,
+        lines: &[NewSaleOrderLine],
+    ) -> Result<(), Error> {
+        let op = "add_sale_order_lines";
+        if lines.is_empty() {
+            return Err(invalid(op, "items", "must not be empty"));
+        }
+        for (i, line) in lines.iter().enumerate() {
+            if line.quantity <= Decimal::ZERO {
+                return Err(invalid(
+                    op,
+                    format!("items[{i}].quantity"),
+                    "must be positive",
+                ));
+            }
+        }
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            items: &'a [NewSaleOrderLine],
+        }
+        let path = expand(
+            &self.inferred_endpoints().sale_order_add_items,
+            sale_order.as_str(),
+        );
+        self.write_at(
+            Method::POST,
+            &path,
+            Some(&Body { items: lines }),
+            Idempotence::Unsafe,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// **Inferred path.** Sets a sale-order line's quantity and amounts (`PATCH` with the
+    /// line as the create body shapes it). Setting values is safe to repeat, so it is retried
+    /// like a read.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a quantity that is not positive; otherwise as
+    /// [`Client::add_sale_order_lines`].
+    pub async fn update_sale_order_line(
+        &self,
+        sale_order: &SaleOrderId,
+        line: &SaleOrderLineId,
+        to: &NewSaleOrderLine,
+    ) -> Result<(), Error> {
+        if to.quantity <= Decimal::ZERO {
+            return Err(invalid(
+                "update_sale_order_line",
+                "quantity",
+                "must be positive (remove the line instead)",
+            ));
+        }
+        let path = expand_line(
+            &self.inferred_endpoints().sale_order_line,
+            sale_order.as_str(),
+            line.as_str(),
+        );
+        self.write_at(Method::PATCH, &path, Some(to), Idempotence::Safe)
+            .await?;
+        Ok(())
+    }
+
+    /// **Inferred path.** Removes a line from a sale order (`DELETE`). A second delete of
+    /// the same line changes nothing, so it is retried like a read; a 404 after an uncertain
+    /// first attempt means the line is gone.
+    ///
+    /// # Errors
+    /// As [`Client::add_sale_order_lines`].
+    pub async fn remove_sale_order_line(
+        &self,
+        sale_order: &SaleOrderId,
+        line: &SaleOrderLineId,
+    ) -> Result<(), Error> {
+        let path = expand_line(
+            &self.inferred_endpoints().sale_order_line,
+            sale_order.as_str(),
+            line.as_str(),
+        );
+        self.write_at::<()>(Method::DELETE, &path, None, Idempotence::Safe)
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces a sale order's shipping details: `PATCH /v2/saleorders/{id}` (the path is
+    /// seen, for tags) with `{shipping: {...}}` (**inferred**: the key is the create body's).
+    /// Safe to repeat.
+    ///
+    /// # Errors
+    /// [`Error::Api`], [`Error::Transport`], [`Error::Grant`].
+    pub async fn update_sale_order_shipping(
+        &self,
+        sale_order: &SaleOrderId,
+        shipping: &Shipping,
+    ) -> Result<(), Error> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            shipping: &'a Shipping,
+        }
+        let path = expand(super::endpoints::SALE_ORDER, sale_order.as_str());
+        self.write_at(
+            Method::PATCH,
+            &path,
+            Some(&Body { shipping }),
+            Idempotence::Safe,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// **Inferred path.** Cancels a sale order (`POST`, body `{reason}`). Cancelling twice
+    /// leaves it cancelled, so it is retried like a read.
+    ///
+    /// # Errors
+    /// As [`Client::add_sale_order_lines`].
+    pub async fn cancel_sale_order(
+        &self,
+        sale_order: &SaleOrderId,
+        reason: &str,
+    ) -> Result<(), Error> {
+        #[derive(serde::Serialize)]
+        struct Body<'a> {
+            reason: &'a str,
+        }
+        let path = expand(
+            &self.inferred_endpoints().sale_order_cancel,
+            sale_order.as_str(),
+        );
+        self.write_at(
+            Method::POST,
+            &path,
+            Some(&Body { reason }),
+            Idempotence::Safe,
+        )
+        .await?;
+        Ok(())
+    }
+
     /// **Inferred path.** The dispatches (shipments, with tracking) of a sale order.
     ///
     /// # Errors

@@ -221,6 +221,14 @@ pub(crate) fn route(
         ("POST", ["v2", "saleorders"]) => create_sale_order(state, ctx),
         ("PATCH", ["v2", "saleorders", id]) => patch_sale_order(state, id, ctx),
         ("POST", ["v2", "saleorders", id, "collect-items"]) => collect_items(state, id, ctx),
+        ("POST", ["v2", "saleorders", id, "items"]) => add_lines(state, id, ctx),
+        ("PATCH", ["v2", "saleorders", id, "items", line]) => {
+            change_line(state, id, line, ctx, false)
+        }
+        ("DELETE", ["v2", "saleorders", id, "items", line]) => {
+            change_line(state, id, line, ctx, true)
+        }
+        ("POST", ["v2", "saleorders", id, "cancel"]) => cancel_sale_order(state, id),
         ("POST", ["v2", "saleorders", id, "invoices"]) => invoice(state, id, ctx),
         ("GET", ["v0", "customers"]) => list(
             visible_rows(state, &state.customers, "customerId", ctx),
@@ -380,24 +388,7 @@ fn create_sale_order(state: &mut StoklyState, ctx: &RouteCtx<'_>) -> Answer {
     let id = state.new_id();
     let nice = state.next_nice_id();
     let currency = currency.to_owned();
-    let mut line_records = Vec::new();
-    for line in lines {
-        let item_id = field(line, "referenceId")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let (sku, name) = state
-            .item(&item_id)
-            .map(|i| (field(i, "sku").clone(), field(i, "name").clone()))
-            .unwrap_or_default();
-        let line_id = state.new_id();
-        line_records.push(json!({
-            "lineId": line_id, "saleOrderId": id, "type": field(line, "type"), "referenceId": item_id,
-            "itemSku": sku, "itemName": name, "quantity": field(line, "quantity"), "status": "unprocessed",
-            "parentId": null, "displayPrice": field(line, "displayPrice"), "displayTax": field(line, "displayTax"),
-            "price": field(line, "displayPrice"), "tax": field(line, "displayTax"),
-        }));
-    }
+    let line_records = line_records(state, &id, lines);
     state.sale_order_lines.extend(line_records);
     let channel_name = field(body, "sourceId")
         .as_str()
@@ -414,6 +405,120 @@ fn create_sale_order(state: &mut StoklyState, ctx: &RouteCtx<'_>) -> Answer {
     }));
     make_visible_later(state, &id, ctx);
     accepted(&id)
+}
+
+/// Line records for `lines` (checked already) of order `id`.
+fn line_records(state: &mut StoklyState, id: &str, lines: &[Value]) -> Vec<Value> {
+    let mut records = Vec::new();
+    for line in lines {
+        let item_id = field(line, "referenceId")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let (sku, name) = state
+            .item(&item_id)
+            .map(|i| (field(i, "sku").clone(), field(i, "name").clone()))
+            .unwrap_or_default();
+        let line_id = state.new_id();
+        records.push(json!({
+            "lineId": line_id, "saleOrderId": id, "type": field(line, "type"), "referenceId": item_id,
+            "itemSku": sku, "itemName": name, "quantity": field(line, "quantity"), "status": "unprocessed",
+            "parentId": null, "displayPrice": field(line, "displayPrice"), "displayTax": field(line, "displayTax"),
+            "price": field(line, "displayPrice"), "tax": field(line, "displayTax"),
+        }));
+    }
+    records
+}
+
+/// Inferred path (the crate's default): `POST /v2/saleorders/{id}/items`.
+fn add_lines(state: &mut StoklyState, id: &str, ctx: &RouteCtx<'_>) -> Answer {
+    if find(&state.sale_orders, "saleOrderId", id).is_none() {
+        return message(404, "Not found");
+    }
+    let Some(lines) = field(ctx.body, "items").as_array().cloned() else {
+        return message(400, "items is required");
+    };
+    for (i, line) in lines.iter().enumerate() {
+        match field(line, "referenceId").as_str() {
+            Some(item) if state.item(item).is_some() => {}
+            _ => return message(400, format!("items[{i}]: unknown item")),
+        }
+    }
+    let records = line_records(state, id, &lines);
+    state.sale_order_lines.extend(records);
+    accepted(id)
+}
+
+/// Inferred path (the crate's default): `PATCH` or `DELETE
+/// /v2/saleorders/{id}/items/{lineId}`; a line already processed cannot change (409).
+fn change_line(
+    state: &mut StoklyState,
+    id: &str,
+    line_id: &str,
+    ctx: &RouteCtx<'_>,
+    delete: bool,
+) -> Answer {
+    let Some(at) = state.sale_order_lines.iter().position(|l| {
+        field(l, "saleOrderId").as_str() == Some(id) && field(l, "lineId").as_str() == Some(line_id)
+    }) else {
+        return message(404, "Not found");
+    };
+    let Some(line) = state.sale_order_lines.get_mut(at) else {
+        return message(404, "Not found");
+    };
+    if field(line, "status").as_str() != Some("unprocessed") {
+        return message(409, "the line is already being processed");
+    }
+    if delete {
+        state.sale_order_lines.remove(at);
+        return accepted(id);
+    }
+    if let (Some(map), Some(patch)) = (line.as_object_mut(), ctx.body.as_object()) {
+        for key in [
+            "quantity",
+            "displayPrice",
+            "displayTax",
+            "displayDiscount",
+            "displayLinePrice",
+            "displayLineTax",
+            "displayLineDiscount",
+            "displayLineTotal",
+        ] {
+            if let Some(v) = patch.get(key) {
+                map.insert(key.to_owned(), v.clone());
+            }
+        }
+        if let Some(v) = patch.get("displayPrice") {
+            map.insert("price".to_owned(), v.clone());
+        }
+        if let Some(v) = patch.get("displayTax") {
+            map.insert("tax".to_owned(), v.clone());
+        }
+    }
+    accepted(id)
+}
+
+/// Inferred path (the crate's default): `POST /v2/saleorders/{id}/cancel` sets stage
+/// `removed`; an order with a processed line cannot be cancelled (409).
+fn cancel_sale_order(state: &mut StoklyState, id: &str) -> Answer {
+    let processed = state.sale_order_lines.iter().any(|l| {
+        field(l, "saleOrderId").as_str() == Some(id)
+            && field(l, "status").as_str() != Some("unprocessed")
+    });
+    let Some(order) = state
+        .sale_orders
+        .iter_mut()
+        .find(|o| field(o, "saleOrderId").as_str() == Some(id))
+    else {
+        return message(404, "Not found");
+    };
+    if processed {
+        return message(409, "the order is already being processed");
+    }
+    if let Some(map) = order.as_object_mut() {
+        map.insert("stage".to_owned(), json!("removed"));
+    }
+    accepted(id)
 }
 
 fn patch_sale_order(state: &mut StoklyState, id: &str, ctx: &RouteCtx<'_>) -> Answer {
