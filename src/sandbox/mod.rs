@@ -42,4 +42,4 @@ pub use scenario::{
     ScenarioLocation, ScenarioOrder,
 };
 pub use shopify::{ShopifyConfig, ShopifyEmulator};
-pub use stokly::{StoklyConfig, StoklyEmulator, StoklyState};
+pub use stokly::{LoggedRequest as LoggedStoklyRequest, StoklyConfig, StoklyEmulator, StoklyState};

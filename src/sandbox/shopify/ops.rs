@@ -1044,9 +1044,13 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         .and_then(|e| e.split_once('@'))
         .map_or(("Sandbox", "Customer"), |(user, _)| (user, "Customer"));
     let purchasing = match &order.company {
-        Some(company) => json!({"__typename": "PurchasingCompany",
-            "company": {"id": gid("Company", order.id), "name": company},
-            "location": {"id": gid("CompanyLocation", order.id), "name": format!("{company} HQ")}}),
+        Some(company) => {
+            // One company (and one location) per name, however many orders it places.
+            let number = company_number(company);
+            json!({"__typename": "PurchasingCompany",
+                "company": {"id": gid("Company", number), "name": company},
+                "location": {"id": gid("CompanyLocation", number), "name": format!("{company} HQ")}})
+        }
         None => json!({"__typename": "Customer"}),
     };
     let address = json!({"firstName": first, "lastName": last, "company": order.company, "address1": "1 High Street",
@@ -1165,4 +1169,12 @@ pub(crate) fn orders_updated(
         .and_then(Value::as_array)
         .map_or(0, Vec::len);
     Ok(OpResult::page(json!({"orders": connection}), returned))
+}
+
+/// A stable company number for a company name (FNV-1a, kept within Shopify's ID range).
+fn company_number(name: &str) -> u64 {
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    1 + hash % 9_000_000_000
 }

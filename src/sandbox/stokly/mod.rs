@@ -376,11 +376,17 @@ impl RestResponder {
         let expiry = self.0.clock.now()
             + chrono::Duration::from_std(c.token_ttl).unwrap_or(chrono::Duration::hours(1));
         lock(&self.0.tokens).insert(token.clone(), expiry);
+        // The client lives on the wall clock: tell it when the token expires there (the
+        // emulated lifetime divided by the time scale), as a real server on its own clock
+        // would. Stating the emulated instant would look expired (or far off) to the client.
+        let wall_life = c.token_ttl.div_f64(self.0.clock.time_scale());
+        let wall_expiry = Utc::now()
+            + chrono::Duration::from_std(wall_life).unwrap_or(chrono::Duration::hours(1));
         Answer {
             status: 200,
             body: json!({"data": {"authenticationResult": {
                 "accessToken": token,
-                "expiry": expiry.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "expiry": wall_expiry.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             }}}),
         }
     }
