@@ -80,8 +80,11 @@ struct Worker {
     cursor: OrderCursor,
 }
 
+/// A webhook delivery: its headers and raw body.
+type Delivery = (Vec<(String, String)>, Vec<u8>);
+
 /// A signed `orders/paid` delivery for `order`, as Shopify sends it.
-fn delivery(order: &OrderId, event_id: &str) -> Result<(Vec<(String, String)>, Vec<u8>), Failure> {
+fn delivery(order: &OrderId, event_id: &str) -> Result<Delivery, Failure> {
     let body = serde_json::json!({
         "id": order.numeric_id(),
         "admin_graphql_api_id": order.to_string(),
@@ -110,10 +113,7 @@ fn delivery(order: &OrderId, event_id: &str) -> Result<(Vec<(String, String)>, V
 
 impl Worker {
     /// Verifies and deduplicates deliveries; the new ones ring the doorbell.
-    async fn receive(
-        &self,
-        deliveries: &[(Vec<(String, String)>, Vec<u8>)],
-    ) -> Result<Vec<OrderWork>, Failure> {
+    async fn receive(&self, deliveries: &[Delivery]) -> Result<Vec<OrderWork>, Failure> {
         let mut work = Vec::new();
         let (mut duplicates, mut stale) = (0, 0);
         for (headers, body) in deliveries {
