@@ -1,6 +1,7 @@
 //! Stokly stock pushed to Shopify: a full reconciliation, then a burst of Stokly stock changes
-//! pushed event-driven (only the items changed since a cursor), with calls, cost, throttling,
-//! skips and drift reported.
+//! and Shopify orders (captured, not yet posted to Stokly: in-flight demand) pushed
+//! event-driven (only the items changed since a cursor and the items ordered), with calls,
+//! cost, throttling, skips and drift reported.
 //!
 //! Run with:
 //! ```sh
@@ -16,22 +17,26 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::inventory::{
     InventoryContext, InventoryPushReport, push_inventory, read_shopify_levels, read_stokly_records,
 };
+use stokly_shopify::adapters::orders::capture_orders;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::inventory::{
     BufferRules, DriftEvidence, InventoryInputs, InventoryScope, LocationMap, SyncRun, report_drift,
 };
+use stokly_shopify::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
+use stokly_shopify::domain::posting::in_flight_demand;
 use stokly_shopify::sandbox::shopify::Outcome;
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
     StoklyState,
 };
-use stokly_shopify::shopify::PageOptions;
+use stokly_shopify::shopify::{OrderId, PageOptions};
 use stokly_shopify::stokly::model::{AdjustmentLine, NewAdjustment};
 use stokly_shopify::stokly::{Filter, ListQuery, RateLimit};
 
@@ -185,15 +190,89 @@ async fn main() -> Result<(), Failure> {
         ))
         .await?;
 
-    // Event-driven: only the items Stokly changed since the cursor (and bundles containing them).
+    // Meanwhile 12 orders arrive in Shopify, two units each of 12 other items. They are
+    // captured but not posted to Stokly yet, so Stokly has not reserved their stock: the push
+    // takes them off as in-flight demand.
+    let ordered: Vec<_> = index
+        .shopify_variants()
+        .iter()
+        .filter(|v| {
+            v.tracked
+                && !v.requires_components
+                && v.sku.as_deref().is_some_and(|sku| {
+                    index.stokly_items().iter().any(|i| {
+                        i.sku.as_deref() == Some(sku)
+                            && !i.is_composite()
+                            && !changed_items.contains(&i.id)
+                    })
+                })
+        })
+        .take(12)
+        .cloned()
+        .collect();
+    let order_ids: Vec<OrderId> = shopify_emu.with_state(|state| {
+        ordered
+            .iter()
+            .enumerate()
+            .map(|(n, v)| {
+                let total = v.price * Decimal::TWO;
+                let id = state.add_order(
+                    &format!("#{}", 9001 + n),
+                    Utc::now(),
+                    &[(v.id.numeric_id(), 2, total, Decimal::new(20, 2))],
+                );
+                OrderId::from_numeric(id)
+            })
+            .collect()
+    });
+    let channel = stokly
+        .channels(ListQuery::new())
+        .try_collect::<Vec<_>>()
+        .await?
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some("Shopify"))
+        .ok_or("no Shopify channel in Stokly")?
+        .channel_id;
+    let accounts = TaxAccountMap::new().with(
+        TaxKey::new("VAT", Some(Decimal::new(20, 2)), Some("Shopify"), false),
+        GlAccountCode::new("2200").ok_or("a blank GL account")?,
+    );
+    let captured = capture_orders(
+        &shopify,
+        &order_ids,
+        &index,
+        &OrderMappingConfig::new(channel, accounts),
+    )
+    .await?;
+    let drafts: Vec<_> = captured
+        .mapped
+        .iter()
+        .filter_map(|m| m.as_ref().ok())
+        .collect();
+    let in_flight = in_flight_demand(drafts.iter().copied());
+    println!(
+        "\n{} orders captured, not yet posted: in-flight demand of {} units over {} SKUs",
+        drafts.len(),
+        in_flight.iter().map(|d| u64::from(d.quantity)).sum::<u64>(),
+        in_flight.len()
+    );
+    let context = InventoryContext::new(&index, &locations, &buffers, &in_flight);
+
+    // Event-driven: only the items Stokly changed since the cursor and the items just ordered
+    // (and bundles containing them).
     let since = ListQuery::new()
         .page_size(1000)
         .filter(Filter::field("timeUpdated").gt(cursor)?);
-    let changed: BTreeSet<_> = stokly
+    let mut changed: BTreeSet<_> = stokly
         .items(since)
         .map_ok(|i| i.item_id)
         .try_collect()
         .await?;
+    changed.extend(
+        drafts
+            .iter()
+            .flat_map(|d| d.lines().iter().map(|l| l.item_id.clone())),
+    );
     let before = shopify_emu.requests().len();
     let started = Instant::now();
     let events = push_inventory(
@@ -223,7 +302,7 @@ async fn main() -> Result<(), Failure> {
         stokly_records: &records,
         locations: &locations,
         buffers: &buffers,
-        in_flight: &[],
+        in_flight: &in_flight,
         shopify_levels: &levels,
     };
     let drift = report_drift(inputs, DriftEvidence::default(), shopify_emu.clock().now());

@@ -326,6 +326,36 @@ pub trait PostingLedger: Send + Sync {
     ) -> Result<(), PortError>;
 }
 
+/// The units of orders captured but not yet in Stokly, per SKU, as in-flight demand for the
+/// inventory push ([`crate::domain::inventory::InFlightDemand`]): Stokly cannot have reserved
+/// stock for them yet. Pass the drafts whose posting is not settled (deferred, or not yet
+/// run). The demand names no location (it counts against every location of the SKU, the
+/// cautious reading); a line's units beyond `u32::MAX` are capped.
+#[must_use]
+pub fn in_flight_demand<'a>(
+    drafts: impl IntoIterator<Item = &'a SaleOrderDraft>,
+) -> Vec<crate::domain::inventory::InFlightDemand> {
+    let mut units: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for draft in drafts {
+        for line in draft.lines() {
+            let quantity = u64::try_from(line.quantity).unwrap_or(0);
+            let total = units.entry(line.sku.as_str()).or_default();
+            *total = total.saturating_add(quantity);
+        }
+    }
+    units
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(sku, n)| {
+            crate::domain::inventory::InFlightDemand::new(
+                sku,
+                None,
+                u32::try_from(n).unwrap_or(u32::MAX),
+            )
+        })
+        .collect()
+}
+
 /// The ledger key of a Shopify order of `shop` (`acme.myshopify.com/orders/1001`).
 #[must_use]
 pub fn ledger_key(shop: &str, source_reference_id: &str) -> String {
