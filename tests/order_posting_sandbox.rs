@@ -20,7 +20,9 @@ use stokly_shopify::adapters::orders::{
 use stokly_shopify::domain::order::{
     GlAccountCode, OrderMappingConfig, OrderRejection, SaleOrderDraft, TaxAccountMap, TaxKey,
 };
-use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
+use stokly_shopify::domain::posting::{
+    InMemoryPostingLedger, PostResult, PostingConfig, in_flight_demand,
+};
 use stokly_shopify::domain::sku::SkuIndex;
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
@@ -387,4 +389,24 @@ async fn a_second_run_creates_nothing_and_look_ups_are_batched() {
             .all(|o| !matches!(o.result, PostResult::Created { .. }))
     );
     assert_eq!(posted_counts(&w.stokly).len(), drafts.len());
+}
+
+#[tokio::test]
+async fn unposted_drafts_become_in_flight_demand_per_sku() {
+    let w = world(30, StoklyConfig::default()).await;
+    let drafts = postable(&w.mapped);
+    let mut expected: HashMap<String, u32> = HashMap::new();
+    for draft in &drafts {
+        for line in draft.lines() {
+            *expected.entry(line.sku.clone()).or_default() += u32::try_from(line.quantity).unwrap();
+        }
+    }
+    let demand = in_flight_demand(drafts.iter().copied());
+    assert_eq!(demand.len(), expected.len());
+    for d in &demand {
+        assert_eq!(Some(&d.quantity), expected.get(&d.sku), "{}", d.sku);
+        assert_eq!(d.shopify_location, None);
+    }
+    // Sorted by SKU, one entry each.
+    assert!(demand.windows(2).all(|p| p[0].sku < p[1].sku));
 }

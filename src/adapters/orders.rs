@@ -377,7 +377,9 @@ fn index_posted(found: Vec<PostedSaleOrder>) -> HashMap<String, SaleOrderId> {
 
 async fn record_posted(ports: PostingPorts<'_>, key: &str, sale_order: &SaleOrderId) {
     if let Err(e) = ports.ledger.posted(key, sale_order).await {
-        // The order is in Stokly; the next run finds it by look-up instead.
+        // The order is in Stokly. The claim is deliberately left to run out (not released):
+        // no other run can take the order before the lease ends, and by then (the lease is
+        // longer than the visibility window) the look-up finds it.
         tracing::warn!(key, %sale_order, error = %e, "posting ledger did not record a posted order");
     }
 }
