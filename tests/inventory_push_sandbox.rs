@@ -10,8 +10,8 @@
 use futures::TryStreamExt;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::inventory::{
-    InventoryContext, apply_inventory_plan, push_inventory, read_shopify_levels,
-    read_stokly_records,
+    InventoryContext, apply_inventory_plan, inventory_items_in_scope, push_inventory,
+    read_shopify_levels, read_stokly_records,
 };
 use stokly_shopify::domain::inventory::InventoryInputs;
 use stokly_shopify::domain::inventory::{
@@ -223,4 +223,86 @@ async fn a_level_sold_between_planning_and_writing_is_replanned() {
     assert_eq!(report.written, 3);
     assert!(report.still_stale.is_empty() && report.rejected.is_empty());
     assert_eq!(in_agreement(&w), 80);
+}
+
+#[tokio::test]
+async fn an_event_driven_push_reads_only_the_changed_items_levels() {
+    let w = world(0).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
+        .await
+        .unwrap()
+        .index();
+    let locations = location_map(&w).await;
+    let buffers = BufferRules::new();
+    let context = InventoryContext::new(&index, &locations, &buffers, &[]);
+    // Two simple items change in Shopify by hand; Stokly says they changed (the event).
+    let changed: Vec<_> = index
+        .stokly_items()
+        .iter()
+        .filter(|i| !i.is_composite())
+        .take(2)
+        .cloned()
+        .collect();
+    let mut touched = 0;
+    w.shopify.with_state(|s| {
+        for item in &changed {
+            let variant = s
+                .variants
+                .values()
+                .find(|v| v.sku.as_deref() == item.sku.as_deref())
+                .unwrap()
+                .inventory_item_id;
+            for ((inventory_item, _), q) in s.inventory.iter_mut() {
+                if *inventory_item == variant {
+                    *q.get_mut("available").unwrap() += 7;
+                    touched += 1;
+                }
+            }
+        }
+    });
+    assert_eq!(touched, 4, "two items at two locations");
+    let scope = InventoryScope::Items(changed.iter().map(|i| i.id.clone()).collect());
+    let in_scope = inventory_items_in_scope(&index, scope_items(&scope));
+    assert_eq!(in_scope.len(), 2);
+    let before = w.shopify.requests().len();
+    let report = push_inventory(
+        &shopify,
+        &stokly,
+        context,
+        &scope,
+        &SyncRun::new("event"),
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.calls, report.written), (1, touched));
+    assert_eq!(in_agreement(&w), 80);
+    let operations: Vec<String> = w.shopify.requests()[before..]
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    // One read of the two items' levels at both locations, one write; no location-wide read.
+    assert_eq!(
+        operations,
+        ["InventoryLevelsById", "InventorySetQuantities"]
+    );
+    let read = &w.shopify.requests()[before];
+    assert_eq!(read.variables["ids"].as_array().unwrap().len(), 4);
+    assert!(
+        read.variables["ids"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("gid://shopify/InventoryLevel/")
+    );
+}
+
+fn scope_items(
+    scope: &InventoryScope,
+) -> &std::collections::BTreeSet<stokly_shopify::stokly::ItemId> {
+    match scope {
+        InventoryScope::Items(items) => items,
+        _ => unreachable!(),
+    }
 }

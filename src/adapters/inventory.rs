@@ -1,6 +1,8 @@
 //! Reading stock on both sides and applying an inventory push plan, with bounded
 //! compare-and-set re-plans.
 
+use std::collections::BTreeSet;
+
 use futures::TryStreamExt;
 
 use crate::domain::inventory::{
@@ -10,7 +12,8 @@ use crate::domain::inventory::{
 };
 use crate::domain::sku::SkuIndex;
 use crate::shopify::model::QuantityName;
-use crate::shopify::{self, PageOptions, UserError};
+use crate::shopify::{self, InventoryItemId, PageOptions, UserError};
+use crate::stokly::ItemId;
 use crate::stokly::model::InventoryRecord;
 use crate::stokly::{self, ListQuery};
 
@@ -115,6 +118,60 @@ pub async fn read_shopify_levels(
     Ok(levels)
 }
 
+/// The `available` quantity of `items` at every mapped Shopify location, read by level ID
+/// (100 per query) instead of location by location: an event-driven push of a few changed
+/// items costs a few points, not a read of the whole shop.
+///
+/// # Errors
+/// The Shopify client's errors.
+pub async fn read_shopify_levels_of(
+    shopify: &shopify::Client,
+    locations: &LocationMap,
+    items: &[InventoryItemId],
+) -> Result<Vec<ShopifyStockLevel>, crate::Error> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mapped: Vec<_> = locations.shopify_locations().cloned().collect();
+    let read = shopify
+        .inventory_levels_by_id(items, &mapped, &[QuantityName::Available])
+        .await?;
+    Ok(read
+        .iter()
+        .filter_map(|(location, level)| ShopifyStockLevel::from_level(location, level))
+        .collect())
+}
+
+/// The Shopify inventory items an event-driven push of `changed` Stokly items can write:
+/// the variants whose SKU is held by a changed item or by a composite containing one (the
+/// scope [`InventoryScope::Items`] plans).
+#[must_use]
+pub fn inventory_items_in_scope(
+    index: &SkuIndex,
+    changed: &BTreeSet<ItemId>,
+) -> Vec<InventoryItemId> {
+    let mut stokly: BTreeSet<&ItemId> = changed.iter().collect();
+    for entry in index.stokly_items() {
+        let contains_changed = entry.is_composite()
+            && index
+                .components(&entry.id)
+                .is_some_and(|lines| lines.iter().any(|l| changed.contains(&l.item_id)));
+        if contains_changed {
+            stokly.insert(&entry.id);
+        }
+    }
+    let mut items = BTreeSet::new();
+    for id in stokly {
+        let Some(sku) = index.stokly_item(id).and_then(|e| e.usable_sku()) else {
+            continue;
+        };
+        for variant in index.shopify_with_sku(sku) {
+            items.insert(variant.inventory_item_id.clone());
+        }
+    }
+    items.into_iter().collect()
+}
+
 /// Reads both sides, plans and applies (see [`apply_inventory_plan`]).
 ///
 /// # Errors
@@ -128,7 +185,13 @@ pub async fn push_inventory(
     max_replans: u32,
 ) -> Result<InventoryPushReport, crate::Error> {
     let records = read_stokly_records(stokly).await?;
-    let levels = read_shopify_levels(shopify, context.locations).await?;
+    let levels = match scope {
+        InventoryScope::Items(changed) => {
+            let items = inventory_items_in_scope(context.index, changed);
+            read_shopify_levels_of(shopify, context.locations, &items).await?
+        }
+        _ => read_shopify_levels(shopify, context.locations).await?,
+    };
     let plan = plan_inventory_push(context.inputs(&records, &levels), scope, run);
     apply_inventory_plan(shopify, context, &records, plan, max_replans).await
 }
@@ -197,7 +260,15 @@ pub async fn apply_inventory_plan(
         }
         attempt += 1;
         report.replanned += stale.len();
-        let fresh = read_shopify_levels(shopify, context.locations).await?;
+        // Only what the re-plan covers is read again: the stale quantities' items and the
+        // composites that contain them.
+        let stale_items: BTreeSet<ItemId> = stale
+            .iter()
+            .filter_map(|s| plan.batches.get(s.batch)?.levels.get(s.index))
+            .map(|level| level.item_id.clone())
+            .collect();
+        let items = inventory_items_in_scope(context.index, &stale_items);
+        let fresh = read_shopify_levels_of(shopify, context.locations, &items).await?;
         plan = replan_stale_levels(
             &plan,
             &stale,

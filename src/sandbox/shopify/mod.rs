@@ -521,6 +521,7 @@ impl GraphQlResponder {
             "ProductVariants" => ops::product_variants(&state, variables),
             "ProductVariantComponents" => ops::product_variant_components(&state, variables),
             "LocationInventoryLevels" => ops::inventory_levels(&state, variables),
+            "InventoryLevelsById" => ops::inventory_levels_by_id(&state, variables),
             "InventorySetQuantities" => {
                 Ok(ops::inventory_set_quantities(&mut state, &ctx, variables))
             }

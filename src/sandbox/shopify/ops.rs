@@ -347,6 +347,58 @@ pub(crate) fn inventory_levels(
     ))
 }
 
+/// `nodes(ids:)` over inventory level IDs (`InventoryLevel/{location}?inventory_item_id={item}`):
+/// the level where the item is stocked at the location, null otherwise, in the order asked.
+pub(crate) fn inventory_levels_by_id(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let names: Vec<String> = vars
+        .get("names")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ids: Vec<&str> = vars
+        .get("ids")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if ids.len() > 250 {
+        return Err(top_error(
+            "MAX_INPUT_SIZE_EXCEEDED",
+            "The nodes field accepts at most 250 IDs",
+        ));
+    }
+    let nodes: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            let parsed = id
+                .strip_prefix("gid://shopify/InventoryLevel/")
+                .and_then(|rest| rest.split_once("?inventory_item_id="))
+                .and_then(|(loc, item)| Some((loc.parse::<u64>().ok()?, item.parse::<u64>().ok()?)));
+            let Some((location, item)) = parsed else {
+                return Value::Null;
+            };
+            let Some(quantities) = state.inventory.get(&(item, location)) else {
+                return Value::Null;
+            };
+            let variant = state.variant_by_inventory_item(item);
+            json!({
+                "id": id,
+                "updatedAt": variant.map_or_else(Utc::now, |v| v.updated_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "item": {"id": gid("InventoryItem", item), "sku": variant.and_then(|v| v.sku.clone()),
+                         "tracked": variant.is_some_and(|v| v.tracked)},
+                "quantities": names.iter().map(|n| json!({"name": n, "quantity": quantities.get(n).copied().unwrap_or(0)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(OpResult::data(json!({"nodes": nodes})))
+}
+
 const VALID_REASONS: [&str; 17] = [
     "correction",
     "cycle_count_available",
