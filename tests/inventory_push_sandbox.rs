@@ -267,6 +267,7 @@ async fn an_event_driven_push_reads_only_the_changed_items_levels() {
     let in_scope = inventory_items_in_scope(&index, scope_items(&scope));
     assert_eq!(in_scope.len(), 2);
     let before = w.shopify.requests().len();
+    let stokly_before = w.stokly.requests().len();
     let report = push_inventory(
         &shopify,
         &stokly,
@@ -287,6 +288,21 @@ async fn an_event_driven_push_reads_only_the_changed_items_levels() {
     assert_eq!(
         operations,
         ["InventoryLevelsById", "InventorySetQuantities"]
+    );
+    // Stokly: one read of the two items' records.
+    let stokly_reads: Vec<_> = w.stokly.requests()[stokly_before..]
+        .iter()
+        .filter(|r| r.path != "/v1/grant")
+        .cloned()
+        .collect();
+    assert_eq!(stokly_reads.len(), 1, "{stokly_reads:?}");
+    assert_eq!(stokly_reads[0].path, "/v1/inventory-records");
+    assert!(
+        stokly_reads[0]
+            .filter
+            .as_deref()
+            .unwrap()
+            .starts_with("[itemId]=*{")
     );
     let read = &w.shopify.requests()[before];
     assert_eq!(read.variables["ids"].as_array().unwrap().len(), 4);

@@ -96,6 +96,59 @@ pub async fn read_stokly_records(
         .await?)
 }
 
+/// The Stokly items an event-driven push of `changed` covers: those items and the
+/// composites that contain one of them.
+fn stokly_items_in_scope(index: &SkuIndex, changed: &BTreeSet<ItemId>) -> BTreeSet<ItemId> {
+    let mut scope = changed.clone();
+    for entry in index.stokly_items() {
+        let contains_changed = entry.is_composite()
+            && index
+                .components(&entry.id)
+                .is_some_and(|lines| lines.iter().any(|l| changed.contains(&l.item_id)));
+        if contains_changed {
+            scope.insert(entry.id.clone());
+        }
+    }
+    scope
+}
+
+/// Stokly inventory records of the items an event-driven push of `changed` needs: the
+/// changed items, the composites containing them, and those composites' components (whose
+/// stock makes a composite's availability). Read with `[itemId]=*{...}`, 200 items per
+/// request.
+///
+/// # Errors
+/// The Stokly client's errors.
+pub async fn read_stokly_records_for(
+    stokly: &stokly::Client,
+    index: &SkuIndex,
+    changed: &BTreeSet<ItemId>,
+) -> Result<Vec<InventoryRecord>, crate::Error> {
+    let mut needed = stokly_items_in_scope(index, changed);
+    let composites: Vec<ItemId> = needed.iter().cloned().collect();
+    for composite in &composites {
+        if let Some(lines) = index.components(composite) {
+            needed.extend(lines.iter().map(|l| l.item_id.clone()));
+        }
+    }
+    let needed: Vec<&str> = needed.iter().map(ItemId::as_str).collect();
+    let mut records = Vec::new();
+    for chunk in needed.chunks(STOKLY_ITEMS_PER_FILTER) {
+        let filter = stokly::Filter::field("itemId")
+            .in_list(chunk.iter().copied())
+            .map_err(stokly::Error::from)?;
+        let page: Vec<InventoryRecord> = stokly
+            .inventory_records(ListQuery::new().page_size(1000).filter(filter))
+            .try_collect()
+            .await?;
+        records.extend(page);
+    }
+    Ok(records)
+}
+
+/// Item IDs per `[itemId]=*{...}` filter (the largest list seen in use).
+const STOKLY_ITEMS_PER_FILTER: usize = 200;
+
 /// The `available` quantity of every item at every mapped Shopify location.
 ///
 /// # Errors
@@ -150,18 +203,8 @@ pub fn inventory_items_in_scope(
     index: &SkuIndex,
     changed: &BTreeSet<ItemId>,
 ) -> Vec<InventoryItemId> {
-    let mut stokly: BTreeSet<&ItemId> = changed.iter().collect();
-    for entry in index.stokly_items() {
-        let contains_changed = entry.is_composite()
-            && index
-                .components(&entry.id)
-                .is_some_and(|lines| lines.iter().any(|l| changed.contains(&l.item_id)));
-        if contains_changed {
-            stokly.insert(&entry.id);
-        }
-    }
     let mut items = BTreeSet::new();
-    for id in stokly {
+    for id in &stokly_items_in_scope(index, changed) {
         let Some(sku) = index.stokly_item(id).and_then(|e| e.usable_sku()) else {
             continue;
         };
@@ -184,13 +227,18 @@ pub async fn push_inventory(
     run: &SyncRun,
     max_replans: u32,
 ) -> Result<InventoryPushReport, crate::Error> {
-    let records = read_stokly_records(stokly).await?;
-    let levels = match scope {
+    let (records, levels) = match scope {
         InventoryScope::Items(changed) => {
             let items = inventory_items_in_scope(context.index, changed);
-            read_shopify_levels_of(shopify, context.locations, &items).await?
+            (
+                read_stokly_records_for(stokly, context.index, changed).await?,
+                read_shopify_levels_of(shopify, context.locations, &items).await?,
+            )
         }
-        _ => read_shopify_levels(shopify, context.locations).await?,
+        _ => (
+            read_stokly_records(stokly).await?,
+            read_shopify_levels(shopify, context.locations).await?,
+        ),
     };
     let plan = plan_inventory_push(context.inputs(&records, &levels), scope, run);
     apply_inventory_plan(shopify, context, &records, plan, max_replans).await
