@@ -1,13 +1,13 @@
 //! Sellable stock per (Stokly item, Shopify location): stock, in-flight demand, buffer,
 //! composites.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::finding::{InventoryFinding, ItemRef, StockField};
-use super::{BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
+use super::{BufferRule, BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
 use crate::domain::sku::{StoklyEntry, StoklyMatch};
 use crate::shopify::LocationId as ShopifyLocationId;
 use crate::stokly::model::RecordLevel;
@@ -209,19 +209,64 @@ impl<'a> AvailabilityCalculator<'a> {
         entry: &StoklyEntry,
         location: &ShopifyLocationId,
     ) -> Result<Availability, InventoryFinding> {
-        let Some(feeds) = self.inputs.locations.feeds_of(location) else {
+        let Some(at) = self.mapped_location(location) else {
             return Err(InventoryFinding::UnmappedLocation {
                 location: location.clone(),
                 levels: 0,
             });
         };
+        self.availability_at(entry, &self.item_facts(entry), &at)
+    }
+
+    /// The mapped Shopify locations, in ID order, each with what its levels look up.
+    pub(crate) fn mapped_locations(&self) -> Vec<MappedLocation<'a>> {
+        let locations = self.inputs.locations;
+        locations
+            .shopify_locations()
+            .filter_map(|id| self.mapped_location(id))
+            .collect()
+    }
+
+    fn mapped_location<'l>(&self, id: &'l ShopifyLocationId) -> Option<MappedLocation<'l>>
+    where
+        'a: 'l,
+    {
+        let buffers = self.inputs.buffers;
+        Some(MappedLocation {
+            id,
+            feeds: self.inputs.locations.feeds_of(id)?,
+            sku_rules: buffers.sku_rules_at(id),
+            location_rule: buffers.location_rule(id),
+            global_rule: buffers.global_rule(),
+        })
+    }
+
+    /// What every level of `entry` looks up, looked up once.
+    pub(crate) fn item_facts<'c>(&'c self, entry: &'c StoklyEntry) -> ItemFacts<'c> {
+        let sku = entry.usable_sku();
+        ItemFacts {
+            rows: self.stock.get(&entry.id).map_or(&[][..], Vec::as_slice),
+            demand: self.demand.get(&entry.id),
+            sku,
+            sku_rule: sku.and_then(|sku| self.inputs.buffers.sku_rule(sku)),
+        }
+    }
+
+    /// The availability of `entry` (with `facts`, its [`ItemFacts`]) at mapped location `at`.
+    pub(crate) fn availability_at(
+        &self,
+        entry: &StoklyEntry,
+        facts: &ItemFacts<'_>,
+        at: &MappedLocation<'_>,
+    ) -> Result<Availability, InventoryFinding> {
+        let location = at.id;
         let (source, stock, in_flight) = if entry.is_composite() {
-            let components = self.composite_components(entry, location, feeds)?;
+            let components = self.composite_components(entry, location, at.feeds)?;
             let stock = components.iter().map(|c| c.composites).min().unwrap_or(0);
             (AvailabilitySource::Composite { components }, stock, 0)
         } else {
-            let (on_hand, quarantined) = self.own_stock(entry, feeds)?;
-            let in_flight = self.in_flight(&entry.id, location);
+            let (on_hand, quarantined) = own_stock(entry, facts.rows, at.feeds)?;
+            let in_flight = in_flight_at(facts.demand, location);
             (
                 AvailabilitySource::Stock {
                     on_hand,
@@ -232,7 +277,7 @@ impl<'a> AvailabilityCalculator<'a> {
             )
         };
         let sellable = stock.saturating_sub(in_flight).max(0);
-        let rule = self.inputs.buffers.rule_for(entry.usable_sku(), location);
+        let rule = at.rule_for(facts);
         let buffer = rule.map_or(0, |(_, rule)| rule.held_back(sellable));
         let available = sellable - buffer;
         if available > MAX_SHOPIFY_QUANTITY {
@@ -255,52 +300,26 @@ impl<'a> AvailabilityCalculator<'a> {
     }
 
     /// On hand and quarantined units of a non-composite item over `feeds`.
-    fn own_stock<'f>(
+    fn own_stock_of<'f>(
         &self,
         entry: &StoklyEntry,
         feeds: impl IntoIterator<Item = &'f StoklyLocationId>,
     ) -> Result<(i64, i64), InventoryFinding> {
         let rows = self.stock.get(&entry.id).map_or(&[][..], Vec::as_slice);
-        let (mut on_hand, mut quarantined) = (0_i64, 0_i64);
-        for feed in feeds {
-            let Some((_, counts)) = rows.iter().find(|(l, _)| *l == feed) else {
-                continue;
-            };
-            on_hand = on_hand.saturating_add(whole_units(
-                entry,
-                feed,
-                StockField::OnHand,
-                counts.on_hand,
-            )?);
-            quarantined = quarantined.saturating_add(whole_units(
-                entry,
-                feed,
-                StockField::Quarantined,
-                counts.quarantined,
-            )?);
-        }
-        Ok((on_hand, quarantined))
+        own_stock(entry, rows, feeds)
     }
 
     /// In-flight units of `item` at `location`, rounded up (a fraction of a component unit
     /// is a whole unit Stokly will need).
     fn in_flight(&self, item: &ItemId, location: &ShopifyLocationId) -> i64 {
-        let Some(demand) = self.demand.get(item) else {
-            return 0;
-        };
-        let here = demand
-            .at
-            .iter()
-            .find(|(l, _)| *l == location)
-            .map_or(Decimal::ZERO, |(_, units)| *units);
-        i64::try_from((demand.anywhere + here).ceil()).unwrap_or(i64::MAX)
+        in_flight_at(self.demand.get(item), location)
     }
 
     fn composite_components(
         &self,
         composite: &StoklyEntry,
         location: &ShopifyLocationId,
-        feeds: &std::collections::BTreeSet<StoklyLocationId>,
+        feeds: &BTreeSet<StoklyLocationId>,
     ) -> Result<Vec<ComponentAvailability>, InventoryFinding> {
         let lines = self.inputs.index.components(&composite.id).unwrap_or(&[]);
         if lines.is_empty() {
@@ -336,7 +355,7 @@ impl<'a> AvailabilityCalculator<'a> {
                     });
                 }
             };
-            let (on_hand, quarantined) = self.own_stock(component, feeds)?;
+            let (on_hand, quarantined) = self.own_stock_of(component, feeds)?;
             let sellable = on_hand
                 .saturating_sub(quarantined)
                 .saturating_sub(self.in_flight(item_id, location))
@@ -351,6 +370,86 @@ impl<'a> AvailabilityCalculator<'a> {
         }
         Ok(components)
     }
+}
+
+/// One mapped Shopify location with the buffer rules its levels may use, looked up once
+/// per plan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MappedLocation<'l> {
+    pub(crate) id: &'l ShopifyLocationId,
+    feeds: &'l BTreeSet<StoklyLocationId>,
+    sku_rules: Option<&'l BTreeMap<String, BufferRule>>,
+    location_rule: Option<BufferRule>,
+    global_rule: Option<BufferRule>,
+}
+
+impl MappedLocation<'_> {
+    /// [`super::BufferRules::rule_for`] the item of `facts` here.
+    fn rule_for(&self, facts: &ItemFacts<'_>) -> Option<(BufferScope, BufferRule)> {
+        if let Some(sku) = facts.sku {
+            if let Some(rule) = self.sku_rules.and_then(|rules| rules.get(sku)) {
+                return Some((BufferScope::SkuAtLocation, *rule));
+            }
+            if let Some(rule) = facts.sku_rule {
+                return Some((BufferScope::Sku, rule));
+            }
+        }
+        if let Some(rule) = self.location_rule {
+            return Some((BufferScope::Location, rule));
+        }
+        self.global_rule.map(|rule| (BufferScope::Global, rule))
+    }
+}
+
+/// One item's stock rows, in-flight demand, SKU and SKU buffer rule, looked up once for all
+/// its levels.
+#[derive(Debug)]
+pub(crate) struct ItemFacts<'c> {
+    rows: &'c [(&'c StoklyLocationId, Counts)],
+    demand: Option<&'c Demand<'c>>,
+    sku: Option<&'c str>,
+    sku_rule: Option<BufferRule>,
+}
+
+/// On hand and quarantined units of a non-composite item over `feeds`, from its `rows`.
+fn own_stock<'f>(
+    entry: &StoklyEntry,
+    rows: &[(&StoklyLocationId, Counts)],
+    feeds: impl IntoIterator<Item = &'f StoklyLocationId>,
+) -> Result<(i64, i64), InventoryFinding> {
+    let (mut on_hand, mut quarantined) = (0_i64, 0_i64);
+    for feed in feeds {
+        let Some((_, counts)) = rows.iter().find(|(l, _)| *l == feed) else {
+            continue;
+        };
+        on_hand = on_hand.saturating_add(whole_units(
+            entry,
+            feed,
+            StockField::OnHand,
+            counts.on_hand,
+        )?);
+        quarantined = quarantined.saturating_add(whole_units(
+            entry,
+            feed,
+            StockField::Quarantined,
+            counts.quarantined,
+        )?);
+    }
+    Ok((on_hand, quarantined))
+}
+
+/// In-flight units of `demand` at `location`, rounded up (a fraction of a component unit is
+/// a whole unit Stokly will need).
+fn in_flight_at(demand: Option<&Demand<'_>>, location: &ShopifyLocationId) -> i64 {
+    let Some(demand) = demand else {
+        return 0;
+    };
+    let here = demand
+        .at
+        .iter()
+        .find(|(l, _)| *l == location)
+        .map_or(Decimal::ZERO, |(_, units)| *units);
+    i64::try_from((demand.anywhere + here).ceil()).unwrap_or(i64::MAX)
 }
 
 /// A Stokly quantity as whole units, or the finding that names why it is not one.
