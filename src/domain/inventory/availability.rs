@@ -1,13 +1,13 @@
 //! Sellable stock per (Stokly item, Shopify location): stock, in-flight demand, buffer,
 //! composites.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::finding::{InventoryFinding, ItemRef, StockField};
-use super::{BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
+use super::{BufferRule, BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
 use crate::domain::sku::{StoklyEntry, StoklyMatch};
 use crate::shopify::LocationId as ShopifyLocationId;
 use crate::stokly::model::RecordLevel;
@@ -86,7 +86,9 @@ struct Demand<'a> {
 #[derive(Debug)]
 pub struct AvailabilityCalculator<'a> {
     inputs: InventoryInputs<'a>,
-    stock: HashMap<&'a ItemId, Vec<(&'a StoklyLocationId, Counts)>>,
+    stock: StockTable<'a>,
+    /// Per mapped Shopify location, its feeds' columns in `stock`, in feed order.
+    feed_columns: Vec<(&'a ShopifyLocationId, Vec<Option<usize>>)>,
     demand: HashMap<&'a ItemId, Demand<'a>>,
     demand_findings: Vec<InventoryFinding>,
 }
@@ -95,25 +97,35 @@ impl<'a> AvailabilityCalculator<'a> {
     /// Groups the records and demand of `inputs`.
     #[must_use]
     pub fn new(inputs: InventoryInputs<'a>) -> Self {
-        let mut stock: HashMap<&'a ItemId, Vec<(&'a StoklyLocationId, Counts)>> =
-            HashMap::with_capacity(inputs.stokly_records.len());
+        // Only the Stokly locations that feed a Shopify location are ever read.
+        let mut columns: Vec<&'a StoklyLocationId> = Vec::new();
+        for shopify in inputs.locations.shopify_locations() {
+            columns.extend(inputs.locations.feeds_of(shopify).into_iter().flatten());
+        }
+        columns.sort_unstable();
+        columns.dedup();
+        let width = columns.len();
+        let mut rows: HashMap<&'a ItemId, usize> =
+            HashMap::with_capacity(inputs.index.stokly_items().len());
+        let mut cells: Vec<Option<Counts>> = Vec::new();
         for record in inputs.stokly_records {
             let at_location_level = match record.level() {
                 RecordLevel::Item => continue,
                 RecordLevel::Location => true,
                 RecordLevel::Bin => false,
             };
-            let rows = stock.entry(&record.item_id).or_default();
-            let position = match rows.iter().position(|(l, _)| *l == &record.location_id) {
-                Some(p) => p,
-                None => {
-                    rows.push((&record.location_id, Counts::default()));
-                    rows.len() - 1
-                }
-            };
-            let Some((_, counts)) = rows.get_mut(position) else {
+            let Some(column) = columns.iter().position(|l| *l == &record.location_id) else {
                 continue;
             };
+            let start = *rows.entry(&record.item_id).or_insert_with(|| {
+                let start = cells.len();
+                cells.resize(start + width, None);
+                start
+            });
+            let Some(cell) = cells.get_mut(start + column) else {
+                continue;
+            };
+            let counts = cell.get_or_insert_with(Counts::default);
             let on_hand = record.on_hand.unwrap_or_default();
             let quarantined = record.quarantined.unwrap_or_default();
             if at_location_level {
@@ -131,6 +143,22 @@ impl<'a> AvailabilityCalculator<'a> {
                 counts.quarantined += quarantined;
             }
         }
+        let feed_columns = inputs
+            .locations
+            .shopify_locations()
+            .map(|shopify| {
+                let feeds = inputs.locations.feeds_of(shopify).into_iter().flatten();
+                let at = feeds
+                    .map(|feed| columns.iter().position(|c| *c == feed))
+                    .collect();
+                (shopify, at)
+            })
+            .collect();
+        let stock = StockTable {
+            columns,
+            rows,
+            cells,
+        };
 
         let mut demand: HashMap<&'a ItemId, Demand<'a>> = HashMap::new();
         let mut unmatched: BTreeMap<&'a str, u64> = BTreeMap::new();
@@ -175,6 +203,7 @@ impl<'a> AvailabilityCalculator<'a> {
         Self {
             inputs,
             stock,
+            feed_columns,
             demand,
             demand_findings,
         }
@@ -209,19 +238,67 @@ impl<'a> AvailabilityCalculator<'a> {
         entry: &StoklyEntry,
         location: &ShopifyLocationId,
     ) -> Result<Availability, InventoryFinding> {
-        let Some(feeds) = self.inputs.locations.feeds_of(location) else {
+        let Some(at) = self.mapped_location(location) else {
             return Err(InventoryFinding::UnmappedLocation {
                 location: location.clone(),
                 levels: 0,
             });
         };
+        self.availability_at(entry, &self.item_facts(entry), &at)
+    }
+
+    /// The mapped Shopify locations, in ID order, each with what its levels look up.
+    pub(crate) fn mapped_locations(&self) -> Vec<MappedLocation<'_>> {
+        let locations = self.inputs.locations;
+        locations
+            .shopify_locations()
+            .filter_map(|id| self.mapped_location(id))
+            .collect()
+    }
+
+    fn mapped_location<'s>(&'s self, id: &'s ShopifyLocationId) -> Option<MappedLocation<'s>> {
+        let buffers = self.inputs.buffers;
+        let columns = self
+            .feed_columns
+            .iter()
+            .find(|(location, _)| *location == id)
+            .map_or(&[][..], |(_, columns)| columns.as_slice());
+        Some(MappedLocation {
+            id,
+            feeds: self.inputs.locations.feeds_of(id)?,
+            columns,
+            sku_rules: buffers.sku_rules_at(id),
+            location_rule: buffers.location_rule(id),
+            global_rule: buffers.global_rule(),
+        })
+    }
+
+    /// What every level of `entry` looks up, looked up once.
+    pub(crate) fn item_facts<'c>(&'c self, entry: &'c StoklyEntry) -> ItemFacts<'c> {
+        let sku = entry.usable_sku();
+        ItemFacts {
+            row: self.stock.row(&entry.id),
+            demand: self.demand.get(&entry.id),
+            sku,
+            sku_rule: sku.and_then(|sku| self.inputs.buffers.sku_rule(sku)),
+        }
+    }
+
+    /// The availability of `entry` (with `facts`, its [`ItemFacts`]) at mapped location `at`.
+    pub(crate) fn availability_at(
+        &self,
+        entry: &StoklyEntry,
+        facts: &ItemFacts<'_>,
+        at: &MappedLocation<'_>,
+    ) -> Result<Availability, InventoryFinding> {
+        let location = at.id;
         let (source, stock, in_flight) = if entry.is_composite() {
-            let components = self.composite_components(entry, location, feeds)?;
+            let components = self.composite_components(entry, location, at.feeds)?;
             let stock = components.iter().map(|c| c.composites).min().unwrap_or(0);
             (AvailabilitySource::Composite { components }, stock, 0)
         } else {
-            let (on_hand, quarantined) = self.own_stock(entry, feeds)?;
-            let in_flight = self.in_flight(&entry.id, location);
+            let (on_hand, quarantined) = own_stock(entry, facts.row, at.feed_columns())?;
+            let in_flight = in_flight_at(facts.demand, location);
             (
                 AvailabilitySource::Stock {
                     on_hand,
@@ -232,7 +309,7 @@ impl<'a> AvailabilityCalculator<'a> {
             )
         };
         let sellable = stock.saturating_sub(in_flight).max(0);
-        let rule = self.inputs.buffers.rule_for(entry.usable_sku(), location);
+        let rule = at.rule_for(facts);
         let buffer = rule.map_or(0, |(_, rule)| rule.held_back(sellable));
         let available = sellable - buffer;
         if available > MAX_SHOPIFY_QUANTITY {
@@ -255,52 +332,33 @@ impl<'a> AvailabilityCalculator<'a> {
     }
 
     /// On hand and quarantined units of a non-composite item over `feeds`.
-    fn own_stock<'f>(
+    fn own_stock_of<'f>(
         &self,
         entry: &StoklyEntry,
         feeds: impl IntoIterator<Item = &'f StoklyLocationId>,
     ) -> Result<(i64, i64), InventoryFinding> {
-        let rows = self.stock.get(&entry.id).map_or(&[][..], Vec::as_slice);
-        let (mut on_hand, mut quarantined) = (0_i64, 0_i64);
-        for feed in feeds {
-            let Some((_, counts)) = rows.iter().find(|(l, _)| *l == feed) else {
-                continue;
-            };
-            on_hand = on_hand.saturating_add(whole_units(
-                entry,
-                feed,
-                StockField::OnHand,
-                counts.on_hand,
-            )?);
-            quarantined = quarantined.saturating_add(whole_units(
-                entry,
-                feed,
-                StockField::Quarantined,
-                counts.quarantined,
-            )?);
-        }
-        Ok((on_hand, quarantined))
+        let row = self.stock.row(&entry.id);
+        let columns = &self.stock.columns;
+        own_stock(
+            entry,
+            row,
+            feeds
+                .into_iter()
+                .map(|feed| (feed, columns.iter().position(|c| *c == feed))),
+        )
     }
 
     /// In-flight units of `item` at `location`, rounded up (a fraction of a component unit
     /// is a whole unit Stokly will need).
     fn in_flight(&self, item: &ItemId, location: &ShopifyLocationId) -> i64 {
-        let Some(demand) = self.demand.get(item) else {
-            return 0;
-        };
-        let here = demand
-            .at
-            .iter()
-            .find(|(l, _)| *l == location)
-            .map_or(Decimal::ZERO, |(_, units)| *units);
-        i64::try_from((demand.anywhere + here).ceil()).unwrap_or(i64::MAX)
+        in_flight_at(self.demand.get(item), location)
     }
 
     fn composite_components(
         &self,
         composite: &StoklyEntry,
         location: &ShopifyLocationId,
-        feeds: &std::collections::BTreeSet<StoklyLocationId>,
+        feeds: &BTreeSet<StoklyLocationId>,
     ) -> Result<Vec<ComponentAvailability>, InventoryFinding> {
         let lines = self.inputs.index.components(&composite.id).unwrap_or(&[]);
         if lines.is_empty() {
@@ -336,7 +394,7 @@ impl<'a> AvailabilityCalculator<'a> {
                     });
                 }
             };
-            let (on_hand, quarantined) = self.own_stock(component, feeds)?;
+            let (on_hand, quarantined) = self.own_stock_of(component, feeds)?;
             let sellable = on_hand
                 .saturating_sub(quarantined)
                 .saturating_sub(self.in_flight(item_id, location))
@@ -351,6 +409,115 @@ impl<'a> AvailabilityCalculator<'a> {
         }
         Ok(components)
     }
+}
+
+/// One mapped Shopify location with the buffer rules its levels may use, looked up once
+/// per plan.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MappedLocation<'l> {
+    pub(crate) id: &'l ShopifyLocationId,
+    feeds: &'l BTreeSet<StoklyLocationId>,
+    /// Each feed's column in the stock table, in feed order.
+    columns: &'l [Option<usize>],
+    sku_rules: Option<&'l BTreeMap<String, BufferRule>>,
+    location_rule: Option<BufferRule>,
+    global_rule: Option<BufferRule>,
+}
+
+impl<'l> MappedLocation<'l> {
+    /// The feeds, in ID order, each with its column in the stock table.
+    fn feed_columns(&self) -> impl Iterator<Item = (&'l StoklyLocationId, Option<usize>)> {
+        self.feeds.iter().zip(self.columns.iter().copied())
+    }
+
+    /// [`super::BufferRules::rule_for`] the item of `facts` here.
+    fn rule_for(&self, facts: &ItemFacts<'_>) -> Option<(BufferScope, BufferRule)> {
+        if let Some(sku) = facts.sku {
+            if let Some(rule) = self.sku_rules.and_then(|rules| rules.get(sku)) {
+                return Some((BufferScope::SkuAtLocation, *rule));
+            }
+            if let Some(rule) = facts.sku_rule {
+                return Some((BufferScope::Sku, rule));
+            }
+        }
+        if let Some(rule) = self.location_rule {
+            return Some((BufferScope::Location, rule));
+        }
+        self.global_rule.map(|rule| (BufferScope::Global, rule))
+    }
+}
+
+/// One item's stock rows, in-flight demand, SKU and SKU buffer rule, looked up once for all
+/// its levels.
+#[derive(Debug)]
+pub(crate) struct ItemFacts<'c> {
+    row: &'c [Option<Counts>],
+    demand: Option<&'c Demand<'c>>,
+    sku: Option<&'c str>,
+    sku_rule: Option<BufferRule>,
+}
+
+/// On hand and quarantined units of a non-composite item over `feeds` (each with its column
+/// in the stock table), from its stock `row`.
+fn own_stock<'f>(
+    entry: &StoklyEntry,
+    row: &[Option<Counts>],
+    feeds: impl IntoIterator<Item = (&'f StoklyLocationId, Option<usize>)>,
+) -> Result<(i64, i64), InventoryFinding> {
+    let (mut on_hand, mut quarantined) = (0_i64, 0_i64);
+    for (feed, column) in feeds {
+        let Some(counts) = column.and_then(|c| row.get(c)).and_then(Option::as_ref) else {
+            continue;
+        };
+        on_hand = on_hand.saturating_add(whole_units(
+            entry,
+            feed,
+            StockField::OnHand,
+            counts.on_hand,
+        )?);
+        quarantined = quarantined.saturating_add(whole_units(
+            entry,
+            feed,
+            StockField::Quarantined,
+            counts.quarantined,
+        )?);
+    }
+    Ok((on_hand, quarantined))
+}
+
+/// Stock per item and per Stokly location that feeds a Shopify location: one row per item,
+/// one column per location, each cell `None` when the item has no record there.
+#[derive(Debug)]
+struct StockTable<'a> {
+    /// The feeding Stokly locations, in ID order.
+    columns: Vec<&'a StoklyLocationId>,
+    /// Where each item's row starts in `cells`.
+    rows: HashMap<&'a ItemId, usize>,
+    cells: Vec<Option<Counts>>,
+}
+
+impl StockTable<'_> {
+    /// The row of `item` (empty when it has no stock record).
+    fn row(&self, item: &ItemId) -> &[Option<Counts>] {
+        self.rows
+            .get(item)
+            .and_then(|&start| self.cells.get(start..start + self.columns.len()))
+            .unwrap_or(&[])
+    }
+}
+
+/// In-flight units of `demand` at `location`, rounded up (a fraction of a component unit is
+/// a whole unit Stokly will need).
+fn in_flight_at(demand: Option<&Demand<'_>>, location: &ShopifyLocationId) -> i64 {
+    let Some(demand) = demand else {
+        return 0;
+    };
+    let here = demand
+        .at
+        .iter()
+        .find(|(l, _)| *l == location)
+        .map_or(Decimal::ZERO, |(_, units)| *units);
+    i64::try_from((demand.anywhere + here).ceil()).unwrap_or(i64::MAX)
 }
 
 /// A Stokly quantity as whole units, or the finding that names why it is not one.

@@ -322,6 +322,29 @@ impl BufferRules {
         self
     }
 
+    /// The rule for everything, if any.
+    pub(crate) fn global_rule(&self) -> Option<BufferRule> {
+        self.global
+    }
+
+    /// The rule for every SKU at `location`, if any.
+    pub(crate) fn location_rule(&self, location: &ShopifyLocationId) -> Option<BufferRule> {
+        self.by_location.get(location).copied()
+    }
+
+    /// The rule for `sku` at every location, if any.
+    pub(crate) fn sku_rule(&self, sku: &str) -> Option<BufferRule> {
+        self.by_sku.get(sku).copied()
+    }
+
+    /// The rules for single SKUs at `location`, if any.
+    pub(crate) fn sku_rules_at(
+        &self,
+        location: &ShopifyLocationId,
+    ) -> Option<&BTreeMap<String, BufferRule>> {
+        self.by_sku_at_location.get(location)
+    }
+
     /// The most specific rule for `sku` (`None` for an item without a SKU, which only
     /// location and global rules reach) at `location`, and which kind it is.
     #[must_use]

@@ -1,18 +1,22 @@
 //! The push plan: `inventorySetQuantities` batches for the levels that differ.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::availability::{Availability, AvailabilityCalculator};
 use super::finding::{InventoryFinding, ItemRef, VariantRef};
 use super::{
     InventoryInputs, InventoryScope, MAX_QUANTITIES_PER_BATCH, ShopifyStockLevel, SyncRun,
 };
-use crate::domain::sku::{ShopifyEntry, StoklyEntry, StoklyMatch};
+use crate::domain::sku::{NO_SKU, ShopifyEntry, StoklyEntry, StoklyMatch};
+#[cfg(doc)]
+use crate::shopify::idempotency_key;
 use crate::shopify::model::{InventoryQuantityInput, InventorySetQuantitiesInput, QuantityName};
 use crate::shopify::{
-    InventoryItemId, LocationId as ShopifyLocationId, ProductVariantId, UserError, idempotency_key,
+    InventoryItemId, LocationId as ShopifyLocationId, ProductVariantId, UserError,
 };
 use crate::stokly::ItemId;
 
@@ -208,36 +212,77 @@ pub(crate) fn evaluate<'a>(
     calculator: &AvailabilityCalculator<'a>,
     filter: &Filter<'_>,
 ) -> Evaluation<'a> {
-    let mut levels_by_item: HashMap<&InventoryItemId, Vec<&'a ShopifyStockLevel>> =
+    let locations = calculator.mapped_locations();
+    // Per inventory item, the first level at each location, in input order: a list through
+    // `slots` from `first` to `last`. Each level's mapped location (by index in
+    // `locations`) is found once.
+    struct Slot<'a> {
+        level: &'a ShopifyStockLevel,
+        mapped: Option<usize>,
+        next: usize,
+    }
+    let mut slots: Vec<Slot<'a>> = Vec::with_capacity(inputs.shopify_levels.len());
+    let mut levels_by_item: HashMap<&InventoryItemId, (usize, usize)> =
         HashMap::with_capacity(inputs.shopify_levels.len());
     for level in inputs.shopify_levels {
-        let levels = levels_by_item.entry(&level.inventory_item_id).or_default();
-        if !levels.iter().any(|l| l.location_id == level.location_id) {
-            levels.push(level);
+        let position = slots.len();
+        match levels_by_item.entry(&level.inventory_item_id) {
+            Entry::Vacant(vacant) => {
+                vacant.insert((position, position));
+            }
+            Entry::Occupied(mut occupied) => {
+                let (first, last) = *occupied.get();
+                let mut at = first;
+                let mut seen = false;
+                while let Some(slot) = slots.get(at) {
+                    if slot.level.location_id == level.location_id {
+                        seen = true;
+                        break;
+                    }
+                    at = slot.next;
+                }
+                if seen {
+                    continue;
+                }
+                if let Some(slot) = slots.get_mut(last) {
+                    slot.next = position;
+                }
+                occupied.get_mut().1 = position;
+            }
         }
+        slots.push(Slot {
+            level,
+            mapped: locations.iter().position(|l| l.id == &level.location_id),
+            next: usize::MAX,
+        });
     }
     let mut computed = Vec::new();
     let mut skipped = Vec::new();
     let mut findings: Vec<InventoryFinding> = calculator.demand_findings().to_vec();
     let mut unmapped: BTreeMap<&ShopifyLocationId, usize> = BTreeMap::new();
     let mut variants_compared = 0;
+    let mut levels: Vec<(&'a ShopifyStockLevel, Option<usize>)> = Vec::new();
+    let sku_numbers = inputs.index.shopify_sku_numbers();
 
-    for variant in inputs.index.shopify_variants() {
-        let all_levels = levels_by_item
+    for (position, variant) in inputs.index.shopify_variants().iter().enumerate() {
+        levels.clear();
+        let mut at = levels_by_item
             .get(&variant.inventory_item_id)
-            .map_or(&[][..], Vec::as_slice);
-        let levels: Vec<&'a ShopifyStockLevel> = match &filter.levels {
-            None => all_levels.to_vec(),
-            Some(wanted) => all_levels
-                .iter()
-                .copied()
-                .filter(|l| wanted.contains(&(&l.inventory_item_id, &l.location_id)))
-                .collect(),
-        };
+            .map_or(usize::MAX, |&(first, _)| first);
+        while let Some(slot) = slots.get(at) {
+            let wanted = filter.levels.as_ref().is_none_or(|wanted| {
+                wanted.contains(&(&slot.level.inventory_item_id, &slot.level.location_id))
+            });
+            if wanted {
+                levels.push((slot.level, slot.mapped));
+            }
+            at = slot.next;
+        }
         if filter.levels.is_some() && levels.is_empty() {
             continue;
         }
-        let matched = inputs.index.match_stokly(variant.sku.as_deref());
+        let number = sku_numbers.get(position).copied().unwrap_or(NO_SKU);
+        let matched = inputs.index.match_number(number);
         if let Some(items) = &filter.items {
             match &matched {
                 StoklyMatch::Unique(item) if items.contains(&item.id) => {}
@@ -245,7 +290,7 @@ pub(crate) fn evaluate<'a>(
             }
         }
         let skip_all = |kind: SkipKind, skipped: &mut Vec<SkippedLevel<'a>>| {
-            skipped.extend(levels.iter().map(|level| SkippedLevel {
+            skipped.extend(levels.iter().map(|&(level, _)| SkippedLevel {
                 variant,
                 level,
                 kind,
@@ -265,7 +310,7 @@ pub(crate) fn evaluate<'a>(
             skip_all(SkipKind::Untracked, &mut skipped);
             continue;
         }
-        let item = match sku_match(inputs, variant, matched) {
+        let item = match sku_match(inputs, variant, number, matched) {
             Ok(item) => item,
             Err(finding) => {
                 findings.push(finding);
@@ -274,25 +319,30 @@ pub(crate) fn evaluate<'a>(
             }
         };
         variants_compared += 1;
-        for location in inputs.locations.shopify_locations() {
+        let facts = calculator.item_facts(item);
+        for (index, location) in locations.iter().enumerate() {
             if let Some(wanted) = &filter.levels {
-                if !wanted.contains(&(&variant.inventory_item_id, location)) {
+                if !wanted.contains(&(&variant.inventory_item_id, location.id)) {
                     continue;
                 }
             }
-            let Some(level) = levels.iter().copied().find(|l| &l.location_id == location) else {
+            let Some(level) = levels
+                .iter()
+                .find(|&&(_, mapped)| mapped == Some(index))
+                .map(|&(level, _)| level)
+            else {
                 findings.push(InventoryFinding::NotStockedAtLocation {
                     variant: VariantRef::of(variant),
-                    location: location.clone(),
+                    location: location.id.clone(),
                 });
                 continue;
             };
-            match calculator.availability_of(item, location) {
+            match calculator.availability_at(item, &facts, location) {
                 Ok(availability) => {
                     if availability.stock < 0 {
                         findings.push(InventoryFinding::NegativeStock {
                             item: ItemRef::of(item),
-                            location: location.clone(),
+                            location: location.id.clone(),
                             quantity: availability.stock,
                         });
                     }
@@ -313,8 +363,8 @@ pub(crate) fn evaluate<'a>(
                 }
             }
         }
-        for level in levels {
-            if !inputs.locations.is_mapped(&level.location_id) {
+        for &(level, mapped) in &levels {
+            if mapped.is_none() {
                 *unmapped.entry(&level.location_id).or_default() += 1;
                 skipped.push(SkippedLevel {
                     variant,
@@ -343,14 +393,19 @@ pub(crate) fn evaluate<'a>(
 fn sku_match<'a>(
     inputs: &InventoryInputs<'a>,
     variant: &ShopifyEntry,
+    number: u32,
     matched: StoklyMatch<'a>,
 ) -> Result<&'a StoklyEntry, InventoryFinding> {
-    let Some(sku) = variant.usable_sku() else {
+    let Some(sku) = inputs.index.sku_of_number(number) else {
         return Err(InventoryFinding::BlankSku {
             variant: VariantRef::of(variant),
         });
     };
-    if inputs.index.shopify_with_sku(sku).nth(1).is_some() {
+    if inputs
+        .index
+        .sku_group(number)
+        .is_some_and(|group| group.shopify.len > 1)
+    {
         let mut variants: Vec<VariantRef> = inputs
             .index
             .shopify_with_sku(sku)
@@ -428,9 +483,26 @@ fn build_plan(
         variants_compared,
     } = evaluation;
     let levels_compared = computed.len();
-    let mut changes: Vec<PlannedLevel> = computed
+    // Sorted by location and inventory item (then as evaluated) on small keys; each planned
+    // level is built once, in its final place.
+    let mut order: Vec<(u64, u64, usize)> = computed
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.level.available != c.availability.available)
+        .map(|(i, c)| {
+            (
+                c.level.location_id.numeric_id(),
+                c.level.inventory_item_id.numeric_id(),
+                i,
+            )
+        })
+        .collect();
+    order.sort_unstable();
+    let changed = order.len();
+    let mut computed: Vec<Option<ComputedLevel<'_>>> = computed.into_iter().map(Some).collect();
+    let mut changes = order
         .into_iter()
-        .filter(|c| c.level.available != c.availability.available)
+        .filter_map(|(_, _, i)| computed.get_mut(i).and_then(Option::take))
         .map(|c| PlannedLevel {
             sku: c.item.usable_sku().unwrap_or_default().to_owned(),
             variant_id: c.variant.id.clone(),
@@ -441,14 +513,12 @@ fn build_plan(
             target: c.availability.available,
             availability: c.availability,
         })
-        .collect();
-    changes.sort_by_cached_key(|l| (l.location_id.numeric_id(), l.inventory_item_id.numeric_id()));
-    let changed = changes.len();
+        .peekable();
     let uri = run.reference_document_uri();
     let mut batches = Vec::with_capacity(changed.div_ceil(MAX_QUANTITIES_PER_BATCH));
-    let mut rest = changes.into_iter().peekable();
-    while rest.peek().is_some() {
-        let levels: Vec<PlannedLevel> = rest.by_ref().take(MAX_QUANTITIES_PER_BATCH).collect();
+    let mut buffer = Vec::new();
+    while changes.peek().is_some() {
+        let levels: Vec<PlannedLevel> = changes.by_ref().take(MAX_QUANTITIES_PER_BATCH).collect();
         let mut input = InventorySetQuantitiesInput::new(QuantityName::Available, REASON)
             .with_reference_document_uri(uri.clone());
         input.quantities = levels
@@ -462,7 +532,7 @@ fn build_plan(
                 )
             })
             .collect();
-        match batch_key(&input) {
+        match batch_key(&input, &mut buffer) {
             Ok(idempotency_key) => batches.push(InventoryPushBatch {
                 idempotency_key,
                 input,
@@ -490,14 +560,45 @@ fn build_plan(
     }
 }
 
-/// The key the Shopify client derives for `input` (see [`crate::shopify::idempotency_key`]).
-fn batch_key(input: &InventorySetQuantitiesInput) -> Result<String, serde_json::Error> {
-    let mut variables = serde_json::Map::new();
-    variables.insert("input".to_owned(), serde_json::to_value(input)?);
-    Ok(idempotency_key(
-        SET_QUANTITIES_OPERATION,
-        &serde_json::Value::Object(variables),
-    ))
+/// The key the Shopify client derives for `input` (see [`crate::shopify::idempotency_key`]):
+/// SHA-256 of the operation name, a zero byte and the canonical JSON of `{"input": input}`
+/// (object keys sorted, no whitespace). The canonical JSON is written straight from the
+/// input into `buffer` rather than through a `serde_json::Value` tree; a test holds it equal
+/// to [`idempotency_key`].
+fn batch_key(
+    input: &InventorySetQuantitiesInput,
+    buffer: &mut Vec<u8>,
+) -> Result<String, serde_json::Error> {
+    buffer.clear();
+    buffer.extend_from_slice(br#"{"input":{"name":"#);
+    serde_json::to_writer(&mut *buffer, &input.name)?;
+    buffer.extend_from_slice(br#","quantities":["#);
+    for (i, quantity) in input.quantities.iter().enumerate() {
+        if i > 0 {
+            buffer.push(b',');
+        }
+        buffer.extend_from_slice(br#"{"changeFromQuantity":"#);
+        serde_json::to_writer(&mut *buffer, &quantity.change_from_quantity)?;
+        buffer.extend_from_slice(br#","inventoryItemId":"#);
+        serde_json::to_writer(&mut *buffer, &quantity.inventory_item_id)?;
+        buffer.extend_from_slice(br#","locationId":"#);
+        serde_json::to_writer(&mut *buffer, &quantity.location_id)?;
+        buffer.extend_from_slice(br#","quantity":"#);
+        serde_json::to_writer(&mut *buffer, &quantity.quantity)?;
+        buffer.push(b'}');
+    }
+    buffer.extend_from_slice(br#"],"reason":"#);
+    serde_json::to_writer(&mut *buffer, &input.reason)?;
+    if let Some(uri) = &input.reference_document_uri {
+        buffer.extend_from_slice(br#","referenceDocumentUri":"#);
+        serde_json::to_writer(&mut *buffer, uri)?;
+    }
+    buffer.extend_from_slice(b"}}");
+    let mut hasher = Sha256::new();
+    hasher.update(SET_QUANTITIES_OPERATION.as_bytes());
+    hasher.update([0u8]);
+    hasher.update(buffer.as_slice());
+    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Re-plans only the quantities of `previous` whose compare-and-set failed, from fresh
@@ -535,4 +636,49 @@ pub fn replan_stale_levels(
     let evaluation = evaluate(&fresh, &calculator, &filter);
     let run = SyncRun::new(&format!("{}.retry-{attempt}", previous.run.id()));
     build_plan(evaluation, scope, run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shopify::idempotency_key;
+
+    fn through_value(input: &InventorySetQuantitiesInput) -> String {
+        let mut variables = serde_json::Map::new();
+        variables.insert("input".to_owned(), serde_json::to_value(input).unwrap());
+        idempotency_key(
+            SET_QUANTITIES_OPERATION,
+            &serde_json::Value::Object(variables),
+        )
+    }
+
+    #[test]
+    fn batch_keys_equal_the_clients_idempotency_key() {
+        let quantity = |item: u64, location: u64, target: i64, from: Option<i64>| {
+            InventoryQuantityInput::new(
+                InventoryItemId::from_numeric(item),
+                ShopifyLocationId::from_numeric(location),
+                target,
+                from,
+            )
+        };
+        let plain = InventorySetQuantitiesInput::new(QuantityName::Available, REASON);
+        let mut odd = InventorySetQuantitiesInput::new(QuantityName::OnHand, "say \"hi\"\n\u{e9}")
+            .with_reference_document_uri("gid://stokly-shopify/InventorySync/ünï \\ \"x\"")
+            .with_quantity(quantity(1, 2, 3, Some(4)))
+            .with_quantity(quantity(u64::MAX, 1, -1_000_000_000, None))
+            .with_quantity(quantity(7, 8, i64::MAX, Some(i64::MIN)));
+        let full = SyncRun::new("run-1");
+        let mut buffer = Vec::new();
+        for input in [plain.clone(), odd.clone()] {
+            assert_eq!(
+                batch_key(&input, &mut buffer).unwrap(),
+                through_value(&input)
+            );
+        }
+        odd.reference_document_uri = None;
+        assert_eq!(batch_key(&odd, &mut buffer).unwrap(), through_value(&odd));
+        let run = plain.with_reference_document_uri(full.reference_document_uri());
+        assert_eq!(batch_key(&run, &mut buffer).unwrap(), through_value(&run));
+    }
 }

@@ -1,14 +1,17 @@
 //! The catalogue audit: every way the two catalogues disagree on SKUs, typed, owned and
 //! explained, with a readiness verdict for order posting.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::index::{
-    Hits, ListingTarget, NearMissReason, ShopifyEntry, SkuIndex, StoklyEntry, StoklyMatch, add_hit,
-    near_miss_key, near_miss_key_into, near_miss_reasons,
+    BarcodeKey, ChainIter, Hits, ListingTarget, NONE, NearMissReason, ShopifyEntry, SkuIndex,
+    Spread, StoklyEntry, StoklyMatch, add_hit, heads_with_capacity, near_miss_key,
+    near_miss_key_into, near_miss_reasons,
 };
 use crate::domain::exception::{
     DomainException, ExceptionRecord, Flow, Owner, RecordRef, Severity, printable,
@@ -945,27 +948,40 @@ impl CatalogueAudit {
 pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
     let stokly = index.stokly_items();
     let shopify = index.shopify_variants();
+    let stokly_skus = index.stokly_sku_numbers();
+    let shopify_skus = index.shopify_sku_numbers();
     let mut findings = Vec::new();
 
     // Duplicates on each side.
-    for (sku, hits) in index.shared_shopify_skus() {
+    for &number in index.shared_shopify_skus() {
+        let Some(sku) = index.sku_of_number(number) else {
+            continue;
+        };
         findings.push(CatalogueFinding::DuplicateShopifySku {
             sku: sku.to_owned(),
-            variants: positions(shopify, &hits, ShopifyVariantRef::of),
+            variants: index
+                .shopify_positions(number)
+                .filter_map(|p| shopify.get(p))
+                .map(ShopifyVariantRef::of)
+                .collect(),
         });
     }
-    for (sku, hits) in index.shared_stokly_skus() {
-        let active: Vec<&StoklyEntry> = hits
-            .iter()
-            .filter_map(|&p| stokly.get(p))
+    for &number in index.shared_stokly_skus() {
+        let active: Vec<&StoklyEntry> = index
+            .stokly_positions(number)
+            .filter_map(|p| stokly.get(p))
             .filter(|e| !e.deleted)
             .collect();
         if active.len() > 1 {
+            let Some(sku) = index.sku_of_number(number) else {
+                continue;
+            };
             findings.push(CatalogueFinding::DuplicateStoklySku {
                 sku: sku.to_owned(),
                 items: active.into_iter().map(StoklyItemRef::of).collect(),
                 sold_as: index
-                    .shopify_with_sku(sku)
+                    .shopify_positions(number)
+                    .filter_map(|p| shopify.get(p))
                     .map(ShopifyVariantRef::of)
                     .collect(),
             });
@@ -975,25 +991,31 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
     // Stokly items: blanks and diverged links.
     let mut diverged: HashSet<&ProductVariantId> = HashSet::new();
     let mut reported_items: HashSet<&ItemId> = HashSet::new();
-    for entry in stokly {
+    for (entry, &number) in stokly.iter().zip(stokly_skus) {
         if entry.deleted {
             continue;
         }
-        let Some(sku) = entry.usable_sku() else {
+        if number == NONE {
             findings.push(CatalogueFinding::BlankStoklySku {
                 item: StoklyItemRef::of(entry),
                 listed_on_shopify: entry.is_listed_on_shopify(),
             });
             continue;
-        };
+        }
         for listing in &entry.shopify_listings {
             let ListingTarget::Variant(variant_id) = &listing.target else {
                 continue;
             };
-            let Some(variant) = index.shopify_variant(variant_id) else {
+            let Some(position) = index.shopify_variant_position(variant_id) else {
                 continue;
             };
-            if variant.sku.as_deref() != Some(sku) {
+            let (Some(variant), Some(&variant_number)) =
+                (shopify.get(position), shopify_skus.get(position))
+            else {
+                continue;
+            };
+            // Equal numbers are equal (usable) SKUs.
+            if variant_number != number {
                 diverged.insert(&variant.id);
                 reported_items.insert(&entry.id);
                 findings.push(CatalogueFinding::ListingLinkDiverged {
@@ -1008,8 +1030,20 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
     // Shopify variants, one by one; those without any match are kept for the near-miss search.
     let mut matched_variants = 0;
     let mut unmatched: Vec<&ShopifyEntry> = Vec::new();
-    for variant in shopify {
-        match index.match_stokly(variant.sku.as_deref()) {
+    for (variant, &number) in shopify.iter().zip(shopify_skus) {
+        // The usual case, from compact data: one active stock item, an ordinary tracked
+        // variant, nothing to report.
+        if let Some(group) = index.sku_group(number) {
+            if group.stokly.len == 1
+                && index.is_plain_stock(group.stokly.first as usize)
+                && !variant.requires_components
+                && variant.tracked
+            {
+                matched_variants += 1;
+                continue;
+            }
+        }
+        match index.match_number(number) {
             // A diverged link already says which SKU the variant should carry.
             StoklyMatch::Blank | StoklyMatch::NotFound if diverged.contains(&variant.id) => {}
             StoklyMatch::Blank => findings.push(CatalogueFinding::BlankShopifySku {
@@ -1036,7 +1070,7 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
             StoklyMatch::NotFound => unmatched.push(variant),
         }
     }
-    for (variant, candidates) in near_misses(stokly, &unmatched) {
+    for (variant, candidates) in near_misses(index, &unmatched) {
         if candidates.is_empty() {
             findings.push(CatalogueFinding::ShopifySkuNotInStokly {
                 variant: ShopifyVariantRef::of(variant),
@@ -1058,17 +1092,20 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
 
     // Listed Stokly items that Shopify lacks.
     let mut listed = 0;
-    for entry in stokly.iter().filter(|e| !e.deleted) {
+    let mut active_items = 0;
+    for (entry, &number) in stokly.iter().zip(stokly_skus) {
+        if entry.deleted {
+            continue;
+        }
+        active_items += 1;
         let Some(first_listing) = entry.shopify_listings.first() else {
             continue;
         };
         listed += 1;
-        let Some(sku) = entry.usable_sku() else {
-            continue;
-        };
-        if entry.is_variable_parent()
+        if number == NONE
+            || entry.is_variable_parent()
+            || index.sku_group(number).is_some_and(|g| g.shopify.len > 0)
             || reported_items.contains(&entry.id)
-            || index.shopify_with_sku(sku).next().is_some()
         {
             continue;
         }
@@ -1078,20 +1115,51 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
         });
     }
 
-    audit_barcodes(stokly, shopify, &mut findings);
+    audit_barcodes(index, &mut findings);
 
-    // Each finding's key is built once (it allocates), not once per comparison.
-    findings.sort_by_cached_key(|f| {
-        (
-            f.severity(),
-            f.sku().map(|s| printable(s).into_owned()),
-            f.rank(),
-            f.subject(),
-        )
-    });
-
-    let summary = summarise(index, &findings, matched_variants, listed);
+    let findings = sorted_by_impact(findings);
+    let summary = summarise(index, &findings, matched_variants, listed, active_items);
     CatalogueAudit { findings, summary }
+}
+
+/// The findings by severity, then SKU as reports print it, then kind, then records (the
+/// records only compared among findings equal so far, as they must be built to compare),
+/// then the order they were found in.
+fn sorted_by_impact(findings: Vec<CatalogueFinding>) -> Vec<CatalogueFinding> {
+    let order: Vec<usize> = {
+        let mut keys: Vec<(Severity, Option<Cow<'_, str>>, u8, usize)> = findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.severity(), f.sku().map(printable), f.rank(), i))
+            .collect();
+        keys.sort_unstable();
+        let mut order = Vec::with_capacity(keys.len());
+        let mut rest = keys.as_slice();
+        while let Some(((severity, sku, rank, _), _)) = rest.split_first() {
+            let run = rest
+                .iter()
+                .take_while(|(s, k, r, _)| (s, k, r) == (severity, sku, rank))
+                .count();
+            let (tied, after) = rest.split_at(run.max(1));
+            if let [(_, _, _, only)] = tied {
+                order.push(*only);
+            } else {
+                let mut by_subject: Vec<(Vec<RecordRef>, usize)> = tied
+                    .iter()
+                    .filter_map(|&(_, _, _, i)| Some((findings.get(i)?.subject(), i)))
+                    .collect();
+                by_subject.sort_unstable();
+                order.extend(by_subject.into_iter().map(|(_, i)| i));
+            }
+            rest = after;
+        }
+        order
+    };
+    let mut slots: Vec<Option<CatalogueFinding>> = findings.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 type NearMisses<'a> = Vec<(&'a StoklyEntry, Vec<NearMissReason>)>;
@@ -1100,7 +1168,7 @@ type NearMisses<'a> = Vec<(&'a StoklyEntry, Vec<NearMissReason>)>;
 /// equals its SKU, in catalogue order. Keys are computed once per record into one reused
 /// buffer; only the unmatched variants' keys are stored.
 fn near_misses<'a, 'v>(
-    stokly: &'a [StoklyEntry],
+    index: &'a SkuIndex,
     unmatched: &[&'v ShopifyEntry],
 ) -> Vec<(&'v ShopifyEntry, NearMisses<'a>)> {
     let mut found: Vec<(&ShopifyEntry, NearMisses<'a>)> =
@@ -1108,22 +1176,35 @@ fn near_misses<'a, 'v>(
     if unmatched.is_empty() {
         return found;
     }
-    let mut wanted: HashMap<String, Hits> = HashMap::with_capacity(unmatched.len());
+    // By the hash of their near-miss key, the unmatched variants' slots and keys.
+    let mut keys: Vec<Option<String>> = Vec::with_capacity(unmatched.len());
+    let mut wanted: HashMap<u32, Hits, BuildHasherDefault<Spread>> =
+        HashMap::with_capacity_and_hasher(unmatched.len(), BuildHasherDefault::default());
     for (slot, variant) in unmatched.iter().enumerate() {
-        if let Some(sku) = variant.usable_sku() {
-            add_hit(&mut wanted, near_miss_key(sku), slot);
+        let key = variant.usable_sku().map(near_miss_key);
+        if let Some(key) = &key {
+            add_hit(&mut wanted, index.hash32(key), slot);
         }
+        keys.push(key);
     }
     let mut key = String::new();
-    for item in stokly.iter().filter(|e| !e.deleted) {
-        let Some(sku) = item.usable_sku() else {
+    let items = index.stokly_items().iter();
+    let numbers = index.stokly_sku_numbers().iter();
+    for ((item, &number), hash) in items.zip(numbers).zip(index.near_key_hashes()) {
+        if item.deleted || number == NONE {
+            continue;
+        }
+        let Some(slots) = wanted.get(hash) else {
+            continue;
+        };
+        let Some(sku) = item.sku.as_deref() else {
             continue;
         };
         near_miss_key_into(sku, &mut key);
-        let Some(slots) = wanted.get(key.as_str()) else {
-            continue;
-        };
         for &slot in slots.as_slice() {
+            if keys.get(slot).and_then(Option::as_deref) != Some(key.as_str()) {
+                continue;
+            }
             if let Some((variant, candidates)) = found.get_mut(slot) {
                 let reasons = near_miss_reasons(variant.sku.as_deref().unwrap_or_default(), sku);
                 if !reasons.is_empty() {
@@ -1133,10 +1214,6 @@ fn near_misses<'a, 'v>(
         }
     }
     found
-}
-
-fn positions<T, R>(list: &[T], hits: &[usize], of: impl Fn(&T) -> R) -> Vec<R> {
-    hits.iter().filter_map(|&p| list.get(p)).map(of).collect()
 }
 
 /// Bundles, composites and tracking for a variant that matches exactly one stock item.
@@ -1195,11 +1272,11 @@ fn compare_components(
     item: &StoklyEntry,
 ) -> (Vec<BundleComponent>, Vec<ComponentDifference>) {
     let mut differences = Vec::new();
-    let mut in_shopify: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut in_shopify: BTreeMap<&str, Decimal> = BTreeMap::new();
     for component in &variant.components {
         match component.sku.as_deref().filter(|s| !super::is_blank_sku(s)) {
             Some(sku) => {
-                let quantity = in_shopify.entry(sku.to_owned()).or_insert(Decimal::ZERO);
+                let quantity = in_shopify.entry(sku).or_insert(Decimal::ZERO);
                 *quantity = quantity.saturating_add(Decimal::from(component.quantity));
             }
             None => differences.push(ComponentDifference::ShopifyComponentWithoutSku {
@@ -1207,7 +1284,7 @@ fn compare_components(
             }),
         }
     }
-    let mut in_stokly: BTreeMap<String, Option<Decimal>> = BTreeMap::new();
+    let mut in_stokly: BTreeMap<&str, Option<Decimal>> = BTreeMap::new();
     match index.components(&item.id) {
         None => differences.push(ComponentDifference::StoklyComponentsNotGiven),
         Some(lines) => {
@@ -1217,9 +1294,7 @@ fn compare_components(
                     .and_then(StoklyEntry::usable_sku)
                 {
                     Some(sku) => {
-                        let quantity = in_stokly
-                            .entry(sku.to_owned())
-                            .or_insert(Some(Decimal::ZERO));
+                        let quantity = in_stokly.entry(sku).or_insert(Some(Decimal::ZERO));
                         *quantity = add_quantity(*quantity, line.quantity);
                     }
                     None => differences.push(ComponentDifference::StoklyComponentWithoutSku {
@@ -1229,29 +1304,29 @@ fn compare_components(
             }
         }
     }
-    let skus: BTreeSet<&String> = in_shopify.keys().chain(in_stokly.keys()).collect();
+    let skus: BTreeSet<&str> = in_shopify.keys().chain(in_stokly.keys()).copied().collect();
     let mut agreed = Vec::new();
     for sku in skus {
         match (in_shopify.get(sku), in_stokly.get(sku)) {
             (Some(&shopify), Some(&stokly)) if stokly == Some(shopify) => {
                 agreed.push(BundleComponent {
-                    sku: sku.clone(),
+                    sku: sku.to_owned(),
                     quantity: shopify,
                 });
             }
             (Some(&shopify), Some(&stokly)) => {
                 differences.push(ComponentDifference::QuantityDiffers {
-                    sku: sku.clone(),
+                    sku: sku.to_owned(),
                     shopify,
                     stokly,
                 });
             }
             (Some(&quantity), None) => differences.push(ComponentDifference::OnlyInShopify {
-                sku: sku.clone(),
+                sku: sku.to_owned(),
                 quantity,
             }),
             (None, Some(&quantity)) => differences.push(ComponentDifference::OnlyInStokly {
-                sku: sku.clone(),
+                sku: sku.to_owned(),
                 quantity,
             }),
             (None, None) => {}
@@ -1261,75 +1336,113 @@ fn compare_components(
 }
 
 /// Barcodes shared by records whose SKUs differ (a record without a SKU differs from all).
-/// Records are only described once a collision is found.
-fn audit_barcodes(
-    stokly: &[StoklyEntry],
-    shopify: &[ShopifyEntry],
-    findings: &mut Vec<CatalogueFinding>,
-) {
-    /// The records holding one barcode; the usual one or two need no allocation.
-    #[derive(Default)]
-    struct Holders {
-        first: usize,
-        second: Option<usize>,
-        more: Vec<usize>,
+/// Records are grouped by the barcode hashes the index computed and compared by SKU number;
+/// barcode texts are only compared, and records only described, where SKUs differ.
+fn audit_barcodes(index: &SkuIndex, findings: &mut Vec<CatalogueFinding>) {
+    /// A barcode holder: one of `keys` (Shopify variants first, then Stokly items).
+    #[derive(Clone, Copy)]
+    struct Holder {
+        on_stokly: bool,
+        key: BarcodeKey,
     }
-    fn hold<'c>(holders: &mut HashMap<&'c str, Holders>, code: &'c str, position: usize) {
-        match holders.get_mut(code) {
-            Some(h) if h.second.is_none() => h.second = Some(position),
-            Some(h) => h.more.push(position),
-            None => {
-                holders.insert(
-                    code,
-                    Holders {
-                        first: position,
-                        ..Holders::default()
-                    },
-                );
-            }
-        }
-    }
-    // Positions below `offset` are Shopify variants; the rest are Stokly items.
-    let offset = shopify.len();
-    let mut holders: HashMap<&str, Holders> = HashMap::with_capacity(shopify.len() + stokly.len());
-    for (position, variant) in shopify.iter().enumerate() {
-        if let Some(code) = variant.barcode.as_deref().filter(|c| !c.trim().is_empty()) {
-            hold(&mut holders, code, position);
-        }
-    }
-    for (position, item) in stokly.iter().enumerate() {
-        if !item.deleted {
-            for code in &item.barcodes {
-                hold(&mut holders, code.as_str(), offset + position);
-            }
-        }
-    }
-    let sku_of = |holder: usize| -> Option<&str> {
-        match holder.checked_sub(offset) {
-            None => shopify.get(holder).and_then(ShopifyEntry::usable_sku),
-            Some(p) => stokly.get(p).and_then(StoklyEntry::usable_sku),
+    let (stokly, shopify) = (index.stokly_items(), index.shopify_variants());
+    let (stokly_skus, shopify_skus) = (index.stokly_sku_numbers(), index.shopify_sku_numbers());
+    let (shopify_keys, stokly_keys) = index.barcode_keys();
+    let holder = |at: usize| -> Option<Holder> {
+        match at.checked_sub(shopify_keys.len()) {
+            None => shopify_keys.get(at).map(|&key| Holder {
+                on_stokly: false,
+                key,
+            }),
+            Some(at) => stokly_keys.get(at).map(|&key| Holder {
+                on_stokly: true,
+                key,
+            }),
         }
     };
-    for (barcode, holder) in holders {
-        let Some(second) = holder.second else {
+    let holders = shopify_keys.len() + stokly_keys.len();
+    let mut heads = heads_with_capacity(holders);
+    let mut next: Vec<u32> = Vec::with_capacity(holders);
+    for (at, key) in shopify_keys.iter().chain(stokly_keys).enumerate() {
+        let Some(at) = u32::try_from(at).ok().filter(|&a| a != NONE) else {
+            break;
+        };
+        next.push(heads.insert(key.hash, at).unwrap_or(NONE));
+    }
+    let sku_of = |h: Holder| -> u32 {
+        let numbers = if h.on_stokly {
+            stokly_skus
+        } else {
+            shopify_skus
+        };
+        numbers
+            .get(h.key.position as usize)
+            .copied()
+            .unwrap_or(NONE)
+    };
+    let text_of = |h: Holder| -> Option<&str> {
+        let position = h.key.position as usize;
+        if h.on_stokly {
+            stokly
+                .get(position)?
+                .barcodes
+                .get(h.key.code as usize)
+                .map(String::as_str)
+        } else {
+            shopify.get(position)?.barcode.as_deref()
+        }
+    };
+    let chain = |head: u32| ChainIter::new(&next, head).filter_map(holder);
+    let mut collisions: Vec<(&str, Vec<Holder>)> = Vec::new();
+    for &head in heads.values() {
+        // Most barcodes have one holder, or holders of one SKU: nothing to compare.
+        let mut same_hash = chain(head);
+        let Some(first) = same_hash.next() else {
             continue;
         };
-        let first_sku = sku_of(holder.first);
-        let collides = first_sku.is_none()
-            || sku_of(second) != first_sku
-            || holder.more.iter().any(|&h| sku_of(h) != first_sku);
-        if !collides {
+        let first_sku = sku_of(first);
+        if first_sku != NONE && same_hash.all(|h| sku_of(h) == first_sku) {
             continue;
         }
-        let (on_shopify, on_stokly): (Vec<usize>, Vec<usize>) = [holder.first, second]
-            .into_iter()
-            .chain(holder.more)
-            .partition(|&h| h < offset);
-        let on_stokly: Vec<usize> = on_stokly.into_iter().map(|h| h - offset).collect();
+        // The holders of each exact barcode, in catalogue order (the chain is newest first).
+        let mut all: Vec<Holder> = chain(head).collect();
+        all.reverse();
+        let mut groups: Vec<(&str, Vec<Holder>)> = Vec::new();
+        for h in all {
+            let Some(text) = text_of(h) else {
+                continue;
+            };
+            match groups.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, group)) => group.push(h),
+                None => groups.push((text, vec![h])),
+            }
+        }
+        for (text, group) in groups {
+            let Some((&first, rest)) = group.split_first() else {
+                continue;
+            };
+            let first_sku = sku_of(first);
+            let agree = first_sku != NONE && rest.iter().all(|&h| sku_of(h) == first_sku);
+            if !rest.is_empty() && !agree {
+                collisions.push((text, group));
+            }
+        }
+    }
+    for (barcode, group) in collisions {
+        let (on_stokly, on_shopify): (Vec<Holder>, Vec<Holder>) =
+            group.into_iter().partition(|h| h.on_stokly);
         findings.push(CatalogueFinding::BarcodeCollision {
             barcode: barcode.to_owned(),
-            variants: positions(shopify, &on_shopify, ShopifyVariantRef::of),
-            items: positions(stokly, &on_stokly, StoklyItemRef::of),
+            variants: on_shopify
+                .iter()
+                .filter_map(|h| shopify.get(h.key.position as usize))
+                .map(ShopifyVariantRef::of)
+                .collect(),
+            items: on_stokly
+                .iter()
+                .filter_map(|h| stokly.get(h.key.position as usize))
+                .map(StoklyItemRef::of)
+                .collect(),
         });
     }
 }
@@ -1339,6 +1452,7 @@ fn summarise(
     findings: &[CatalogueFinding],
     matched_variants: usize,
     listed: usize,
+    active_items: usize,
 ) -> AuditSummary {
     let mut by_kind: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut blocking, mut warnings, mut info) = (0, 0, 0);
@@ -1374,17 +1488,12 @@ fn summarise(
             variants: blocked_variants.len(),
         }
     };
-    let products: HashSet<&ProductId> = index
-        .shopify_variants()
-        .iter()
-        .map(|v| &v.product_id)
-        .collect();
     AuditSummary {
         stokly_items: index.stokly_items().len(),
-        stokly_active_items: index.stokly_items().iter().filter(|e| !e.deleted).count(),
+        stokly_active_items: active_items,
         stokly_listed_on_shopify: listed,
         shopify_variants: index.shopify_variants().len(),
-        shopify_products: products.len(),
+        shopify_products: index.shopify_product_count(),
         matched_variants,
         blocking,
         warnings,

@@ -1,6 +1,6 @@
 //! The SKU index: both catalogues keyed by exact SKU, plus the near-miss key.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::slice;
 
@@ -258,7 +258,8 @@ pub struct StoklyEntry {
 
 impl StoklyEntry {
     fn from_item(item: &Item) -> Self {
-        let mut barcodes: Vec<String> = Vec::new();
+        let mut barcodes: Vec<String> =
+            Vec::with_capacity(usize::from(item.barcode.is_some()) + item.barcodes.len());
         for code in item.barcode.iter().chain(item.barcodes.iter()) {
             if !code.trim().is_empty() && !barcodes.contains(code) {
                 barcodes.push(code.clone());
@@ -420,14 +421,6 @@ pub(crate) fn add_hit<K: std::hash::Hash + Eq, S: BuildHasher>(
     }
 }
 
-/// [`add_hit`], remembering in `shared` each key that now has a second position.
-fn add_shared_hit(map: &mut ByHash, shared: &mut Vec<u64>, key: u64, position: usize) {
-    add_hit(map, key, position);
-    if map.get(&key).is_some_and(|hits| hits.as_slice().len() == 2) {
-        shared.push(key);
-    }
-}
-
 /// What a SKU matches in Stokly under the exact rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -444,29 +437,187 @@ pub enum StoklyMatch<'a> {
     NotFound,
 }
 
-/// A hasher for keys that are already hashes: it passes the `u64` through.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Prehashed(u64);
+/// The end of a chain, and the SKU number of a record without a usable SKU.
+pub(crate) const NONE: u32 = u32::MAX;
 
-impl Hasher for Prehashed {
+/// A hasher for `u32` keys that are already (truncated) hashes: one multiplication spreads
+/// them over the bits the table uses for buckets and for its tags.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Spread(u64);
+
+impl Hasher for Spread {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
         for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(SPREAD);
         }
     }
 
-    fn write_u64(&mut self, hash: u64) {
-        self.0 = hash;
+    fn write_u32(&mut self, hash: u32) {
+        self.0 = u64::from(hash).wrapping_mul(SPREAD);
     }
 }
 
-/// Positions keyed by the hash of a string (a SKU or an ID). The strings themselves stay in
-/// the entries: a look-up compares them, so two strings with the same hash never match.
-type ByHash = HashMap<u64, Hits, BuildHasherDefault<Prehashed>>;
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// The newest position (or SKU number) whose string has a given 32-bit hash; older ones
+/// with the same hash follow through a `next` list. 8 bytes a slot, so even 100,000 keys
+/// stay small enough for the processor's caches.
+pub(crate) type Heads = HashMap<u32, u32, BuildHasherDefault<Spread>>;
+
+pub(crate) fn heads_with_capacity(capacity: usize) -> Heads {
+    Heads::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
+}
+
+/// Links `position` in front of the chain of `key`, `next` being the chain links.
+fn link(heads: &mut Heads, next: &mut Vec<u32>, key: u32, position: u32) {
+    let previous = heads.insert(key, position).unwrap_or(NONE);
+    next.push(previous);
+}
+
+/// Walks a chain from `head`, newest first.
+#[derive(Debug, Clone)]
+pub(crate) struct ChainIter<'s> {
+    next: &'s [u32],
+    current: u32,
+}
+
+impl<'s> ChainIter<'s> {
+    /// The chain from `head` through the links `next`.
+    pub(crate) fn new(next: &'s [u32], head: u32) -> Self {
+        Self {
+            next,
+            current: head,
+        }
+    }
+
+    pub(crate) fn empty() -> Self {
+        Self {
+            next: &[],
+            current: NONE,
+        }
+    }
+}
+
+impl Iterator for ChainIter<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if self.current == NONE {
+            return None;
+        }
+        let position = self.current as usize;
+        self.current = self.next.get(position).copied().unwrap_or(NONE);
+        Some(position)
+    }
+}
+
+/// The records of one side carrying one exact SKU, in catalogue order (a list through
+/// `next`, from `first` to `last`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SideGroup {
+    pub(crate) first: u32,
+    last: u32,
+    pub(crate) len: u32,
+}
+
+impl SideGroup {
+    const EMPTY: Self = Self {
+        first: NONE,
+        last: NONE,
+        len: 0,
+    };
+
+    /// Appends `position`, `next` being the side's links.
+    fn append(&mut self, next: &mut [u32], position: u32) {
+        match next.get_mut(self.last as usize) {
+            Some(link) if self.len > 0 => *link = position,
+            _ => self.first = position,
+        }
+        self.last = position;
+        self.len += 1;
+    }
+}
+
+/// Every record of both sides carrying one exact, usable SKU.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SkuGroup {
+    pub(crate) stokly: SideGroup,
+    pub(crate) shopify: SideGroup,
+    /// Where the SKU's text starts in [`SkuNumbers::texts`] (it ends where the next starts).
+    text_start: u32,
+}
+
+/// Both sides' exact SKUs numbered once: equal SKUs have equal numbers, so matching and
+/// grouping compare integers, not strings.
+#[derive(Debug, Clone, Default)]
+struct SkuNumbers {
+    /// By 32-bit hash of the SKU, the newest SKU number with that hash.
+    heads: Heads,
+    /// Per SKU number, the previous SKU number with the same 32-bit hash.
+    hash_next: Vec<u32>,
+    groups: Vec<SkuGroup>,
+    /// Every numbered SKU's text, one after another: comparing with these few compact bytes
+    /// is cheaper than with the records' own strings, scattered over the heap.
+    texts: String,
+    /// Per record, its SKU number ([`NONE`] when blank).
+    stokly_sku: Vec<u32>,
+    shopify_sku: Vec<u32>,
+    /// Per record, the next record of its side with the same SKU.
+    stokly_next: Vec<u32>,
+    shopify_next: Vec<u32>,
+    /// SKU numbers held by several records of one side, in the order they became shared.
+    stokly_shared: Vec<u32>,
+    shopify_shared: Vec<u32>,
+}
+
+/// One side's records keyed by the hash of their ID.
+#[derive(Debug, Clone, Default)]
+struct IdChains {
+    heads: Heads,
+    next: Vec<u32>,
+}
+
+impl IdChains {
+    fn with_capacity(capacity: usize) -> Self {
+        Self {
+            heads: heads_with_capacity(capacity),
+            next: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Links the record at `position` (the next one), whose ID hashes to `key`.
+    fn link(&mut self, key: u32, position: u32) {
+        link(&mut self.heads, &mut self.next, key, position);
+    }
+
+    fn candidates(&self, key: u32) -> ChainIter<'_> {
+        ChainIter {
+            next: &self.next,
+            current: self.heads.get(&key).copied().unwrap_or(NONE),
+        }
+    }
+}
+
+/// A record's position as the maps hold it; records beyond `u32::MAX - 1` per side are
+/// kept but not keyed ([`NONE`] is reserved).
+fn key_position(position: usize) -> Option<u32> {
+    u32::try_from(position).ok().filter(|&p| p != NONE)
+}
+
+/// One barcode of one record, hashed while the index is built.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BarcodeKey {
+    /// The barcode's 32-bit hash ([`SkuIndex::hash32`]).
+    pub(crate) hash: u32,
+    /// The record's position on its side.
+    pub(crate) position: u32,
+    /// Which of a Stokly item's barcodes (0 for a Shopify variant's only one).
+    pub(crate) code: u32,
+}
 
 /// Stokly items and Shopify variants keyed by exact SKU.
 ///
@@ -475,19 +626,25 @@ type ByHash = HashMap<u64, Hits, BuildHasherDefault<Prehashed>>;
 /// never keyed and never match. Nothing else ever matches: near-misses are found by
 /// [`super::audit_catalogue`] and reported, never used. Building is O(n) in the number of
 /// records; every look-up by SKU or ID is one hash-map probe. The maps hold positions keyed
-/// by a per-index randomly seeded hash of the string, not copies of the strings.
+/// by a per-index randomly seeded hash of the string, not copies of the strings; each exact
+/// SKU is numbered once, so the audit and the inventory plan compare numbers.
 #[derive(Debug, Clone)]
 pub struct SkuIndex {
     stokly: Vec<StoklyEntry>,
     shopify: Vec<ShopifyEntry>,
     hasher: std::collections::hash_map::RandomState,
-    stokly_by_sku: ByHash,
-    shopify_by_sku: ByHash,
-    /// Keys of `stokly_by_sku` / `shopify_by_sku` with several positions.
-    stokly_shared: Vec<u64>,
-    shopify_shared: Vec<u64>,
-    stokly_by_id: ByHash,
-    shopify_by_id: ByHash,
+    skus: SkuNumbers,
+    stokly_by_id: IdChains,
+    shopify_by_id: IdChains,
+    /// Per Stokly item, the hash of its SKU's [`near_miss_key`] (0 when blank).
+    near_keys: Vec<u32>,
+    /// Per Stokly item, whether it is active, not a composite and not a variable parent.
+    plain_stock: Vec<bool>,
+    /// Distinct Shopify products among the variants.
+    shopify_products: usize,
+    /// The barcodes of active Stokly items and of Shopify variants, non-blank, in order.
+    stokly_barcodes: Vec<BarcodeKey>,
+    shopify_barcodes: Vec<BarcodeKey>,
     composites: CompositeComponents,
     families: VariableFamilies,
     orphan_listings: Vec<Listing>,
@@ -500,19 +657,51 @@ impl SkuIndex {
     #[must_use]
     pub fn build(stokly: StoklyCatalogue<'_>, shopify: &[ProductVariant]) -> Self {
         let hasher = std::collections::hash_map::RandomState::new();
-        let hash = |text: &str| hasher.hash_one(text);
-        let mut stokly_entries: Vec<StoklyEntry> =
-            stokly.items.iter().map(StoklyEntry::from_item).collect();
-        let mut stokly_by_id =
-            ByHash::with_capacity_and_hasher(stokly_entries.len(), Default::default());
-        let mut stokly_shared = Vec::new();
-        let mut stokly_by_sku =
-            ByHash::with_capacity_and_hasher(stokly_entries.len(), Default::default());
-        for (position, entry) in stokly_entries.iter().enumerate() {
-            add_hit(&mut stokly_by_id, hash(entry.id.as_str()), position);
-            if let Some(sku) = entry.usable_sku() {
-                add_shared_hit(&mut stokly_by_sku, &mut stokly_shared, hash(sku), position);
+        let hash = |text: &str| hasher.hash_one(text) as u32;
+        // Each record is keyed right after it is copied, while its strings are in the cache.
+        let mut skus = SkuNumbers::with_capacity(stokly.items.len(), shopify.len());
+        let mut stokly_entries: Vec<StoklyEntry> = Vec::with_capacity(stokly.items.len());
+        let mut stokly_by_id = IdChains::with_capacity(stokly.items.len());
+        let mut near_keys = Vec::with_capacity(stokly.items.len());
+        let mut plain_stock = Vec::with_capacity(stokly.items.len());
+        let mut stokly_barcodes = Vec::with_capacity(stokly.items.len());
+        let mut key = String::new();
+        for item in stokly.items {
+            let entry = StoklyEntry::from_item(item);
+            let Some(position) = key_position(stokly_entries.len()) else {
+                skus.stokly_sku.push(NONE);
+                near_keys.push(0);
+                plain_stock.push(false);
+                stokly_entries.push(entry);
+                continue;
+            };
+            stokly_by_id.link(hash(entry.id.as_str()), position);
+            let number = match entry.usable_sku() {
+                Some(sku) => {
+                    near_miss_key_into(sku, &mut key);
+                    near_keys.push(hash(&key));
+                    skus.number(sku, hash(sku))
+                }
+                None => {
+                    near_keys.push(0);
+                    NONE
+                }
+            };
+            skus.add_stokly(position, number);
+            plain_stock
+                .push(!entry.deleted && !entry.is_composite() && !entry.is_variable_parent());
+            if !entry.deleted {
+                for (code, text) in entry.barcodes.iter().enumerate() {
+                    if let Ok(code) = u32::try_from(code) {
+                        stokly_barcodes.push(BarcodeKey {
+                            hash: hash(text),
+                            position,
+                            code,
+                        });
+                    }
+                }
             }
+            stokly_entries.push(entry);
         }
         let mut orphan_listings = Vec::new();
         for listing in stokly.shopify_listings {
@@ -522,12 +711,11 @@ impl SkuIndex {
                 continue;
             }
             let position = listing.item_id.as_ref().and_then(|id| {
-                stokly_by_id
-                    .get(&hash(id.as_str()))
-                    .map_or(&[][..], Hits::as_slice)
-                    .iter()
-                    .copied()
-                    .find(|&p| stokly_entries.get(p).is_some_and(|e| &e.id == id))
+                first_with_id(
+                    stokly_by_id.candidates(hash(id.as_str())),
+                    &stokly_entries,
+                    |e| &e.id == id,
+                )
             });
             match position.and_then(|p| stokly_entries.get_mut(p)) {
                 Some(entry) => entry.shopify_listings.push(ShopifyListing {
@@ -541,35 +729,51 @@ impl SkuIndex {
             }
         }
 
-        let shopify_entries: Vec<ShopifyEntry> =
-            shopify.iter().map(ShopifyEntry::from_variant).collect();
-        let mut shopify_by_id =
-            ByHash::with_capacity_and_hasher(shopify_entries.len(), Default::default());
-        let mut shopify_shared = Vec::new();
-        let mut shopify_by_sku =
-            ByHash::with_capacity_and_hasher(shopify_entries.len(), Default::default());
-        for (position, entry) in shopify_entries.iter().enumerate() {
-            add_hit(&mut shopify_by_id, hash(entry.id.as_str()), position);
-            if let Some(sku) = entry.usable_sku() {
-                add_shared_hit(
-                    &mut shopify_by_sku,
-                    &mut shopify_shared,
-                    hash(sku),
-                    position,
-                );
+        let mut shopify_entries: Vec<ShopifyEntry> = Vec::with_capacity(shopify.len());
+        let mut shopify_by_id = IdChains::with_capacity(shopify.len());
+        let mut shopify_barcodes = Vec::with_capacity(shopify.len());
+        // A product's variants usually come one after another: only a change is looked up.
+        let mut products: HashSet<&ProductId> = HashSet::new();
+        let mut previous_product: Option<&ProductId> = None;
+        for variant in shopify {
+            if previous_product != Some(&variant.product.id) {
+                products.insert(&variant.product.id);
+                previous_product = Some(&variant.product.id);
             }
+            let entry = ShopifyEntry::from_variant(variant);
+            let Some(position) = key_position(shopify_entries.len()) else {
+                skus.shopify_sku.push(NONE);
+                shopify_entries.push(entry);
+                continue;
+            };
+            shopify_by_id.link(hash(entry.id.as_str()), position);
+            let number = match entry.usable_sku() {
+                Some(sku) => skus.number(sku, hash(sku)),
+                None => NONE,
+            };
+            skus.add_shopify(position, number);
+            if let Some(code) = entry.barcode.as_deref().filter(|c| !c.trim().is_empty()) {
+                shopify_barcodes.push(BarcodeKey {
+                    hash: hash(code),
+                    position,
+                    code: 0,
+                });
+            }
+            shopify_entries.push(entry);
         }
 
         Self {
             stokly: stokly_entries,
             shopify: shopify_entries,
             hasher,
-            stokly_by_sku,
-            shopify_by_sku,
-            stokly_shared,
-            shopify_shared,
+            skus,
             stokly_by_id,
             shopify_by_id,
+            near_keys,
+            plain_stock,
+            shopify_products: products.len(),
+            stokly_barcodes,
+            shopify_barcodes,
             composites: stokly.composites.cloned().unwrap_or_default(),
             families: stokly.families.cloned().unwrap_or_default(),
             orphan_listings,
@@ -594,44 +798,93 @@ impl SkuIndex {
         &self.orphan_listings
     }
 
+    /// The index's 32-bit hash of a string (a SKU, an ID, a barcode).
+    pub(crate) fn hash32(&self, text: &str) -> u32 {
+        self.hasher.hash_one(text) as u32
+    }
+
     /// A Stokly item by ID.
     #[must_use]
     pub fn stokly_item(&self, id: &ItemId) -> Option<&StoklyEntry> {
-        self.candidates(&self.stokly_by_id, id.as_str())
-            .iter()
-            .filter_map(|&p| self.stokly.get(p))
-            .find(|e| &e.id == id)
+        let candidates = self.stokly_by_id.candidates(self.hash32(id.as_str()));
+        first_with_id(candidates, &self.stokly, |e| &e.id == id).and_then(|p| self.stokly.get(p))
     }
 
     /// A Shopify variant by ID.
     #[must_use]
     pub fn shopify_variant(&self, id: &ProductVariantId) -> Option<&ShopifyEntry> {
-        self.candidates(&self.shopify_by_id, id.as_str())
-            .iter()
-            .filter_map(|&p| self.shopify.get(p))
-            .find(|e| &e.id == id)
+        self.shopify_variant_position(id)
+            .and_then(|p| self.shopify.get(p))
+    }
+
+    /// The position of a Shopify variant by ID.
+    pub(crate) fn shopify_variant_position(&self, id: &ProductVariantId) -> Option<usize> {
+        let candidates = self.shopify_by_id.candidates(self.hash32(id.as_str()));
+        first_with_id(candidates, &self.shopify, |e| &e.id == id)
     }
 
     /// Every Stokly item (active or deleted) whose SKU is exactly `sku`.
     pub fn stokly_with_sku<'s>(&'s self, sku: &'s str) -> impl Iterator<Item = &'s StoklyEntry> {
-        self.candidates(&self.stokly_by_sku, sku)
-            .iter()
-            .filter_map(|&p| self.stokly.get(p))
-            .filter(move |e| e.sku.as_deref() == Some(sku))
+        let positions = self
+            .sku_number(sku)
+            .map_or_else(ChainIter::empty, |number| self.stokly_positions(number));
+        positions.filter_map(|p| self.stokly.get(p))
     }
 
     /// Every Shopify variant whose SKU is exactly `sku`.
     pub fn shopify_with_sku<'s>(&'s self, sku: &'s str) -> impl Iterator<Item = &'s ShopifyEntry> {
-        self.candidates(&self.shopify_by_sku, sku)
-            .iter()
-            .filter_map(|&p| self.shopify.get(p))
-            .filter(move |e| e.sku.as_deref() == Some(sku))
+        let positions = self
+            .sku_number(sku)
+            .map_or_else(ChainIter::empty, |number| self.shopify_positions(number));
+        positions.filter_map(|p| self.shopify.get(p))
     }
 
-    /// Positions whose string hashes like `text` (callers compare the strings).
-    fn candidates<'m>(&self, map: &'m ByHash, text: &str) -> &'m [usize] {
-        map.get(&self.hasher.hash_one(text))
-            .map_or(&[], Hits::as_slice)
+    /// The number of an exact, usable SKU held by some record.
+    pub(crate) fn sku_number(&self, sku: &str) -> Option<u32> {
+        let mut number = self.skus.heads.get(&self.hash32(sku)).copied()?;
+        while number != NONE {
+            if self.sku_of_number(number) == Some(sku) {
+                return Some(number);
+            }
+            number = self.skus.hash_next.get(number as usize).copied()?;
+        }
+        None
+    }
+
+    /// The SKU a number stands for.
+    pub(crate) fn sku_of_number(&self, number: u32) -> Option<&str> {
+        self.skus.text(number)
+    }
+
+    /// The records carrying the SKU numbered `number`.
+    pub(crate) fn sku_group(&self, number: u32) -> Option<&SkuGroup> {
+        self.skus.groups.get(number as usize)
+    }
+
+    /// Per Stokly item, its SKU number ([`NONE`] when its SKU is blank).
+    pub(crate) fn stokly_sku_numbers(&self) -> &[u32] {
+        &self.skus.stokly_sku
+    }
+
+    /// Per Shopify variant, its SKU number ([`NONE`] when its SKU is blank).
+    pub(crate) fn shopify_sku_numbers(&self) -> &[u32] {
+        &self.skus.shopify_sku
+    }
+
+    /// The positions of the Stokly items with SKU number `number`, in catalogue order.
+    pub(crate) fn stokly_positions(&self, number: u32) -> ChainIter<'_> {
+        ChainIter {
+            next: &self.skus.stokly_next,
+            current: self.sku_group(number).map_or(NONE, |g| g.stokly.first),
+        }
+    }
+
+    /// The positions of the Shopify variants with SKU number `number`, in catalogue order.
+    pub(crate) fn shopify_positions(&self, number: u32) -> ChainIter<'_> {
+        ChainIter {
+            next: &self.skus.shopify_next,
+            current: self.sku_group(number).map_or(NONE, |g| g.shopify.first),
+        }
     }
 
     /// What `sku` (a Shopify variant's SKU, say) matches in Stokly, exactly.
@@ -640,19 +893,30 @@ impl SkuIndex {
         let Some(sku) = sku.filter(|s| !is_blank_sku(s)) else {
             return StoklyMatch::Blank;
         };
-        if let [one] = self.candidates(&self.stokly_by_sku, sku) {
-            return match self.stokly.get(*one) {
-                Some(entry) if entry.sku.as_deref() != Some(sku) => StoklyMatch::NotFound,
+        match self.sku_number(sku) {
+            Some(number) => self.match_number(number),
+            None => StoklyMatch::NotFound,
+        }
+    }
+
+    /// [`SkuIndex::match_stokly`] for the SKU numbered `number` ([`NONE`] for a blank SKU).
+    pub(crate) fn match_number(&self, number: u32) -> StoklyMatch<'_> {
+        if number == NONE {
+            return StoklyMatch::Blank;
+        }
+        let Some(group) = self.sku_group(number) else {
+            return StoklyMatch::NotFound;
+        };
+        if group.stokly.len == 1 {
+            return match self.stokly.get(group.stokly.first as usize) {
                 Some(entry) if entry.deleted => StoklyMatch::DeletedOnly(vec![entry]),
                 Some(entry) => StoklyMatch::Unique(entry),
                 None => StoklyMatch::NotFound,
             };
         }
         let (active, deleted): (Vec<&StoklyEntry>, Vec<&StoklyEntry>) = self
-            .candidates(&self.stokly_by_sku, sku)
-            .iter()
-            .filter_map(|&p| self.stokly.get(p))
-            .filter(|e| e.sku.as_deref() == Some(sku))
+            .stokly_positions(number)
+            .filter_map(|p| self.stokly.get(p))
             .partition(|e| !e.deleted);
         match active.as_slice() {
             [] if deleted.is_empty() => StoklyMatch::NotFound,
@@ -680,45 +944,135 @@ impl SkuIndex {
         self.families.variants_of(parent)
     }
 
-    /// SKUs held by several Stokly items (active or deleted), with their positions.
-    pub(crate) fn shared_stokly_skus(&self) -> Vec<(&str, Vec<usize>)> {
-        shared_skus(&self.stokly_by_sku, &self.stokly_shared, |p| {
-            self.stokly.get(p).and_then(|e| e.sku.as_deref())
-        })
+    /// Per Stokly item, the hash of its SKU's [`near_miss_key`] (meaningless when blank).
+    pub(crate) fn near_key_hashes(&self) -> &[u32] {
+        &self.near_keys
     }
 
-    /// SKUs held by several Shopify variants, with their positions.
-    pub(crate) fn shared_shopify_skus(&self) -> Vec<(&str, Vec<usize>)> {
-        shared_skus(&self.shopify_by_sku, &self.shopify_shared, |p| {
-            self.shopify.get(p).and_then(|e| e.sku.as_deref())
-        })
+    /// Whether the Stokly item at `position` is active, not a composite and not a variable
+    /// parent: a variant matching it only needs its own flags checked.
+    pub(crate) fn is_plain_stock(&self, position: usize) -> bool {
+        self.plain_stock.get(position).copied().unwrap_or(false)
+    }
+
+    /// Distinct Shopify products among the variants.
+    pub(crate) fn shopify_product_count(&self) -> usize {
+        self.shopify_products
+    }
+
+    /// The non-blank barcodes of the Shopify variants, then of the active Stokly items, each
+    /// side in catalogue order.
+    pub(crate) fn barcode_keys(&self) -> (&[BarcodeKey], &[BarcodeKey]) {
+        (&self.shopify_barcodes, &self.stokly_barcodes)
+    }
+
+    /// SKU numbers held by several Stokly items (active or deleted).
+    pub(crate) fn shared_stokly_skus(&self) -> &[u32] {
+        &self.skus.stokly_shared
+    }
+
+    /// SKU numbers held by several Shopify variants.
+    pub(crate) fn shared_shopify_skus(&self) -> &[u32] {
+        &self.skus.shopify_shared
     }
 }
 
-/// Groups the multi-position keys of `map` by exact SKU, keeping groups of two or more.
-fn shared_skus<'a>(
-    map: &ByHash,
-    keys: &[u64],
-    sku_at: impl Fn(usize) -> Option<&'a str>,
-) -> Vec<(&'a str, Vec<usize>)> {
-    let mut shared = Vec::new();
-    for hits in keys.iter().filter_map(|key| map.get(key)) {
-        let Hits::Many(positions) = hits else {
-            continue;
-        };
-        let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
-        for &position in positions {
-            let Some(sku) = sku_at(position) else {
-                continue;
-            };
-            match groups.iter_mut().find(|(s, _)| *s == sku) {
-                Some((_, group)) => group.push(position),
-                None => groups.push((sku, vec![position])),
-            }
+/// The earliest position among `candidates` (newest first) whose entry `is` the one sought.
+fn first_with_id<T>(
+    candidates: ChainIter<'_>,
+    entries: &[T],
+    is: impl Fn(&T) -> bool,
+) -> Option<usize> {
+    candidates
+        .filter(|&p| entries.get(p).is_some_and(&is))
+        .last()
+}
+
+impl SkuNumbers {
+    fn with_capacity(stokly: usize, shopify: usize) -> Self {
+        let skus = stokly.max(shopify);
+        Self {
+            heads: heads_with_capacity(skus),
+            hash_next: Vec::with_capacity(skus),
+            groups: Vec::with_capacity(skus),
+            texts: String::new(),
+            stokly_sku: Vec::with_capacity(stokly),
+            shopify_sku: Vec::with_capacity(shopify),
+            stokly_next: Vec::with_capacity(stokly),
+            shopify_next: Vec::with_capacity(shopify),
+            stokly_shared: Vec::new(),
+            shopify_shared: Vec::new(),
         }
-        shared.extend(groups.into_iter().filter(|(_, group)| group.len() > 1));
     }
-    shared
+
+    /// The text of SKU `number`.
+    fn text(&self, number: u32) -> Option<&str> {
+        let start = self.groups.get(number as usize)?.text_start as usize;
+        let end = self
+            .groups
+            .get(number as usize + 1)
+            .map_or(self.texts.len(), |g| g.text_start as usize);
+        self.texts.get(start..end)
+    }
+
+    /// Records that the Stokly item at `position` (the next one) has SKU `number`.
+    fn add_stokly(&mut self, position: u32, number: u32) {
+        self.stokly_sku.push(number);
+        self.stokly_next.push(NONE);
+        let Some(group) = self.groups.get_mut(number as usize) else {
+            return;
+        };
+        group.stokly.append(&mut self.stokly_next, position);
+        if group.stokly.len == 2 {
+            self.stokly_shared.push(number);
+        }
+    }
+
+    /// Records that the Shopify variant at `position` (the next one) has SKU `number`.
+    fn add_shopify(&mut self, position: u32, number: u32) {
+        self.shopify_sku.push(number);
+        self.shopify_next.push(NONE);
+        let Some(group) = self.groups.get_mut(number as usize) else {
+            return;
+        };
+        group.shopify.append(&mut self.shopify_next, position);
+        if group.shopify.len == 2 {
+            self.shopify_shared.push(number);
+        }
+    }
+
+    /// The number of `sku` (whose hash is `key`), a new one (with an empty group) if it has
+    /// none yet.
+    fn number(&mut self, sku: &str, key: u32) -> u32 {
+        let mut candidate = self.heads.get(&key).copied().unwrap_or(NONE);
+        while (candidate as usize) < self.groups.len() {
+            if self.text(candidate) == Some(sku) {
+                return candidate;
+            }
+            candidate = self
+                .hash_next
+                .get(candidate as usize)
+                .copied()
+                .unwrap_or(NONE);
+        }
+        let Ok(number) = u32::try_from(self.groups.len()) else {
+            return NONE;
+        };
+        if number == NONE {
+            return NONE;
+        }
+        let Ok(text_start) = u32::try_from(self.texts.len()) else {
+            return NONE;
+        };
+        self.texts.push_str(sku);
+        self.groups.push(SkuGroup {
+            stokly: SideGroup::EMPTY,
+            shopify: SideGroup::EMPTY,
+            text_start,
+        });
+        link(&mut self.heads, &mut self.hash_next, key, number);
+        number
+    }
 }
 
 /// Why two different SKUs are a near-miss.

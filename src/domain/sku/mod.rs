@@ -73,6 +73,7 @@ pub use audit::{
     AuditSummary, BundleComponent, CatalogueAudit, CatalogueFinding, ComponentDifference,
     NearMissCandidate, Readiness, ShopifyVariantRef, StoklyItemRef, audit_catalogue,
 };
+pub(crate) use index::NONE as NO_SKU;
 pub use index::{
     ComponentLine, CompositeComponents, ListingTarget, NearMissReason, ShopifyComponent,
     ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry, StoklyMatch,
