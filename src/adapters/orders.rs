@@ -794,8 +794,8 @@ pub async fn capture_orders(
 ///
 /// Amendments that are safe to repeat (line updates and removals, shipping) are sent first
 /// and line additions last, so that a failure part-way leaves only repeatable changes
-/// applied: it is then [`SaleOrderChangeError::Backend`] when trying again may help. Once a
-/// line addition may have been applied, any failure is [`SaleOrderChangeError::Refused`]: a
+/// applied: it is then [`SaleOrderChangeError::Backend`](crate::domain::ports::SaleOrderChangeError::Backend) when trying again may help. Once a
+/// line addition may have been applied, any failure is [`SaleOrderChangeError::Refused`](crate::domain::ports::SaleOrderChangeError::Refused): a
 /// person must look before anything is sent again. A `404` on a line removal counts as done
 /// (the line is gone).
 #[async_trait]

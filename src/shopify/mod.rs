@@ -56,7 +56,7 @@ pub use ids::{
     OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId, ProductVariantId,
     RefundId, ShopId,
 };
-pub use inventory::MAX_INPUT_ITEMS;
+pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub use orders::{DEFAULT_ORDER_OVERLAP, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::CatalogueRead;
