@@ -271,6 +271,22 @@ fn report(outcomes: &[PostOutcome], requests: &[LoggedStoklyRequest], elapsed: f
     println!("    {by_kind:?}");
 }
 
+/// Posts `mapped` through `ledger`, prints the report, and answers the outcomes and the
+/// Stokly requests the posting made.
+async fn post_and_report(
+    stokly: &StoklyEmulator,
+    ports: PostingPorts<'_>,
+    mapped: &[Result<SaleOrderDraft, OrderRejection>],
+    posting: &PostingConfig,
+    started: Instant,
+    before: usize,
+) -> (Vec<PostOutcome>, Vec<LoggedStoklyRequest>) {
+    let outcomes = post_orders(SHOP, mapped, ports, posting).await;
+    let requests = stokly.requests()[before..].to_vec();
+    report(&outcomes, &requests, started.elapsed().as_secs_f64());
+    (outcomes, requests)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
     let scenario = ScenarioBuilder::new(2026)
@@ -356,15 +372,9 @@ async fn main() -> Result<(), Failure> {
     let mut work = worker.receive(&deliveries).await?;
     work.extend(worker.poll().await?);
     let mapped = worker.capture(&work).await?;
-    let outcomes = post_orders(
-        SHOP,
-        &mapped,
-        PostingPorts::new(&ledger, &worker.stokly, &customers),
-        &posting,
-    )
-    .await;
-    let requests = stokly_emulator.requests()[before..].to_vec();
-    report(&outcomes, &requests, started.elapsed().as_secs_f64());
+    let ports = PostingPorts::new(&ledger, &worker.stokly, &customers);
+    let (outcomes, requests) =
+        post_and_report(&stokly_emulator, ports, &mapped, &posting, started, before).await;
     let order_requests: usize = cost(&requests)
         .iter()
         .filter(|(k, _)| k.starts_with("sale-order") || **k == "grants")
@@ -390,15 +400,9 @@ async fn main() -> Result<(), Failure> {
     println!("  captured again: {} orders", recaptured.len());
     // A restarted worker has lost its in-memory ledger; Stokly's look-up still knows.
     let fresh = InMemoryPostingLedger::new();
-    let again = post_orders(
-        SHOP,
-        &mapped,
-        PostingPorts::new(&fresh, &worker.stokly, &customers),
-        &posting,
-    )
-    .await;
-    let requests = stokly_emulator.requests()[before..].to_vec();
-    report(&again, &requests, started.elapsed().as_secs_f64());
+    let ports = PostingPorts::new(&fresh, &worker.stokly, &customers);
+    let (again, _) =
+        post_and_report(&stokly_emulator, ports, &mapped, &posting, started, before).await;
     let created_again = again
         .iter()
         .filter(|o| matches!(o.result, PostResult::Created { .. }))
@@ -445,14 +449,7 @@ async fn main() -> Result<(), Failure> {
     let before = stokly_emulator.requests().len();
     let work = worker.poll().await?;
     let mapped = worker.capture(&work).await?;
-    let outcomes = post_orders(
-        SHOP,
-        &mapped,
-        PostingPorts::new(&ledger, &worker.stokly, &customers),
-        &posting,
-    )
-    .await;
-    let requests = stokly_emulator.requests()[before..].to_vec();
-    report(&outcomes, &requests, started.elapsed().as_secs_f64());
+    let ports = PostingPorts::new(&ledger, &worker.stokly, &customers);
+    post_and_report(&stokly_emulator, ports, &mapped, &posting, started, before).await;
     Ok(())
 }

@@ -8,15 +8,15 @@
     clippy::indexing_slicing
 )] // test code should fail loudly
 
+mod support;
+
 use chrono::Utc;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, post_orders};
 use stokly_shopify::domain::exception::DomainException;
-use stokly_shopify::domain::order::{
-    GlAccountCode, OrderMappingConfig, SaleOrderDraft, TaxAccountMap, TaxKey, map_order,
-};
+use stokly_shopify::domain::order::{OrderMappingConfig, SaleOrderDraft, map_order};
 use stokly_shopify::domain::order_change::{
     CutOff, OrderAmendment, OrderChangeConfig, OrderChangeDecision, ShopifyOrderState,
     decide_order_change,
@@ -30,6 +30,7 @@ use stokly_shopify::sandbox::{
 };
 use stokly_shopify::shopify::{self, DEFAULT_ORDER_OVERLAP, OrderCursor, OrderId, PageOptions};
 use stokly_shopify::stokly::{self, ListQuery, SaleOrderId};
+use support::orders::sandbox_mapping_config;
 
 struct World {
     shopify: ShopifyEmulator,
@@ -63,29 +64,14 @@ async fn world() -> World {
     .await
     .unwrap()
     .index();
-    let channel = stokly_client
-        .channels(ListQuery::new())
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.name.as_deref() == Some("Shopify"))
-        .unwrap()
-        .channel_id;
-    let mut accounts = TaxAccountMap::new();
-    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
-        accounts.insert(
-            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
-            GlAccountCode::new(account).unwrap(),
-        );
-    }
+    let config = sandbox_mapping_config(&stokly_client).await;
     World {
         shopify,
         stokly,
         shopify_client,
         stokly_client,
         index,
-        config: OrderMappingConfig::new(channel, accounts),
+        config,
     }
 }
 

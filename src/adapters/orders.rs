@@ -264,17 +264,12 @@ async fn post_chunk(
         .iter()
         .map(|p| p.draft.customer().clone())
         .collect();
-    let customers = ports.customers.find_or_create(&lookups).await;
+    let mut customers = ports.customers.find_or_create(&lookups).await.into_iter();
 
     // 4. Creates.
     let mut uncertain: Vec<(Pending<'_>, DateTime<Utc>)> = Vec::new();
-    for (p, customer) in to_create.into_iter().zip(
-        customers
-            .into_iter()
-            .map(Some)
-            .chain(std::iter::repeat_with(|| None)),
-    ) {
-        let customer = match customer {
+    for p in to_create {
+        let customer = match customers.next() {
             Some(Ok(customer)) => customer,
             Some(Err(e)) => {
                 release(ports, &p.key, None).await;
@@ -405,7 +400,7 @@ fn write_error(operation: &str, error: stokly::Error) -> PortError {
 
 /// A Stokly error as a port error, for a read (nothing is ever applied).
 fn read_error(operation: &str, error: stokly::Error) -> PortError {
-    if error.is_retryable() || error.status().is_some_and(|s| s >= 500) {
+    if error.is_retryable() {
         PortError::Unavailable {
             operation: operation.to_owned(),
             source: Box::new(error),

@@ -55,27 +55,14 @@ impl Client {
     /// # Errors
     /// [`Error::Filter`] for a barcode the `=*` list cannot carry; otherwise as any read.
     pub async fn customers_by_barcodes(&self, barcodes: &[&str]) -> Result<Vec<Customer>, Error> {
-        let mut wanted: Vec<&str> = barcodes
-            .iter()
-            .copied()
-            .filter(|b| !b.trim().is_empty())
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut found = Vec::new();
-        for chunk in wanted.chunks(CUSTOMER_BARCODE_BATCH) {
-            let filter = Filter::field("barcode").in_list(chunk.iter().copied())?;
-            let page: Vec<Customer> = self
-                .customers(ListQuery::new().filter(filter).page_size(MAX_PAGE_SIZE))
-                .try_collect()
-                .await?;
-            found.extend(page.into_iter().filter(|c| {
-                c.barcode
-                    .as_deref()
-                    .is_some_and(|b| chunk.binary_search(&b).is_ok())
-            }));
-        }
-        Ok(found)
+        self.list_in(
+            endpoints::CUSTOMERS,
+            "barcode",
+            barcodes,
+            CUSTOMER_BARCODE_BATCH,
+            |c: &Customer| c.barcode.as_deref(),
+        )
+        .await
     }
 
     /// Customers whose `email` equals `email` ignoring ASCII case, through

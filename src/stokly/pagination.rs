@@ -19,6 +19,7 @@
 //! deleted from page 0 moves the rest up by one). Filter on something stable (`createdAt`,
 //! `niceId`, a `timeUpdated` watermark) and deduplicate on the ID when that matters.
 
+use futures::TryStreamExt;
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -224,6 +225,46 @@ impl Client {
                 })
             })
             .boxed()
+    }
+
+    /// The rows of `path` whose `field` is one of `values`, through `[field]=*{a,b,...}` with
+    /// at most `batch` values per request (pages of 1000). Blank values and repeats are
+    /// dropped before asking; rows whose `key` is not exactly one of the values asked (a
+    /// server may match loosely) are dropped from the answer.
+    pub(crate) async fn list_in<T>(
+        &self,
+        path: &str,
+        field: &'static str,
+        values: &[&str],
+        batch: usize,
+        key: impl Fn(&T) -> Option<&str>,
+    ) -> Result<Vec<T>, Error>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        let mut wanted: Vec<&str> = values
+            .iter()
+            .copied()
+            .filter(|v| !v.trim().is_empty())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found = Vec::new();
+        for chunk in wanted.chunks(batch.max(1)) {
+            let filter = Filter::field(field).in_list(chunk.iter().copied())?;
+            let rows: Vec<T> = self
+                .list_at(
+                    path,
+                    ListQuery::new().filter(filter).page_size(MAX_PAGE_SIZE),
+                )
+                .try_collect()
+                .await?;
+            found.extend(
+                rows.into_iter()
+                    .filter(|row| key(row).is_some_and(|k| chunk.binary_search(&k).is_ok())),
+            );
+        }
+        Ok(found)
     }
 
     /// Like [`Client::list_at`], one [`Page`] at a time.

@@ -98,27 +98,14 @@ impl Client {
         &self,
         references: &[&str],
     ) -> Result<Vec<SaleOrder>, Error> {
-        let mut wanted: Vec<&str> = references
-            .iter()
-            .copied()
-            .filter(|r| !r.trim().is_empty())
-            .collect();
-        wanted.sort_unstable();
-        wanted.dedup();
-        let mut found = Vec::new();
-        for chunk in wanted.chunks(SOURCE_REFERENCE_BATCH) {
-            let filter = Filter::field("sourceReferenceId").in_list(chunk.iter().copied())?;
-            let orders: Vec<SaleOrder> = self
-                .sale_orders(ListQuery::new().filter(filter).page_size(MAX_PAGE_SIZE))
-                .try_collect()
-                .await?;
-            found.extend(orders.into_iter().filter(|o| {
-                o.source_reference_id
-                    .as_deref()
-                    .is_some_and(|r| chunk.binary_search(&r).is_ok())
-            }));
-        }
-        Ok(found)
+        self.list_in(
+            endpoints::SALE_ORDERS,
+            "sourceReferenceId",
+            references,
+            SOURCE_REFERENCE_BATCH,
+            |o: &SaleOrder| o.source_reference_id.as_deref(),
+        )
+        .await
     }
 
     /// `GET /v2/saleorders/{id}`.

@@ -1,6 +1,8 @@
 //! Helpers shared by the Shopify client tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod orders;
+
 use std::time::Duration;
 
 use serde_json::{Value, json};
