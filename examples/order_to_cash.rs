@@ -323,7 +323,7 @@ async fn main() -> Result<(), Failure> {
 
     let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
         .await?
-        .index();
+        .into_index();
     let channel = stokly
         .channels(ListQuery::new())
         .try_collect::<Vec<_>>()

@@ -118,7 +118,7 @@ async fn main() -> Result<(), Failure> {
     let started = Instant::now();
     let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
         .await?
-        .index();
+        .into_index();
     println!(
         "catalogue read in {:.1?}: {} Shopify variants, {} Stokly items",
         started.elapsed(),

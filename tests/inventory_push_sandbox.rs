@@ -132,7 +132,7 @@ async fn shopify_is_brought_to_stokly_and_a_second_run_does_nothing() {
     let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
         .await
         .unwrap()
-        .index();
+        .into_index();
     let locations = location_map(&w).await;
     let buffers = BufferRules::new();
     let context = InventoryContext::new(&index, &locations, &buffers, &[]);
@@ -185,7 +185,7 @@ async fn a_level_sold_between_planning_and_writing_is_replanned() {
     let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
         .await
         .unwrap()
-        .index();
+        .into_index();
     let locations = location_map(&w).await;
     let buffers = BufferRules::new();
     let context = InventoryContext::new(&index, &locations, &buffers, &[]);
@@ -233,7 +233,7 @@ async fn an_event_driven_push_reads_only_the_changed_items_levels() {
     let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
         .await
         .unwrap()
-        .index();
+        .into_index();
     let locations = location_map(&w).await;
     let buffers = BufferRules::new();
     let context = InventoryContext::new(&index, &locations, &buffers, &[]);

@@ -63,7 +63,7 @@ async fn world() -> World {
     )
     .await
     .unwrap()
-    .index();
+    .into_index();
     let config = sandbox_mapping_config(&stokly_client).await;
     World {
         shopify,

@@ -72,7 +72,7 @@ async fn world(orders: usize, stokly_config: StoklyConfig) -> World {
     )
     .await
     .unwrap()
-    .index();
+    .into_index();
     let config = sandbox_mapping_config(&reader_client).await;
     let ids: Vec<_> = shopify_client
         .orders_updated_since(

@@ -4,8 +4,8 @@
 use futures::TryStreamExt;
 
 use crate::domain::sku::{
-    BatchOperation, CatalogueAudit, CompositeComponents, ProductPushPlan, SkuIndex,
-    StoklyCatalogue, VariableFamilies, audit_catalogue,
+    BatchOperation, CatalogueAudit, CompositeComponents, OwnedStoklyCatalogue, ProductPushPlan,
+    SkuIndex, StoklyCatalogue, VariableFamilies, audit_catalogue,
 };
 use crate::shopify::model::{BulkCreateStrategy, ProductVariant, ProductVariantsBulkInput};
 use crate::shopify::{self, BulkPollConfig, CatalogueRead, ProductVariantId, UserError};
@@ -45,7 +45,19 @@ pub struct CatalogueSnapshot {
 }
 
 impl CatalogueSnapshot {
-    /// The SKU index over the snapshot.
+    /// The SKU index over the snapshot, which the snapshot goes into: nothing is copied.
+    #[must_use]
+    pub fn into_index(self) -> SkuIndex {
+        let composites = CompositeComponents::from_composing_items(&self.composing_items);
+        let catalogue = OwnedStoklyCatalogue::new(self.items)
+            .with_composites(composites)
+            .with_variable_families(self.variable_families)
+            .with_shopify_listings(self.listings);
+        SkuIndex::build_owned(catalogue, self.variants)
+    }
+
+    /// The SKU index over the snapshot, copying what it keeps
+    /// ([`CatalogueSnapshot::into_index`] does not).
     #[must_use]
     pub fn index(&self) -> SkuIndex {
         let composites = CompositeComponents::from_composing_items(&self.composing_items);

@@ -1514,7 +1514,7 @@ mod tests {
     use super::*;
     use crate::domain::sku::test_support::*;
     use crate::domain::sku::{
-        ComponentLine, CompositeComponents, StoklyCatalogue, VariableFamilies,
+        ComponentLine, CompositeComponents, OwnedStoklyCatalogue, StoklyCatalogue, VariableFamilies,
     };
     use crate::shopify::model::{ProductStatus, ProductVariant};
     use crate::stokly::model::{Item, ItemFormat, Listing};
@@ -1534,7 +1534,22 @@ mod tests {
             .with_composites(composites)
             .with_variable_families(&families)
             .with_shopify_listings(listings);
-        audit_catalogue(&SkuIndex::build(catalogue, variants))
+        let index = SkuIndex::build(catalogue, variants);
+        // Every audit test also checks that taking the catalogues gives the same index as
+        // copying them.
+        let owned = SkuIndex::build_owned(
+            OwnedStoklyCatalogue::new(items.to_vec())
+                .with_composites(composites.clone())
+                .with_variable_families(families.clone())
+                .with_shopify_listings(listings.to_vec()),
+            variants.to_vec(),
+        );
+        assert_eq!(owned.stokly_items(), index.stokly_items());
+        assert_eq!(owned.shopify_variants(), index.shopify_variants());
+        assert_eq!(owned.orphan_listings(), index.orphan_listings());
+        let audit = audit_catalogue(&index);
+        assert_eq!(audit_catalogue(&owned), audit);
+        audit
     }
 
     fn only<'a>(audit: &'a CatalogueAudit, code: &'a str) -> &'a CatalogueFinding {

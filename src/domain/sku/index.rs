@@ -1,5 +1,6 @@
 //! The SKU index: both catalogues keyed by exact SKU, plus the near-miss key.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::slice;
@@ -187,6 +188,53 @@ impl<'a> StoklyCatalogue<'a> {
     }
 }
 
+/// The Stokly side of the catalogue, owned, for [`SkuIndex::build_owned`]: the same parts
+/// as [`StoklyCatalogue`], given up to the index instead of lent to it.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct OwnedStoklyCatalogue {
+    /// The items (`GET /v0/items`, deleted ones included).
+    pub items: Vec<Item>,
+    /// The components of the composites among the items.
+    pub composites: CompositeComponents,
+    /// The variants of the variable parents among the items.
+    pub families: VariableFamilies,
+    /// The listings of the Shopify channel (`GET /v0/channels/{id}/listings`).
+    pub shopify_listings: Vec<Listing>,
+}
+
+impl OwnedStoklyCatalogue {
+    /// The items (`GET /v0/items`, deleted ones included).
+    #[must_use]
+    pub fn new(items: Vec<Item>) -> Self {
+        Self {
+            items,
+            ..Self::default()
+        }
+    }
+
+    /// The components of the composites among the items.
+    #[must_use]
+    pub fn with_composites(mut self, composites: CompositeComponents) -> Self {
+        self.composites = composites;
+        self
+    }
+
+    /// The variants of the variable parents among the items.
+    #[must_use]
+    pub fn with_variable_families(mut self, families: VariableFamilies) -> Self {
+        self.families = families;
+        self
+    }
+
+    /// The listings of the Shopify channel.
+    #[must_use]
+    pub fn with_shopify_listings(mut self, listings: Vec<Listing>) -> Self {
+        self.shopify_listings = listings;
+        self
+    }
+}
+
 /// What a Shopify-channel listing points at in Shopify (its `referenceId`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
@@ -236,6 +284,29 @@ pub struct ShopifyListing {
     pub sale_currency: Option<CurrencyCode>,
 }
 
+impl ShopifyListing {
+    /// The listing as an item's entry keeps it; an owned listing gives up its strings.
+    fn from_listing(listing: Cow<'_, Listing>) -> Self {
+        let target = ListingTarget::from_reference(listing.reference_id.as_deref());
+        match listing {
+            Cow::Borrowed(listing) => Self {
+                listing_id: listing.listing_id.clone(),
+                target,
+                sku: listing.sku.clone(),
+                sale_price: listing.sale_price,
+                sale_currency: listing.sale_currency,
+            },
+            Cow::Owned(listing) => Self {
+                listing_id: listing.listing_id,
+                target,
+                sku: listing.sku,
+                sale_price: listing.sale_price,
+                sale_currency: listing.sale_currency,
+            },
+        }
+    }
+}
+
 /// A Stokly item as the index keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -271,6 +342,36 @@ impl StoklyEntry {
             name: item.name.clone(),
             format: item.format,
             deleted: item.status == Some(ItemStatus::Deleted),
+            barcodes,
+            shopify_listings: Vec::new(),
+        }
+    }
+
+    /// The same entry as [`StoklyEntry::from_item`], taking the item's strings instead of
+    /// copying them.
+    fn from_owned_item(item: Item) -> Self {
+        let Item {
+            item_id,
+            sku,
+            name,
+            format,
+            status,
+            barcode,
+            barcodes: others,
+            ..
+        } = item;
+        let mut barcodes: Vec<String> = Vec::with_capacity(usize::from(barcode.is_some()));
+        for code in barcode.into_iter().chain(others) {
+            if !code.trim().is_empty() && !barcodes.contains(&code) {
+                barcodes.push(code);
+            }
+        }
+        Self {
+            id: item_id,
+            sku,
+            name,
+            format,
+            deleted: status == Some(ItemStatus::Deleted),
             barcodes,
             shopify_listings: Vec::new(),
         }
@@ -361,6 +462,43 @@ impl ShopifyEntry {
                 .map(|c| ShopifyComponent {
                     variant_id: c.product_variant.id.clone(),
                     sku: c.product_variant.sku.clone(),
+                    quantity: c.quantity,
+                })
+                .collect(),
+        }
+    }
+
+    /// The same entry as [`ShopifyEntry::from_variant`], taking the variant's strings
+    /// instead of copying them.
+    fn from_owned_variant(variant: ProductVariant) -> Self {
+        let ProductVariant {
+            id,
+            sku,
+            barcode,
+            price,
+            requires_components,
+            product,
+            inventory_item,
+            product_variant_components,
+            ..
+        } = variant;
+        Self {
+            id,
+            sku,
+            barcode,
+            price,
+            product_id: product.id,
+            product_title: product.title,
+            product_status: product.status,
+            inventory_item_id: inventory_item.id,
+            tracked: inventory_item.tracked,
+            requires_components,
+            components: product_variant_components
+                .nodes
+                .into_iter()
+                .map(|c| ShopifyComponent {
+                    variant_id: c.product_variant.id,
+                    sku: c.product_variant.sku,
                     quantity: c.quantity,
                 })
                 .collect(),
@@ -651,23 +789,63 @@ pub struct SkuIndex {
 }
 
 impl SkuIndex {
-    /// Indexes both catalogues. Listings that are deleted or unpublished from the channel
-    /// (`listToChannel: false`) are ignored; listings of items not among `stokly`'s items
-    /// are kept aside ([`SkuIndex::orphan_listings`]).
+    /// Indexes both catalogues, copying what it keeps from them. Listings that are deleted
+    /// or unpublished from the channel (`listToChannel: false`) are ignored; listings of
+    /// items not among `stokly`'s items are kept aside ([`SkuIndex::orphan_listings`]).
+    ///
+    /// When the catalogues are not needed afterwards, [`SkuIndex::build_owned`] builds the
+    /// same index without copying a string.
     #[must_use]
     pub fn build(stokly: StoklyCatalogue<'_>, shopify: &[ProductVariant]) -> Self {
+        Self::assemble(
+            stokly.items.iter().map(StoklyEntry::from_item),
+            stokly.shopify_listings.iter().map(Cow::Borrowed),
+            shopify.iter().map(ShopifyEntry::from_variant),
+            stokly.composites.cloned().unwrap_or_default(),
+            stokly.families.cloned().unwrap_or_default(),
+        )
+    }
+
+    /// The same index as [`SkuIndex::build`], built by taking the catalogues' strings
+    /// instead of copying them: no string is allocated or copied, so it is the cheaper
+    /// choice (in time and in peak memory) whenever the wire models are read only to be
+    /// indexed.
+    #[must_use]
+    pub fn build_owned(stokly: OwnedStoklyCatalogue, shopify: Vec<ProductVariant>) -> Self {
+        let OwnedStoklyCatalogue {
+            items,
+            composites,
+            families,
+            shopify_listings,
+        } = stokly;
+        Self::assemble(
+            items.into_iter().map(StoklyEntry::from_owned_item),
+            shopify_listings.into_iter().map(Cow::Owned),
+            shopify.into_iter().map(ShopifyEntry::from_owned_variant),
+            composites,
+            families,
+        )
+    }
+
+    /// Keys the entries, attaches the listings and counts the products. Each record is
+    /// keyed right after it is made, while its strings are in the cache.
+    fn assemble<'l>(
+        stokly: impl ExactSizeIterator<Item = StoklyEntry>,
+        listings: impl Iterator<Item = Cow<'l, Listing>>,
+        shopify: impl ExactSizeIterator<Item = ShopifyEntry>,
+        composites: CompositeComponents,
+        families: VariableFamilies,
+    ) -> Self {
         let hasher = std::collections::hash_map::RandomState::new();
         let hash = |text: &str| hasher.hash_one(text) as u32;
-        // Each record is keyed right after it is copied, while its strings are in the cache.
-        let mut skus = SkuNumbers::with_capacity(stokly.items.len(), shopify.len());
-        let mut stokly_entries: Vec<StoklyEntry> = Vec::with_capacity(stokly.items.len());
-        let mut stokly_by_id = IdChains::with_capacity(stokly.items.len());
-        let mut near_keys = Vec::with_capacity(stokly.items.len());
-        let mut plain_stock = Vec::with_capacity(stokly.items.len());
-        let mut stokly_barcodes = Vec::with_capacity(stokly.items.len());
+        let mut skus = SkuNumbers::with_capacity(stokly.len(), shopify.len());
+        let mut stokly_entries: Vec<StoklyEntry> = Vec::with_capacity(stokly.len());
+        let mut stokly_by_id = IdChains::with_capacity(stokly.len());
+        let mut near_keys = Vec::with_capacity(stokly.len());
+        let mut plain_stock = Vec::with_capacity(stokly.len());
+        let mut stokly_barcodes = Vec::with_capacity(stokly.len());
         let mut key = String::new();
-        for item in stokly.items {
-            let entry = StoklyEntry::from_item(item);
+        for entry in stokly {
             let Some(position) = key_position(stokly_entries.len()) else {
                 skus.stokly_sku.push(NONE);
                 near_keys.push(0);
@@ -704,7 +882,7 @@ impl SkuIndex {
             stokly_entries.push(entry);
         }
         let mut orphan_listings = Vec::new();
-        for listing in stokly.shopify_listings {
+        for listing in listings {
             if listing.status == Some(ListingStatus::Deleted)
                 || listing.list_to_channel == Some(false)
             {
@@ -718,29 +896,17 @@ impl SkuIndex {
                 )
             });
             match position.and_then(|p| stokly_entries.get_mut(p)) {
-                Some(entry) => entry.shopify_listings.push(ShopifyListing {
-                    listing_id: listing.listing_id.clone(),
-                    target: ListingTarget::from_reference(listing.reference_id.as_deref()),
-                    sku: listing.sku.clone(),
-                    sale_price: listing.sale_price,
-                    sale_currency: listing.sale_currency,
-                }),
-                None => orphan_listings.push(listing.clone()),
+                Some(entry) => entry
+                    .shopify_listings
+                    .push(ShopifyListing::from_listing(listing)),
+                None => orphan_listings.push(listing.into_owned()),
             }
         }
 
         let mut shopify_entries: Vec<ShopifyEntry> = Vec::with_capacity(shopify.len());
         let mut shopify_by_id = IdChains::with_capacity(shopify.len());
         let mut shopify_barcodes = Vec::with_capacity(shopify.len());
-        // A product's variants usually come one after another: only a change is looked up.
-        let mut products: HashSet<&ProductId> = HashSet::new();
-        let mut previous_product: Option<&ProductId> = None;
-        for variant in shopify {
-            if previous_product != Some(&variant.product.id) {
-                products.insert(&variant.product.id);
-                previous_product = Some(&variant.product.id);
-            }
-            let entry = ShopifyEntry::from_variant(variant);
+        for entry in shopify {
             let Some(position) = key_position(shopify_entries.len()) else {
                 skus.shopify_sku.push(NONE);
                 shopify_entries.push(entry);
@@ -761,6 +927,18 @@ impl SkuIndex {
             }
             shopify_entries.push(entry);
         }
+        // A product's variants usually come one after another: only a change is looked up.
+        let shopify_products = {
+            let mut products: HashSet<&ProductId> = HashSet::new();
+            let mut previous: Option<&ProductId> = None;
+            for entry in &shopify_entries {
+                if previous != Some(&entry.product_id) {
+                    products.insert(&entry.product_id);
+                    previous = Some(&entry.product_id);
+                }
+            }
+            products.len()
+        };
 
         Self {
             stokly: stokly_entries,
@@ -771,11 +949,11 @@ impl SkuIndex {
             shopify_by_id,
             near_keys,
             plain_stock,
-            shopify_products: products.len(),
+            shopify_products,
             stokly_barcodes,
             shopify_barcodes,
-            composites: stokly.composites.cloned().unwrap_or_default(),
-            families: stokly.families.cloned().unwrap_or_default(),
+            composites,
+            families,
             orphan_listings,
         }
     }
@@ -1222,6 +1400,23 @@ mod tests {
     }
 
     #[test]
+    fn barcodes_keep_the_main_one_first_without_repeats_or_blanks_however_built() {
+        let mut item = with_barcode(simple("i1", "A"), "5000");
+        item.barcodes = vec!["5000".into(), " ".into(), "5001".into(), "5001".into()];
+        let variants = vec![sold(1, "A", 10)];
+        let copied = SkuIndex::build(StoklyCatalogue::new(slice::from_ref(&item)), &variants);
+        let owned = SkuIndex::build_owned(OwnedStoklyCatalogue::new(vec![item]), variants);
+        for index in [&copied, &owned] {
+            assert_eq!(
+                index.stokly_item(&item_id("i1")).unwrap().barcodes,
+                vec!["5000".to_owned(), "5001".to_owned()]
+            );
+            assert_eq!(index.barcode_keys().1.len(), 2);
+        }
+        assert_eq!(owned.shopify_variants(), copied.shopify_variants());
+    }
+
+    #[test]
     fn blank_skus_are_never_keyed() {
         let items = vec![
             item("i1", None),
@@ -1283,13 +1478,26 @@ mod tests {
             listing("l2", "parent", Some("gid://shopify/Product/9")),
             listing("l3", "missing-item", None),
         ];
-        let index = SkuIndex::build(
+        let copied = SkuIndex::build(
             StoklyCatalogue::new(&items)
                 .with_composites(&composites)
                 .with_variable_families(&families)
                 .with_shopify_listings(&listings),
             &[],
         );
+        let owned = SkuIndex::build_owned(
+            OwnedStoklyCatalogue::new(items)
+                .with_composites(composites)
+                .with_variable_families(families)
+                .with_shopify_listings(listings),
+            Vec::new(),
+        );
+        for index in [copied, owned] {
+            assert_attached(&index);
+        }
+    }
+
+    fn assert_attached(index: &SkuIndex) {
         assert_eq!(
             index.components(&item_id("kit")),
             Some(&[ComponentLine::new(item_id("c1"), Some(Decimal::TWO))][..])

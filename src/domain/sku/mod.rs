@@ -75,9 +75,9 @@ pub use audit::{
 };
 pub(crate) use index::NONE as NO_SKU;
 pub use index::{
-    ComponentLine, CompositeComponents, ListingTarget, NearMissReason, ShopifyComponent,
-    ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry, StoklyMatch,
-    VariableFamilies, is_blank_sku, near_miss_key, near_miss_reasons,
+    ComponentLine, CompositeComponents, ListingTarget, NearMissReason, OwnedStoklyCatalogue,
+    ShopifyComponent, ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry,
+    StoklyMatch, VariableFamilies, is_blank_sku, near_miss_key, near_miss_reasons,
 };
 pub use push::{
     BatchOperation, FieldChange, InvalidBatch, InventoryItemInput, MAX_VARIANTS_PER_CALL,
