@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
-use stokly_shopify::domain::sku::Readiness;
+use stokly_shopify::domain::sku::{Readiness, audit_catalogue};
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
     StoklyState,
@@ -102,7 +102,8 @@ async fn main() -> Result<(), Failure> {
         &CatalogueReadOptions::default(),
     )
     .await?;
-    let audit = snapshot.audit();
+    // The snapshot is not needed after the audit: the index takes its strings, copying none.
+    let audit = audit_catalogue(&snapshot.into_index());
     let s = &audit.summary;
     println!(
         "\nStokly: {} items ({} active, {} listed on Shopify); Shopify: {} variants on {} products; {} matched",

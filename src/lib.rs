@@ -53,6 +53,7 @@ pub mod sandbox;
 mod secret;
 pub mod shopify;
 pub mod stokly;
+mod wire_enum;
 
 pub use error::Error;
 pub use http::{RetryConfig, RetryDecision, Timeouts};

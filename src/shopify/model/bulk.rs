@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::wire_enum::wire_enum;
 use crate::shopify::ids::BulkOperationId;
+use crate::wire_enum::wire_enum;
 
 wire_enum!(
     /// `BulkOperationStatus`.

@@ -5,10 +5,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::page::Connection;
-use super::wire_enum::wire_enum;
 use crate::shopify::ids::{
     InventoryItemId, ProductId, ProductVariantComponentId, ProductVariantId,
 };
+use crate::wire_enum::wire_enum;
 
 wire_enum!(
     /// `ProductStatus`.

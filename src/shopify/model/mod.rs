@@ -7,7 +7,6 @@ mod order;
 mod page;
 mod push;
 mod shop;
-mod wire_enum;
 
 pub use bulk::{BulkOperation, BulkOperationStatus};
 pub use catalogue::{

@@ -5,12 +5,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::page::Connection;
-use super::wire_enum::wire_enum;
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::ids::{
     CompanyId, CompanyLocationId, CustomerId, LineItemId, OrderId, OrderTransactionId,
     ProductVariantId,
 };
+use crate::wire_enum::wire_enum;
 
 /// An amount in the shop currency and in the currency the customer saw (`MoneyBag`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,4 +1,5 @@
-//! String enums that never fail to decode: an unknown value lands in `Unknown(String)`.
+//! String enums of both APIs that never fail to decode: an unknown value lands in
+//! `Unknown(String)`, and what it means is up to the domain.
 
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
@@ -12,7 +13,7 @@ macro_rules! wire_enum {
         }
 
         impl $name {
-            /// The value as Shopify spells it.
+            /// The value exactly as the API spells it.
             #[must_use]
             pub fn as_str(&self) -> &str {
                 match self {
