@@ -10,7 +10,7 @@ use super::finding::{InventoryFinding, ItemRef, StockField};
 use super::{BufferRule, BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
 use crate::domain::sku::{StoklyEntry, StoklyMatch};
 use crate::shopify::LocationId as ShopifyLocationId;
-use crate::stokly::model::RecordLevel;
+use crate::stokly::model::{InventoryRecord, RecordLevel};
 use crate::stokly::{ItemId, LocationId as StoklyLocationId};
 
 /// Where a level's stock comes from.
@@ -104,61 +104,19 @@ impl<'a> AvailabilityCalculator<'a> {
         }
         columns.sort_unstable();
         columns.dedup();
-        let width = columns.len();
-        let mut rows: HashMap<&'a ItemId, usize> =
-            HashMap::with_capacity(inputs.index.stokly_items().len());
-        let mut cells: Vec<Option<Counts>> = Vec::new();
-        for record in inputs.stokly_records {
-            let at_location_level = match record.level() {
-                RecordLevel::Item => continue,
-                RecordLevel::Location => true,
-                RecordLevel::Bin => false,
-            };
-            let Some(column) = columns.iter().position(|l| *l == &record.location_id) else {
-                continue;
-            };
-            let start = *rows.entry(&record.item_id).or_insert_with(|| {
-                let start = cells.len();
-                cells.resize(start + width, None);
-                start
-            });
-            let Some(cell) = cells.get_mut(start + column) else {
-                continue;
-            };
-            let counts = cell.get_or_insert_with(Counts::default);
-            let on_hand = record.on_hand.unwrap_or_default();
-            let quarantined = record.quarantined.unwrap_or_default();
-            if at_location_level {
-                // The location total replaces any bin rows; a second total row is a
-                // duplicate of the first and is not added again.
-                if !counts.from_location_row {
-                    *counts = Counts {
-                        on_hand,
-                        quarantined,
-                        from_location_row: true,
-                    };
-                }
-            } else if !counts.from_location_row {
-                counts.on_hand += on_hand;
-                counts.quarantined += quarantined;
-            }
-        }
+        let stock = StockTable::build(columns, inputs.stokly_records);
+        let columns = &stock.columns;
         let feed_columns = inputs
             .locations
             .shopify_locations()
             .map(|shopify| {
                 let feeds = inputs.locations.feeds_of(shopify).into_iter().flatten();
                 let at = feeds
-                    .map(|feed| columns.iter().position(|c| *c == feed))
+                    .map(|feed| columns.binary_search(&feed).ok())
                     .collect();
                 (shopify, at)
             })
             .collect();
-        let stock = StockTable {
-            columns,
-            rows,
-            cells,
-        };
 
         let mut demand: HashMap<&'a ItemId, Demand<'a>> = HashMap::new();
         let mut unmatched: BTreeMap<&'a str, u64> = BTreeMap::new();
@@ -344,7 +302,7 @@ impl<'a> AvailabilityCalculator<'a> {
             row,
             feeds
                 .into_iter()
-                .map(|feed| (feed, columns.iter().position(|c| *c == feed))),
+                .map(|feed| (feed, columns.binary_search(&feed).ok())),
         )
     }
 
@@ -451,7 +409,7 @@ impl<'l> MappedLocation<'l> {
 /// its levels.
 #[derive(Debug)]
 pub(crate) struct ItemFacts<'c> {
-    row: &'c [Option<Counts>],
+    row: &'c [Cell],
     demand: Option<&'c Demand<'c>>,
     sku: Option<&'c str>,
     sku_rule: Option<BufferRule>,
@@ -461,12 +419,12 @@ pub(crate) struct ItemFacts<'c> {
 /// in the stock table), from its stock `row`.
 fn own_stock<'f>(
     entry: &StoklyEntry,
-    row: &[Option<Counts>],
+    row: &[Cell],
     feeds: impl IntoIterator<Item = (&'f StoklyLocationId, Option<usize>)>,
 ) -> Result<(i64, i64), InventoryFinding> {
     let (mut on_hand, mut quarantined) = (0_i64, 0_i64);
     for (feed, column) in feeds {
-        let Some(counts) = column.and_then(|c| row.get(c)).and_then(Option::as_ref) else {
+        let Some(counts) = column.and_then(|c| cell(row, c)) else {
             continue;
         };
         on_hand = on_hand.saturating_add(whole_units(
@@ -485,23 +443,102 @@ fn own_stock<'f>(
     Ok((on_hand, quarantined))
 }
 
-/// Stock per item and per Stokly location that feeds a Shopify location: one row per item,
-/// one column per location, each cell `None` when the item has no record there.
+/// One cell of the stock table: a column (a feeding Stokly location) and the item's counts
+/// there.
+type Cell = (usize, Counts);
+
+/// The counts in `row` at `column`.
+fn cell(row: &[Cell], column: usize) -> Option<&Counts> {
+    let at = row.binary_search_by_key(&column, |(c, _)| *c).ok()?;
+    row.get(at).map(|(_, counts)| counts)
+}
+
+/// Stock per item and per Stokly location that feeds a Shopify location. Rows are sparse:
+/// an item has a cell only where it has a record, so the table grows with the records, not
+/// with items × locations.
 #[derive(Debug)]
 struct StockTable<'a> {
     /// The feeding Stokly locations, in ID order.
     columns: Vec<&'a StoklyLocationId>,
-    /// Where each item's row starts in `cells`.
-    rows: HashMap<&'a ItemId, usize>,
-    cells: Vec<Option<Counts>>,
+    /// Each item's cells in `cells`, in column order.
+    rows: HashMap<&'a ItemId, std::ops::Range<usize>>,
+    cells: Vec<Cell>,
 }
 
-impl StockTable<'_> {
-    /// The row of `item` (empty when it has no stock record).
-    fn row(&self, item: &ItemId) -> &[Option<Counts>] {
+impl<'a> StockTable<'a> {
+    /// The stock of `records` at the feeding locations `columns` (sorted, no repeats).
+    fn build(columns: Vec<&'a StoklyLocationId>, records: &'a [InventoryRecord]) -> Self {
+        // Each usable record with its item's number (in order of first appearance) and its
+        // column; a stable sort then brings each item's records together, column by column,
+        // keeping their order.
+        let mut items: HashMap<&'a ItemId, usize> = HashMap::new();
+        let mut item_ids: Vec<&'a ItemId> = Vec::new();
+        let mut keyed: Vec<(usize, usize, &'a InventoryRecord, bool)> =
+            Vec::with_capacity(records.len());
+        for record in records {
+            let at_location_level = match record.level() {
+                RecordLevel::Item => continue,
+                RecordLevel::Location => true,
+                RecordLevel::Bin => false,
+            };
+            let Ok(column) = columns.binary_search(&&record.location_id) else {
+                continue;
+            };
+            let item = *items.entry(&record.item_id).or_insert_with(|| {
+                item_ids.push(&record.item_id);
+                item_ids.len() - 1
+            });
+            keyed.push((item, column, record, at_location_level));
+        }
+        keyed.sort_by_key(|&(item, column, _, _)| (item, column));
+
+        let mut rows = HashMap::with_capacity(item_ids.len());
+        let mut cells: Vec<Cell> = Vec::with_capacity(keyed.len());
+        let mut row_start = 0;
+        for (i, &(item, column, record, at_location_level)) in keyed.iter().enumerate() {
+            let same_cell =
+                matches!(cells.last(), Some((c, _)) if *c == column) && cells.len() > row_start;
+            if !same_cell {
+                cells.push((column, Counts::default()));
+            }
+            if let Some((_, counts)) = cells.last_mut() {
+                let on_hand = record.on_hand.unwrap_or_default();
+                let quarantined = record.quarantined.unwrap_or_default();
+                if at_location_level {
+                    // The location total replaces any bin rows; a second total row is a
+                    // duplicate of the first and is not added again.
+                    if !counts.from_location_row {
+                        *counts = Counts {
+                            on_hand,
+                            quarantined,
+                            from_location_row: true,
+                        };
+                    }
+                } else if !counts.from_location_row {
+                    counts.on_hand += on_hand;
+                    counts.quarantined += quarantined;
+                }
+            }
+            let row_ends = keyed.get(i + 1).is_none_or(|next| next.0 != item);
+            if row_ends {
+                if let Some(id) = item_ids.get(item) {
+                    rows.insert(*id, row_start..cells.len());
+                }
+                row_start = cells.len();
+            }
+        }
+        Self {
+            columns,
+            rows,
+            cells,
+        }
+    }
+
+    /// The cells of `item`, in column order (empty when it has no stock record).
+    fn row(&self, item: &ItemId) -> &[Cell] {
         self.rows
             .get(item)
-            .and_then(|&start| self.cells.get(start..start + self.columns.len()))
+            .and_then(|range| self.cells.get(range.clone()))
             .unwrap_or(&[])
     }
 }

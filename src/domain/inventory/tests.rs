@@ -164,6 +164,30 @@ fn stock_is_summed_over_mapped_locations_at_one_level_only() {
 }
 
 #[test]
+fn interleaved_records_of_several_items_land_in_their_own_rows() {
+    let mut f = Fixture::new();
+    f.sku("a", "A", 1, 0);
+    f.sku("b", "B", 2, 0);
+    f.sku("c", "C", 3, 0);
+    f.records = vec![
+        rec("a", "WH-B", "bin-1", 1, 0),
+        rec("b", "WH-A", "bin-1", 10, 0),
+        rec("a", "WH-A", "bin-1", 2, 0),
+        total("b", "WH-B", 20, 1),
+        rec("a", "WH-B", "bin-2", 4, 0),
+        total("a", "WH-B", 30, 0),
+        total("a", "WH-B", 99, 0), // a repeated total is not added again
+        rec("b", "WH-A", "bin-2", 5, 2),
+    ];
+    // Location 1 reads WH-A and WH-B, location 2 WH-B only; c has no record at all.
+    assert_eq!(f.available("a", 1).unwrap().available, 2 + 30);
+    assert_eq!(f.available("a", 2).unwrap().available, 30);
+    assert_eq!(f.available("b", 1).unwrap().available, (15 - 2) + (20 - 1));
+    assert_eq!(f.available("b", 2).unwrap().available, 19);
+    assert_eq!(f.available("c", 1).unwrap().available, 0);
+}
+
+#[test]
 fn quarantined_stock_is_not_for_sale() {
     let mut f = Fixture::new();
     f.sku("a", "A", 1, 0);
