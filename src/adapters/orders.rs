@@ -3,8 +3,9 @@
 //!
 //! [`post_orders`] is the posting run described in [`crate::domain::posting`]: claim each
 //! order in the [`PostingLedger`], look the claimed ones up in Stokly in batches, find or
-//! create their customers, create only the missing orders, and settle every uncertain create
-//! by looking it up again. It goes through ports only, so a test can drive it with fakes and
+//! create their customers (each create claimed in the same ledger, see [`StoklyCustomers`]),
+//! create only the missing orders, and settle every uncertain create by looking it up
+//! again. It goes through ports only, so a test can drive it with fakes and
 //! an application can put its own ledger (a database table) behind it.
 //!
 //! Orders are handled in chunks of [`SOURCE_REFERENCE_BATCH`]: one look-up request per chunk,
@@ -17,7 +18,7 @@
 //! order look-ups and `ceil(c / 200)` customer look-ups for `c` distinct customers (the
 //! [`StoklyCustomers`] cache makes later runs free of customer look-ups), plus the grant:
 //! about 1.01 requests per order. Each new customer costs one create, and its batch one
-//! visibility read.
+//! visibility read. Claims in the ledger (orders and customers) are not Stokly requests.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
@@ -27,8 +28,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::order::{CustomerLookup, OrderRejection, SaleOrderDraft};
 use crate::domain::posting::{
-    Claim, CustomerPort, PortError, PostOutcome, PostResult, PostedSaleOrder, PostingConfig,
-    PostingLedger, SaleOrderPort, ledger_key,
+    Claim, CustomerClaims, CustomerKey, CustomerPort, PortError, PostOutcome, PostResult,
+    PostedSaleOrder, PostingConfig, PostingLedger, SaleOrderPort, ledger_key,
 };
 use crate::stokly::model::{CustomerType, NewCustomer, NewSaleOrder};
 use crate::stokly::{self, CustomerId, SOURCE_REFERENCE_BATCH, SaleOrderId};
@@ -223,7 +224,7 @@ async fn post_chunk(
         Ok(found) => index_posted(found),
         Err(e) => {
             for p in &claimed {
-                release(ports, &p.key, None).await;
+                release(ports.ledger, &p.key, None).await;
                 set(results, p.index, failed(&e));
             }
             return;
@@ -242,7 +243,7 @@ async fn post_chunk(
                 },
             );
         } else if let Some(since) = p.uncertain_since.filter(|since| now - *since < window) {
-            release(ports, &p.key, None).await;
+            release(ports.ledger, &p.key, None).await;
             set(
                 results,
                 p.index,
@@ -259,12 +260,16 @@ async fn post_chunk(
         return;
     }
 
-    // 3. Customers, in one call.
+    // 3. Customers, in one call, claimed in the same ledger.
     let lookups: Vec<CustomerLookup> = to_create
         .iter()
         .map(|p| p.draft.customer().clone())
         .collect();
-    let mut customers = ports.customers.find_or_create(&lookups).await.into_iter();
+    let mut customers = ports
+        .customers
+        .find_or_create(&lookups, CustomerClaims::new(ports.ledger, shop, config))
+        .await
+        .into_iter();
 
     // 4. Creates.
     let mut uncertain: Vec<(Pending<'_>, DateTime<Utc>)> = Vec::new();
@@ -272,12 +277,12 @@ async fn post_chunk(
         let customer = match customers.next() {
             Some(Ok(customer)) => customer,
             Some(Err(e)) => {
-                release(ports, &p.key, None).await;
+                release(ports.ledger, &p.key, None).await;
                 set(results, p.index, failed(&e));
                 continue;
             }
             None => {
-                release(ports, &p.key, None).await;
+                release(ports.ledger, &p.key, None).await;
                 set(
                     results,
                     p.index,
@@ -295,7 +300,7 @@ async fn post_chunk(
             }
             Err(PortError::Uncertain { .. }) => uncertain.push((p, sent_at)),
             Err(e) => {
-                release(ports, &p.key, None).await;
+                release(ports.ledger, &p.key, None).await;
                 set(results, p.index, failed(&e));
             }
         }
@@ -342,7 +347,7 @@ async fn settle_uncertain(
         uncertain = still;
     }
     for (p, sent_at) in uncertain {
-        release(ports, &p.key, Some(sent_at)).await;
+        release(ports.ledger, &p.key, Some(sent_at)).await;
         set(
             results,
             p.index,
@@ -379,8 +384,8 @@ async fn record_posted(ports: PostingPorts<'_>, key: &str, sale_order: &SaleOrde
     }
 }
 
-async fn release(ports: PostingPorts<'_>, key: &str, uncertain_since: Option<DateTime<Utc>>) {
-    if let Err(e) = ports.ledger.release(key, uncertain_since).await {
+async fn release(ledger: &dyn PostingLedger, key: &str, uncertain_since: Option<DateTime<Utc>>) {
+    if let Err(e) = ledger.release(key, uncertain_since).await {
         // The claim lapses at the end of its lease.
         tracing::warn!(key, error = %e, "posting ledger did not release a claim");
     }
@@ -441,13 +446,6 @@ impl SaleOrderPort for stokly::Client {
             .await
             .map_err(|e| write_error("create sale order", e))
     }
-}
-
-/// How a [`CustomerLookup`] is found in Stokly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum CustomerKey {
-    Barcode(String),
-    Email(String),
 }
 
 /// The Stokly `barcode` under which the trade customer of a Shopify B2B company location is
@@ -533,6 +531,17 @@ fn display_name(name: Option<&stokly::model::PersonName>, email: Option<&str>) -
 /// creating, it reads the new customers back (batched) until Stokly shows them, since a
 /// customer is used in an order straight away. Found and created IDs are cached for the
 /// life of the value, so a long-running worker looks each customer up once.
+///
+/// Stokly has no upsert, so creates are guarded like the run's sale-order creates, in the
+/// run's [`PostingLedger`] ([`CustomerClaims`]): every customer not cached is claimed
+/// (once per call, however many orders name it) *before* it is looked up, and only a
+/// claimed customer the look-up does not find is created. A claim held by another run, a
+/// ledger failure, or an earlier create of unknown outcome that is not visible yet and was
+/// sent less than the visibility window before the look-up: the customer's orders get an
+/// error that sent nothing, and are deferred. A create whose answer is lost is released as
+/// uncertain with the time it was sent; a create read back, or a customer found, is
+/// released plainly (later runs find the customer by its look-up). Claims and releases are
+/// ledger calls, not Stokly requests: the requests are the same as without them.
 #[derive(Debug)]
 pub struct StoklyCustomers {
     client: stokly::Client,
@@ -618,52 +627,23 @@ impl CustomerPort for StoklyCustomers {
     async fn find_or_create(
         &self,
         lookups: &[CustomerLookup],
+        claims: CustomerClaims<'_>,
     ) -> Vec<Result<Option<CustomerId>, PortError>> {
         let keys: Vec<Option<CustomerKey>> = lookups.iter().map(customer_key).collect();
-        let mut unknown: Vec<&CustomerKey> = Vec::new();
+        // Each customer not cached, with the first lookup naming it (its create body).
+        let mut unknown: Vec<(&CustomerKey, &CustomerLookup)> = Vec::new();
         let mut seen: HashSet<&CustomerKey> = HashSet::new();
-        for key in keys.iter().flatten() {
-            if self.cached(key).is_none() && seen.insert(key) {
-                unknown.push(key);
-            }
-        }
-        let mut errors = if unknown.is_empty() {
-            HashMap::new()
-        } else {
-            self.look_up(&unknown).await
-        };
-
-        // Create each missing customer once.
-        let mut created: Vec<CustomerKey> = Vec::new();
         for (lookup, key) in lookups.iter().zip(&keys) {
             let Some(key) = key else { continue };
-            if self.cached(key).is_some() || errors.contains_key(key) || created.contains(key) {
-                continue;
-            }
-            let Some(body) = new_customer(lookup) else {
-                continue;
-            };
-            match self.client.create_customer(&body).await {
-                Ok(id) => {
-                    self.remember(key.clone(), id);
-                    created.push(key.clone());
-                }
-                Err(e) => {
-                    errors.insert(key.clone(), write_error("create customer", e));
-                }
+            if self.cached(key).is_none() && seen.insert(key) {
+                unknown.push((key, lookup));
             }
         }
-        if !created.is_empty() {
-            if let Err(e) = self.wait_visible(&created).await {
-                let error = PortError::Unavailable {
-                    operation: "wait for new customers".to_owned(),
-                    source: Box::new(e),
-                };
-                for key in &created {
-                    errors.insert(key.clone(), copy_port_error(&error));
-                }
-            }
-        }
+        let errors = if unknown.is_empty() {
+            HashMap::new()
+        } else {
+            self.find_or_create_claimed(&unknown, claims).await
+        };
 
         keys.iter()
             .map(|key| match key {
@@ -682,6 +662,147 @@ impl CustomerPort for StoklyCustomers {
                 }
             })
             .collect()
+    }
+}
+
+/// A customer claim this run holds in the posting ledger.
+struct CustomerClaim<'k> {
+    customer: &'k CustomerKey,
+    lookup: &'k CustomerLookup,
+    key: String,
+    uncertain_since: Option<DateTime<Utc>>,
+}
+
+impl StoklyCustomers {
+    /// Claims, looks up, and creates the customers the cache does not know (each once);
+    /// answers the errors per customer.
+    ///
+    /// The claims come first: the look-up that finds a customer missing is made while this
+    /// run holds its claim, so a run that created the customer and released the claim has
+    /// made it visible before this look-up (creates are read back before release).
+    async fn find_or_create_claimed<'k>(
+        &self,
+        unknown: &[(&'k CustomerKey, &'k CustomerLookup)],
+        claims: CustomerClaims<'_>,
+    ) -> HashMap<CustomerKey, PortError> {
+        let mut errors: HashMap<CustomerKey, PortError> = HashMap::new();
+
+        // 1. One claim per customer.
+        let now = Utc::now();
+        let mut held: Vec<CustomerClaim<'k>> = Vec::new();
+        let mut to_look_up: Vec<&CustomerKey> = Vec::new();
+        for &(customer, lookup) in unknown {
+            let key = claims.key(customer);
+            match claims.ledger.claim(&key, now, claims.config.lease).await {
+                Ok(Claim::Acquired { uncertain_since }) => {
+                    to_look_up.push(customer);
+                    held.push(CustomerClaim {
+                        customer,
+                        lookup,
+                        key,
+                        uncertain_since,
+                    });
+                }
+                // This crate never records a customer as posted; a ledger that says so is
+                // believed: the customer is looked up, never created.
+                Ok(Claim::Posted { .. }) => to_look_up.push(customer),
+                Ok(Claim::Busy { until }) => {
+                    errors.insert(
+                        customer.clone(),
+                        PortError::Postponed {
+                            operation: "create customer".to_owned(),
+                            reason: format!("another run holds the customer's claim until {until}"),
+                        },
+                    );
+                }
+                Err(e) => {
+                    errors.insert(
+                        customer.clone(),
+                        PortError::Unavailable {
+                            operation: "claim customer in the posting ledger".to_owned(),
+                            source: Box::new(e),
+                        },
+                    );
+                }
+            }
+        }
+        if to_look_up.is_empty() {
+            return errors;
+        }
+
+        // 2. One batched look-up, made under the claims.
+        let looked_up_at = Utc::now();
+        errors.extend(self.look_up(&to_look_up).await);
+
+        // 3. Create the missing ones, unless an earlier create may still become visible.
+        let window = TimeDelta::from_std(claims.config.visibility_window).unwrap_or(TimeDelta::MAX);
+        let mut created: Vec<(CustomerClaim<'k>, DateTime<Utc>)> = Vec::new();
+        for claim in held {
+            if self.cached(claim.customer).is_some() || errors.contains_key(claim.customer) {
+                release(claims.ledger, &claim.key, None).await;
+                continue;
+            }
+            if let Some(since) = claim
+                .uncertain_since
+                .filter(|since| looked_up_at - *since < window)
+            {
+                release(claims.ledger, &claim.key, None).await;
+                errors.insert(
+                    claim.customer.clone(),
+                    PortError::Postponed {
+                        operation: "create customer".to_owned(),
+                        reason: format!(
+                            "an earlier create at {since} may have succeeded and is not \
+                             visible yet; it is looked up again before anything is sent"
+                        ),
+                    },
+                );
+                continue;
+            }
+            let Some(body) = new_customer(claim.lookup) else {
+                release(claims.ledger, &claim.key, None).await;
+                continue;
+            };
+            let sent_at = Utc::now();
+            match self.client.create_customer(&body).await {
+                Ok(id) => {
+                    self.remember(claim.customer.clone(), id);
+                    created.push((claim, sent_at));
+                }
+                Err(e) => {
+                    let error = write_error("create customer", e);
+                    let uncertain_since =
+                        matches!(error, PortError::Uncertain { .. }).then_some(sent_at);
+                    release(claims.ledger, &claim.key, uncertain_since).await;
+                    errors.insert(claim.customer.clone(), error);
+                }
+            }
+        }
+
+        // 4. Read the new customers back before releasing their claims.
+        if !created.is_empty() {
+            let new: Vec<CustomerKey> = created.iter().map(|(c, _)| c.customer.clone()).collect();
+            match self.wait_visible(&new).await {
+                Ok(()) => {
+                    for (claim, _) in &created {
+                        release(claims.ledger, &claim.key, None).await;
+                    }
+                }
+                Err(e) => {
+                    let error = PortError::Unavailable {
+                        operation: "wait for new customers".to_owned(),
+                        source: Box::new(e),
+                    };
+                    for (claim, sent_at) in &created {
+                        // Created but not seen: another run must not create it again before
+                        // the visibility window has passed.
+                        release(claims.ledger, &claim.key, Some(*sent_at)).await;
+                        errors.insert(claim.customer.clone(), copy_port_error(&error));
+                    }
+                }
+            }
+        }
+        errors
     }
 }
 
@@ -740,6 +861,10 @@ fn copy_port_error(error: &PortError) -> PortError {
         PortError::Unavailable { operation, source } => PortError::Unavailable {
             operation: operation.clone(),
             source: source.to_string().into(),
+        },
+        PortError::Postponed { operation, reason } => PortError::Postponed {
+            operation: operation.clone(),
+            reason: reason.clone(),
         },
     }
 }
@@ -874,5 +999,464 @@ fn change_error(
             operation,
             source: Box::new(error),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+mod tests {
+    //! Customer claims in [`post_orders`], against wiremock: which Stokly requests a claim
+    //! held elsewhere, an uncertain earlier create, or a failing ledger lets through.
+
+    use std::time::Duration;
+
+    use rust_decimal::Decimal;
+    use serde_json::{Value, json};
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
+    use crate::domain::posting::{InMemoryPostingLedger, customer_ledger_key};
+    use crate::domain::sku::test_support::simple;
+    use crate::domain::sku::{SkuIndex, StoklyCatalogue};
+    use crate::stokly::{ChannelId, RateLimit, VisibilityPoll};
+
+    const SHOP: &str = "claims.myshopify.com";
+    const CUSTOMER: &str = "5c000000-0000-4000-8000-000000000501";
+
+    /// Order #1001 of Ada Lovelace (Shopify customer 501), mapped.
+    fn draft() -> SaleOrderDraft {
+        let text = include_str!("../../tests/fixtures/shopify/orders/vat_included_discounts.json");
+        let value: Value = serde_json::from_str(text).unwrap();
+        let order = serde_json::from_value(value["data"]["order"].clone()).unwrap();
+        let items = vec![
+            simple("i-tshirt", "TSHIRT-RED-M"),
+            simple("i-mug", "MUG-BLUE"),
+            simple("i-wrap", "GIFT-WRAP"),
+        ];
+        let index = SkuIndex::build(StoklyCatalogue::new(&items), &[]);
+        let accounts = TaxAccountMap::new().with(
+            TaxKey::new("VAT", Some(Decimal::new(2, 1)), Some("Shopify"), false),
+            GlAccountCode::new("2200").unwrap(),
+        );
+        let config = OrderMappingConfig::new(ChannelId::new("chan-shopify").unwrap(), accounts);
+        let draft = crate::domain::order::map_order(&order, &index, &config).unwrap();
+        assert!(matches!(
+            draft.customer(),
+            CustomerLookup::ByShopifyCustomerId { barcode, .. } if barcode == "501"
+        ));
+        draft
+    }
+
+    fn customer_key() -> String {
+        customer_ledger_key(SHOP, &CustomerKey::Barcode("501".to_owned()))
+    }
+
+    fn client(server: &MockServer) -> stokly::Client {
+        stokly::Client::builder()
+            .base_url(server.uri())
+            .bearer_token("test-token")
+            .rate_limit(
+                RateLimit::default()
+                    .with_requests_per_second(1000.0)
+                    .with_burst(100),
+            )
+            .retry(
+                crate::RetryConfig::default()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(1))
+                    .with_max_backoff(Duration::from_millis(2)),
+            )
+            .visibility_poll(
+                VisibilityPoll::default()
+                    .with_max_attempts(3)
+                    .with_initial_delay(Duration::from_millis(5))
+                    .with_max_delay(Duration::from_millis(5)),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn list(rows: Value) -> ResponseTemplate {
+        let count = rows.as_array().map_or(0, Vec::len);
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"data": rows, "metadata": {"count": count}}))
+    }
+
+    fn created(id: &str) -> ResponseTemplate {
+        ResponseTemplate::new(202).set_body_json(json!({"data": {"id": id}}))
+    }
+
+    /// No sale order for the draft yet.
+    async fn no_sale_order(server: &MockServer) {
+        Mock::given(method("GET"))
+            .and(path("/v2/saleorders"))
+            .respond_with(list(json!([])))
+            .named("sale-order look-up")
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+
+    async fn never(server: &MockServer, verb: &str, route: &str) {
+        Mock::given(method(verb))
+            .and(path(route))
+            .respond_with(created("never"))
+            .named(format!("{verb} {route} (must not be sent)"))
+            .expect(0)
+            .mount(server)
+            .await;
+    }
+
+    async fn post_one(
+        ledger: &dyn PostingLedger,
+        server: &MockServer,
+        config: &PostingConfig,
+    ) -> PostResult {
+        let client = client(server);
+        let customers = StoklyCustomers::new(client.clone());
+        let mut outcomes = post_orders(
+            SHOP,
+            &[Ok(draft())],
+            PostingPorts::new(ledger, &client, &customers),
+            config,
+        )
+        .await;
+        assert_eq!(outcomes.len(), 1);
+        outcomes.remove(0).result
+    }
+
+    fn order_key() -> String {
+        ledger_key(SHOP, draft().source_reference_id())
+    }
+
+    /// The order's claim was released without uncertainty.
+    fn order_released(ledger: &InMemoryPostingLedger) {
+        assert_eq!(
+            ledger.claim_now(&order_key(), Utc::now(), Duration::from_secs(60)),
+            Claim::Acquired {
+                uncertain_since: None
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_customer_claimed_by_another_run_defers_the_order_and_sends_no_create() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        never(&server, "GET", "/v0/customers").await;
+        never(&server, "POST", "/v0/customers").await;
+        never(&server, "POST", "/v2/saleorders").await;
+        let ledger = InMemoryPostingLedger::new();
+        let config = PostingConfig::default();
+        // Another run is creating the customer.
+        let other = ledger.claim_now(&customer_key(), Utc::now(), config.lease);
+        assert!(matches!(other, Claim::Acquired { .. }));
+
+        match post_one(&ledger, &server, &config).await {
+            PostResult::Deferred { reason } => assert!(
+                reason.contains("another run holds the customer's claim"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        order_released(&ledger);
+        // The other run's claim is untouched.
+        assert!(matches!(
+            ledger.claim_now(&customer_key(), Utc::now(), config.lease),
+            Claim::Busy { .. }
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_uncertain_create_within_the_window_is_not_sent_again() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .and(query_param("filter", "[barcode]=*{501}"))
+            .respond_with(list(json!([])))
+            .named("customer look-up (not visible yet)")
+            .expect(1)
+            .mount(&server)
+            .await;
+        never(&server, "POST", "/v0/customers").await;
+        never(&server, "POST", "/v2/saleorders").await;
+        let ledger = InMemoryPostingLedger::new();
+        let config = PostingConfig::default();
+        let sent_at = Utc::now() - TimeDelta::seconds(10);
+        ledger.claim_now(&customer_key(), sent_at, config.lease);
+        ledger
+            .release(&customer_key(), Some(sent_at))
+            .await
+            .unwrap();
+
+        match post_one(&ledger, &server, &config).await {
+            PostResult::Deferred { reason } => {
+                assert!(reason.contains("may have succeeded"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        order_released(&ledger);
+        // Released, still uncertain since the first create.
+        assert_eq!(
+            ledger.claim_now(&customer_key(), Utc::now(), config.lease),
+            Claim::Acquired {
+                uncertain_since: Some(sent_at)
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn after_the_window_a_customer_still_missing_is_created_once_and_released() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        // The first look-up finds nothing; the read-back after the create finds it.
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .and(query_param("filter", "[barcode]=*{501}"))
+            .respond_with(list(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .named("customer look-up (missing)")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .respond_with(list(json!([{"customerId": CUSTOMER, "barcode": "501"}])))
+            .with_priority(2)
+            .named("customer read back")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v0/customers"))
+            .respond_with(created(CUSTOMER))
+            .named("customer create")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v2/saleorders"))
+            .respond_with(created("5a1e0000-0000-4000-8000-000000000001"))
+            .named("sale-order create")
+            .expect(1)
+            .mount(&server)
+            .await;
+        let ledger = InMemoryPostingLedger::new();
+        let config = PostingConfig::default();
+        let sent_at = Utc::now() - TimeDelta::seconds(120);
+        ledger.claim_now(&customer_key(), sent_at, config.lease);
+        ledger
+            .release(&customer_key(), Some(sent_at))
+            .await
+            .unwrap();
+
+        let result = post_one(&ledger, &server, &config).await;
+        assert!(matches!(result, PostResult::Created { .. }), "{result:?}");
+        // The customer's claim was released (not left to run out).
+        assert!(matches!(
+            ledger.claim_now(&customer_key(), Utc::now(), config.lease),
+            Claim::Acquired { .. }
+        ));
+        let requests = server.received_requests().await.unwrap();
+        let order: Value = serde_json::from_slice(
+            &requests
+                .iter()
+                .find(|r| r.method.as_str() == "POST" && r.url.path() == "/v2/saleorders")
+                .unwrap()
+                .body,
+        )
+        .unwrap();
+        assert_eq!(order["customer"]["customerId"], CUSTOMER);
+    }
+
+    /// Counts the claims of each key.
+    #[derive(Default)]
+    struct CountingLedger {
+        inner: InMemoryPostingLedger,
+        claims: Mutex<HashMap<String, usize>>,
+    }
+
+    #[async_trait]
+    impl PostingLedger for CountingLedger {
+        async fn claim(
+            &self,
+            key: &str,
+            now: DateTime<Utc>,
+            lease: std::time::Duration,
+        ) -> Result<Claim, PortError> {
+            *self
+                .claims
+                .lock()
+                .unwrap()
+                .entry(key.to_owned())
+                .or_default() += 1;
+            self.inner.claim(key, now, lease).await
+        }
+        async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError> {
+            self.inner.posted(key, sale_order).await
+        }
+        async fn release(
+            &self,
+            key: &str,
+            uncertain_since: Option<DateTime<Utc>>,
+        ) -> Result<(), PortError> {
+            self.inner.release(key, uncertain_since).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_customer_named_by_several_orders_is_claimed_and_created_once() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .respond_with(list(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .named("customer look-up (missing)")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .respond_with(list(json!([{"customerId": CUSTOMER, "barcode": "501"}])))
+            .with_priority(2)
+            .named("customer read back")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v0/customers"))
+            .respond_with(created(CUSTOMER))
+            .named("customer create")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v2/saleorders"))
+            .respond_with(created("5a1e0000-0000-4000-8000-000000000001"))
+            .named("sale-order creates")
+            .expect(3)
+            .mount(&server)
+            .await;
+        // Three orders of the same customer.
+        let first = draft();
+        let mut mapped = Vec::new();
+        for n in 0..3_u64 {
+            let mut value = serde_json::to_value(&first).unwrap();
+            value["shopify_order_id"] = json!(format!("gid://shopify/Order/{}", 5501 + n));
+            value["source_reference_id"] = json!((5501 + n).to_string());
+            mapped.push(Ok(serde_json::from_value::<SaleOrderDraft>(value).unwrap()));
+        }
+        let ledger = CountingLedger::default();
+        let client = client(&server);
+        let customers = StoklyCustomers::new(client.clone());
+        let outcomes = post_orders(
+            SHOP,
+            &mapped,
+            PostingPorts::new(&ledger, &client, &customers),
+            &PostingConfig::default(),
+        )
+        .await;
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o.result, PostResult::Created { .. })),
+            "{outcomes:#?}"
+        );
+        let claims = ledger.claims.lock().unwrap().clone();
+        assert_eq!(claims.get(&customer_key()), Some(&1), "{claims:#?}");
+        assert_eq!(
+            claims.len(),
+            4,
+            "three orders and one customer: {claims:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lost_create_answer_is_released_as_uncertain() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .respond_with(list(json!([])))
+            .named("customer look-up")
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v0/customers"))
+            .respond_with(ResponseTemplate::new(504))
+            .named("customer create (answer lost)")
+            .expect(1)
+            .mount(&server)
+            .await;
+        never(&server, "POST", "/v2/saleorders").await;
+        let ledger = InMemoryPostingLedger::new();
+        let config = PostingConfig::default();
+        let before = Utc::now();
+
+        let result = post_one(&ledger, &server, &config).await;
+        assert!(matches!(result, PostResult::Deferred { .. }), "{result:?}");
+        order_released(&ledger);
+        match ledger.claim_now(&customer_key(), Utc::now(), config.lease) {
+            Claim::Acquired {
+                uncertain_since: Some(since),
+            } => assert!(since >= before && since <= Utc::now()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A ledger that cannot be reached for customer keys.
+    struct CustomerLedgerDown(InMemoryPostingLedger);
+
+    #[async_trait]
+    impl PostingLedger for CustomerLedgerDown {
+        async fn claim(
+            &self,
+            key: &str,
+            now: DateTime<Utc>,
+            lease: std::time::Duration,
+        ) -> Result<Claim, PortError> {
+            if key.contains("/customers/") {
+                return Err(PortError::Unavailable {
+                    operation: "claim".to_owned(),
+                    source: "connection refused".into(),
+                });
+            }
+            self.0.claim(key, now, lease).await
+        }
+        async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError> {
+            self.0.posted(key, sale_order).await
+        }
+        async fn release(
+            &self,
+            key: &str,
+            uncertain_since: Option<DateTime<Utc>>,
+        ) -> Result<(), PortError> {
+            self.0.release(key, uncertain_since).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_ledger_failure_defers_the_order_and_creates_nothing() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        never(&server, "GET", "/v0/customers").await;
+        never(&server, "POST", "/v0/customers").await;
+        never(&server, "POST", "/v2/saleorders").await;
+        let ledger = CustomerLedgerDown(InMemoryPostingLedger::new());
+
+        match post_one(&ledger, &server, &PostingConfig::default()).await {
+            PostResult::Deferred { reason } => {
+                assert!(reason.contains("posting ledger"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        order_released(&ledger.0);
     }
 }

@@ -60,7 +60,8 @@ use serde::{Deserialize, Serialize};
 use crate::shopify::webhooks::{DedupSource, WebhookEvent};
 
 pub use super::posting::{
-    Claim, CustomerPort, InMemoryPostingLedger, PortError, PostingLedger, SaleOrderPort,
+    Claim, CustomerClaims, CustomerKey, CustomerPort, InMemoryPostingLedger, PortError,
+    PostingLedger, SaleOrderPort,
 };
 
 /// What a [`DedupStore`] is asked about one delivery.

@@ -17,7 +17,10 @@
 //!   durable record of what was posted and of writes whose outcome is unknown;
 //! - a [`SaleOrderPort`]: the batched look-up by `sourceReferenceId` (the Shopify order's
 //!   numeric ID) and the create;
-//! - a [`CustomerPort`]: finding or creating the Stokly customers the orders name.
+//! - a [`CustomerPort`]: finding or creating the Stokly customers the orders name. Customer
+//!   creates have the same two hazards, so the port claims each missing customer in the same
+//!   ledger ([`CustomerClaims`], keys from [`customer_ledger_key`]) before creating it, and
+//!   records a create whose outcome is unknown just as the run does for orders.
 //!
 //! For each order the run claims the ledger entry (an order the ledger knows as posted costs no
 //! Stokly request at all), looks up every claimed order in Stokly in one batch (an order
@@ -35,7 +38,11 @@
 //! (lease_until IS NULL OR lease_until < now) RETURNING uncertain_since`; no row updated
 //! means posted (read `sale_order_id`) or busy. [`PostingLedger::posted`] sets
 //! `sale_order_id` and clears the lease; [`PostingLedger::release`] clears the lease and keeps
-//! the earliest `uncertain_since`. Keys include the shop ([`ledger_key`]).
+//! the earliest `uncertain_since`. Keys include the shop: `{shop}/orders/{id}` for orders
+//! ([`ledger_key`]); `{shop}/customers/barcode/{barcode}` and `{shop}/customers/email/{email}`
+//! for customers ([`customer_ledger_key`]), in the same table. A customer row is only ever
+//! claimed and released, never marked posted: its `sale_order_id` stays `NULL`, and a later
+//! run finds the customer by looking it up in Stokly.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -101,7 +108,8 @@ pub enum PostResult {
         message: String,
     },
     /// Not posted in this run, and safe to try again later: a failure that changed nothing, an
-    /// uncertain create that is not visible yet, or another run holding the order's claim.
+    /// uncertain create (of the order or its customer) that is not visible yet, or another
+    /// run holding the claim of the order or of its customer.
     Deferred {
         /// Why.
         reason: String,
@@ -252,6 +260,16 @@ pub enum PortError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Nothing was sent, on purpose: another run holds the ledger claim, or an earlier write
+    /// whose outcome is unknown may still become visible. The same call later is expected to
+    /// go through.
+    #[error("{operation} postponed: {reason}")]
+    Postponed {
+        /// The call.
+        operation: String,
+        /// Why it waits.
+        reason: String,
+    },
 }
 
 /// Finding and creating sale orders (Stokly, in production).
@@ -266,15 +284,97 @@ pub trait SaleOrderPort: Send + Sync {
     async fn create(&self, order: &NewSaleOrder) -> Result<SaleOrderId, PortError>;
 }
 
+/// How a Stokly customer is found, and so which ledger claim guards its create.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CustomerKey {
+    /// By `barcode`: the Shopify customer's numeric ID, or the trade-customer barcode of a
+    /// B2B company location.
+    Barcode(String),
+    /// By e-mail address.
+    Email(String),
+}
+
+/// The ledger key that guards the create of a customer of `shop`:
+/// `acme.myshopify.com/customers/barcode/501` or
+/// `acme.myshopify.com/customers/email/ada@example.com`. The `customers` segment keeps these
+/// apart from order keys ([`ledger_key`]), and the `barcode`/`email` segment keeps the two
+/// kinds apart. A barcode is kept as it is (Stokly matches it exactly); an e-mail is trimmed
+/// and lower-cased (Stokly's e-mail look-up ignores ASCII case), so two spellings that find
+/// the same customer share one claim.
+#[must_use]
+pub fn customer_ledger_key(shop: &str, customer: &CustomerKey) -> String {
+    match customer {
+        CustomerKey::Barcode(barcode) => format!("{shop}/customers/barcode/{barcode}"),
+        CustomerKey::Email(email) => {
+            format!(
+                "{shop}/customers/email/{}",
+                email.trim().to_ascii_lowercase()
+            )
+        }
+    }
+}
+
+/// Where a [`CustomerPort`] claims the customers it is about to create: the posting run's
+/// own ledger, shop and configuration, so that customer claims and order claims share one
+/// ledger and one lease.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct CustomerClaims<'a> {
+    /// The ledger (the one the run claims its orders in).
+    pub ledger: &'a dyn PostingLedger,
+    /// The shop, the first part of every key ([`customer_ledger_key`]).
+    pub shop: &'a str,
+    /// The claim lease and the visibility window.
+    pub config: &'a PostingConfig,
+}
+
+impl<'a> CustomerClaims<'a> {
+    /// Claims in `ledger` for `shop`, with `config`'s lease and visibility window.
+    #[must_use]
+    pub fn new(ledger: &'a dyn PostingLedger, shop: &'a str, config: &'a PostingConfig) -> Self {
+        Self {
+            ledger,
+            shop,
+            config,
+        }
+    }
+
+    /// The ledger key of `customer` ([`customer_ledger_key`]).
+    #[must_use]
+    pub fn key(&self, customer: &CustomerKey) -> String {
+        customer_ledger_key(self.shop, customer)
+    }
+}
+
+impl std::fmt::Debug for CustomerClaims<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CustomerClaims")
+            .field("shop", &self.shop)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Finding or creating the Stokly customers orders name.
 #[async_trait]
 pub trait CustomerPort: Send + Sync {
     /// One answer per lookup, in order: the customer found or created, `None` for a guest
     /// sale, or why it could not be had. Implementations batch their look-ups and create
     /// each missing customer once even when several lookups name it.
+    ///
+    /// A customer is created only under a claim in `claims.ledger`
+    /// ([`customer_ledger_key`], the lease of `claims.config`), taken once per distinct
+    /// customer and before the look-up that finds it missing: another run holding the claim
+    /// ([`Claim::Busy`]) or an earlier create of unknown outcome that a look-up made within
+    /// the [visibility window](PostingConfig::visibility_window) of it does not show answer
+    /// [`PortError::Postponed`]; a ledger failure answers [`PortError::Unavailable`]. Neither
+    /// sends a create, and the run defers the orders. A create whose outcome is unknown is
+    /// released with the time it was sent; every other claim is released without one.
     async fn find_or_create(
         &self,
         lookups: &[CustomerLookup],
+        claims: CustomerClaims<'_>,
     ) -> Vec<Result<Option<CustomerId>, PortError>>;
 }
 
@@ -356,7 +456,8 @@ pub fn in_flight_demand<'a>(
         .collect()
 }
 
-/// The ledger key of a Shopify order of `shop` (`acme.myshopify.com/orders/1001`).
+/// The ledger key of a Shopify order of `shop` (`acme.myshopify.com/orders/1001`). Customer
+/// creates are claimed under other keys ([`customer_ledger_key`]).
 #[must_use]
 pub fn ledger_key(shop: &str, source_reference_id: &str) -> String {
     format!("{shop}/orders/{source_reference_id}")
@@ -512,6 +613,28 @@ mod tests {
             Claim::Posted { sale_order: id }
         );
         assert_eq!(ledger.posted_count(), 1);
+    }
+
+    #[test]
+    fn customer_keys_never_meet_order_keys_or_each_other() {
+        let shop = "acme.myshopify.com";
+        let barcode = customer_ledger_key(shop, &CustomerKey::Barcode("501".into()));
+        let email = customer_ledger_key(shop, &CustomerKey::Email(" Ada@Example.com ".into()));
+        assert_eq!(barcode, "acme.myshopify.com/customers/barcode/501");
+        assert_eq!(email, "acme.myshopify.com/customers/email/ada@example.com");
+        assert_eq!(
+            email,
+            customer_ledger_key(shop, &CustomerKey::Email("ada@example.com".into()))
+        );
+        assert_ne!(barcode, ledger_key(shop, "501"));
+        assert_ne!(
+            barcode,
+            customer_ledger_key(shop, &CustomerKey::Email("501".into()))
+        );
+        assert_ne!(
+            barcode,
+            customer_ledger_key("other.myshopify.com", &CustomerKey::Barcode("501".into()))
+        );
     }
 
     #[test]
