@@ -1099,6 +1099,47 @@ mod tests {
             .await;
     }
 
+    /// The first look-up of customer 501 finds nothing; it is created once and the read-back
+    /// finds it.
+    async fn customer_missing_then_created_once(server: &MockServer) {
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .and(query_param("filter", "[barcode]=*{501}"))
+            .respond_with(list(json!([])))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .named("customer look-up (missing)")
+            .expect(1)
+            .mount(server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .respond_with(list(json!([{"customerId": CUSTOMER, "barcode": "501"}])))
+            .with_priority(2)
+            .named("customer read back")
+            .expect(1)
+            .mount(server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/v0/customers"))
+            .respond_with(created(CUSTOMER))
+            .named("customer create")
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+
+    /// Exactly `n` sale-order creates.
+    async fn sale_order_creates(server: &MockServer, n: u64) {
+        Mock::given(method("POST"))
+            .and(path("/v2/saleorders"))
+            .respond_with(created("5a1e0000-0000-4000-8000-000000000001"))
+            .named("sale-order creates")
+            .expect(n)
+            .mount(server)
+            .await;
+    }
+
     async fn never(server: &MockServer, verb: &str, route: &str) {
         Mock::given(method(verb))
             .and(path(route))
@@ -1212,39 +1253,8 @@ mod tests {
     async fn after_the_window_a_customer_still_missing_is_created_once_and_released() {
         let server = MockServer::start().await;
         no_sale_order(&server).await;
-        // The first look-up finds nothing; the read-back after the create finds it.
-        Mock::given(method("GET"))
-            .and(path("/v0/customers"))
-            .and(query_param("filter", "[barcode]=*{501}"))
-            .respond_with(list(json!([])))
-            .up_to_n_times(1)
-            .with_priority(1)
-            .named("customer look-up (missing)")
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v0/customers"))
-            .respond_with(list(json!([{"customerId": CUSTOMER, "barcode": "501"}])))
-            .with_priority(2)
-            .named("customer read back")
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/v0/customers"))
-            .respond_with(created(CUSTOMER))
-            .named("customer create")
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/v2/saleorders"))
-            .respond_with(created("5a1e0000-0000-4000-8000-000000000001"))
-            .named("sale-order create")
-            .expect(1)
-            .mount(&server)
-            .await;
+        customer_missing_then_created_once(&server).await;
+        sale_order_creates(&server, 1).await;
         let ledger = InMemoryPostingLedger::new();
         let config = PostingConfig::default();
         let sent_at = Utc::now() - TimeDelta::seconds(120);
@@ -1312,37 +1322,8 @@ mod tests {
     async fn a_customer_named_by_several_orders_is_claimed_and_created_once() {
         let server = MockServer::start().await;
         no_sale_order(&server).await;
-        Mock::given(method("GET"))
-            .and(path("/v0/customers"))
-            .respond_with(list(json!([])))
-            .up_to_n_times(1)
-            .with_priority(1)
-            .named("customer look-up (missing)")
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/v0/customers"))
-            .respond_with(list(json!([{"customerId": CUSTOMER, "barcode": "501"}])))
-            .with_priority(2)
-            .named("customer read back")
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/v0/customers"))
-            .respond_with(created(CUSTOMER))
-            .named("customer create")
-            .expect(1)
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .and(path("/v2/saleorders"))
-            .respond_with(created("5a1e0000-0000-4000-8000-000000000001"))
-            .named("sale-order creates")
-            .expect(3)
-            .mount(&server)
-            .await;
+        customer_missing_then_created_once(&server).await;
+        sale_order_creates(&server, 3).await;
         // Three orders of the same customer.
         let first = draft();
         let mut mapped = Vec::new();
