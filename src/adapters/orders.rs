@@ -293,6 +293,21 @@ async fn post_chunk(
         };
         let body: NewSaleOrder = p.draft.to_new_sale_order(customer);
         let sent_at = Utc::now();
+        if !claim_outlasts_visibility(now, sent_at, config) {
+            release(ports.ledger, &p.key, None).await;
+            set(
+                results,
+                p.index,
+                deferred(format!(
+                    "the order's claim (taken at {now}, lease {} s) would end before a create \
+                     sent now is visible to other runs (visibility window {} s); nothing was \
+                     sent, and a later run posts it",
+                    config.lease.as_secs(),
+                    config.visibility_window.as_secs()
+                )),
+            );
+            continue;
+        }
         match ports.sale_orders.create(&body).await {
             Ok(sale_order) => {
                 record_posted(ports, &p.key, &sale_order).await;
@@ -310,6 +325,29 @@ async fn post_chunk(
     settle_uncertain(ports, config, uncertain, results).await;
 }
 
+/// Whether a create sent at `sent_at` under a claim taken at `claimed_at` is visible to
+/// every run before the claim's lease ends. Another run can claim the order once the lease
+/// ends, and its look-up must see this create; so a chunk whose customers or earlier creates
+/// took long defers its remaining orders rather than send them late. A lease no longer than
+/// the visibility window never allows a create.
+fn claim_outlasts_visibility(
+    claimed_at: DateTime<Utc>,
+    sent_at: DateTime<Utc>,
+    config: &PostingConfig,
+) -> bool {
+    let Some(visible_by) = TimeDelta::from_std(config.visibility_window)
+        .ok()
+        .and_then(|window| sent_at.checked_add_signed(window))
+    else {
+        return false;
+    };
+    // A lease beyond what a date can hold never ends.
+    TimeDelta::from_std(config.lease)
+        .ok()
+        .and_then(|lease| claimed_at.checked_add_signed(lease))
+        .is_none_or(|lease_ends| visible_by < lease_ends)
+}
+
 async fn settle_uncertain(
     ports: PostingPorts<'_>,
     config: &PostingConfig,
@@ -324,8 +362,13 @@ async fn settle_uncertain(
             .iter()
             .map(|(p, _)| p.draft.source_reference_id().to_owned())
             .collect();
-        let Ok(found) = ports.sale_orders.find_posted(&references).await else {
-            continue;
+        let found = match ports.sale_orders.find_posted(&references).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, orders = references.len(),
+                    "look-up of uncertain sale-order creates failed; trying again");
+                continue;
+            }
         };
         let found = index_posted(found);
         let mut still = Vec::new();
@@ -464,8 +507,12 @@ fn customer_key(lookup: &CustomerLookup) -> Option<CustomerKey> {
         CustomerLookup::ByShopifyCustomerId { barcode, .. } => {
             Some(CustomerKey::Barcode(barcode.clone()))
         }
-        CustomerLookup::ByEmail { email, .. } => Some(CustomerKey::Email(email.clone())),
-        _ => None,
+        // Stokly's `==` ignores ASCII case, so two spellings of one address are one customer:
+        // one key, one claim, one look-up.
+        CustomerLookup::ByEmail { email, .. } => {
+            Some(CustomerKey::Email(email.trim().to_ascii_lowercase()))
+        }
+        CustomerLookup::Guest => None,
     }
 }
 
@@ -940,7 +987,7 @@ impl crate::domain::ports::SaleOrderChanges for stokly::Client {
         steps.sort_by_key(|a| match a {
             A::RemoveLine { .. } => 0,
             A::UpdateLine { .. } => 1,
-            _ => 2,
+            A::UpdateShipping { .. } | A::AddLine { .. } => 2,
         });
         for step in steps {
             let result = match step {
@@ -956,7 +1003,8 @@ impl crate::domain::ports::SaleOrderChanges for stokly::Client {
                 A::UpdateShipping { shipping } => {
                     self.update_sale_order_shipping(sale_order, shipping).await
                 }
-                _ => Ok(()),
+                // Sent last, below.
+                A::AddLine { .. } => Ok(()),
             };
             if let Err(e) = result {
                 return Err(change_error("amend", e, false));
@@ -1180,6 +1228,68 @@ mod tests {
                 uncertain_since: None
             }
         );
+    }
+
+    #[test]
+    fn two_spellings_of_one_e_mail_are_one_customer_key() {
+        let by_email = |email: &str| {
+            super::customer_key(&CustomerLookup::ByEmail {
+                email: email.to_owned(),
+                name: None,
+            })
+        };
+        assert_eq!(
+            by_email(" Ada@Example.com"),
+            Some(CustomerKey::Email("ada@example.com".to_owned()))
+        );
+        assert_eq!(by_email("ada@example.com"), by_email("ADA@EXAMPLE.COM "));
+        assert_eq!(super::customer_key(&CustomerLookup::Guest), None);
+    }
+
+    #[test]
+    fn a_create_is_sent_only_while_the_claim_outlasts_its_visibility() {
+        let claimed = Utc::now();
+        let config = PostingConfig::default()
+            .with_lease(Duration::from_secs(300))
+            .with_visibility_window(Duration::from_secs(60));
+        let at = |s| claimed + TimeDelta::seconds(s);
+        assert!(claim_outlasts_visibility(claimed, at(0), &config));
+        assert!(claim_outlasts_visibility(claimed, at(239), &config));
+        assert!(!claim_outlasts_visibility(claimed, at(240), &config));
+        assert!(!claim_outlasts_visibility(claimed, at(400), &config));
+        let never_ends = config.clone().with_lease(Duration::MAX);
+        assert!(claim_outlasts_visibility(claimed, at(10_000), &never_ends));
+        let never_visible = config.with_visibility_window(Duration::MAX);
+        assert!(!claim_outlasts_visibility(claimed, at(0), &never_visible));
+    }
+
+    #[tokio::test]
+    async fn a_lease_no_longer_than_the_visibility_window_defers_instead_of_creating() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .and(query_param("filter", "[barcode]=*{501}"))
+            .respond_with(list(json!([{"customerId": CUSTOMER, "barcode": "501"}])))
+            .named("customer look-up (found)")
+            .expect(1)
+            .mount(&server)
+            .await;
+        never(&server, "POST", "/v0/customers").await;
+        never(&server, "POST", "/v2/saleorders").await;
+        let ledger = InMemoryPostingLedger::new();
+        let config = PostingConfig::default()
+            .with_lease(Duration::from_secs(30))
+            .with_visibility_window(Duration::from_secs(60));
+
+        match post_one(&ledger, &server, &config).await {
+            PostResult::Deferred { reason } => assert!(
+                reason.contains("would end before a create sent now is visible"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        order_released(&ledger);
     }
 
     #[tokio::test]
