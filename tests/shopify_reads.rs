@@ -395,6 +395,35 @@ async fn bulk_operation_that_fails_reports_status_code_and_partial_data() {
 }
 
 #[tokio::test]
+async fn a_completed_export_of_objects_without_a_result_url_is_an_error_not_an_empty_catalogue() {
+    let server = MockServer::start().await;
+    Mock::given(body_partial_json(
+        json!({"operationName": "BulkOperationRunQuery"}),
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(
+        json!({"data": {"bulkOperationRunQuery": {
+            "bulkOperation": bulk_op("CREATED", None, None, None), "userErrors": []
+        }}}),
+    ))
+    .mount(&server)
+    .await;
+    Mock::given(body_partial_json(json!({"operationName": "BulkOperation"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"bulkOperation": bulk_op("COMPLETED", None, None, None)}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    match client(&server).bulk_product_variants(&poll()).await {
+        Err(Error::BulkOperation(f)) => {
+            assert_eq!(f.status, "COMPLETED with 5 objects but no result url");
+        }
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("an export of 5 objects read as an empty catalogue"),
+    }
+}
+
+#[tokio::test]
 async fn bulk_start_user_errors_are_typed() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

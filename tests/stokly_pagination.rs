@@ -272,19 +272,21 @@ async fn pages_report_count_and_position() {
 }
 
 #[tokio::test]
-async fn a_missing_data_array_is_an_empty_page() {
+async fn a_null_data_array_without_a_count_is_an_error_not_an_empty_list() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": null})))
         .expect(1)
         .mount(&server)
         .await;
-    let items: Vec<Item> = client(&server)
-        .items(ListQuery::new())
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(items.is_empty());
+    let result: Result<Vec<Item>, Error> =
+        client(&server).items(ListQuery::new()).try_collect().await;
+    match result {
+        Err(Error::Pagination { reason, .. }) => {
+            assert!(reason.contains("metadata count absent"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -306,4 +308,58 @@ async fn a_bad_row_names_its_index() {
         [Err(Error::Decode { path, .. })] => assert_eq!(path, "data[1].onHand"),
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_first_page_smaller_than_asked_while_more_rows_exist_is_an_error_not_the_end() {
+    let server = MockServer::start().await;
+    // Asked for 1000, served 500 of 1200: reading page 1 would start at row 1000.
+    page_mock(0, 1000, page(rows(0, 500), 1200), 1)
+        .mount(&server)
+        .await;
+    page_mock(1, 1000, page(rows(1000, 200), 1200), 0)
+        .mount(&server)
+        .await;
+    let result: Result<Vec<Item>, Error> = client(&server)
+        .items(ListQuery::new().page_size(1000))
+        .try_collect()
+        .await;
+    match result {
+        Err(Error::Pagination { reason, .. }) => assert!(
+            reason.contains("500 rows for a page size of 1000")
+                && reason.contains("1200 in all")
+                && reason.contains("at most 500 rows"),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_page_without_data_is_an_error_unless_the_list_is_empty() {
+    let server = MockServer::start().await;
+    let no_data = |count: u64| {
+        ResponseTemplate::new(200).set_body_json(json!({"metadata": {"count": count}}))
+    };
+    page_mock(0, 100, no_data(7), 1).mount(&server).await;
+    let result: Result<Vec<Item>, Error> =
+        client(&server).items(ListQuery::new()).try_collect().await;
+    match result {
+        Err(Error::Pagination { reason, .. }) => {
+            assert!(
+                reason.contains("without `data` (metadata count 7)"),
+                "{reason}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let empty = MockServer::start().await;
+    page_mock(0, 100, no_data(0), 1).mount(&empty).await;
+    let items: Vec<Item> = client(&empty)
+        .items(ListQuery::new())
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(items.is_empty());
 }

@@ -124,7 +124,8 @@ impl Client {
     ///
     /// # Errors
     /// [`Error::BulkOperation`] when it ends failed, canceled or expired (with
-    /// `partialDataUrl`, if any); [`Error::BulkTimeout`] when `poll.timeout` passes.
+    /// `partialDataUrl`, if any), or completed with objects but without a result `url`;
+    /// [`Error::BulkTimeout`] when `poll.timeout` passes.
     pub async fn wait_for_bulk_operation(
         &self,
         id: &BulkOperationId,
@@ -144,6 +145,19 @@ impl Client {
             tracing::debug!(id = %id, status = %op.status, objects = op.object_count, "bulk operation");
             if op.status.is_terminal() {
                 return match op.status {
+                    // Shopify gives no file only when nothing matched; objects without a
+                    // file would read as an empty result.
+                    BulkOperationStatus::Completed if op.url.is_none() && op.object_count > 0 => {
+                        Err(Error::BulkOperation(BulkFailure {
+                            id: op.id.to_string(),
+                            status: format!(
+                                "COMPLETED with {} objects but no result url",
+                                op.object_count
+                            ),
+                            error_code: op.error_code,
+                            partial_data_url: op.partial_data_url,
+                        }))
+                    }
                     BulkOperationStatus::Completed => Ok(op),
                     _ => Err(Error::BulkOperation(BulkFailure {
                         id: op.id.to_string(),

@@ -8,12 +8,16 @@
 //! - after [`ListQuery::max_pages`] pages (default [`DEFAULT_MAX_PAGES`]), with a warning in
 //!   the log, since more rows may exist;
 //!
-//! and it ends with an [`Error::Pagination`] instead of looping when the set changes under it:
+//! and it ends with an [`Error::Pagination`] instead of looping, or instead of ending early
+//! without a word:
 //!
 //! - a page whose rows are exactly the previous page's (the server ignored `page`, or rows
 //!   shifted by a full page);
 //! - more rows seen than the first page's `metadata.count` plus one page (rows are being
-//!   added as fast as they are read).
+//!   added as fast as they are read);
+//! - a short first page while its `metadata.count` says more rows lie beyond it (Stokly
+//!   serves smaller pages than asked: the next page would skip rows);
+//! - a page without `data`, unless its `metadata.count` is 0.
 //!
 //! Offset paging over a set that changes while it is read can skip or repeat rows (a row
 //! deleted from page 0 moves the rest up by one). Filter on something stable (`createdAt`,
@@ -198,11 +202,22 @@ impl Client {
             Idempotence::Safe,
         )?;
         let answer = self.execute(&call).await?;
-        let envelope: ListEnvelope = decode_text(&format!("GET {path}"), &answer.text)?;
-        Ok((
-            envelope.data.unwrap_or_default(),
-            envelope.metadata.and_then(|m| m.count),
-        ))
+        let operation = format!("GET {path}");
+        let envelope: ListEnvelope = decode_text(&operation, &answer.text)?;
+        let count = envelope.metadata.and_then(|m| m.count);
+        match envelope.data {
+            Some(rows) => Ok((rows, count)),
+            // Only a list said to be empty may come without rows.
+            None if count == Some(0) => Ok((Vec::new(), count)),
+            None => Err(Error::Pagination {
+                operation,
+                reason: format!(
+                    "page {page} answered without `data` (metadata count {}): reading on \
+                     would take a missing page for the end of the list",
+                    count.map_or_else(|| "absent".to_owned(), |c| c.to_string())
+                ),
+            }),
+        }
     }
 
     /// Every row of `GET {path}`, page by page, lazily (see the module docs for when it stops):
@@ -319,6 +334,11 @@ impl Client {
     }
 }
 
+/// Whether the page just read is the first of the iteration.
+fn page_is_first(st: &State) -> bool {
+    st.pages_read == 1
+}
+
 async fn next_page<T: DeserializeOwned>(st: &mut State) -> Result<Option<Page<T>>, Error> {
     st.query.check(&st.operation)?;
     let page = st.next_page;
@@ -356,6 +376,23 @@ async fn next_page<T: DeserializeOwned>(st: &mut State) -> Result<Option<Page<T>
         }
     }
     if rows.len() < size as usize {
+        // A short first page while the count says more exist means Stokly serves smaller
+        // pages than asked: the next page would start past rows never read.
+        let through_here = u64::from(page)
+            .saturating_mul(u64::from(size))
+            .saturating_add(rows.len() as u64);
+        if let Some(total) = count.filter(|&t| page_is_first(st) && t > through_here) {
+            return Err(Error::Pagination {
+                operation: st.operation.clone(),
+                reason: format!(
+                    "the first page has {} rows for a page size of {size}, but Stokly reports \
+                     {total} in all: it serves smaller pages than asked, and reading on would \
+                     skip rows; ask for pages of at most {} rows",
+                    rows.len(),
+                    rows.len()
+                ),
+            });
+        }
         st.done = true;
     }
     let items = decode_value(
