@@ -273,6 +273,51 @@ async fn invalid_item_writes_are_refused_naming_the_field() {
 }
 
 #[tokio::test]
+async fn credit_notes_are_checked_field_by_field_without_adding_amounts() {
+    let server = MockServer::start().await;
+    let c = client(&server);
+    let note = |shipping: &str, tax: &str| -> NewCreditNote {
+        serde_json::from_value(json!({
+            "currency": "GBP",
+            "items": [],
+            "shipping": shipping.parse::<f64>().ok().map(|_| shipping),
+            "shippingTax": tax.parse::<f64>().ok().map(|_| tax),
+            "payments": []
+        }))
+        .unwrap()
+    };
+    let argument = |e: Error| match e {
+        Error::InvalidArgument { argument, .. } => argument,
+        other => panic!("{other:?}"),
+    };
+    // Shipping and a negative tax that cancel out: the negative tax is named.
+    assert_eq!(
+        argument(
+            c.create_credit_note(&id(ORDER), &note("5", "-5"))
+                .await
+                .unwrap_err()
+        ),
+        "shippingTax"
+    );
+    assert_eq!(
+        argument(
+            c.create_credit_note(&id(ORDER), &note("0", "0"))
+                .await
+                .unwrap_err()
+        ),
+        "items"
+    );
+    // Amounts whose sum would overflow are checked one by one, never added: no panic, and
+    // the encoder refuses a number JSON cannot carry exactly.
+    let max = "79228162514264337593543950335";
+    let sent = c.create_credit_note(&id(ORDER), &note(max, max)).await;
+    assert!(
+        matches!(&sent, Err(Error::Encode { source, .. }) if source.to_string().contains(max)),
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
 async fn channels_and_listings() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -200,8 +200,11 @@ impl Client {
         note: &NewCreditNote,
     ) -> Result<CreditNoteId, Error> {
         let op = "create_credit_note";
-        let shipping = note.shipping.unwrap_or_default() + note.shipping_tax.unwrap_or_default();
-        if note.items.is_empty() && shipping.is_zero() {
+        let refunds_shipping = [note.shipping, note.shipping_tax]
+            .into_iter()
+            .flatten()
+            .any(|amount| !amount.is_zero());
+        if note.items.is_empty() && !refunds_shipping {
             return Err(invalid(op, "items", "nothing is refunded"));
         }
         for (i, line) in note.items.iter().enumerate() {
