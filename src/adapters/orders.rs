@@ -1257,7 +1257,7 @@ mod tests {
         assert!(claim_outlasts_visibility(claimed, at(239), &config));
         assert!(!claim_outlasts_visibility(claimed, at(240), &config));
         assert!(!claim_outlasts_visibility(claimed, at(400), &config));
-        let never_ends = config.clone().with_lease(Duration::MAX);
+        let never_ends = config.with_lease(Duration::MAX);
         assert!(claim_outlasts_visibility(claimed, at(10_000), &never_ends));
         let never_visible = config.with_visibility_window(Duration::MAX);
         assert!(!claim_outlasts_visibility(claimed, at(0), &never_visible));
