@@ -1,5 +1,6 @@
 //! The inventory push end to end on the sandbox: Shopify is brought to Stokly's stock, a second
-//! run has nothing to do, and a level changed between planning and writing is re-planned.
+//! run has nothing to do, a level changed between planning and writing is re-planned, and a
+//! batch refused with an error naming no quantity is rejected whole, never re-sent.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -321,4 +322,99 @@ fn scope_items(
         InventoryScope::Items(items) => items,
         _ => unreachable!(),
     }
+}
+
+#[tokio::test]
+async fn a_batch_wide_user_error_rejects_every_level_of_the_batch_and_is_not_resent() {
+    use wiremock::matchers::{body_partial_json, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let w = world(3).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
+        .await
+        .unwrap()
+        .into_index();
+    let locations = location_map(&w).await;
+    let buffers = BufferRules::new();
+    let context = InventoryContext::new(&index, &locations, &buffers, &[]);
+    let records = read_stokly_records(&stokly).await.unwrap();
+    let levels = read_shopify_levels(&shopify, &locations).await.unwrap();
+    let inputs = InventoryInputs {
+        index: &index,
+        stokly_records: &records,
+        locations: &locations,
+        buffers: &buffers,
+        in_flight: &[],
+        shopify_levels: &levels,
+    };
+    let plan = plan_inventory_push(inputs, &InventoryScope::All, &SyncRun::new("wide"));
+    assert_eq!(plan.batches.len(), 1);
+    let planned = plan.batches[0].levels.clone();
+    assert_eq!(planned.len(), 3);
+
+    // The write goes to a Shopify that refuses the batch with an error naming no quantity
+    // (and a stale one naming the second quantity).
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            serde_json::json!({"operationName": "InventorySetQuantities"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": {"inventorySetQuantities": {
+            "inventoryAdjustmentGroup": null,
+            "userErrors": [
+                {"field": null, "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH", "message": "The same idempotency key was used with different parameters."},
+                {"field": ["input", "quantities", "1"], "code": "CHANGE_FROM_QUANTITY_STALE", "message": "stale"}
+            ]
+        }}})))
+        .mount(&server)
+        .await;
+    let refusing = stokly_shopify::shopify::Client::builder()
+        .shop("stock.myshopify.com")
+        .access_token("shpat_test")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let report = apply_inventory_plan(&refusing, context, &records, plan, 2)
+        .await
+        .unwrap();
+
+    // One call only: nothing is re-planned (no level read) and nothing is sent again.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!((report.calls, report.written, report.replanned), (1, 0, 0));
+    assert!(report.still_stale.is_empty());
+    let rejected: Vec<(u64, u64, Option<&str>, Option<usize>)> = report
+        .rejected
+        .iter()
+        .map(|(level, error)| {
+            (
+                level.inventory_item_id.numeric_id(),
+                level.location_id.numeric_id(),
+                error.code.as_deref(),
+                error.input_index(),
+            )
+        })
+        .collect();
+    let key = |i: usize| {
+        (
+            planned[i].inventory_item_id.numeric_id(),
+            planned[i].location_id.numeric_id(),
+        )
+    };
+    let wide = Some("IDEMPOTENCY_KEY_PARAMETER_MISMATCH");
+    assert_eq!(
+        rejected,
+        vec![
+            (key(0).0, key(0).1, wide, None),
+            (key(1).0, key(1).1, wide, None),
+            (key(2).0, key(2).1, wide, None),
+            (
+                key(1).0,
+                key(1).1,
+                Some("CHANGE_FROM_QUANTITY_STALE"),
+                Some(1)
+            ),
+        ]
+    );
 }

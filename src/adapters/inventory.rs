@@ -77,7 +77,8 @@ pub struct InventoryPushReport {
     pub replanned: usize,
     /// Quantities still stale after the last allowed re-plan.
     pub still_stale: Vec<PlannedLevel>,
-    /// Quantities Shopify refused for another reason, with its error.
+    /// Quantities Shopify refused for another reason, with its error. An error naming no
+    /// quantity (batch-wide) is paired with every level of its batch, which is not re-planned.
     pub rejected: Vec<(PlannedLevel, UserError)>,
     /// The first plan's findings (skips and problems, each with an owner).
     pub findings: Vec<InventoryFinding>,
@@ -246,7 +247,9 @@ pub async fn push_inventory(
 
 /// Sends every batch of `plan`. Quantities refused as `CHANGE_FROM_QUANTITY_STALE` are planned
 /// again from freshly read Shopify levels (and the same Stokly records), at most
-/// `max_replans` times; whatever is still stale then is reported, never forced.
+/// `max_replans` times; whatever is still stale then is reported, never forced. A batch
+/// refused with a user error that names no quantity is rejected whole (each level with that
+/// error, and with any error naming it) and not planned again.
 ///
 /// # Errors
 /// The Shopify client's errors (a batch already sent stays applied; the plan's idempotency
@@ -274,6 +277,26 @@ pub async fn apply_inventory_plan(
                 continue;
             }
             // All or nothing: a refused batch wrote none of its quantities.
+            let batch_wide: Vec<&UserError> = payload
+                .user_errors
+                .iter()
+                .filter(|e| e.input_index().is_none())
+                .collect();
+            if !batch_wide.is_empty() {
+                // An error naming no quantity refuses the whole batch: every level is rejected
+                // with it, and none is planned again (the same batch would be refused again).
+                for level in &batch.levels {
+                    for error in &batch_wide {
+                        report.rejected.push((level.clone(), (*error).clone()));
+                    }
+                }
+                for error in &payload.user_errors {
+                    if let Some(level) = error.input_index().and_then(|i| batch.levels.get(i)) {
+                        report.rejected.push((level.clone(), error.clone()));
+                    }
+                }
+                continue;
+            }
             let batch_stale = stale_quantities(b, &payload.user_errors);
             for error in &payload.user_errors {
                 let index = error.input_index();

@@ -22,6 +22,15 @@ pub const DEFAULT_ORDER_OVERLAP: Duration = Duration::from_secs(300);
 /// Lines per follow-up page (each line costs about 30 points).
 const LINES_PAGE: u32 = 30;
 
+/// Transactions one order read asks for (`transactions(first:)` in the `Order` document).
+/// `Order.transactions` is a list, not a connection: there is no next page, so an order that
+/// returns this many may have more, and
+/// [`map_order`](crate::domain::order::map_order) rejects it rather than post it with
+/// payments missing. Shopify documents no maximum for this argument; 100 is this crate's
+/// choice, the most that keeps the `Order` query (with its 20 lines and 5 shipping lines)
+/// under the 1,000-point single-query cost (each transaction costs about 3 points).
+pub const ORDER_TRANSACTIONS: usize = 100;
+
 /// Where an incremental read of orders resumes. The application stores it (database, queue
 /// message, file) and passes it back; the crate never decides where it lives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +151,13 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_order_document_asks_for_order_transactions() {
+        let wanted = format!("transactions(first: {ORDER_TRANSACTIONS})");
+        assert_eq!(ORDER.matches(&wanted).count(), 1, "{ORDER}");
+        assert_eq!(ORDER.matches("transactions(").count(), 1);
+    }
 
     #[test]
     fn cursor_search_and_advance() {

@@ -73,13 +73,36 @@ struct Counts {
     on_hand: Decimal,
     quarantined: Decimal,
     from_location_row: bool,
+    /// The first field whose bin rows add up to more than a decimal holds; the cell's
+    /// counts are then unusable and the item's availability here is a finding.
+    overflowed: Option<StockField>,
 }
 
-#[derive(Debug, Default)]
+/// An item's in-flight demand. `None` is a sum that does not fit a decimal: the item's
+/// availability where it counts is then a finding, never a wrapped or saturated number.
+#[derive(Debug)]
 struct Demand<'a> {
-    anywhere: Decimal,
-    at: Vec<(&'a ShopifyLocationId, Decimal)>,
+    anywhere: Option<Decimal>,
+    at: Vec<(&'a ShopifyLocationId, Option<Decimal>)>,
 }
+
+impl Default for Demand<'_> {
+    fn default() -> Self {
+        Self {
+            anywhere: Some(Decimal::ZERO),
+            at: Vec::new(),
+        }
+    }
+}
+
+/// `total + units`, or `None` when either is already out of range or the sum overflows.
+fn add_demand(total: Option<Decimal>, units: Option<Decimal>) -> Option<Decimal> {
+    total?.checked_add(units?)
+}
+
+/// The value a [`InventoryFinding::QuantityOutOfRange`] reports for a sum that overflowed:
+/// the largest decimal, as the sum is at least that.
+const OVERFLOWED: Decimal = Decimal::MAX;
 
 /// Computes [`Availability`] for many (item, location) pairs from one set of inputs: the
 /// Stokly records and in-flight demand are grouped once, then every look-up is a hash probe.
@@ -123,15 +146,16 @@ impl<'a> AvailabilityCalculator<'a> {
         for line in inputs.in_flight {
             let units = Decimal::from(line.quantity);
             let StoklyMatch::Unique(entry) = inputs.index.match_stokly(Some(&line.sku)) else {
-                *unmatched.entry(&line.sku).or_default() += u64::from(line.quantity);
+                let total = unmatched.entry(&line.sku).or_default();
+                *total = total.saturating_add(u64::from(line.quantity));
                 continue;
             };
-            let mut add = |item: &'a ItemId, units: Decimal| {
+            let mut add = |item: &'a ItemId, units: Option<Decimal>| {
                 let slot = demand.entry(item).or_default();
                 match &line.shopify_location {
-                    None => slot.anywhere += units,
+                    None => slot.anywhere = add_demand(slot.anywhere, units),
                     Some(location) => match slot.at.iter_mut().find(|(l, _)| *l == location) {
-                        Some((_, total)) => *total += units,
+                        Some((_, total)) => *total = add_demand(*total, units),
                         None => slot.at.push((location, units)),
                     },
                 }
@@ -144,11 +168,11 @@ impl<'a> AvailabilityCalculator<'a> {
                 Some(components) if !components.is_empty() => {
                     for component in components {
                         if let Some(per) = component.quantity.filter(|q| *q > Decimal::ZERO) {
-                            add(&component.item_id, units * per);
+                            add(&component.item_id, units.checked_mul(per));
                         }
                     }
                 }
-                _ => add(&entry.id, units),
+                _ => add(&entry.id, Some(units)),
             }
         }
         let demand_findings = unmatched
@@ -256,7 +280,7 @@ impl<'a> AvailabilityCalculator<'a> {
             (AvailabilitySource::Composite { components }, stock, 0)
         } else {
             let (on_hand, quarantined) = own_stock(entry, facts.row, at.feed_columns())?;
-            let in_flight = in_flight_at(facts.demand, location);
+            let in_flight = in_flight_at(entry, facts.demand, location)?;
             (
                 AvailabilitySource::Stock {
                     on_hand,
@@ -306,10 +330,14 @@ impl<'a> AvailabilityCalculator<'a> {
         )
     }
 
-    /// In-flight units of `item` at `location`, rounded up (a fraction of a component unit
+    /// In-flight units of `entry` at `location`, rounded up (a fraction of a component unit
     /// is a whole unit Stokly will need).
-    fn in_flight(&self, item: &ItemId, location: &ShopifyLocationId) -> i64 {
-        in_flight_at(self.demand.get(item), location)
+    fn in_flight(
+        &self,
+        entry: &StoklyEntry,
+        location: &ShopifyLocationId,
+    ) -> Result<i64, InventoryFinding> {
+        in_flight_at(entry, self.demand.get(&entry.id), location)
     }
 
     fn composite_components(
@@ -329,7 +357,15 @@ impl<'a> AvailabilityCalculator<'a> {
         for line in lines {
             match line.quantity {
                 Some(q) if q > Decimal::ZERO => {
-                    *per_component.entry(&line.item_id).or_default() += q;
+                    let total = per_component.entry(&line.item_id).or_default();
+                    *total = total.checked_add(q).ok_or_else(|| {
+                        InventoryFinding::QuantityOutOfRange {
+                            item: ItemRef::of(composite),
+                            location: location.to_string(),
+                            field: StockField::PerComposite,
+                            value: OVERFLOWED,
+                        }
+                    })?;
                 }
                 quantity => {
                     return Err(InventoryFinding::InvalidComponentQuantity {
@@ -355,9 +391,17 @@ impl<'a> AvailabilityCalculator<'a> {
             let (on_hand, quarantined) = self.own_stock_of(component, feeds)?;
             let sellable = on_hand
                 .saturating_sub(quarantined)
-                .saturating_sub(self.in_flight(item_id, location))
+                .saturating_sub(self.in_flight(component, location)?)
                 .max(0);
-            let composites = (Decimal::from(sellable) / per_composite).floor();
+            let composites = Decimal::from(sellable)
+                .checked_div(per_composite)
+                .ok_or_else(|| InventoryFinding::QuantityOutOfRange {
+                    item: ItemRef::of(composite),
+                    location: location.to_string(),
+                    field: StockField::ComputedTotal,
+                    value: OVERFLOWED,
+                })?
+                .floor();
             components.push(ComponentAvailability {
                 item_id: item_id.clone(),
                 per_composite,
@@ -427,6 +471,14 @@ fn own_stock<'f>(
         let Some(counts) = column.and_then(|c| cell(row, c)) else {
             continue;
         };
+        if let Some(field) = counts.overflowed {
+            return Err(InventoryFinding::QuantityOutOfRange {
+                item: ItemRef::of(entry),
+                location: feed.to_string(),
+                field,
+                value: OVERFLOWED,
+            });
+        }
         on_hand = on_hand.saturating_add(whole_units(
             entry,
             feed,
@@ -512,11 +564,21 @@ impl<'a> StockTable<'a> {
                             on_hand,
                             quarantined,
                             from_location_row: true,
+                            overflowed: None,
                         };
                     }
-                } else if !counts.from_location_row {
-                    counts.on_hand += on_hand;
-                    counts.quarantined += quarantined;
+                } else if !counts.from_location_row && counts.overflowed.is_none() {
+                    match (
+                        counts.on_hand.checked_add(on_hand),
+                        counts.quarantined.checked_add(quarantined),
+                    ) {
+                        (Some(on_hand), Some(quarantined)) => {
+                            counts.on_hand = on_hand;
+                            counts.quarantined = quarantined;
+                        }
+                        (None, _) => counts.overflowed = Some(StockField::OnHand),
+                        (Some(_), None) => counts.overflowed = Some(StockField::Quarantined),
+                    }
                 }
             }
             let row_ends = keyed.get(i + 1).is_none_or(|next| next.0 != item);
@@ -543,18 +605,33 @@ impl<'a> StockTable<'a> {
     }
 }
 
-/// In-flight units of `demand` at `location`, rounded up (a fraction of a component unit is
-/// a whole unit Stokly will need).
-fn in_flight_at(demand: Option<&Demand<'_>>, location: &ShopifyLocationId) -> i64 {
+/// In-flight units of `entry`'s `demand` at `location`, rounded up (a fraction of a
+/// component unit is a whole unit Stokly will need).
+///
+/// # Errors
+/// [`InventoryFinding::QuantityOutOfRange`] (field [`StockField::InFlight`]) when the demand
+/// counting here does not fit a decimal.
+fn in_flight_at(
+    entry: &StoklyEntry,
+    demand: Option<&Demand<'_>>,
+    location: &ShopifyLocationId,
+) -> Result<i64, InventoryFinding> {
     let Some(demand) = demand else {
-        return 0;
+        return Ok(0);
     };
     let here = demand
         .at
         .iter()
         .find(|(l, _)| *l == location)
-        .map_or(Decimal::ZERO, |(_, units)| *units);
-    i64::try_from((demand.anywhere + here).ceil()).unwrap_or(i64::MAX)
+        .map_or(Some(Decimal::ZERO), |(_, units)| *units);
+    let units =
+        add_demand(demand.anywhere, here).ok_or_else(|| InventoryFinding::QuantityOutOfRange {
+            item: ItemRef::of(entry),
+            location: location.to_string(),
+            field: StockField::InFlight,
+            value: OVERFLOWED,
+        })?;
+    Ok(i64::try_from(units.ceil()).unwrap_or(i64::MAX))
 }
 
 /// A Stokly quantity as whole units, or the finding that names why it is not one.

@@ -182,7 +182,7 @@ pub fn report_drift(
             summary.in_sync += 1;
             continue;
         }
-        let cause = if a.in_flight > 0 && level.available == a.stock - a.in_flight {
+        let cause = if explained_by_in_flight(level.available, a.stock, a.in_flight) {
             DriftCause::InFlightOrders
         } else if level.available == a.available && a.buffer > 0 {
             DriftCause::Buffer
@@ -248,4 +248,10 @@ pub fn report_drift(
         findings: evaluation.findings,
         summary,
     }
+}
+
+/// Whether Shopify's `available` is Stokly's `stock` less the in-flight units exactly. The
+/// difference is checked: in-flight demand may be as large as `i64::MAX`.
+pub(crate) fn explained_by_in_flight(available: i64, stock: i64, in_flight: i64) -> bool {
+    in_flight > 0 && stock.checked_sub(in_flight) == Some(available)
 }

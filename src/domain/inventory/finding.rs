@@ -77,6 +77,10 @@ pub enum StockField {
     Quarantined,
     /// The total computed for a Shopify location.
     ComputedTotal,
+    /// Units on Shopify orders not yet in Stokly (for a component, its share of them).
+    InFlight,
+    /// A composite's units of one component, over all its lines.
+    PerComposite,
 }
 
 impl StockField {
@@ -87,6 +91,8 @@ impl StockField {
             Self::OnHand => "onHand",
             Self::Quarantined => "quarantined",
             Self::ComputedTotal => "computed total",
+            Self::InFlight => "in-flight demand",
+            Self::PerComposite => "quantity per composite",
         }
     }
 }
@@ -175,11 +181,14 @@ pub enum InventoryFinding {
         /// The value.
         value: Decimal,
     },
-    /// A quantity does not fit Shopify's bounds (±1,000,000,000).
+    /// A quantity does not fit Shopify's bounds (±1,000,000,000), or a sum of Stokly
+    /// quantities or in-flight demand does not fit a decimal (then `value` is
+    /// [`Decimal::MAX`]).
     QuantityOutOfRange {
         /// The item.
         item: ItemRef,
-        /// The Stokly location, or the Shopify location's ID for a computed total.
+        /// The Stokly location, or the Shopify location's ID for a computed total, in-flight
+        /// demand or a composite's component quantity.
         location: String,
         /// Which quantity.
         field: StockField,

@@ -979,3 +979,142 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn bin_rows_whose_sum_overflows_a_decimal_are_out_of_range_for_that_item_only() {
+    let mut f = Fixture::new();
+    f.sku("a", "A", 1, 0);
+    f.sku("b", "B", 2, 0);
+    let half = Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0);
+    let mut bin1 = rec("a", "WH-B", "BIN-1", 0, 0);
+    bin1.on_hand = Some(half);
+    let mut bin2 = rec("a", "WH-B", "BIN-2", 0, 0);
+    bin2.on_hand = Some(half);
+    let mut q1 = rec("b", "WH-A", "BIN-1", 5, 0);
+    q1.quarantined = Some(half);
+    let mut q2 = rec("b", "WH-A", "BIN-2", 5, 0);
+    q2.quarantined = Some(half);
+    f.records = vec![bin1, bin2, q1, q2, rec("b", "WH-B", "BIN-1", 7, 0)];
+    let a = ItemRef::of(f.index().stokly_item(&item_id("a")).unwrap());
+    let b = ItemRef::of(f.index().stokly_item(&item_id("b")).unwrap());
+    let out_of_range = |item: &ItemRef, location: &str, field| {
+        Err(InventoryFinding::QuantityOutOfRange {
+            item: item.clone(),
+            location: location.to_owned(),
+            field,
+            value: Decimal::MAX,
+        })
+    };
+    assert_eq!(
+        f.available("a", 2),
+        out_of_range(&a, "WH-B", StockField::OnHand)
+    );
+    assert_eq!(
+        f.available("a", 1),
+        out_of_range(&a, "WH-B", StockField::OnHand)
+    );
+    assert_eq!(
+        f.available("b", 1),
+        out_of_range(&b, "WH-A", StockField::Quarantined)
+    );
+    // WH-A does not feed location 2: b's stock there is still computed.
+    assert_eq!(f.available("b", 2).unwrap().available, 7);
+    // A location total replaces the overflowing bin rows.
+    f.records.push(total("a", "WH-B", 4, 0));
+    assert_eq!(f.available("a", 2).unwrap().available, 4);
+}
+
+#[test]
+fn in_flight_demand_that_overflows_a_decimal_is_out_of_range_never_a_panic() {
+    let mut f = composites();
+    let huge = Decimal::from(100_000_000_000_000_000_000_u128); // 1e20 per kit
+    f.composites.push(
+        item_id("kit"),
+        ComponentLine::new(item_id("c3"), Some(huge)),
+    );
+    // 1e9 kits x 1e20 = 1e29 units of C3: beyond a decimal.
+    f.in_flight = vec![InFlightDemand::new("KIT", Some(sloc(2)), 1_000_000_000)];
+    let c3 = ItemRef::of(f.index().stokly_item(&item_id("c3")).unwrap());
+    let overflow = Err(InventoryFinding::QuantityOutOfRange {
+        item: c3,
+        location: sloc(2).to_string(),
+        field: StockField::InFlight,
+        value: Decimal::MAX,
+    });
+    assert_eq!(f.available("c3", 2), overflow);
+    assert_eq!(f.available("kit", 2), overflow);
+    // Demand at location 2 only: location 1 is untouched.
+    assert_eq!(f.available("c3", 1).unwrap().available, 5);
+
+    // Added to demand counted everywhere, an in-range share still overflows.
+    f.in_flight = vec![
+        InFlightDemand::new("KIT", None, 500_000_000),
+        InFlightDemand::new("KIT", Some(sloc(1)), 500_000_000),
+    ];
+    let c3 = ItemRef::of(f.index().stokly_item(&item_id("c3")).unwrap());
+    assert_eq!(
+        f.available("c3", 1),
+        Err(InventoryFinding::QuantityOutOfRange {
+            item: c3,
+            location: sloc(1).to_string(),
+            field: StockField::InFlight,
+            value: Decimal::MAX,
+        })
+    );
+    // 5e28 everywhere fits; ceil to i64 saturates and C3 has nothing to sell.
+    let c3_at_2 = f.available("c3", 2).unwrap();
+    assert_eq!((c3_at_2.in_flight, c3_at_2.available), (i64::MAX, 0));
+}
+
+#[test]
+fn component_quantities_whose_sum_overflows_are_out_of_range() {
+    let mut f = composites();
+    for _ in 0..2 {
+        f.composites.push(
+            item_id("duo"),
+            ComponentLine::new(item_id("c3"), Some(Decimal::MAX)),
+        );
+    }
+    let duo = ItemRef::of(f.index().stokly_item(&item_id("duo")).unwrap());
+    assert_eq!(
+        f.available("duo", 2),
+        Err(InventoryFinding::QuantityOutOfRange {
+            item: duo,
+            location: sloc(2).to_string(),
+            field: StockField::PerComposite,
+            value: Decimal::MAX,
+        })
+    );
+}
+
+#[test]
+fn a_tiny_component_quantity_that_overflows_the_division_is_out_of_range() {
+    let mut f = composites();
+    f.composites.push(
+        item_id("duo"),
+        ComponentLine::new(item_id("c3"), Some(Decimal::new(1, 28))),
+    );
+    // C3 has 5 sellable; 5 / 1e-28 = 5e28 fits; C2 10 / 1 = 10 is scarcer.
+    assert_eq!(f.available("duo", 2).unwrap().stock, 10);
+    f.records = vec![total("c2", "WH-B", 11, 1), total("c3", "WH-B", 8, 0)];
+    // 8 / 1e-28 = 8e28 does not fit a decimal.
+    let duo = ItemRef::of(f.index().stokly_item(&item_id("duo")).unwrap());
+    assert_eq!(
+        f.available("duo", 2),
+        Err(InventoryFinding::QuantityOutOfRange {
+            item: duo,
+            location: sloc(2).to_string(),
+            field: StockField::ComputedTotal,
+            value: Decimal::MAX,
+        })
+    );
+}
+
+#[test]
+fn drift_compares_stock_less_in_flight_without_overflow() {
+    assert!(drift::explained_by_in_flight(3, 5, 2));
+    assert!(!drift::explained_by_in_flight(5, 5, 0));
+    assert!(!drift::explained_by_in_flight(0, -2, i64::MAX));
+    assert!(!drift::explained_by_in_flight(i64::MIN, -2, i64::MAX));
+    assert!(drift::explained_by_in_flight(-i64::MAX, 0, i64::MAX));
+}

@@ -10,6 +10,7 @@ use super::draft::{
 use super::rejection::{LineSubject, OrderException, OrderRejection, OrderSubject, SkipReason};
 use crate::domain::sku::{SkuIndex, StoklyMatch};
 use crate::money::{CurrencyCode, Money, MoneyError};
+use crate::shopify::ORDER_TRANSACTIONS;
 use crate::shopify::model::{
     LineItem, MailingAddress, MoneyBag, Order, PurchasingEntity, ShippingLine, TaxLine,
     TransactionKind, TransactionStatus,
@@ -48,6 +49,9 @@ pub fn map_order(
     let (lines, omitted_lines) = mapper.lines(index);
     let shipping = mapper.shipping();
     let mut exceptions = mapper.exceptions;
+    let (payments, payment_exceptions) =
+        payments(order, &subject, config.currency_policy(), mapper.currency);
+    exceptions.extend(payment_exceptions);
     exceptions.extend(
         mapper
             .unmapped
@@ -89,7 +93,7 @@ pub fn map_order(
         shipping,
         lines,
         omitted_lines,
-        payments: payments(order, config.currency_policy(), currency),
+        payments,
         rounding_adjustment: adjustment,
         total,
         tags: order.tags.clone(),
@@ -557,24 +561,47 @@ fn customer(order: &Order, rule: CustomerMatch) -> CustomerLookup {
     chosen.unwrap_or(CustomerLookup::Guest)
 }
 
-fn payments(order: &Order, policy: CurrencyPolicy, currency: CurrencyCode) -> Vec<DraftPayment> {
-    order
-        .transactions
-        .iter()
-        .filter(|t| {
-            matches!(t.kind, TransactionKind::Sale | TransactionKind::Capture)
-                && t.status == TransactionStatus::Success
-        })
-        .map(|t| (t, policy.pick(&t.amount_set)))
-        .filter(|(_, amount)| amount.currency() == currency)
-        .map(|(t, amount)| DraftPayment {
+/// The successful `SALE` and `CAPTURE` transactions as payments, and an exception for each
+/// one in another currency than `currency` and for a transaction list that may be cut short
+/// (as many as [`ORDER_TRANSACTIONS`] were read).
+fn payments(
+    order: &Order,
+    subject: &OrderSubject,
+    policy: CurrencyPolicy,
+    currency: CurrencyCode,
+) -> (Vec<DraftPayment>, Vec<OrderException>) {
+    let mut payments = Vec::new();
+    let mut exceptions = Vec::new();
+    if order.transactions.len() >= ORDER_TRANSACTIONS {
+        exceptions.push(OrderException::TooManyTransactions {
+            order: subject.clone(),
+            read: order.transactions.len(),
+        });
+    }
+    let paid = order.transactions.iter().filter(|t| {
+        matches!(t.kind, TransactionKind::Sale | TransactionKind::Capture)
+            && t.status == TransactionStatus::Success
+    });
+    for t in paid {
+        let amount = policy.pick(&t.amount_set);
+        if amount.currency() != currency {
+            exceptions.push(OrderException::PaymentInOtherCurrency {
+                order: subject.clone(),
+                transaction: t.id.clone(),
+                amount,
+                currency,
+            });
+            continue;
+        }
+        payments.push(DraftPayment {
             transaction_id: t.id.clone(),
             kind: t.kind.clone(),
             gateway: t.gateway.clone(),
             amount,
             processed_at: t.processed_at,
-        })
-        .collect()
+        });
+    }
+    (payments, exceptions)
 }
 
 fn person_name(first: Option<&str>, last: Option<&str>) -> Option<PersonName> {

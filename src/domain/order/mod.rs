@@ -47,7 +47,11 @@
 //!   customer by company and location; a consumer is named by Shopify customer ID (kept as the
 //!   Stokly customer's barcode) or by e-mail, as [`CustomerMatch`] says; an order with neither
 //!   is a guest sale. Finding or creating the Stokly customer is the caller's.
-//! - **Payments** are the successful `SALE` and `CAPTURE` transactions, in the posting currency.
+//! - **Payments** are the successful `SALE` and `CAPTURE` transactions. One in another currency
+//!   than the posting currency rejects the order ([`OrderException::PaymentInOtherCurrency`]),
+//!   and so does a transaction list as long as one read asks for
+//!   ([`crate::shopify::ORDER_TRANSACTIONS`]; [`OrderException::TooManyTransactions`]): it may
+//!   be cut short, and a payment is never silently left out.
 //! - **References**: `sourceReferenceId` is the Shopify order's numeric ID (stable, the key to
 //!   deduplicate on before posting) and `customerReference` is the order's name (`#1001`).
 

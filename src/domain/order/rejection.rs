@@ -6,9 +6,11 @@ use super::config::TaxKey;
 use crate::domain::exception::{
     DomainException, ExceptionRecord, Flow, Owner, RecordRef, Severity, printable,
 };
-use crate::money::Money;
+use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::FinancialStatus;
-use crate::shopify::{LineItemId, OrderId, ProductVariantId};
+use crate::shopify::{
+    LineItemId, ORDER_TRANSACTIONS, OrderId, OrderTransactionId, ProductVariantId,
+};
 use crate::stokly::ItemId;
 
 /// The Shopify order an outcome is about.
@@ -161,6 +163,27 @@ pub enum OrderException {
         /// What is wrong, and where.
         detail: String,
     },
+    /// Shopify returned as many transactions as one order read asks for
+    /// ([`ORDER_TRANSACTIONS`]); `Order.transactions` has no next page, so payments may be
+    /// missing and the order is not posted.
+    TooManyTransactions {
+        /// The order.
+        order: OrderSubject,
+        /// Transactions returned.
+        read: usize,
+    },
+    /// A successful payment (`SALE` or `CAPTURE`) in another currency than the order is
+    /// posted in; posting without it would understate what was paid.
+    PaymentInOtherCurrency {
+        /// The order.
+        order: OrderSubject,
+        /// The transaction.
+        transaction: OrderTransactionId,
+        /// Its amount, in the money the currency policy picks.
+        amount: Money,
+        /// The posting currency.
+        currency: CurrencyCode,
+    },
 }
 
 impl OrderException {
@@ -175,7 +198,9 @@ impl OrderException {
             | Self::InvalidQuantity { order, .. }
             | Self::UnmappedTax { order, .. }
             | Self::TotalMismatch { order, .. }
-            | Self::InvalidAmount { order, .. } => order,
+            | Self::InvalidAmount { order, .. }
+            | Self::TooManyTransactions { order, .. }
+            | Self::PaymentInOtherCurrency { order, .. } => order,
         }
     }
 }
@@ -210,6 +235,8 @@ impl DomainException for OrderException {
             Self::UnmappedTax { .. } => "unmapped_tax",
             Self::TotalMismatch { .. } => "total_mismatch",
             Self::InvalidAmount { .. } => "invalid_amount",
+            Self::TooManyTransactions { .. } => "too_many_transactions",
+            Self::PaymentInOtherCurrency { .. } => "payment_in_other_currency",
         }
     }
 
@@ -220,9 +247,11 @@ impl DomainException for OrderException {
             | Self::DuplicateSku { .. }
             | Self::InvalidQuantity { .. } => Owner::Ecommerce,
             Self::SkuOnDeletedItem { .. } => Owner::Operations,
-            Self::UnmappedTax { .. } | Self::TotalMismatch { .. } | Self::InvalidAmount { .. } => {
-                Owner::Finance
-            }
+            Self::UnmappedTax { .. }
+            | Self::TotalMismatch { .. }
+            | Self::InvalidAmount { .. }
+            | Self::TooManyTransactions { .. }
+            | Self::PaymentInOtherCurrency { .. } => Owner::Finance,
         }
     }
 
@@ -247,9 +276,11 @@ impl DomainException for OrderException {
                     .chain(item_records(items))
                     .collect()
             }
-            Self::UnmappedTax { .. } | Self::TotalMismatch { .. } | Self::InvalidAmount { .. } => {
-                Vec::new()
-            }
+            Self::UnmappedTax { .. }
+            | Self::TotalMismatch { .. }
+            | Self::InvalidAmount { .. }
+            | Self::TooManyTransactions { .. }
+            | Self::PaymentInOtherCurrency { .. } => Vec::new(),
         };
         std::iter::once(order).chain(records).collect()
     }
@@ -301,6 +332,20 @@ impl DomainException for OrderException {
                  total is {shopify_total} (difference {difference})."
             ),
             Self::InvalidAmount { detail, .. } => format!("Order {order}: {detail}."),
+            Self::TooManyTransactions { read, .. } => format!(
+                "Order {order}: Shopify returned {read} transactions, as many as one read asks \
+                 for, so some payments may not have been read."
+            ),
+            Self::PaymentInOtherCurrency {
+                transaction,
+                amount,
+                currency,
+                ..
+            } => format!(
+                "Order {order}: payment {} of {amount} is not in the posting currency \
+                 {currency}.",
+                transaction.numeric_id()
+            ),
         }
     }
 
@@ -333,6 +378,15 @@ impl DomainException for OrderException {
             Self::InvalidAmount { .. } => "Check the order's currencies in Shopify and the \
                 currency policy of the mapping."
                 .to_owned(),
+            Self::TooManyTransactions { .. } => format!(
+                "Check every transaction of the order in Shopify and post the order and its \
+                 payments by hand in Stokly; the connector reads at most {ORDER_TRANSACTIONS} \
+                 transactions per order."
+            ),
+            Self::PaymentInOtherCurrency { currency, .. } => format!(
+                "Record the payment by hand in Stokly in {currency} (or change the mapping's \
+                 currency policy), then post the order again."
+            ),
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::domain::exception::{DomainException, Owner};
 use crate::domain::sku::test_support::{deleted, simple, with_format};
 use crate::domain::sku::{SkuIndex, StoklyCatalogue};
 use crate::money::{CurrencyCode, Money};
-use crate::shopify::model::{FinancialStatus, Order};
+use crate::shopify::model::{FinancialStatus, Order, TransactionKind, TransactionStatus};
+use crate::shopify::{ORDER_TRANSACTIONS, OrderTransactionId};
 use crate::stokly::model::{FulfilmentType, ItemFormat};
 use crate::stokly::{ChannelId, CustomerId};
 
@@ -685,4 +686,80 @@ fn impossible_quantities_and_foreign_currencies_are_rejected_not_guessed() {
     assert_eq!(back, rejection);
     assert_eq!(rejection.records().len(), 2);
     assert_eq!(rejection.order().name, "#1001");
+}
+
+#[test]
+fn as_many_transactions_as_one_read_asks_for_rejects_the_order() {
+    let mut order = fixture("vat_included_discounts");
+    let paid = map(&order).payments().len();
+    assert_eq!(paid, 1);
+    let template = order.transactions[0].clone();
+    let first_id = 1000;
+    while order.transactions.len() < ORDER_TRANSACTIONS - 1 {
+        let mut t = template.clone();
+        t.id = OrderTransactionId::from_numeric(first_id + order.transactions.len() as u64);
+        order.transactions.push(t);
+    }
+    // One short of the limit: the list is known to be complete.
+    assert_eq!(map(&order).payments().len(), paid);
+    let mut t = template.clone();
+    t.id = OrderTransactionId::from_numeric(9999);
+    order.transactions.push(t);
+    assert_eq!(order.transactions.len(), ORDER_TRANSACTIONS);
+    let rejection = map_order(&order, &index(), &config()).unwrap_err();
+    let found = exceptions(Err(rejection));
+    assert_eq!(
+        found,
+        vec![OrderException::TooManyTransactions {
+            order: OrderSubject::new(order.id.clone(), "#1001"),
+            read: ORDER_TRANSACTIONS,
+        }]
+    );
+    assert_eq!(found[0].code(), "too_many_transactions");
+    assert_eq!(found[0].owner(), Owner::Finance);
+    assert_eq!(
+        found[0].reason(),
+        "Order #1001: Shopify returned 100 transactions, as many as one read asks for, so some \
+         payments may not have been read."
+    );
+    assert!(found[0].fix_hint().contains("at most 100 transactions"));
+}
+
+#[test]
+fn a_payment_in_another_currency_rejects_the_order() {
+    let mut order = fixture("vat_included_discounts");
+    let sale = order
+        .transactions
+        .iter()
+        .position(|t| t.kind == TransactionKind::Sale && t.status == TransactionStatus::Success)
+        .unwrap();
+    order.transactions[sale].amount_set.shop_money = usd(4650);
+    // A failed sale in another currency is not a payment and raises nothing.
+    let failed = order
+        .transactions
+        .iter()
+        .position(|t| t.status == TransactionStatus::Failure)
+        .unwrap();
+    order.transactions[failed].amount_set.shop_money = usd(4650);
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![OrderException::PaymentInOtherCurrency {
+            order: OrderSubject::new(order.id.clone(), "#1001"),
+            transaction: order.transactions[sale].id.clone(),
+            amount: usd(4650),
+            currency: CurrencyCode::GBP,
+        }]
+    );
+    assert_eq!(found[0].code(), "payment_in_other_currency");
+    assert_eq!(found[0].owner(), Owner::Finance);
+    assert_eq!(
+        found[0].reason(),
+        format!(
+            "Order #1001: payment {} of {} is not in the posting currency GBP.",
+            order.transactions[sale].id.numeric_id(),
+            usd(4650)
+        )
+    );
+    assert!(found[0].fix_hint().contains("in GBP"));
 }
