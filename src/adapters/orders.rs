@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::domain::order::{CustomerLookup, OrderRejection, SaleOrderDraft};
 use crate::domain::posting::{
@@ -230,7 +230,6 @@ async fn post_chunk(
             return;
         }
     };
-    let window = TimeDelta::from_std(config.visibility_window).unwrap_or(TimeDelta::MAX);
     let mut to_create: Vec<Pending<'_>> = Vec::new();
     for p in claimed {
         if let Some(sale_order) = found.get(p.draft.source_reference_id()) {
@@ -242,7 +241,10 @@ async fn post_chunk(
                     sale_order: sale_order.clone(),
                 },
             );
-        } else if let Some(since) = p.uncertain_since.filter(|since| now - *since < window) {
+        } else if let Some(since) = p
+            .uncertain_since
+            .filter(|since| config.may_still_appear(*since, now))
+        {
             release(ports.ledger, &p.key, None).await;
             set(
                 results,
@@ -293,7 +295,7 @@ async fn post_chunk(
         };
         let body: NewSaleOrder = p.draft.to_new_sale_order(customer);
         let sent_at = Utc::now();
-        if !claim_outlasts_visibility(now, sent_at, config) {
+        if !config.claim_outlasts_visibility(now, sent_at) {
             release(ports.ledger, &p.key, None).await;
             set(
                 results,
@@ -323,29 +325,6 @@ async fn post_chunk(
 
     // 5. Settle uncertain creates by looking them up again.
     settle_uncertain(ports, config, uncertain, results).await;
-}
-
-/// Whether a create sent at `sent_at` under a claim taken at `claimed_at` is visible to
-/// every run before the claim's lease ends. Another run can claim the order once the lease
-/// ends, and its look-up must see this create; so a chunk whose customers or earlier creates
-/// took long defers its remaining orders rather than send them late. A lease no longer than
-/// the visibility window never allows a create.
-fn claim_outlasts_visibility(
-    claimed_at: DateTime<Utc>,
-    sent_at: DateTime<Utc>,
-    config: &PostingConfig,
-) -> bool {
-    let Some(visible_by) = TimeDelta::from_std(config.visibility_window)
-        .ok()
-        .and_then(|window| sent_at.checked_add_signed(window))
-    else {
-        return false;
-    };
-    // A lease beyond what a date can hold never ends.
-    TimeDelta::from_std(config.lease)
-        .ok()
-        .and_then(|lease| claimed_at.checked_add_signed(lease))
-        .is_none_or(|lease_ends| visible_by < lease_ends)
 }
 
 async fn settle_uncertain(
@@ -782,7 +761,6 @@ impl StoklyCustomers {
         errors.extend(self.look_up(&to_look_up).await);
 
         // 3. Create the missing ones, unless an earlier create may still become visible.
-        let window = TimeDelta::from_std(claims.config.visibility_window).unwrap_or(TimeDelta::MAX);
         let mut created: Vec<(CustomerClaim<'k>, DateTime<Utc>)> = Vec::new();
         for claim in held {
             if self.cached(claim.customer).is_some() || errors.contains_key(claim.customer) {
@@ -791,7 +769,7 @@ impl StoklyCustomers {
             }
             if let Some(since) = claim
                 .uncertain_since
-                .filter(|since| looked_up_at - *since < window)
+                .filter(|since| claims.config.may_still_appear(*since, looked_up_at))
             {
                 release(claims.ledger, &claim.key, None).await;
                 errors.insert(
@@ -811,6 +789,19 @@ impl StoklyCustomers {
                 continue;
             };
             let sent_at = Utc::now();
+            if !claims.config.claim_outlasts_visibility(now, sent_at) {
+                release(claims.ledger, &claim.key, None).await;
+                errors.insert(
+                    claim.customer.clone(),
+                    PortError::Postponed {
+                        operation: "create customer".to_owned(),
+                        reason: "the customer's claim would end before a create sent now is \
+                                 visible to other runs; nothing was sent"
+                            .to_owned(),
+                    },
+                );
+                continue;
+            }
             match self.client.create_customer(&body).await {
                 Ok(id) => {
                     self.remember(claim.customer.clone(), id);
@@ -1063,6 +1054,8 @@ mod tests {
     use wiremock::matchers::{method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
+    use chrono::TimeDelta;
+
     use super::*;
     use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
     use crate::domain::posting::{InMemoryPostingLedger, customer_ledger_key};
@@ -1246,23 +1239,6 @@ mod tests {
         assert_eq!(super::customer_key(&CustomerLookup::Guest), None);
     }
 
-    #[test]
-    fn a_create_is_sent_only_while_the_claim_outlasts_its_visibility() {
-        let claimed = Utc::now();
-        let config = PostingConfig::default()
-            .with_lease(Duration::from_secs(300))
-            .with_visibility_window(Duration::from_secs(60));
-        let at = |s| claimed + TimeDelta::seconds(s);
-        assert!(claim_outlasts_visibility(claimed, at(0), &config));
-        assert!(claim_outlasts_visibility(claimed, at(239), &config));
-        assert!(!claim_outlasts_visibility(claimed, at(240), &config));
-        assert!(!claim_outlasts_visibility(claimed, at(400), &config));
-        let never_ends = config.with_lease(Duration::MAX);
-        assert!(claim_outlasts_visibility(claimed, at(10_000), &never_ends));
-        let never_visible = config.with_visibility_window(Duration::MAX);
-        assert!(!claim_outlasts_visibility(claimed, at(0), &never_visible));
-    }
-
     #[tokio::test]
     async fn a_lease_no_longer_than_the_visibility_window_defers_instead_of_creating() {
         let server = MockServer::start().await;
@@ -1290,6 +1266,42 @@ mod tests {
             other => panic!("{other:?}"),
         }
         order_released(&ledger);
+    }
+
+    #[tokio::test]
+    async fn a_lease_no_longer_than_the_visibility_window_creates_no_customer_either() {
+        let server = MockServer::start().await;
+        no_sale_order(&server).await;
+        Mock::given(method("GET"))
+            .and(path("/v0/customers"))
+            .and(query_param("filter", "[barcode]=*{501}"))
+            .respond_with(list(json!([])))
+            .named("customer look-up (missing)")
+            .expect(1)
+            .mount(&server)
+            .await;
+        never(&server, "POST", "/v0/customers").await;
+        never(&server, "POST", "/v2/saleorders").await;
+        let ledger = InMemoryPostingLedger::new();
+        let config = PostingConfig::default()
+            .with_lease(Duration::from_secs(30))
+            .with_visibility_window(Duration::from_secs(60));
+
+        match post_one(&ledger, &server, &config).await {
+            PostResult::Deferred { reason } => assert!(
+                reason.contains("the customer's claim would end before a create sent now"),
+                "{reason}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        order_released(&ledger);
+        // The customer's claim was released without uncertainty (nothing was sent).
+        assert_eq!(
+            ledger.claim_now(&customer_key(), Utc::now(), config.lease),
+            Claim::Acquired {
+                uncertain_since: None
+            }
+        );
     }
 
     #[tokio::test]

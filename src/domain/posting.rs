@@ -226,6 +226,39 @@ impl PostingConfig {
         self.uncertain_poll_delay = delay;
         self
     }
+
+    /// Whether a create of unknown outcome sent at `since` may still become visible to a
+    /// look-up made at `looked_up_at` (less than the visibility window has passed): until
+    /// then, not finding it proves nothing, and nothing is sent again.
+    #[must_use]
+    pub fn may_still_appear(&self, since: DateTime<Utc>, looked_up_at: DateTime<Utc>) -> bool {
+        TimeDelta::from_std(self.visibility_window)
+            .map_or(true, |window| looked_up_at - since < window)
+    }
+
+    /// Whether a create sent at `sent_at` under a claim taken at `claimed_at` is visible to
+    /// every run before the claim's lease ends. Another run can take the claim once the lease
+    /// ends, and its look-up must see this create; so a run that took long defers what is
+    /// left rather than send it late. A lease no longer than the visibility window never
+    /// allows a create.
+    #[must_use]
+    pub fn claim_outlasts_visibility(
+        &self,
+        claimed_at: DateTime<Utc>,
+        sent_at: DateTime<Utc>,
+    ) -> bool {
+        let Some(visible_by) = TimeDelta::from_std(self.visibility_window)
+            .ok()
+            .and_then(|window| sent_at.checked_add_signed(window))
+        else {
+            return false;
+        };
+        // A lease beyond what a date can hold never ends.
+        TimeDelta::from_std(self.lease)
+            .ok()
+            .and_then(|lease| claimed_at.checked_add_signed(lease))
+            .is_none_or(|lease_ends| visible_by < lease_ends)
+    }
 }
 
 /// Why a port call failed, in the terms a posting run needs: was anything written?
@@ -613,6 +646,33 @@ mod tests {
             Claim::Posted { sale_order: id }
         );
         assert_eq!(ledger.posted_count(), 1);
+    }
+
+    #[test]
+    fn a_create_is_sent_only_while_the_claim_outlasts_its_visibility() {
+        let claimed = Utc::now();
+        let config = PostingConfig::default()
+            .with_lease(Duration::from_secs(300))
+            .with_visibility_window(Duration::from_secs(60));
+        let at = |s| claimed + TimeDelta::seconds(s);
+        assert!(config.claim_outlasts_visibility(claimed, at(0)));
+        assert!(config.claim_outlasts_visibility(claimed, at(239)));
+        assert!(!config.claim_outlasts_visibility(claimed, at(240)));
+        assert!(!config.claim_outlasts_visibility(claimed, at(400)));
+        let never_ends = config.with_lease(Duration::MAX);
+        assert!(never_ends.claim_outlasts_visibility(claimed, at(10_000)));
+        let never_visible = config.with_visibility_window(Duration::MAX);
+        assert!(!never_visible.claim_outlasts_visibility(claimed, at(0)));
+    }
+
+    #[test]
+    fn an_uncertain_create_may_still_appear_until_the_window_has_passed() {
+        let sent = Utc::now();
+        let config = PostingConfig::default().with_visibility_window(Duration::from_secs(60));
+        assert!(config.may_still_appear(sent, sent + TimeDelta::seconds(59)));
+        assert!(!config.may_still_appear(sent, sent + TimeDelta::seconds(60)));
+        let endless = config.with_visibility_window(Duration::MAX);
+        assert!(endless.may_still_appear(sent, sent + TimeDelta::days(10_000)));
     }
 
     #[test]

@@ -334,11 +334,6 @@ impl Client {
     }
 }
 
-/// Whether the page just read is the first of the iteration.
-fn page_is_first(st: &State) -> bool {
-    st.pages_read == 1
-}
-
 async fn next_page<T: DeserializeOwned>(st: &mut State) -> Result<Option<Page<T>>, Error> {
     st.query.check(&st.operation)?;
     let page = st.next_page;
@@ -381,7 +376,7 @@ async fn next_page<T: DeserializeOwned>(st: &mut State) -> Result<Option<Page<T>
         let through_here = u64::from(page)
             .saturating_mul(u64::from(size))
             .saturating_add(rows.len() as u64);
-        if let Some(total) = count.filter(|&t| page_is_first(st) && t > through_here) {
+        if let Some(total) = count.filter(|&t| st.pages_read == 1 && t > through_here) {
             return Err(Error::Pagination {
                 operation: st.operation.clone(),
                 reason: format!(
