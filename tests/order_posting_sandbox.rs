@@ -337,11 +337,11 @@ async fn concurrent_workers_create_each_new_customer_once() {
             ),
         );
         assert_no_duplicate_customers(&w.stokly, &format!("round {round}"));
-        let deferred: Vec<&str> = ra
+        let deferred: Vec<String> = ra
             .iter()
             .chain(&rb)
             .filter_map(|o| match &o.result {
-                PostResult::Deferred { reason } => Some(reason.as_str()),
+                PostResult::Deferred { reason } => Some(reason.to_string()),
                 _ => None,
             })
             .collect();
@@ -473,7 +473,7 @@ async fn a_customer_create_whose_answer_is_lost_is_not_sent_again() {
     assert!(
         second.iter().all(|o| matches!(
             &o.result,
-            PostResult::Deferred { reason } if reason.contains("may have succeeded")
+            PostResult::Deferred { reason } if reason.to_string().contains("may have succeeded")
         )),
         "{second:#?}"
     );

@@ -3,5 +3,6 @@
 //! functions are the only place the two meet.
 
 pub mod catalogue;
+pub mod exactly_once;
 pub mod inventory;
 pub mod orders;

@@ -24,12 +24,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
+use super::exactly_once::{CreateTarget, LookUpAnswer, SYSTEM_CLOCK, run_exactly_once};
+use crate::domain::exactly_once::{DeferReason, ExactlyOnce, Outcome, ProtocolConfig};
 use crate::domain::order::{CustomerLookup, OrderRejection, SaleOrderDraft};
+use crate::domain::ports::Clock;
 use crate::domain::posting::{
-    Claim, CustomerClaims, CustomerKey, CustomerPort, PortError, PostOutcome, PostResult,
-    PostedSaleOrder, PostingConfig, PostingLedger, SaleOrderPort, ledger_key,
+    CustomerClaims, CustomerKey, CustomerPort, PortError, PostOutcome, PostResult, PostedSaleOrder,
+    PostingConfig, PostingLedger, SaleOrderPort, ledger_key,
 };
 use crate::stokly::model::{CustomerType, NewCustomer, NewSaleOrder};
 use crate::stokly::{self, CustomerId, SOURCE_REFERENCE_BATCH, SaleOrderId};
@@ -44,6 +46,8 @@ pub struct PostingPorts<'a> {
     pub sale_orders: &'a dyn SaleOrderPort,
     /// Customers (Stokly).
     pub customers: &'a dyn CustomerPort,
+    /// The time and waits ([`SYSTEM_CLOCK`] unless set with [`PostingPorts::with_clock`]).
+    pub clock: &'a dyn Clock,
 }
 
 impl<'a> PostingPorts<'a> {
@@ -58,7 +62,15 @@ impl<'a> PostingPorts<'a> {
             ledger,
             sale_orders,
             customers,
+            clock: &SYSTEM_CLOCK,
         }
+    }
+
+    /// The same ports with another clock (a test's, or the sandbox's).
+    #[must_use]
+    pub fn with_clock(mut self, clock: &'a dyn Clock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -66,14 +78,6 @@ impl std::fmt::Debug for PostingPorts<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PostingPorts").finish_non_exhaustive()
     }
-}
-
-/// A draft the run is posting.
-struct Pending<'d> {
-    index: usize,
-    draft: &'d SaleOrderDraft,
-    key: String,
-    uncertain_since: Option<DateTime<Utc>>,
 }
 
 /// Posts mapped orders (the results of [`map_order`](crate::domain::order::map_order)) for
@@ -150,7 +154,9 @@ pub async fn post_orders(
                 // Every index is set above; the fallback is never reached but keeps the
                 // function total.
                 result: result.unwrap_or_else(|| PostResult::Deferred {
-                    reason: "not processed".to_owned(),
+                    reason: DeferReason::NoAnswer {
+                        step: "post".to_owned(),
+                    },
                 }),
             }
         })
@@ -163,19 +169,89 @@ fn set(results: &mut [Option<PostResult>], index: usize, result: PostResult) {
     }
 }
 
-fn deferred(reason: impl Into<String>) -> PostResult {
-    PostResult::Deferred {
-        reason: reason.into(),
-    }
+/// A chunk of sale orders as the exactly-once protocol's [`CreateTarget`]: look-ups by
+/// `sourceReferenceId`, customers resolved (and claimed) before the creates, creates through
+/// the [`SaleOrderPort`].
+struct SaleOrderTarget<'p, 'd> {
+    drafts: Vec<&'d SaleOrderDraft>,
+    customers: Vec<Option<CustomerId>>,
+    ports: PostingPorts<'p>,
+    claims: CustomerClaims<'p>,
 }
 
-fn failed(error: &PortError) -> PostResult {
-    match error {
-        PortError::Refused { operation, message } => PostResult::Refused {
-            operation: operation.clone(),
-            message: message.clone(),
-        },
-        other => deferred(other.to_string()),
+#[async_trait]
+impl CreateTarget for SaleOrderTarget<'_, '_> {
+    type Record = SaleOrderId;
+
+    async fn look_up(&mut self, items: &[usize]) -> Result<LookUpAnswer<SaleOrderId>, PortError> {
+        let references: Vec<String> = items
+            .iter()
+            .filter_map(|&i| self.drafts.get(i))
+            .map(|d| d.source_reference_id().to_owned())
+            .collect();
+        let found = index_posted(self.ports.sale_orders.find_posted(&references).await?);
+        Ok(LookUpAnswer::found(
+            items
+                .iter()
+                .filter_map(|&i| {
+                    let draft = self.drafts.get(i)?;
+                    found
+                        .get(draft.source_reference_id())
+                        .map(|sale_order| (i, sale_order.clone()))
+                })
+                .collect(),
+        ))
+    }
+
+    async fn prepare(&mut self, items: &[usize], machine: &mut ExactlyOnce<SaleOrderId>) {
+        // Customers, in one call, claimed in the same ledger.
+        let lookups: Vec<CustomerLookup> = items
+            .iter()
+            .filter_map(|&i| self.drafts.get(i))
+            .map(|d| d.customer().clone())
+            .collect();
+        let mut answers = self
+            .ports
+            .customers
+            .find_or_create(&lookups, self.claims)
+            .await
+            .into_iter();
+        for &item in items {
+            match answers.next() {
+                Some(Ok(customer)) => {
+                    if let Some(slot) = self.customers.get_mut(item) {
+                        *slot = customer;
+                    }
+                }
+                Some(Err(e)) => machine.abandon(item, &e),
+                None => machine.defer(
+                    item,
+                    DeferReason::NoAnswer {
+                        step: "find or create customer".to_owned(),
+                    },
+                ),
+            }
+        }
+    }
+
+    async fn create(&mut self, item: usize) -> Result<SaleOrderId, PortError> {
+        let Some(draft) = self.drafts.get(item) else {
+            return Err(PortError::Unavailable {
+                operation: "create sale order".to_owned(),
+                source: "no draft for the record".into(),
+            });
+        };
+        let customer = self.customers.get(item).cloned().flatten();
+        let body: NewSaleOrder = draft.to_new_sale_order(customer);
+        self.ports.sale_orders.create(&body).await
+    }
+
+    fn from_ledger(&self, sale_order: SaleOrderId) -> Option<SaleOrderId> {
+        Some(sale_order)
+    }
+
+    fn to_ledger(&self, record: &SaleOrderId) -> Option<SaleOrderId> {
+        Some(record.clone())
     }
 }
 
@@ -186,198 +262,26 @@ async fn post_chunk(
     config: &PostingConfig,
     results: &mut [Option<PostResult>],
 ) {
-    // 1. Claims.
-    let now = Utc::now();
-    let mut claimed: Vec<Pending<'_>> = Vec::new();
-    for &(index, draft) in chunk {
-        let key = ledger_key(shop, draft.source_reference_id());
-        match ports.ledger.claim(&key, now, config.lease).await {
-            Ok(Claim::Acquired { uncertain_since }) => claimed.push(Pending {
-                index,
-                draft,
-                key,
-                uncertain_since,
-            }),
-            Ok(Claim::Posted { sale_order }) => {
-                set(results, index, PostResult::AlreadyPosted { sale_order });
-            }
-            Ok(Claim::Busy { until }) => set(
-                results,
-                index,
-                deferred(format!(
-                    "another run is posting this order (claim held until {until})"
-                )),
-            ),
-            Err(e) => set(results, index, deferred(format!("posting ledger: {e}"))),
-        }
-    }
-    if claimed.is_empty() {
-        return;
-    }
-
-    // 2. One look-up for the chunk.
-    let references: Vec<String> = claimed
+    let keys = chunk
         .iter()
-        .map(|p| p.draft.source_reference_id().to_owned())
+        .map(|(_, draft)| ledger_key(shop, draft.source_reference_id()))
         .collect();
-    let found = match ports.sale_orders.find_posted(&references).await {
-        Ok(found) => index_posted(found),
-        Err(e) => {
-            for p in &claimed {
-                release(ports.ledger, &p.key, None).await;
-                set(results, p.index, failed(&e));
-            }
-            return;
-        }
+    let mut machine = ExactlyOnce::new(keys, ProtocolConfig::recorded(*config));
+    let mut target = SaleOrderTarget {
+        drafts: chunk.iter().map(|&(_, draft)| draft).collect(),
+        customers: vec![None; chunk.len()],
+        ports,
+        claims: CustomerClaims::new(ports.ledger, shop, config, ports.clock),
     };
-    let mut to_create: Vec<Pending<'_>> = Vec::new();
-    for p in claimed {
-        if let Some(sale_order) = found.get(p.draft.source_reference_id()) {
-            record_posted(ports, &p.key, sale_order).await;
-            set(
-                results,
-                p.index,
-                PostResult::AlreadyPosted {
-                    sale_order: sale_order.clone(),
-                },
-            );
-        } else if let Some(since) = p
-            .uncertain_since
-            .filter(|since| config.may_still_appear(*since, now))
-        {
-            release(ports.ledger, &p.key, None).await;
-            set(
-                results,
-                p.index,
-                deferred(format!(
-                    "an earlier create at {since} may have succeeded and is not visible yet; \
-                     it is looked up again before anything is sent"
-                )),
-            );
-        } else {
-            to_create.push(p);
-        }
-    }
-    if to_create.is_empty() {
-        return;
-    }
-
-    // 3. Customers, in one call, claimed in the same ledger.
-    let lookups: Vec<CustomerLookup> = to_create
-        .iter()
-        .map(|p| p.draft.customer().clone())
-        .collect();
-    let mut customers = ports
-        .customers
-        .find_or_create(&lookups, CustomerClaims::new(ports.ledger, shop, config))
-        .await
-        .into_iter();
-
-    // 4. Creates.
-    let mut uncertain: Vec<(Pending<'_>, DateTime<Utc>)> = Vec::new();
-    for p in to_create {
-        let customer = match customers.next() {
-            Some(Ok(customer)) => customer,
-            Some(Err(e)) => {
-                release(ports.ledger, &p.key, None).await;
-                set(results, p.index, failed(&e));
-                continue;
-            }
-            None => {
-                release(ports.ledger, &p.key, None).await;
-                set(
-                    results,
-                    p.index,
-                    deferred("the customer port gave no answer"),
-                );
-                continue;
-            }
+    run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
+    for (&(index, _), outcome) in chunk.iter().zip(machine.into_outcomes()) {
+        let result = match outcome {
+            Outcome::Created(sale_order) => PostResult::Created { sale_order },
+            Outcome::AlreadyDone(sale_order) => PostResult::AlreadyPosted { sale_order },
+            Outcome::Refused { operation, message } => PostResult::Refused { operation, message },
+            Outcome::Deferred(reason) => PostResult::Deferred { reason },
         };
-        let body: NewSaleOrder = p.draft.to_new_sale_order(customer);
-        let sent_at = Utc::now();
-        if !config.claim_outlasts_visibility(now, sent_at) {
-            release(ports.ledger, &p.key, None).await;
-            set(
-                results,
-                p.index,
-                deferred(format!(
-                    "the order's claim (taken at {now}, lease {} s) would end before a create \
-                     sent now is visible to other runs (visibility window {} s); nothing was \
-                     sent, and a later run posts it",
-                    config.lease.as_secs(),
-                    config.visibility_window.as_secs()
-                )),
-            );
-            continue;
-        }
-        match ports.sale_orders.create(&body).await {
-            Ok(sale_order) => {
-                record_posted(ports, &p.key, &sale_order).await;
-                set(results, p.index, PostResult::Created { sale_order });
-            }
-            Err(PortError::Uncertain { .. }) => uncertain.push((p, sent_at)),
-            Err(e) => {
-                release(ports.ledger, &p.key, None).await;
-                set(results, p.index, failed(&e));
-            }
-        }
-    }
-
-    // 5. Settle uncertain creates by looking them up again.
-    settle_uncertain(ports, config, uncertain, results).await;
-}
-
-async fn settle_uncertain(
-    ports: PostingPorts<'_>,
-    config: &PostingConfig,
-    mut uncertain: Vec<(Pending<'_>, DateTime<Utc>)>,
-    results: &mut [Option<PostResult>],
-) {
-    let mut attempt = 0;
-    while !uncertain.is_empty() && attempt < config.uncertain_polls {
-        attempt += 1;
-        tokio::time::sleep(config.uncertain_poll_delay).await;
-        let references: Vec<String> = uncertain
-            .iter()
-            .map(|(p, _)| p.draft.source_reference_id().to_owned())
-            .collect();
-        let found = match ports.sale_orders.find_posted(&references).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, orders = references.len(),
-                    "look-up of uncertain sale-order creates failed; trying again");
-                continue;
-            }
-        };
-        let found = index_posted(found);
-        let mut still = Vec::new();
-        for (p, sent_at) in uncertain {
-            match found.get(p.draft.source_reference_id()) {
-                Some(sale_order) => {
-                    record_posted(ports, &p.key, sale_order).await;
-                    set(
-                        results,
-                        p.index,
-                        PostResult::Created {
-                            sale_order: sale_order.clone(),
-                        },
-                    );
-                }
-                None => still.push((p, sent_at)),
-            }
-        }
-        uncertain = still;
-    }
-    for (p, sent_at) in uncertain {
-        release(ports.ledger, &p.key, Some(sent_at)).await;
-        set(
-            results,
-            p.index,
-            deferred(format!(
-                "the create sent at {sent_at} may have succeeded but is not visible after \
-                 {attempt} look-ups; it is looked up again before anything is sent"
-            )),
-        );
+        set(results, index, result);
     }
 }
 
@@ -395,22 +299,6 @@ fn index_posted(found: Vec<PostedSaleOrder>) -> HashMap<String, SaleOrderId> {
             .or_insert(posted.sale_order);
     }
     map
-}
-
-async fn record_posted(ports: PostingPorts<'_>, key: &str, sale_order: &SaleOrderId) {
-    if let Err(e) = ports.ledger.posted(key, sale_order).await {
-        // The order is in Stokly. The claim is deliberately left to run out (not released):
-        // no other run can take the order before the lease ends, and by then (the lease is
-        // longer than the visibility window) the look-up finds it.
-        tracing::warn!(key, %sale_order, error = %e, "posting ledger did not record a posted order");
-    }
-}
-
-async fn release(ledger: &dyn PostingLedger, key: &str, uncertain_since: Option<DateTime<Utc>>) {
-    if let Err(e) = ledger.release(key, uncertain_since).await {
-        // The claim lapses at the end of its lease.
-        tracing::warn!(key, error = %e, "posting ledger did not release a claim");
-    }
 }
 
 /// A Stokly error as a port error, for a write: may it have been applied?
@@ -691,154 +579,147 @@ impl CustomerPort for StoklyCustomers {
     }
 }
 
-/// A customer claim this run holds in the posting ledger.
-struct CustomerClaim<'k> {
-    customer: &'k CustomerKey,
-    lookup: &'k CustomerLookup,
-    key: String,
-    uncertain_since: Option<DateTime<Utc>>,
+/// The customers of one call as the exactly-once protocol's [`CreateTarget`]: look-ups by
+/// barcode and e-mail (filling the cache), creates, and the read-back of new customers before
+/// their claims are released.
+struct CustomerTarget<'s, 'k> {
+    port: &'s StoklyCustomers,
+    unknown: &'s [(&'k CustomerKey, &'k CustomerLookup)],
+}
+
+impl CustomerTarget<'_, '_> {
+    fn customer(&self, item: usize) -> Option<&CustomerKey> {
+        self.unknown.get(item).map(|(key, _)| *key)
+    }
+}
+
+#[async_trait]
+impl CreateTarget for CustomerTarget<'_, '_> {
+    type Record = CustomerId;
+
+    async fn look_up(&mut self, items: &[usize]) -> Result<LookUpAnswer<CustomerId>, PortError> {
+        let keys: Vec<&CustomerKey> = items.iter().filter_map(|&i| self.customer(i)).collect();
+        let mut errors = self.port.look_up(&keys).await;
+        let mut answer = LookUpAnswer::found(Vec::new());
+        for &item in items {
+            let Some(key) = self.customer(item) else {
+                continue;
+            };
+            if let Some(error) = errors.remove(key) {
+                answer.failed.push((item, error));
+            } else if let Some(id) = self.port.cached(key) {
+                answer.found.push((item, id));
+            }
+        }
+        Ok(answer)
+    }
+
+    async fn prepare(&mut self, items: &[usize], machine: &mut ExactlyOnce<CustomerId>) {
+        for &item in items {
+            let creatable = self
+                .unknown
+                .get(item)
+                .is_some_and(|(_, lookup)| new_customer(lookup).is_some());
+            if !creatable {
+                machine.abandon(item, &neither_found_nor_created());
+            }
+        }
+    }
+
+    async fn create(&mut self, item: usize) -> Result<CustomerId, PortError> {
+        let Some((key, lookup)) = self.unknown.get(item) else {
+            return Err(neither_found_nor_created());
+        };
+        let Some(body) = new_customer(lookup) else {
+            return Err(neither_found_nor_created());
+        };
+        let id = self
+            .port
+            .client
+            .create_customer(&body)
+            .await
+            .map_err(|e| write_error("create customer", e))?;
+        self.port.remember((*key).clone(), id.clone());
+        Ok(id)
+    }
+
+    async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError> {
+        let new: Vec<CustomerKey> = items
+            .iter()
+            .filter_map(|&i| self.customer(i).cloned())
+            .collect();
+        self.port
+            .wait_visible(&new)
+            .await
+            .map_err(|e| PortError::Unavailable {
+                operation: "wait for new customers".to_owned(),
+                source: Box::new(e),
+            })
+    }
+
+    // This crate never records a customer in the ledger; a ledger that knows one is believed:
+    // the customer is looked up, never created.
+    fn from_ledger(&self, _sale_order: SaleOrderId) -> Option<CustomerId> {
+        None
+    }
+
+    fn to_ledger(&self, _record: &CustomerId) -> Option<SaleOrderId> {
+        None
+    }
+}
+
+fn neither_found_nor_created() -> PortError {
+    PortError::Unavailable {
+        operation: "find customer".to_owned(),
+        source: "customer neither found nor created".into(),
+    }
 }
 
 impl StoklyCustomers {
-    /// Claims, looks up, and creates the customers the cache does not know (each once);
-    /// answers the errors per customer.
+    /// Claims, looks up, and creates the customers the cache does not know (each once),
+    /// through the exactly-once protocol ([`ProtocolConfig::confirmed`]: new customers are
+    /// read back before their claims are released); answers the errors per customer.
     ///
     /// The claims come first: the look-up that finds a customer missing is made while this
     /// run holds its claim, so a run that created the customer and released the claim has
-    /// made it visible before this look-up (creates are read back before release).
-    async fn find_or_create_claimed<'k>(
+    /// made it visible before this look-up.
+    async fn find_or_create_claimed(
         &self,
-        unknown: &[(&'k CustomerKey, &'k CustomerLookup)],
+        unknown: &[(&CustomerKey, &CustomerLookup)],
         claims: CustomerClaims<'_>,
     ) -> HashMap<CustomerKey, PortError> {
-        let mut errors: HashMap<CustomerKey, PortError> = HashMap::new();
-
-        // 1. One claim per customer.
-        let now = Utc::now();
-        let mut held: Vec<CustomerClaim<'k>> = Vec::new();
-        let mut to_look_up: Vec<&CustomerKey> = Vec::new();
-        for &(customer, lookup) in unknown {
-            let key = claims.key(customer);
-            match claims.ledger.claim(&key, now, claims.config.lease).await {
-                Ok(Claim::Acquired { uncertain_since }) => {
-                    to_look_up.push(customer);
-                    held.push(CustomerClaim {
-                        customer,
-                        lookup,
-                        key,
-                        uncertain_since,
-                    });
+        let keys = unknown
+            .iter()
+            .map(|(customer, _)| claims.key(customer))
+            .collect();
+        let mut machine = ExactlyOnce::new(keys, ProtocolConfig::confirmed(*claims.config));
+        let mut target = CustomerTarget {
+            port: self,
+            unknown,
+        };
+        run_exactly_once(&mut machine, &mut target, claims.ledger, claims.clock).await;
+        let mut errors = HashMap::new();
+        for ((customer, _), outcome) in unknown.iter().zip(machine.into_outcomes()) {
+            let error = match outcome {
+                Outcome::Created(id) | Outcome::AlreadyDone(id) => {
+                    self.remember((*customer).clone(), id);
+                    continue;
                 }
-                // This crate never records a customer as posted; a ledger that says so is
-                // believed: the customer is looked up, never created.
-                Ok(Claim::Posted { .. }) => to_look_up.push(customer),
-                Ok(Claim::Busy { until }) => {
-                    errors.insert(
-                        customer.clone(),
-                        PortError::Postponed {
-                            operation: "create customer".to_owned(),
-                            reason: format!("another run holds the customer's claim until {until}"),
-                        },
-                    );
+                Outcome::Refused { operation, message } => {
+                    PortError::Refused { operation, message }
                 }
-                Err(e) => {
-                    errors.insert(
-                        customer.clone(),
-                        PortError::Unavailable {
-                            operation: "claim customer in the posting ledger".to_owned(),
-                            source: Box::new(e),
-                        },
-                    );
+                Outcome::Deferred(DeferReason::Unavailable { operation, error }) => {
+                    PortError::Unavailable {
+                        operation,
+                        source: error.into(),
+                    }
                 }
-            }
-        }
-        if to_look_up.is_empty() {
-            return errors;
-        }
-
-        // 2. One batched look-up, made under the claims.
-        let looked_up_at = Utc::now();
-        errors.extend(self.look_up(&to_look_up).await);
-
-        // 3. Create the missing ones, unless an earlier create may still become visible.
-        let mut created: Vec<(CustomerClaim<'k>, DateTime<Utc>)> = Vec::new();
-        for claim in held {
-            if self.cached(claim.customer).is_some() || errors.contains_key(claim.customer) {
-                release(claims.ledger, &claim.key, None).await;
-                continue;
-            }
-            if let Some(since) = claim
-                .uncertain_since
-                .filter(|since| claims.config.may_still_appear(*since, looked_up_at))
-            {
-                release(claims.ledger, &claim.key, None).await;
-                errors.insert(
-                    claim.customer.clone(),
-                    PortError::Postponed {
-                        operation: "create customer".to_owned(),
-                        reason: format!(
-                            "an earlier create at {since} may have succeeded and is not \
-                             visible yet; it is looked up again before anything is sent"
-                        ),
-                    },
-                );
-                continue;
-            }
-            let Some(body) = new_customer(claim.lookup) else {
-                release(claims.ledger, &claim.key, None).await;
-                continue;
+                Outcome::Deferred(reason) => PortError::Postponed {
+                    operation: "create customer".to_owned(),
+                    reason,
+                },
             };
-            let sent_at = Utc::now();
-            if !claims.config.claim_outlasts_visibility(now, sent_at) {
-                release(claims.ledger, &claim.key, None).await;
-                errors.insert(
-                    claim.customer.clone(),
-                    PortError::Postponed {
-                        operation: "create customer".to_owned(),
-                        reason: "the customer's claim would end before a create sent now is \
-                                 visible to other runs; nothing was sent"
-                            .to_owned(),
-                    },
-                );
-                continue;
-            }
-            match self.client.create_customer(&body).await {
-                Ok(id) => {
-                    self.remember(claim.customer.clone(), id);
-                    created.push((claim, sent_at));
-                }
-                Err(e) => {
-                    let error = write_error("create customer", e);
-                    let uncertain_since =
-                        matches!(error, PortError::Uncertain { .. }).then_some(sent_at);
-                    release(claims.ledger, &claim.key, uncertain_since).await;
-                    errors.insert(claim.customer.clone(), error);
-                }
-            }
-        }
-
-        // 4. Read the new customers back before releasing their claims.
-        if !created.is_empty() {
-            let new: Vec<CustomerKey> = created.iter().map(|(c, _)| c.customer.clone()).collect();
-            match self.wait_visible(&new).await {
-                Ok(()) => {
-                    for (claim, _) in &created {
-                        release(claims.ledger, &claim.key, None).await;
-                    }
-                }
-                Err(e) => {
-                    let error = PortError::Unavailable {
-                        operation: "wait for new customers".to_owned(),
-                        source: Box::new(e),
-                    };
-                    for (claim, sent_at) in &created {
-                        // Created but not seen: another run must not create it again before
-                        // the visibility window has passed.
-                        release(claims.ledger, &claim.key, Some(*sent_at)).await;
-                        errors.insert(claim.customer.clone(), copy_port_error(&error));
-                    }
-                }
-            }
+            errors.insert((*customer).clone(), error);
         }
         errors
     }
@@ -1054,14 +935,13 @@ mod tests {
     use wiremock::matchers::{method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
-    use chrono::TimeDelta;
-
     use super::*;
     use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
-    use crate::domain::posting::{InMemoryPostingLedger, customer_ledger_key};
+    use crate::domain::posting::{Claim, InMemoryPostingLedger, customer_ledger_key};
     use crate::domain::sku::test_support::simple;
     use crate::domain::sku::{SkuIndex, StoklyCatalogue};
     use crate::stokly::{ChannelId, RateLimit, VisibilityPoll};
+    use chrono::{DateTime, TimeDelta, Utc};
 
     const SHOP: &str = "claims.myshopify.com";
     const CUSTOMER: &str = "5c000000-0000-4000-8000-000000000501";
@@ -1260,7 +1140,14 @@ mod tests {
 
         match post_one(&ledger, &server, &config).await {
             PostResult::Deferred { reason } => assert!(
-                reason.contains("would end before a create sent now is visible"),
+                matches!(
+                    reason,
+                    DeferReason::ClaimTooShort {
+                        lease_secs: 30,
+                        window_secs: 60,
+                        ..
+                    }
+                ),
                 "{reason}"
             ),
             other => panic!("{other:?}"),
@@ -1289,7 +1176,12 @@ mod tests {
 
         match post_one(&ledger, &server, &config).await {
             PostResult::Deferred { reason } => assert!(
-                reason.contains("the customer's claim would end before a create sent now"),
+                matches!(
+                    &reason,
+                    DeferReason::Dependency { operation, reason }
+                        if operation == "create customer"
+                            && matches!(**reason, DeferReason::ClaimTooShort { .. })
+                ),
                 "{reason}"
             ),
             other => panic!("{other:?}"),
@@ -1319,7 +1211,12 @@ mod tests {
 
         match post_one(&ledger, &server, &config).await {
             PostResult::Deferred { reason } => assert!(
-                reason.contains("another run holds the customer's claim"),
+                matches!(
+                    &reason,
+                    DeferReason::Dependency { operation, reason }
+                        if operation == "create customer"
+                            && matches!(**reason, DeferReason::ClaimHeldElsewhere { .. })
+                ),
                 "{reason}"
             ),
             other => panic!("{other:?}"),
@@ -1356,9 +1253,14 @@ mod tests {
             .unwrap();
 
         match post_one(&ledger, &server, &config).await {
-            PostResult::Deferred { reason } => {
-                assert!(reason.contains("may have succeeded"), "{reason}");
-            }
+            PostResult::Deferred { reason } => assert!(
+                matches!(
+                    &reason,
+                    DeferReason::Dependency { reason, .. }
+                        if matches!(**reason, DeferReason::MayStillAppear { .. })
+                ),
+                "{reason}"
+            ),
             other => panic!("{other:?}"),
         }
         order_released(&ledger);
@@ -1555,9 +1457,14 @@ mod tests {
         let ledger = CustomerLedgerDown(InMemoryPostingLedger::new());
 
         match post_one(&ledger, &server, &PostingConfig::default()).await {
-            PostResult::Deferred { reason } => {
-                assert!(reason.contains("posting ledger"), "{reason}");
-            }
+            PostResult::Deferred { reason } => assert!(
+                matches!(
+                    &reason,
+                    DeferReason::Dependency { reason, .. }
+                        if matches!(**reason, DeferReason::LedgerUnavailable { .. })
+                ),
+                "{reason}"
+            ),
             other => panic!("{other:?}"),
         }
         order_released(&ledger.0);

@@ -19,11 +19,15 @@
 //!   an exception for a person once Stokly is past the configured cut-off.
 //! - [`inventory`]: Shopify availability from Stokly stock, the compare-and-set push plan, the
 //!   drift report and echo classification.
+//! - [`exactly_once`]: the sans-IO protocol that creates a record exactly once in a system
+//!   without idempotency keys (claim, batched look-up, visibility window, lease check, create,
+//!   settle), with typed outcomes and deferral reasons.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
 //!   customer ports that make posting exactly-once.
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
 //!   implements them over its own storage; the in-memory implementations here do no I/O).
 
+pub mod exactly_once;
 pub mod exception;
 pub mod inventory;
 pub mod order;

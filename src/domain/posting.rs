@@ -52,6 +52,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::exactly_once::DeferReason;
 use super::order::{CustomerLookup, OrderException, SaleOrderDraft, SkipReason};
 use crate::shopify::OrderId;
 use crate::stokly::model::{NewSaleOrder, SaleOrderStage};
@@ -112,7 +113,7 @@ pub enum PostResult {
     /// run holding the claim of the order or of its customer.
     Deferred {
         /// Why.
-        reason: String,
+        reason: DeferReason,
     },
 }
 
@@ -301,7 +302,7 @@ pub enum PortError {
         /// The call.
         operation: String,
         /// Why it waits.
-        reason: String,
+        reason: DeferReason,
     },
 }
 
@@ -360,16 +361,25 @@ pub struct CustomerClaims<'a> {
     pub shop: &'a str,
     /// The claim lease and the visibility window.
     pub config: &'a PostingConfig,
+    /// The clock the claims are taken and timed by.
+    pub clock: &'a dyn super::ports::Clock,
 }
 
 impl<'a> CustomerClaims<'a> {
-    /// Claims in `ledger` for `shop`, with `config`'s lease and visibility window.
+    /// Claims in `ledger` for `shop`, with `config`'s lease and visibility window, timed by
+    /// `clock`.
     #[must_use]
-    pub fn new(ledger: &'a dyn PostingLedger, shop: &'a str, config: &'a PostingConfig) -> Self {
+    pub fn new(
+        ledger: &'a dyn PostingLedger,
+        shop: &'a str,
+        config: &'a PostingConfig,
+        clock: &'a dyn super::ports::Clock,
+    ) -> Self {
         Self {
             ledger,
             shop,
             config,
+            clock,
         }
     }
 
@@ -707,9 +717,13 @@ mod tests {
         assert!(json.contains(r#""work":"capture""#), "{json}");
         assert_eq!(serde_json::from_str::<OrderWork>(&json).unwrap(), work);
         let result = PostResult::Deferred {
-            reason: "busy".into(),
+            reason: DeferReason::KnownButNotFound,
         };
         let json = serde_json::to_string(&result).unwrap();
-        assert_eq!(json, r#"{"result":"deferred","reason":"busy"}"#);
+        assert_eq!(
+            json,
+            r#"{"result":"deferred","reason":{"kind":"known_but_not_found"}}"#
+        );
+        assert_eq!(serde_json::from_str::<PostResult>(&json).unwrap(), result);
     }
 }

@@ -1,0 +1,187 @@
+//! The one driver of the exactly-once protocol ([`crate::domain::exactly_once`]): it runs an
+//! [`ExactlyOnce`] batch over a [`PostingLedger`], a [`CreateTarget`] (the system the records
+//! are created in) and a [`Clock`].
+//!
+//! The driver holds no rule of its own: it performs each [`Step`] the machine asks for and
+//! feeds the answer back. Sale orders and customers go through it
+//! ([`post_orders`](super::orders::post_orders), [`StoklyCustomers`](super::orders::StoklyCustomers));
+//! every later flow that creates records without an idempotency key implements
+//! [`CreateTarget`] and calls [`run_exactly_once`].
+
+use async_trait::async_trait;
+
+use crate::domain::exactly_once::{ClaimAnswer, ExactlyOnce, Step};
+use crate::domain::ports::Clock;
+use crate::domain::posting::{Claim, PortError, PostingLedger};
+use crate::stokly::SaleOrderId;
+
+/// What one look-up answered: the records found, and records whose look-up failed on its own
+/// (a batch that failed whole is an `Err` of [`CreateTarget::look_up`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LookUpAnswer<R> {
+    /// Records found, by position in the batch.
+    pub found: Vec<(usize, R)>,
+    /// Records whose own look-up failed.
+    pub failed: Vec<(usize, PortError)>,
+}
+
+impl<R> LookUpAnswer<R> {
+    /// Records found; no failure.
+    #[must_use]
+    pub fn found(found: Vec<(usize, R)>) -> Self {
+        Self {
+            found,
+            failed: Vec::new(),
+        }
+    }
+}
+
+/// The system records are created in, for one batch: records are named by their position in
+/// the batch the [`ExactlyOnce`] machine was made with.
+#[async_trait]
+pub trait CreateTarget: Send {
+    /// The created record's ID.
+    type Record: Clone + Send + Sync;
+
+    /// Looks up these records by their natural key, in as few requests as the system allows.
+    async fn look_up(&mut self, items: &[usize]) -> Result<LookUpAnswer<Self::Record>, PortError>;
+
+    /// Prepares the creates of these records (resolving what they need); calls
+    /// [`ExactlyOnce::abandon`] or [`ExactlyOnce::defer`] for those that cannot be created.
+    /// The default prepares nothing.
+    async fn prepare(&mut self, items: &[usize], machine: &mut ExactlyOnce<Self::Record>) {
+        let _ = (items, machine);
+    }
+
+    /// Creates one record. Must not retry on its own after an uncertain failure: it answers
+    /// [`PortError::Uncertain`] and the protocol decides.
+    async fn create(&mut self, item: usize) -> Result<Self::Record, PortError>;
+
+    /// Reads these new records back until the system shows them (with
+    /// [`Completion::ConfirmThenRelease`](crate::domain::exactly_once::Completion::ConfirmThenRelease)).
+    /// The default confirms at once.
+    async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError> {
+        let _ = items;
+        Ok(())
+    }
+
+    /// The record for a sale order the ledger knows as posted, when the ledger's ID is this
+    /// target's record (`None`: the record is looked up instead).
+    fn from_ledger(&self, sale_order: SaleOrderId) -> Option<Self::Record>;
+
+    /// The ID the ledger keeps for a record created or found
+    /// (with [`Completion::RecordInLedger`](crate::domain::exactly_once::Completion::RecordInLedger)).
+    fn to_ledger(&self, record: &Self::Record) -> Option<SaleOrderId>;
+}
+
+/// Runs `machine` to its end: every record then has its outcome
+/// ([`ExactlyOnce::into_outcomes`]). Ledger writes that fail are logged, not retried: a
+/// claim that is not released runs out at the end of its lease, and a record the ledger did
+/// not note as created is found by the next run's look-up (the lease outlasts the visibility
+/// window).
+pub async fn run_exactly_once<T: CreateTarget + ?Sized>(
+    machine: &mut ExactlyOnce<T::Record>,
+    target: &mut T,
+    ledger: &dyn PostingLedger,
+    clock: &dyn Clock,
+) {
+    loop {
+        match machine.poll(clock.now()) {
+            Step::Claim { items, now, lease } => {
+                for (item, key) in items {
+                    let answer = match ledger.claim(&key, now, lease).await {
+                        Ok(Claim::Acquired { uncertain_since }) => {
+                            ClaimAnswer::Acquired { uncertain_since }
+                        }
+                        Ok(Claim::Posted { sale_order }) => {
+                            ClaimAnswer::Done(target.from_ledger(sale_order))
+                        }
+                        Ok(Claim::Busy { until }) => ClaimAnswer::Busy { until },
+                        Err(e) => ClaimAnswer::Failed {
+                            error: e.to_string(),
+                        },
+                    };
+                    machine.claimed(item, answer);
+                }
+            }
+            Step::LookUp { items } => match target.look_up(&items).await {
+                Ok(answer) => {
+                    for (item, error) in &answer.failed {
+                        machine.look_up_failed(*item, error);
+                    }
+                    machine.looked_up(Ok(answer.found));
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, records = items.len(), "exactly-once look-up failed");
+                    machine.looked_up(Err(&error));
+                }
+            },
+            Step::Prepare { items } => target.prepare(&items, machine).await,
+            Step::Create { item } => match target.create(item).await {
+                Ok(record) => machine.created(item, Ok(record)),
+                Err(error) => machine.created(item, Err(&error)),
+            },
+            Step::Confirm { items } => match target.confirm(&items).await {
+                Ok(()) => machine.confirmed(Ok(())),
+                Err(error) => machine.confirmed(Err(&error)),
+            },
+            Step::Record { key, record, .. } => {
+                if let Some(id) = target.to_ledger(&record) {
+                    if let Err(e) = ledger.posted(&key, &id).await {
+                        // The record exists. The claim is left to run out (not released): no
+                        // other run can take it before the lease ends, and by then (the lease
+                        // is longer than the visibility window) the look-up finds it.
+                        tracing::warn!(key, record = %id, error = %e,
+                            "posting ledger did not record a created record");
+                    }
+                }
+            }
+            Step::Release {
+                key,
+                uncertain_since,
+                ..
+            } => {
+                if let Err(e) = ledger.release(&key, uncertain_since).await {
+                    // The claim lapses at the end of its lease.
+                    tracing::warn!(key, error = %e, "posting ledger did not release a claim");
+                }
+            }
+            Step::WaitUntil(until) => clock.sleep_until(until).await,
+            Step::Done => return,
+        }
+    }
+}
+
+/// The system's time, as the async runtime's timer sees it: `now` is the system time read
+/// once per process, advanced by the runtime's [`Instant`](tokio::time::Instant) since then.
+/// So a test with paused time sees its sleeps pass, and [`Clock::sleep_until`] sleeps on the
+/// same timer it measures with.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+/// The clock drivers use unless given another.
+pub static SYSTEM_CLOCK: SystemClock = SystemClock;
+
+fn epoch() -> &'static (chrono::DateTime<chrono::Utc>, tokio::time::Instant) {
+    static EPOCH: std::sync::OnceLock<(chrono::DateTime<chrono::Utc>, tokio::time::Instant)> =
+        std::sync::OnceLock::new();
+    EPOCH.get_or_init(|| (chrono::Utc::now(), tokio::time::Instant::now()))
+}
+
+#[async_trait]
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let (start, at) = epoch();
+        chrono::TimeDelta::from_std(tokio::time::Instant::now().saturating_duration_since(*at))
+            .ok()
+            .and_then(|elapsed| start.checked_add_signed(elapsed))
+            .unwrap_or(*start)
+    }
+
+    async fn sleep_until(&self, until: chrono::DateTime<chrono::Utc>) {
+        if let Ok(wait) = (until - self.now()).to_std() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
