@@ -610,7 +610,7 @@ fn body_problems_are_typed_and_named() {
             "refunds/create",
             WebhookError::BadBodyField {
                 field: "order_id",
-                reason: "not a positive numeric order id",
+                reason: "not an order id from 1 to 9223372036854775807",
             },
         ),
     ];

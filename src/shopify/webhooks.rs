@@ -1151,17 +1151,15 @@ fn numeric_order_id(
 ) -> Result<OrderId, WebhookError> {
     let bad = WebhookError::BadBodyField {
         field,
-        reason: "not a positive numeric order id",
+        reason: "not an order id from 1 to 9223372036854775807",
     };
     let id = match value {
         serde_json::Value::Number(n) => n.as_u64(),
         serde_json::Value::String(s) => s.parse::<u64>().ok(),
         _ => None,
     };
-    match id {
-        Some(id) if id > 0 => Ok(OrderId::from_numeric(id)),
-        _ => Err(bad),
-    }
+    id.and_then(|id| OrderId::try_from_numeric(id).ok())
+        .ok_or(bad)
 }
 
 #[cfg(test)]
