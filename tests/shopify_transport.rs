@@ -429,3 +429,186 @@ async fn connection_refused_is_retried_then_reported() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
 }
+
+#[tokio::test]
+async fn internal_error_beside_partial_data_is_not_retried_and_says_so() {
+    // As recorded (2026-04, a by-id read of a missing record): INTERNAL_SERVER_ERROR with data.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{"message": "Internal error", "path": ["order"],
+                        "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
+            "data": {"order": null},
+            "extensions": cost(2.0, 1998.0, 100.0)
+        })))
+        .expect(1)
+        .named("internal error with partial data")
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .query::<Value>(&GraphQlRequest::query("query O { order(id: 1) { id } }", "O"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["INTERNAL_SERVER_ERROR"]);
+    assert!(!err.is_retryable(), "not retried, so not retryable");
+}
+
+#[tokio::test]
+async fn internal_error_without_data_is_retried_and_says_so() {
+    let server = MockServer::start().await;
+    let answer = json!({
+        "errors": [{"message": "Internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}],
+        "data": null
+    });
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+        .expect(5)
+        .named("internal error, no data")
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .query::<Value>(&GraphQlRequest::query("query O { shop { id } }", "O"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["INTERNAL_SERVER_ERROR"]);
+    assert!(err.is_retryable(), "retried, so retryable");
+}
+
+#[tokio::test]
+async fn hostile_throttle_figures_are_a_protocol_error_not_a_panic() {
+    let server = MockServer::start().await;
+    // A THROTTLED answer whose figures cannot describe a bucket: no wait can be computed.
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Absurd"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(throttled(100.0, -1e308, 100.0)))
+        .expect(1)
+        .named("throttled with absurd figures")
+        .mount(&server)
+        .await;
+    // Same over HTTP 429 without Retry-After.
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Absurd429"})))
+        .respond_with(ResponseTemplate::new(429).set_body_json(throttled(100.0, -1e308, 100.0)))
+        .expect(1)
+        .named("429 with absurd figures")
+        .mount(&server)
+        .await;
+    // Data with absurd figures: the data is kept, the figures are not learned.
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Fine"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"ok": true}, "extensions": cost(10.0, -1e308, 100.0)
+        })))
+        .expect(1)
+        .named("data with absurd figures")
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    for op in ["Absurd", "Absurd429"] {
+        let err = c
+            .query::<Value>(&GraphQlRequest::query("query Q { shop { id } }", op))
+            .await
+            .unwrap_err();
+        match &err {
+            Error::Protocol { operation, reason, .. } => {
+                assert_eq!(operation, op);
+                assert_eq!(reason, "throttleStatus reports currentlyAvailable -1e308 in a bucket of 2000");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!err.is_retryable());
+    }
+    let data: Value = c
+        .query(&GraphQlRequest::query("query Q { shop { id } }", "Fine"))
+        .await
+        .unwrap();
+    assert_eq!(data["ok"], true);
+    assert_eq!(c.throttle_status(), None);
+}
+
+#[tokio::test]
+async fn a_vanishing_restore_rate_is_clamped_to_the_configured_wait() {
+    let server = MockServer::start().await;
+    // restoreRate 1e-300: the wait would overflow a Duration (it used to panic).
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(throttled(100.0, 0.0, 1e-300)))
+        .expect(1)
+        .named("throttled, restoring nothing")
+        .mount(&server)
+        .await;
+    let c = Client::builder()
+        .shop("acme-store.myshopify.com")
+        .access_token(TOKEN)
+        .base_url(server.uri())
+        .retry(fast_retry().with_max_server_wait(Duration::from_secs(30)))
+        .build()
+        .unwrap();
+    let request = GraphQlRequest::query("query Q { shop { id } }", "Q");
+    let err = c.query::<Value>(&request).await.unwrap_err();
+    // Longer than the longest wait honoured: given up at once, naming the (capped) wait.
+    assert!(matches!(err, Error::Throttled { attempts: 1, .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(stokly_shopify::shopify::DEFAULT_MAX_WAIT));
+    // The bucket's own estimate is capped by the configured wait.
+    assert_eq!(c.wait_before(&request), Duration::from_secs(30));
+}
+
+#[tokio::test]
+async fn the_client_reserves_the_cost_shopify_last_reported() {
+    let server = MockServer::start().await;
+    let status = |available: f64| {
+        json!({"maximumAvailable": 1000.0, "currentlyAvailable": available, "restoreRate": 1.0})
+    };
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Report"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"ok": true},
+            "extensions": {"cost": {"requestedQueryCost": 400, "actualQueryCost": 380,
+                                    "throttleStatus": status(100.0)}}
+        })))
+        .expect(1)
+        .named("a 400-point report")
+        .mount(&server)
+        .await;
+    // Refused before running: a nominal requested cost, nothing charged. Not a real cost.
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Refused"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{"message": "The input array size of 300 is greater than the maximum allowed of 250.",
+                        "path": ["report", "ids"], "locations": [{"line": 1, "column": 20}],
+                        "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"}}],
+            "extensions": {"cost": {"requestedQueryCost": 10, "actualQueryCost": null,
+                                    "throttleStatus": status(100.0)}}
+        })))
+        .expect(1)
+        .named("refused for input size")
+        .mount(&server)
+        .await;
+    let c = Client::builder()
+        .shop("acme-store.myshopify.com")
+        .access_token(TOKEN)
+        .base_url(server.uri())
+        .retry(fast_retry().with_max_server_wait(Duration::from_secs(3600)))
+        .build()
+        .unwrap();
+    // A hint is only a first guess.
+    let report = GraphQlRequest::query("query Report { shop { id } }", "Report").cost_hint(1.0);
+    assert_eq!(c.learned_cost("Report"), None);
+    let _: Value = c.query(&report).await.unwrap();
+    assert_eq!(c.learned_cost("Report"), Some(400.0));
+    // 100 points left at 1/s: the next Report reserves 400, not its hint of 1, so it waits
+    // about 300 s (a computed figure, not a measured time); an unseen operation with a
+    // 1-point hint does not wait.
+    let wait = c.wait_before(&report);
+    assert!(
+        wait > Duration::from_secs(290) && wait <= Duration::from_secs(300),
+        "{wait:?}"
+    );
+    let other = GraphQlRequest::query("query Other { shop { id } }", "Other").cost_hint(1.0);
+    assert_eq!(c.wait_before(&other), Duration::ZERO);
+
+    let refused = GraphQlRequest::query("query Refused { shop { id } }", "Refused").cost_hint(90.0);
+    let err = c.query::<Value>(&refused).await.unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["MAX_INPUT_SIZE_EXCEEDED"]);
+    assert!(!err.is_retryable());
+    assert_eq!(c.learned_cost("Refused"), None);
+}

@@ -442,6 +442,15 @@ impl Client {
             .estimate(&request.operation_name, request.cost_hint)
     }
 
+    /// How long the client would wait now before sending `request`: the points its expected
+    /// cost (what Shopify last reported for the operation, else the request's hint) misses in
+    /// the shared bucket estimate, at the restore rate. Zero while the bucket is unknown.
+    #[must_use]
+    pub fn wait_before(&self, request: &GraphQlRequest) -> Duration {
+        let expected = self.expected_cost(request);
+        self.lock_bucket().wait_for(expected, Instant::now())
+    }
+
     /// The cost the client will reserve for the next request of `operation`: what Shopify
     /// last reported for it, if it has.
     #[must_use]
@@ -496,7 +505,13 @@ impl Client {
             self.lock_bucket().release(expected);
             let (error, failure) = match outcome {
                 Ok(response) => {
-                    let usable = self.learn(operation, response.cost.as_ref());
+                    // A document refused before running (MAX_INPUT_SIZE_EXCEEDED: errors, no
+                    // data) reports a nominal requested cost: that is not its cost.
+                    let ran_or_throttled = response.data.is_some()
+                        || response.errors.is_empty()
+                        || response.errors.iter().any(|e| e.code() == Some("THROTTLED"));
+                    let usable =
+                        self.learn(operation, response.cost.as_ref(), ran_or_throttled);
                     match classify_response(operation, attempt, response, usable) {
                         Ok(response) => return Ok(response),
                         Err(pair) => pair,
@@ -519,9 +534,15 @@ impl Client {
         }
     }
 
-    /// Learns the bucket and the operation's cost from `extensions.cost`. Figures that cannot
-    /// be right are not learned; the reason is returned for the caller to report.
-    fn learn(&self, operation: &str, cost: Option<&QueryCost>) -> Result<(), String> {
+    /// Learns the bucket and, when `real_cost` (the query ran or was throttled for its cost),
+    /// the operation's cost from `extensions.cost`. Figures that cannot be right are not
+    /// learned; the reason is returned for the caller to report.
+    fn learn(
+        &self,
+        operation: &str,
+        cost: Option<&QueryCost>,
+        real_cost: bool,
+    ) -> Result<(), String> {
         let Some(cost) = cost else { return Ok(()) };
         if let Err(reason) = cost.check() {
             tracing::warn!(reason, "ignoring unusable cost figures from Shopify");
@@ -530,7 +551,9 @@ impl Client {
         if let Some(status) = cost.throttle_status {
             self.lock_bucket().observe(status, Instant::now());
         }
-        self.lock_costs().learn(operation, cost);
+        if real_cost {
+            self.lock_costs().learn(operation, cost);
+        }
         tracing::debug!(
             requested = cost.requested_query_cost,
             actual = cost.actual_query_cost,
@@ -591,7 +614,7 @@ impl Client {
                 .as_ref()
                 .and_then(|e| e.extensions.as_ref())
                 .and_then(|x| x.cost);
-            let usable = self.learn(&operation, cost.as_ref());
+            let usable = self.learn(&operation, cost.as_ref(), status.as_u16() == 429);
             let failure = match (status.as_u16(), usable) {
                 (429, Err(reason)) if retry_after.is_none() => {
                     let error = Error::Protocol {

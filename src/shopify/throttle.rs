@@ -67,18 +67,25 @@ impl ThrottleStatus {
         if !(max.is_finite() && now.is_finite() && rate.is_finite()) {
             return Err(format!(
                 "throttleStatus has a figure that is not a finite number \
-                 (maximumAvailable {max}, currentlyAvailable {now}, restoreRate {rate})"
+                 (maximumAvailable {}, currentlyAvailable {}, restoreRate {})",
+                figure(max),
+                figure(now),
+                figure(rate)
             ));
         }
         if max <= 0.0 || rate <= 0.0 {
             return Err(format!(
-                "throttleStatus has a bucket of {max} points restoring {rate} per second; \
-                 both must be positive"
+                "throttleStatus has a bucket of {} points restoring {} per second; \
+                 both must be positive",
+                figure(max),
+                figure(rate)
             ));
         }
         if now.abs() > max {
             return Err(format!(
-                "throttleStatus reports {now} points available in a bucket of {max}"
+                "throttleStatus reports currentlyAvailable {} in a bucket of {}",
+                figure(now),
+                figure(max)
             ));
         }
         Ok(())
@@ -98,11 +105,21 @@ impl QueryCost {
         ] {
             if let Some(v) = value {
                 if !v.is_finite() || v < 0.0 {
-                    return Err(format!("{name} is {v}, not a cost"));
+                    return Err(format!("{name} is {}, not a cost", figure(v)));
                 }
             }
         }
         self.throttle_status.map_or(Ok(()), |s| s.check())
+    }
+}
+
+/// A figure for a message: plain when of a usual size, in exponent form when huge or tiny.
+fn figure(v: f64) -> String {
+    let size = v.abs();
+    if v == 0.0 || (1e-4..1e15).contains(&size) || !v.is_finite() {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
     }
 }
 
