@@ -612,3 +612,132 @@ async fn the_client_reserves_the_cost_shopify_last_reported() {
     assert!(!err.is_retryable());
     assert_eq!(c.learned_cost("Refused"), None);
 }
+
+/// A minimal subscriber: for every event, its message and the names of the spans entered on
+/// this thread when it fired.
+mod span_recorder {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    thread_local! {
+        static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    }
+
+    #[derive(Clone, Default)]
+    pub struct Recorder {
+        next: Arc<AtomicU64>,
+        names: Arc<Mutex<HashMap<u64, &'static str>>>,
+        pub events: Arc<Mutex<Vec<(String, Vec<&'static str>)>>>,
+    }
+
+    struct Message(String);
+
+    impl Visit for Message {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    impl Subscriber for Recorder {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+            self.names
+                .lock()
+                .unwrap()
+                .insert(id, span.metadata().name());
+            Id::from_u64(id)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            let names = self.names.lock().unwrap();
+            let inside = ENTERED.with(|e| {
+                e.borrow()
+                    .iter()
+                    .filter_map(|id| names.get(id).copied())
+                    .collect()
+            });
+            self.events.lock().unwrap().push((message.0, inside));
+        }
+        fn enter(&self, span: &Id) {
+            ENTERED.with(|e| e.borrow_mut().push(span.into_u64()));
+        }
+        fn exit(&self, span: &Id) {
+            ENTERED.with(|e| {
+                let mut entered = e.borrow_mut();
+                if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
+                    entered.remove(at);
+                }
+            });
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_unrelated_tasks_events_are_not_recorded_inside_the_request_span() {
+    let recorder = span_recorder::Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"ok": true}, "extensions": cost(1.0, 1999.0, 100.0)}))
+                .set_delay(Duration::from_millis(150)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    // Another task on the same thread logs while the request waits for its answer.
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let unrelated = tokio::spawn(async move {
+        let _ = started_rx.await;
+        for i in 0..5 {
+            tracing::info!("unrelated work {i}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    let request = GraphQlRequest::query("query Q { shop { id } }", "Q");
+    let query = c.query::<Value>(&request);
+    let ((), data) = tokio::join!(
+        async {
+            let _ = started_tx.send(());
+        },
+        query
+    );
+    assert_eq!(data.unwrap()["ok"], true);
+    unrelated.await.unwrap();
+
+    let events = recorder.events.lock().unwrap().clone();
+    let unrelated: Vec<_> = events
+        .iter()
+        .filter(|(message, _)| message.starts_with("unrelated work"))
+        .collect();
+    assert_eq!(unrelated.len(), 5, "{events:?}");
+    for (message, spans) in &unrelated {
+        assert!(
+            !spans.contains(&"shopify_graphql"),
+            "{message:?} was recorded inside {spans:?}"
+        );
+    }
+    // The request's own events are inside its span.
+    assert!(
+        events
+            .iter()
+            .any(|(m, spans)| m == "query cost" && spans.contains(&"shopify_graphql")),
+        "{events:?}"
+    );
+}
