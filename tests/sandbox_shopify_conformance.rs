@@ -46,9 +46,18 @@ async fn a_sixth_bulk_query_is_refused_naming_the_five_in_progress() {
     let client = emu.client_builder().build().unwrap();
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(client.start_bulk_query(BULK_PRODUCT_VARIANTS).await.unwrap().id);
+        ids.push(
+            client
+                .start_bulk_query(BULK_PRODUCT_VARIANTS)
+                .await
+                .unwrap()
+                .id,
+        );
     }
-    let err = client.start_bulk_query(BULK_PRODUCT_VARIANTS).await.unwrap_err();
+    let err = client
+        .start_bulk_query(BULK_PRODUCT_VARIANTS)
+        .await
+        .unwrap_err();
     let Error::UserErrors { errors, .. } = &err else {
         panic!("{err:?}")
     };
@@ -69,7 +78,11 @@ async fn a_sixth_bulk_query_is_refused_naming_the_five_in_progress() {
 #[tokio::test]
 async fn reading_a_bulk_operation_by_a_foreign_id_is_resource_not_found() {
     let emu = emulator(small_state(), ShopifyConfig::standard_plan(), 1.0).await;
-    let client = emu.client_builder().retry(RetryConfig::default()).build().unwrap();
+    let client = emu
+        .client_builder()
+        .retry(RetryConfig::default())
+        .build()
+        .unwrap();
     let request = GraphQlRequest::query(document("BulkOperation"), "BulkOperation")
         .variable("id", "gid://shopify/Product/1")
         .unwrap();
@@ -142,17 +155,19 @@ async fn an_oversized_input_array_is_answered_as_recorded() {
 
     // Through the client: a typed, non-retryable error; the nominal cost is not learned.
     let client = emu.client_builder().build().unwrap();
-    let mut request =
-        GraphQlRequest::mutation(document("InventorySetQuantities"), "InventorySetQuantities");
-    for (name, value) in [("input", variables["input"].clone())] {
-        request = request.variable(name, value).unwrap();
-    }
-    let request = request.idempotent("idempotencyKey");
+    let request =
+        GraphQlRequest::mutation(document("InventorySetQuantities"), "InventorySetQuantities")
+            .variable("input", variables["input"].clone())
+            .unwrap()
+            .idempotent("idempotencyKey");
     let err = client.query::<Value>(&request).await.unwrap_err();
     assert_eq!(err.graphql_codes(), vec!["MAX_INPUT_SIZE_EXCEEDED"]);
     assert!(!err.is_retryable());
     assert_eq!(client.learned_cost("InventorySetQuantities"), None);
-    assert!(client.throttle_status().is_some(), "the bucket is still learned");
+    assert!(
+        client.throttle_status().is_some(),
+        "the bucket is still learned"
+    );
 }
 
 #[tokio::test]

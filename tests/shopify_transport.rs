@@ -446,7 +446,10 @@ async fn internal_error_beside_partial_data_is_not_retried_and_says_so() {
         .mount(&server)
         .await;
     let err = client(&server)
-        .query::<Value>(&GraphQlRequest::query("query O { order(id: 1) { id } }", "O"))
+        .query::<Value>(&GraphQlRequest::query(
+            "query O { order(id: 1) { id } }",
+            "O",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.graphql_codes(), vec!["INTERNAL_SERVER_ERROR"]);
@@ -510,9 +513,14 @@ async fn hostile_throttle_figures_are_a_protocol_error_not_a_panic() {
             .await
             .unwrap_err();
         match &err {
-            Error::Protocol { operation, reason, .. } => {
+            Error::Protocol {
+                operation, reason, ..
+            } => {
                 assert_eq!(operation, op);
-                assert_eq!(reason, "throttleStatus reports currentlyAvailable -1e308 in a bucket of 2000");
+                assert_eq!(
+                    reason,
+                    "throttleStatus reports currentlyAvailable -1e308 in a bucket of 2000"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -546,8 +554,14 @@ async fn a_vanishing_restore_rate_is_clamped_to_the_configured_wait() {
     let request = GraphQlRequest::query("query Q { shop { id } }", "Q");
     let err = c.query::<Value>(&request).await.unwrap_err();
     // Longer than the longest wait honoured: given up at once, naming the (capped) wait.
-    assert!(matches!(err, Error::Throttled { attempts: 1, .. }), "{err:?}");
-    assert_eq!(err.retry_after(), Some(stokly_shopify::shopify::DEFAULT_MAX_WAIT));
+    assert!(
+        matches!(err, Error::Throttled { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.retry_after(),
+        Some(stokly_shopify::shopify::DEFAULT_MAX_WAIT)
+    );
     // The bucket's own estimate is capped by the configured wait.
     assert_eq!(c.wait_before(&request), Duration::from_secs(30));
 }
@@ -555,9 +569,7 @@ async fn a_vanishing_restore_rate_is_clamped_to_the_configured_wait() {
 #[tokio::test]
 async fn the_client_reserves_the_cost_shopify_last_reported() {
     let server = MockServer::start().await;
-    let status = |available: f64| {
-        json!({"maximumAvailable": 1000.0, "currentlyAvailable": available, "restoreRate": 1.0})
-    };
+    let status = |available: f64| json!({"maximumAvailable": 1000.0, "currentlyAvailable": available, "restoreRate": 1.0});
     Mock::given(method("POST"))
         .and(body_partial_json(json!({"operationName": "Report"})))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
@@ -629,11 +641,14 @@ mod span_recorder {
         static ENTERED: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
     }
 
+    /// An event's message and the spans it fired inside.
+    pub type Seen = (String, Vec<&'static str>);
+
     #[derive(Clone, Default)]
     pub struct Recorder {
         next: Arc<AtomicU64>,
         names: Arc<Mutex<HashMap<u64, &'static str>>>,
-        pub events: Arc<Mutex<Vec<(String, Vec<&'static str>)>>>,
+        pub events: Arc<Mutex<Vec<Seen>>>,
     }
 
     struct Message(String);
@@ -694,7 +709,9 @@ async fn an_unrelated_tasks_events_are_not_recorded_inside_the_request_span() {
     Mock::given(method("POST"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_json(json!({"data": {"ok": true}, "extensions": cost(1.0, 1999.0, 100.0)}))
+                .set_body_json(
+                    json!({"data": {"ok": true}, "extensions": cost(1.0, 1999.0, 100.0)}),
+                )
                 .set_delay(Duration::from_millis(150)),
         )
         .expect(1)

@@ -158,6 +158,7 @@ impl ClientBuilder {
                 bucket: Mutex::new(CostBucket::new().with_max_wait(self.retry.max_server_wait)),
                 learned_costs: Mutex::new(LearnedCosts::new()),
                 first_answer: tokio::sync::Mutex::new(()),
+                reports_no_cost: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -195,8 +196,10 @@ fn validate_api_version(v: &str) -> Result<(), &'static str> {
         Err("expected a quarterly version such as 2026-07 (or unstable)")
     } else if v < OLDEST_API_VERSION {
         // Same-width YYYY-MM strings compare as dates.
-        Err("older than 2026-04, the oldest version the crate supports: its documents need \
-             @idempotent and bulkOperation(id:)")
+        Err(
+            "older than 2026-04, the oldest version the crate supports: its documents need \
+             @idempotent and bulkOperation(id:)",
+        )
     } else {
         Ok(())
     }
@@ -221,6 +224,9 @@ struct Inner {
     learned_costs: Mutex<LearnedCosts>,
     /// Held by the one request allowed out while the bucket is still unknown.
     first_answer: tokio::sync::Mutex<()>,
+    /// Set once a successful answer came without cost figures: the server does not report
+    /// its bucket, so holding requests back for it would only serialise them.
+    reports_no_cost: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -463,7 +469,8 @@ impl Client {
     /// top-level `errors` beside the (possibly partial) data.
     ///
     /// Until Shopify has reported the cost bucket, one request goes out at a time (the others
-    /// wait for its answer), so many first requests at once are not all throttled.
+    /// wait for its answer), so many first requests at once are not all throttled. (A server
+    /// whose successful answers carry no cost figures is not held back after its first one.)
     ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Http`], [`Error::Decode`] of the envelope,
@@ -485,11 +492,11 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let probe = if self.lock_bucket().is_known() {
+            let probe = if self.may_send_concurrently() {
                 None
             } else {
                 let guard = self.inner.first_answer.lock().await;
-                (!self.lock_bucket().is_known()).then_some(guard)
+                (!self.may_send_concurrently()).then_some(guard)
             };
             let expected = self.expected_cost(request);
             let wait = self.lock_bucket().reserve(expected, Instant::now());
@@ -505,13 +512,20 @@ impl Client {
             self.lock_bucket().release(expected);
             let (error, failure) = match outcome {
                 Ok(response) => {
+                    if response.cost.is_none() && response.errors.is_empty() {
+                        self.inner
+                            .reports_no_cost
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
                     // A document refused before running (MAX_INPUT_SIZE_EXCEEDED: errors, no
                     // data) reports a nominal requested cost: that is not its cost.
                     let ran_or_throttled = response.data.is_some()
                         || response.errors.is_empty()
-                        || response.errors.iter().any(|e| e.code() == Some("THROTTLED"));
-                    let usable =
-                        self.learn(operation, response.cost.as_ref(), ran_or_throttled);
+                        || response
+                            .errors
+                            .iter()
+                            .any(|e| e.code() == Some("THROTTLED"));
+                    let usable = self.learn(operation, response.cost.as_ref(), ran_or_throttled);
                     match classify_response(operation, attempt, response, usable) {
                         Ok(response) => return Ok(response),
                         Err(pair) => pair,
@@ -532,6 +546,16 @@ impl Client {
                 RetryDecision::GiveUp => return Err(error),
             }
         }
+    }
+
+    /// Whether requests may go out together: once the bucket is known (or the server has shown
+    /// it reports none). Before that, one request at a time goes first.
+    fn may_send_concurrently(&self) -> bool {
+        self.lock_bucket().is_known()
+            || self
+                .inner
+                .reports_no_cost
+                .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Learns the bucket and, when `real_cost` (the query ran or was throttled for its cost),
@@ -836,7 +860,9 @@ mod tests {
 
     #[test]
     fn api_versions_from_2026_04_on_are_accepted() {
-        for v in ["2026-04", "2026-07", "2026-10", "2027-01", "2030-04", "unstable"] {
+        for v in [
+            "2026-04", "2026-07", "2026-10", "2027-01", "2030-04", "unstable",
+        ] {
             let c = builder().api_version(v).build().unwrap();
             assert_eq!(c.api_version(), v);
         }

@@ -391,7 +391,8 @@ mod tests {
         let none: UserError =
             serde_json::from_value(serde_json::json!({"field": null, "message": "m"})).unwrap();
         assert_eq!(none.field, None);
-        let absent: UserError = serde_json::from_value(serde_json::json!({"message": "m"})).unwrap();
+        let absent: UserError =
+            serde_json::from_value(serde_json::json!({"message": "m"})).unwrap();
         assert_eq!(absent.field, None);
         assert!(
             serde_json::from_value::<UserError>(

@@ -105,7 +105,9 @@ impl Gid {
             let pairs_ok = !q.is_empty()
                 && q.split('&').all(|pair| {
                     pair.split_once('=').is_some_and(|(k, v)| {
-                        !k.is_empty() && k.bytes().all(is_url_safe) && v.bytes().all(is_url_safe_or_escape)
+                        !k.is_empty()
+                            && k.bytes().all(is_url_safe)
+                            && v.bytes().all(is_url_safe_or_escape)
                     })
                 });
             if !pairs_ok {
@@ -504,7 +506,10 @@ mod tests {
         assert_eq!(max.numeric_id(), MAX_NUMERIC_ID);
         assert!(OrderId::try_from_numeric(0).is_err());
         assert!(OrderId::try_from_numeric(MAX_NUMERIC_ID + 1).is_err());
-        assert_eq!(OrderId::try_from_numeric(5).unwrap(), OrderId::from_numeric(5));
+        assert_eq!(
+            OrderId::try_from_numeric(5).unwrap(),
+            OrderId::from_numeric(5)
+        );
         assert!(Gid::new("Order", 0).is_err());
         assert!(
             InventoryLevelId::parse(

@@ -53,10 +53,10 @@ pub use documents::BULK_PRODUCT_VARIANTS;
 pub use error::{BulkFailure, Error, GraphQlError, UserError};
 pub use idempotency::idempotency_key;
 pub use ids::{
-    MAX_NUMERIC_ID, BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
+    BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
     FulfillmentOrderId, Gid, IdError, InventoryItemId, InventoryLevelId, LineItemId, LocationId,
-    OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId, ProductVariantId,
-    RefundId, ShopId,
+    MAX_NUMERIC_ID, OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId,
+    ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub use orders::{DEFAULT_ORDER_OVERLAP, ORDER_TRANSACTIONS, OrderCursor};

@@ -825,15 +825,13 @@ impl FoundHeaders {
                     let text = text.trim();
                     let slot = found.slot(field);
                     match &mut *slot {
-                        Some(existing) if existing.text != text => {
-                            Some(if field == Field::Hmac {
-                                WebhookError::MalformedSignature {
-                                    reason: "sent more than once with different values",
-                                }
-                            } else {
-                                WebhookError::ConflictingHeader { name: reported }
-                            })
-                        }
+                        Some(existing) if existing.text != text => Some(if field == Field::Hmac {
+                            WebhookError::MalformedSignature {
+                                reason: "sent more than once with different values",
+                            }
+                        } else {
+                            WebhookError::ConflictingHeader { name: reported }
+                        }),
                         Some(existing) => {
                             existing.prefixed |= prefixed;
                             None

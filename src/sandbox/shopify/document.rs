@@ -389,7 +389,11 @@ mod tests {
         };
         assert!(analyse(draft, None, &lines(499)).is_ok());
         let e = analyse(draft, None, &lines(500)).unwrap_err();
-        assert!(e.message.ends_with("maximum allowed of 499."), "{}", e.message);
+        assert!(
+            e.message.ends_with("maximum allowed of 499."),
+            "{}",
+            e.message
+        );
         assert_eq!(e.path, vec!["draftOrderCreate", "input"]);
         let set = include_str!("../../shopify/graphql/inventory_set_quantities.graphql");
         let quantities: Vec<serde_json::Value> = (0..251).map(|i| json!({"quantity": i})).collect();
@@ -399,7 +403,11 @@ mod tests {
             &vars(json!({"input": {"reason": "correction", "name": "available", "quantities": quantities}})),
         )
         .unwrap_err();
-        assert!(e.message.ends_with("maximum allowed of 250."), "{}", e.message);
+        assert!(
+            e.message.ends_with("maximum allowed of 250."),
+            "{}",
+            e.message
+        );
         assert_eq!(e.path, vec!["inventorySetQuantities", "input"]);
     }
 

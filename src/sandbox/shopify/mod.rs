@@ -355,7 +355,10 @@ impl GraphQlResponder {
                 let mut error = top_error(e.code, e.message);
                 if let Some(map) = error.as_object_mut() {
                     if let Some((line, column)) = e.location {
-                        map.insert("locations".into(), json!([{"line": line, "column": column}]));
+                        map.insert(
+                            "locations".into(),
+                            json!([{"line": line, "column": column}]),
+                        );
                     }
                     if !e.path.is_empty() {
                         map.insert("path".into(), json!(e.path));
