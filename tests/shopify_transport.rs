@@ -750,11 +750,12 @@ async fn an_unrelated_tasks_events_are_not_recorded_inside_the_request_span() {
             "{message:?} was recorded inside {spans:?}"
         );
     }
-    // The request's own events are inside its span.
+    // The request's own events (the client's, or its HTTP stack's: which callsites are
+    // enabled depends on tests running beside this one) are inside its span.
     assert!(
         events
             .iter()
-            .any(|(m, spans)| m == "query cost" && spans.contains(&"shopify_graphql")),
+            .any(|(_, spans)| spans.contains(&"shopify_graphql")),
         "{events:?}"
     );
 }
