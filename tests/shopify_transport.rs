@@ -759,3 +759,81 @@ async fn an_unrelated_tasks_events_are_not_recorded_inside_the_request_span() {
         "{events:?}"
     );
 }
+
+/// A server that answers every GraphQL request after `delay`, with or without cost figures,
+/// and records how many requests it was serving at once, at most, per arrival.
+async fn counting_server(
+    with_cost: bool,
+    delay: Duration,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<usize>>>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (flight, log) = (in_flight.clone(), seen.clone());
+    let app = axum::Router::new().route(
+        PATH,
+        axum::routing::post(move || {
+            let (flight, log) = (flight.clone(), log.clone());
+            async move {
+                let now = flight.fetch_add(1, Ordering::SeqCst) + 1;
+                log.lock().unwrap().push(now);
+                tokio::time::sleep(delay).await;
+                flight.fetch_sub(1, Ordering::SeqCst);
+                let body = if with_cost {
+                    json!({"data": {"ok": true}, "extensions": cost(1.0, 1999.0, 100.0)})
+                } else {
+                    json!({"data": {"ok": true}})
+                };
+                axum::Json(body)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}"), seen)
+}
+
+fn client_at(base: &str) -> Client {
+    Client::builder()
+        .shop("acme-store.myshopify.com")
+        .access_token(TOKEN)
+        .base_url(base)
+        .retry(fast_retry())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_fresh_client_sends_one_request_first_then_the_rest_together() {
+    let (base, seen) = counting_server(true, Duration::from_millis(50)).await;
+    let c = client_at(&base);
+    let request = GraphQlRequest::query("query Q { shop { id } }", "Q");
+    let calls = (0..6).map(|_| c.query::<Value>(&request));
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 6);
+    // The second request arrived only once the first was answered (it went alone); once that
+    // answer told the bucket, the others went together.
+    assert_eq!(seen[1], 1, "{seen:?}");
+    assert!(seen.iter().skip(2).any(|n| *n > 1), "{seen:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_reports_no_costs_is_not_served_one_request_at_a_time() {
+    let (base, seen) = counting_server(false, Duration::from_millis(50)).await;
+    let c = client_at(&base);
+    let request = GraphQlRequest::query("query Q { shop { id } }", "Q");
+    let calls = (0..6).map(|_| c.query::<Value>(&request));
+    for result in futures::future::join_all(calls).await {
+        result.unwrap();
+    }
+    let seen = seen.lock().unwrap().clone();
+    // The first went alone; its answer had no cost figures, so the rest were not held back.
+    assert_eq!(seen[1], 1, "{seen:?}");
+    assert!(seen.iter().skip(2).any(|n| *n > 1), "{seen:?}");
+    assert_eq!(c.throttle_status(), None);
+}

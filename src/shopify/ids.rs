@@ -523,6 +523,18 @@ mod tests {
     }
 
     #[test]
+    fn decoding_an_out_of_range_id_names_it() {
+        // Three such orders used to decode to numeric id 0 and share one sourceReferenceId.
+        let err = serde_json::from_str::<OrderId>(r#""gid://shopify/Order/18446744073709551616""#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("gid://shopify/Order/18446744073709551616"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn query_suffix_keys_take_any_url_safe_characters() {
         let id = Gid::parse("gid://shopify/Product/12?shopify-draft-proxy=synthetic").unwrap();
         assert_eq!(id.query_param("shopify-draft-proxy"), Some("synthetic"));
