@@ -837,3 +837,42 @@ async fn a_server_that_reports_no_costs_is_not_served_one_request_at_a_time() {
     assert!(seen.iter().skip(2).any(|n| *n > 1), "{seen:?}");
     assert_eq!(c.throttle_status(), None);
 }
+
+#[tokio::test]
+async fn a_request_given_up_midway_releases_its_reservation() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Quick"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "data": {"ok": true}, "extensions": cost(1.0, 1999.0, 100.0)
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"operationName": "Slow"})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": {"ok": true}}))
+                .set_delay(Duration::from_secs(30)),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let _: Value = c
+        .query(&GraphQlRequest::query(
+            "query Quick { shop { id } }",
+            "Quick",
+        ))
+        .await
+        .unwrap();
+    let big = |op: &'static str| {
+        GraphQlRequest::query("query Slow { shop { id } }", op).cost_hint(1500.0)
+    };
+    assert_eq!(c.wait_before(&big("Other")), Duration::ZERO);
+    // The caller stops waiting for a 1,500-point request (a timeout, a select!...).
+    let gave_up =
+        tokio::time::timeout(Duration::from_millis(100), c.query::<Value>(&big("Slow"))).await;
+    assert!(gave_up.is_err());
+    // Its points are free again: another 1,500-point request need not wait.
+    assert_eq!(c.wait_before(&big("Other")), Duration::ZERO);
+}

@@ -499,7 +499,7 @@ impl Client {
                 (!self.may_send_concurrently()).then_some(guard)
             };
             let expected = self.expected_cost(request);
-            let wait = self.lock_bucket().reserve(expected, Instant::now());
+            let (reservation, wait) = Reservation::take(self, expected);
             if !wait.is_zero() {
                 tracing::debug!(
                     ?wait,
@@ -509,7 +509,7 @@ impl Client {
                 tokio::time::sleep(wait).await;
             }
             let outcome = self.send_once(request).await;
-            self.lock_bucket().release(expected);
+            drop(reservation);
             let (error, failure) = match outcome {
                 Ok(response) => {
                     if response.cost.is_none() && response.errors.is_empty() {
@@ -745,6 +745,27 @@ impl Client {
             }
         }
         decode(operation, response.request_id.as_deref(), payload)
+    }
+}
+
+/// Points reserved in the shared bucket for a request in flight, released when dropped: after
+/// the answer, or when the caller gives up on the request (drops its future) midway.
+struct Reservation<'a> {
+    client: &'a Client,
+    cost: f64,
+}
+
+impl<'a> Reservation<'a> {
+    /// Reserves `cost` and returns the reservation with the wait before sending.
+    fn take(client: &'a Client, cost: f64) -> (Self, Duration) {
+        let wait = client.lock_bucket().reserve(cost, Instant::now());
+        (Self { client, cost }, wait)
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.client.lock_bucket().release(self.cost);
     }
 }
 
