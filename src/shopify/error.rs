@@ -286,9 +286,9 @@ fn summarize_user(errors: &[UserError]) -> String {
 }
 
 impl Error {
-    /// Whether the same call may succeed if tried again later. It agrees with what the
-    /// client itself retries (a read; a write only when it is safe to repeat): transport
-    /// failures other than a refused request, HTTP 429 and 5xx, `THROTTLED`, and
+    /// Whether the same call may succeed if tried again later. It follows the rules the
+    /// client's own retries follow (which retry a write only when it is safe to repeat):
+    /// connect, timeout, request and body failures, HTTP 429 and 5xx, `THROTTLED`, and
     /// `INTERNAL_SERVER_ERROR` when it came with no data at all. `INTERNAL_SERVER_ERROR`
     /// beside partial data is Shopify's answer to some reads of a missing record (recorded)
     /// and is not retried, so it is not retryable.
