@@ -487,3 +487,26 @@ async fn bulk_download_refuses_plain_http_off_loopback() {
         "{first:?}"
     );
 }
+
+#[tokio::test]
+async fn bulk_polling_with_an_enormous_interval_gives_up_instead_of_overflowing() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"bulkOperation": bulk_op("RUNNING", None, None, None)}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let id = "gid://shopify/BulkOperation/7749099028786".parse().unwrap();
+    // elapsed + Duration::MAX used to overflow (a panic) before the timeout was compared.
+    let poll = BulkPollConfig::default()
+        .with_initial_interval(Duration::MAX)
+        .with_max_interval(Duration::MAX)
+        .with_timeout(Duration::from_secs(3600));
+    let err = client(&server)
+        .wait_for_bulk_operation(&id, &poll)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BulkTimeout { .. }), "{err:?}");
+}

@@ -610,7 +610,7 @@ fn body_problems_are_typed_and_named() {
             "refunds/create",
             WebhookError::BadBodyField {
                 field: "order_id",
-                reason: "not a positive numeric order id",
+                reason: "not an order id from 1 to 9223372036854775807",
             },
         ),
     ];
@@ -799,9 +799,75 @@ proptest! {
     }
 
     #[test]
-    fn any_json_object_with_an_order_id_is_read(id in 1u64.., second in 0u32..60) {
+    fn any_json_object_with_an_order_id_is_read(id in 1u64..=9_223_372_036_854_775_807, second in 0u32..60) {
         let body = order_body(id, &format!("2026-03-01T10:00:{second:02}Z"));
         let event = verifier().verify(headers(SECRET, "orders/updated", "e", &body), &body).unwrap();
         prop_assert_eq!(event.order_id().map(|o| o.numeric_id()), Some(id));
+    }
+}
+
+#[test]
+fn an_unsigned_or_badly_signed_request_is_401_before_its_headers_are_judged() {
+    let body = order_body(7, "2026-03-01T10:00:00Z");
+    let bad_headers = |signature: Option<&str>| {
+        let mut hs: Vec<(String, Vec<u8>)> = vec![
+            ("X-Shopify-Topic".into(), b"orders/create".to_vec()),
+            ("shopify-topic".into(), b"orders/paid".to_vec()),
+            ("X-Shopify-Name".into(), vec![0xff, 0xfe]),
+        ];
+        if let Some(s) = signature {
+            hs.push(("X-Shopify-Hmac-Sha256".into(), s.as_bytes().to_vec()));
+        }
+        hs
+    };
+    // No signature at all: 401, not the 400 the conflicting or non-UTF-8 headers would give.
+    let err = verifier().verify(bad_headers(None), &body).unwrap_err();
+    assert_eq!(err, WebhookError::MissingSignature);
+    assert_eq!(err.http_status(), 401);
+    // A wrong signature: 401 as well.
+    let wrong = sign("not-the-secret", &body);
+    let err = verifier()
+        .verify(bad_headers(Some(&wrong)), &body)
+        .unwrap_err();
+    assert_eq!(err, WebhookError::SignatureMismatch);
+    assert_eq!(err.http_status(), 401);
+    // Correctly signed: now the headers are judged (the first problem is reported).
+    let right = sign(SECRET, &body);
+    let err = verifier()
+        .verify(bad_headers(Some(&right)), &body)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        WebhookError::ConflictingHeader {
+            name: "shopify-topic"
+        }
+    );
+    assert_eq!(err.http_status(), 400);
+    // Two different signatures are an authentication failure, whatever else is sent.
+    let mut twice = bad_headers(Some(&right));
+    twice.push(("shopify-hmac-sha256".into(), wrong.into_bytes()));
+    let err = verifier().verify(twice, &body).unwrap_err();
+    assert!(
+        matches!(err, WebhookError::MalformedSignature { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.http_status(), 401);
+}
+
+#[test]
+fn order_ids_beyond_shopifys_range_are_refused_not_wrapped() {
+    for raw in ["0", "9223372036854775808", "18446744073709551616"] {
+        let body = format!(r#"{{"order_id":{raw}}}"#).into_bytes();
+        let err = verifier()
+            .verify(headers(SECRET, "refunds/create", "e-r", &body), &body)
+            .unwrap_err();
+        assert_eq!(
+            err,
+            WebhookError::BadBodyField {
+                field: "order_id",
+                reason: "not an order id from 1 to 9223372036854775807",
+            },
+            "{raw}"
+        );
     }
 }

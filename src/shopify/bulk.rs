@@ -168,7 +168,7 @@ impl Client {
                 };
             }
             let waited = started.elapsed();
-            if waited + interval > poll.timeout {
+            if waited.saturating_add(interval) > poll.timeout {
                 return Err(Error::BulkTimeout {
                     id: id.to_string(),
                     status: op.status.to_string(),
@@ -176,7 +176,8 @@ impl Client {
                 });
             }
             tokio::time::sleep(interval).await;
-            interval = interval.mul_f64(1.5).min(poll.max_interval);
+            // 1.5x, saturating: a huge configured interval cannot overflow.
+            interval = interval.saturating_add(interval / 2).min(poll.max_interval);
         }
     }
 

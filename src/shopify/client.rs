@@ -1,7 +1,6 @@
 //! The Shopify Admin GraphQL client: builder, transport, throttling and retries.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,20 +10,23 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::error::{Error, GraphQlError, UserError};
+use tracing::Instrument;
+
+use super::error::{Error, GraphQlError, UserError, graphql_errors_failure};
 use super::idempotency::idempotency_key;
-use super::throttle::{CostBucket, QueryCost, ThrottleStatus};
+use super::throttle::{CostBucket, LearnedCosts, QueryCost, ThrottleStatus};
 use crate::http::{
     self, Failure, Idempotence, RetryAfter, RetryConfig, RetryDecision, RetryPolicy, Timeouts,
 };
 use crate::secret::Secret;
 
-/// The Admin API version the crate targets.
-pub const DEFAULT_API_VERSION: &str = "2026-01";
+/// The Admin API version the crate targets by default: the newest schema its documents are
+/// validated against.
+pub const DEFAULT_API_VERSION: &str = "2026-07";
 
-/// Expected cost of an operation never seen before (Shopify reports the real one, which the
-/// client then remembers per operation).
-const DEFAULT_EXPECTED_COST: f64 = 50.0;
+/// The oldest Admin API version the client accepts: the crate's documents use `@idempotent`
+/// and `bulkOperation(id:)`, which older versions lack or do not enforce.
+pub const OLDEST_API_VERSION: &str = "2026-04";
 
 /// Most of an error body kept on [`Error::Http`].
 const ERROR_BODY_LIMIT: usize = 2048;
@@ -68,7 +70,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The API version, `YYYY-MM` (default [`DEFAULT_API_VERSION`]).
+    /// The API version: a quarterly `YYYY-MM` no older than [`OLDEST_API_VERSION`] (newer ones
+    /// are accepted as they come), or `unstable` (default [`DEFAULT_API_VERSION`]).
     pub fn api_version(mut self, version: impl Into<String>) -> Self {
         self.api_version = Some(version.into());
         self
@@ -103,7 +106,8 @@ impl ClientBuilder {
     ///
     /// # Errors
     /// [`Error::Config`] naming the field: a missing or malformed shop domain, a missing or
-    /// blank token, a malformed API version, or a base URL that is not https (or loopback http).
+    /// blank token, a malformed API version or one older than [`OLDEST_API_VERSION`], or a base
+    /// URL that is not https (or loopback http).
     pub fn build(self) -> Result<Client, Error> {
         let config = |field, reason: &str| Error::Config {
             field,
@@ -151,8 +155,10 @@ impl ClientBuilder {
                 token,
                 timeouts: self.timeouts,
                 retry: RetryPolicy::new(self.retry),
-                bucket: Mutex::new(CostBucket::new()),
-                learned_costs: Mutex::new(HashMap::new()),
+                bucket: Mutex::new(CostBucket::new().with_max_wait(self.retry.max_server_wait)),
+                learned_costs: Mutex::new(LearnedCosts::new()),
+                first_answer: tokio::sync::Mutex::new(()),
+                reports_no_cost: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -177,17 +183,25 @@ fn validate_shop_domain(shop: &str) -> Result<(), &'static str> {
 }
 
 fn validate_api_version(v: &str) -> Result<(), &'static str> {
-    let ok = match v.as_bytes() {
+    let quarterly = match v.as_bytes() {
         [y1, y2, y3, y4, b'-', m1, m2] => {
             [y1, y2, y3, y4, m1, m2].iter().all(|b| b.is_ascii_digit())
                 && matches!(v.get(5..), Some("01" | "04" | "07" | "10"))
         }
-        _ => v == "unstable",
+        _ => false,
     };
-    if ok {
+    if v == "unstable" {
         Ok(())
+    } else if !quarterly {
+        Err("expected a quarterly version such as 2026-07 (or unstable)")
+    } else if v < OLDEST_API_VERSION {
+        // Same-width YYYY-MM strings compare as dates.
+        Err(
+            "older than 2026-04, the oldest version the crate supports: its documents need \
+             @idempotent and bulkOperation(id:)",
+        )
     } else {
-        Err("expected a quarterly version such as 2026-01, or unstable")
+        Ok(())
     }
 }
 
@@ -207,7 +221,12 @@ struct Inner {
     timeouts: Timeouts,
     retry: RetryPolicy,
     bucket: Mutex<CostBucket>,
-    learned_costs: Mutex<HashMap<String, f64>>,
+    learned_costs: Mutex<LearnedCosts>,
+    /// Held by the one request allowed out while the bucket is still unknown.
+    first_answer: tokio::sync::Mutex<()>,
+    /// Set once a successful answer came without cost figures: the server does not report
+    /// its bucket, so holding requests back for it would only serialise them.
+    reports_no_cost: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -300,7 +319,8 @@ impl GraphQlRequest {
         self
     }
 
-    /// The expected cost, used before Shopify has reported one for this operation.
+    /// The expected cost: a first guess, used only until Shopify has reported the real cost of
+    /// this operation (the client then reserves what Shopify last reported).
     #[must_use]
     pub fn cost_hint(mut self, cost: f64) -> Self {
         self.cost_hint = Some(cost);
@@ -416,35 +436,70 @@ impl Client {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn expected_cost(&self, request: &GraphQlRequest) -> f64 {
-        let learned = self
-            .inner
+    fn lock_costs(&self) -> std::sync::MutexGuard<'_, LearnedCosts> {
+        self.inner
             .learned_costs
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(request.operation_name.as_ref())
-            .copied();
-        learned
-            .or(request.cost_hint)
-            .unwrap_or(DEFAULT_EXPECTED_COST)
+    }
+
+    fn expected_cost(&self, request: &GraphQlRequest) -> f64 {
+        self.lock_costs()
+            .estimate(&request.operation_name, request.cost_hint)
+    }
+
+    /// How long the client would wait now before sending `request`: the points its expected
+    /// cost (what Shopify last reported for the operation, else the request's hint) misses in
+    /// the shared bucket estimate, at the restore rate. Zero while the bucket is unknown.
+    #[must_use]
+    pub fn wait_before(&self, request: &GraphQlRequest) -> Duration {
+        let expected = self.expected_cost(request);
+        self.lock_bucket().wait_for(expected, Instant::now())
+    }
+
+    /// The cost the client will reserve for the next request of `operation`: what Shopify
+    /// last reported for it, if it has.
+    #[must_use]
+    pub fn learned_cost(&self, operation: &str) -> Option<f64> {
+        self.lock_costs().learned(operation)
     }
 
     /// Sends a request: waits for the cost bucket first, retries throttling, transport failures
     /// and server errors as the retry policy allows, and returns the response with any
     /// top-level `errors` beside the (possibly partial) data.
     ///
+    /// Until Shopify has reported the cost bucket, one request goes out at a time (the others
+    /// wait for its answer), so many first requests at once are not all throttled. (A server
+    /// whose successful answers carry no cost figures is not held back after its first one.)
+    ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Http`], [`Error::Decode`] of the envelope,
-    /// [`Error::Throttled`] when retries run out.
+    /// [`Error::Throttled`] when retries run out, [`Error::Protocol`] when a throttled answer
+    /// carries figures no wait can be computed from.
     pub async fn execute(&self, request: &GraphQlRequest) -> Result<Response, Error> {
+        let span = tracing::debug_span!(
+            "shopify_graphql",
+            shop = %self.inner.shop,
+            operation = %request.operation_name
+        );
+        // Instrumented rather than entered: the span is current only while this future is
+        // polled, never while another task runs during one of its awaits.
+        self.execute_in_span(request).instrument(span).await
+    }
+
+    async fn execute_in_span(&self, request: &GraphQlRequest) -> Result<Response, Error> {
         let operation = request.operation_name.as_ref();
-        let span = tracing::debug_span!("shopify_graphql", shop = %self.inner.shop, operation);
-        let _enter = span.enter();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            let probe = if self.may_send_concurrently() {
+                None
+            } else {
+                let guard = self.inner.first_answer.lock().await;
+                (!self.may_send_concurrently()).then_some(guard)
+            };
             let expected = self.expected_cost(request);
-            let wait = self.lock_bucket().reserve(expected, Instant::now());
+            let (reservation, wait) = Reservation::take(self, expected);
             if !wait.is_zero() {
                 tracing::debug!(
                     ?wait,
@@ -454,17 +509,31 @@ impl Client {
                 tokio::time::sleep(wait).await;
             }
             let outcome = self.send_once(request).await;
-            self.lock_bucket().release(expected);
+            drop(reservation);
             let (error, failure) = match outcome {
                 Ok(response) => {
-                    self.learn(operation, response.cost.as_ref());
-                    match classify_response(operation, attempt, response) {
+                    if response.cost.is_none() && response.errors.is_empty() {
+                        self.inner
+                            .reports_no_cost
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    // A document refused before running (MAX_INPUT_SIZE_EXCEEDED: errors, no
+                    // data) reports a nominal requested cost: that is not its cost.
+                    let ran_or_throttled = response.data.is_some()
+                        || response.errors.is_empty()
+                        || response
+                            .errors
+                            .iter()
+                            .any(|e| e.code() == Some("THROTTLED"));
+                    let usable = self.learn(operation, response.cost.as_ref(), ran_or_throttled);
+                    match classify_response(operation, attempt, response, usable) {
                         Ok(response) => return Ok(response),
                         Err(pair) => pair,
                     }
                 }
                 Err(pair) => pair,
             };
+            drop(probe);
             match self
                 .inner
                 .retry
@@ -479,17 +548,35 @@ impl Client {
         }
     }
 
-    fn learn(&self, operation: &str, cost: Option<&QueryCost>) {
-        let Some(cost) = cost else { return };
+    /// Whether requests may go out together: once the bucket is known (or the server has shown
+    /// it reports none). Before that, one request at a time goes first.
+    fn may_send_concurrently(&self) -> bool {
+        self.lock_bucket().is_known()
+            || self
+                .inner
+                .reports_no_cost
+                .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Learns the bucket and, when `real_cost` (the query ran or was throttled for its cost),
+    /// the operation's cost from `extensions.cost`. Figures that cannot be right are not
+    /// learned; the reason is returned for the caller to report.
+    fn learn(
+        &self,
+        operation: &str,
+        cost: Option<&QueryCost>,
+        real_cost: bool,
+    ) -> Result<(), String> {
+        let Some(cost) = cost else { return Ok(()) };
+        if let Err(reason) = cost.check() {
+            tracing::warn!(reason, "ignoring unusable cost figures from Shopify");
+            return Err(reason);
+        }
         if let Some(status) = cost.throttle_status {
             self.lock_bucket().observe(status, Instant::now());
         }
-        if let Some(requested) = cost.requested_query_cost {
-            self.inner
-                .learned_costs
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(operation.to_owned(), requested);
+        if real_cost {
+            self.lock_costs().learn(operation, cost);
         }
         tracing::debug!(
             requested = cost.requested_query_cost,
@@ -497,6 +584,7 @@ impl Client {
             available = cost.throttle_status.map(|s| s.currently_available),
             "query cost"
         );
+        Ok(())
     }
 
     #[allow(clippy::result_large_err)]
@@ -550,18 +638,24 @@ impl Client {
                 .as_ref()
                 .and_then(|e| e.extensions.as_ref())
                 .and_then(|x| x.cost);
-            let failure = match status.as_u16() {
-                429 => Failure::Rejected {
+            let usable = self.learn(&operation, cost.as_ref(), status.as_u16() == 429);
+            let failure = match (status.as_u16(), usable) {
+                (429, Err(reason)) if retry_after.is_none() => {
+                    let error = Error::Protocol {
+                        operation,
+                        request_id,
+                        reason,
+                    };
+                    return Err((error, Failure::Permanent));
+                }
+                (429, _) => Failure::Rejected {
                     wait: retry_after.or_else(|| {
                         cost.map(|c| RetryAfter::Delay(CostBucket::throttled_wait(&c)))
                     }),
                 },
-                s if s >= 500 => Failure::Transient { retry_after },
+                (s, _) if s >= 500 => Failure::Transient { retry_after },
                 _ => Failure::Permanent,
             };
-            if let Some(cost) = cost {
-                self.learn(&operation, Some(&cost));
-            }
             let error = Error::Http {
                 operation,
                 status: status.as_u16(),
@@ -654,20 +748,53 @@ impl Client {
     }
 }
 
-/// Turns a 200 response carrying `THROTTLED` or `INTERNAL_SERVER_ERROR` into a retryable
-/// failure; everything else is returned to the caller. (The error pair is private and
+/// Points reserved in the shared bucket for a request in flight, released when dropped: after
+/// the answer, or when the caller gives up on the request (drops its future) midway.
+struct Reservation<'a> {
+    client: &'a Client,
+    cost: f64,
+}
+
+impl<'a> Reservation<'a> {
+    /// Reserves `cost` and returns the reservation with the wait before sending.
+    fn take(client: &'a Client, cost: f64) -> (Self, Duration) {
+        let wait = client.lock_bucket().reserve(cost, Instant::now());
+        (Self { client, cost }, wait)
+    }
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        self.client.lock_bucket().release(self.cost);
+    }
+}
+
+/// Turns a 200 response carrying `THROTTLED` or `INTERNAL_SERVER_ERROR` (without data) into a
+/// retryable failure, by the same rule as [`Error::is_retryable`]; everything else is returned
+/// to the caller. A `THROTTLED` answer whose cost figures are unusable (`usable_cost`) is a
+/// protocol error: no wait can be computed from it. (The error pair is private and
 /// short-lived, so its size does not matter.)
 #[allow(clippy::result_large_err)]
 fn classify_response(
     operation: &str,
     attempt: u32,
     response: Response,
+    usable_cost: Result<(), String>,
 ) -> Result<Response, (Error, Failure)> {
-    let throttled = response
-        .errors
-        .iter()
-        .any(|e| e.code() == Some("THROTTLED"));
-    if throttled {
+    let Some(failure) = graphql_errors_failure(&response.errors, response.data.is_some()) else {
+        return Ok(response);
+    };
+    if let Failure::Rejected { .. } = failure {
+        if let Err(reason) = usable_cost {
+            return Err((
+                Error::Protocol {
+                    operation: operation.to_owned(),
+                    request_id: response.request_id,
+                    reason,
+                },
+                Failure::Permanent,
+            ));
+        }
         let wait = response
             .cost
             .as_ref()
@@ -684,24 +811,15 @@ fn classify_response(
             },
         ));
     }
-    let internal = response.data.is_none()
-        && !response.errors.is_empty()
-        && response
-            .errors
-            .iter()
-            .all(|e| e.code() == Some("INTERNAL_SERVER_ERROR"));
-    if internal {
-        return Err((
-            Error::GraphQl {
-                operation: operation.to_owned(),
-                request_id: response.request_id,
-                errors: response.errors,
-                partial_data: None,
-            },
-            Failure::Transient { retry_after: None },
-        ));
-    }
-    Ok(response)
+    Err((
+        Error::GraphQl {
+            operation: operation.to_owned(),
+            request_id: response.request_id,
+            errors: response.errors,
+            partial_data: response.data.map(Box::new),
+        },
+        failure,
+    ))
 }
 
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
@@ -726,7 +844,7 @@ mod tests {
         let c = builder().build().unwrap();
         assert_eq!(
             c.inner.endpoint.as_str(),
-            "https://acme-store.myshopify.com/admin/api/2026-01/graphql.json"
+            "https://acme-store.myshopify.com/admin/api/2026-07/graphql.json"
         );
         let c = builder()
             .api_version("2026-04")
@@ -754,9 +872,30 @@ mod tests {
             "access_token"
         );
         assert_eq!(field(builder().api_version("2026-02")), "api_version");
+        assert_eq!(field(builder().api_version("2026-01")), "api_version");
+        assert_eq!(field(builder().api_version("2025-10")), "api_version");
         assert_eq!(field(builder().api_version("latest")), "api_version");
         assert_eq!(field(builder().base_url("http://example.com")), "base_url");
         assert_eq!(field(builder().base_url("not a url")), "base_url");
+    }
+
+    #[test]
+    fn api_versions_from_2026_04_on_are_accepted() {
+        for v in [
+            "2026-04", "2026-07", "2026-10", "2027-01", "2030-04", "unstable",
+        ] {
+            let c = builder().api_version(v).build().unwrap();
+            assert_eq!(c.api_version(), v);
+        }
+        assert_eq!(builder().build().unwrap().api_version(), "2026-07");
+        match builder().api_version("2026-01").build() {
+            Err(Error::Config { field, reason }) => {
+                assert_eq!(field, "api_version");
+                assert!(reason.contains("older than 2026-04"), "{reason}");
+                assert!(reason.contains("@idempotent"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

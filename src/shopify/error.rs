@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ids::IdError;
+use crate::http::Failure;
 
 /// One entry of a GraphQL response's top-level `errors`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,14 +36,39 @@ impl GraphQlError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserError {
-    /// Path to the input field (`["input", "quantities", "0"]`); list indices are strings.
-    #[serde(default)]
+    /// Path to the input field (`["input", "quantities", "0"]`). Shopify sends list indices
+    /// as strings on some mutations and as numbers on others
+    /// (`["order","lineItems",0,"taxLines",0,"rate"]`); both decode, numbers as their text.
+    #[serde(default, deserialize_with = "field_path")]
     pub field: Option<Vec<String>>,
     /// Shopify's message.
     pub message: String,
     /// The typed code (`CHANGE_FROM_QUANTITY_STALE`...), on mutations that have one.
     #[serde(default)]
     pub code: Option<String>,
+}
+
+/// One segment of a `UserError.field` path: a name, or a list index Shopify sent as a number.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FieldSegment {
+    Text(String),
+    Index(serde_json::Number),
+}
+
+fn field_path<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    let segments = Option::<Vec<FieldSegment>>::deserialize(deserializer)?;
+    Ok(segments.map(|segments| {
+        segments
+            .into_iter()
+            .map(|segment| match segment {
+                FieldSegment::Text(text) => text,
+                FieldSegment::Index(n) => n.to_string(),
+            })
+            .collect()
+    }))
 }
 
 impl UserError {
@@ -203,9 +229,35 @@ pub enum Error {
         #[source]
         source: Option<serde_json::Error>,
     },
+    /// The server's answer broke the protocol in a way no retry can mend (for example
+    /// throttle figures that are not finite or negative where they cannot be).
+    #[error("{operation}: Shopify's answer is unusable (request id {request_id:?}): {reason}")]
+    Protocol {
+        /// The GraphQL operation.
+        operation: String,
+        /// Shopify's `X-Request-Id`.
+        request_id: Option<String>,
+        /// What is wrong with the answer.
+        reason: String,
+    },
     /// An ID in a response or argument was not a valid Shopify global ID.
     #[error("invalid Shopify ID")]
     Id(#[from] IdError),
+}
+
+/// How the client treats top-level errors that came with (`has_data`) or without data:
+/// `Some` for the ones it retries, `None` for the ones it hands to the caller. The one rule
+/// behind both the client's retries and [`Error::is_retryable`].
+pub(crate) fn graphql_errors_failure(errors: &[GraphQlError], has_data: bool) -> Option<Failure> {
+    if errors.iter().any(|e| e.code() == Some("THROTTLED")) {
+        return Some(Failure::Rejected { wait: None });
+    }
+    let internal = !has_data
+        && !errors.is_empty()
+        && errors
+            .iter()
+            .all(|e| e.code() == Some("INTERNAL_SERVER_ERROR"));
+    internal.then_some(Failure::Transient { retry_after: None })
 }
 
 fn summarize(errors: &[GraphQlError]) -> String {
@@ -234,19 +286,27 @@ fn summarize_user(errors: &[UserError]) -> String {
 }
 
 impl Error {
-    /// Whether the same call may succeed if tried again later.
+    /// Whether the same call may succeed if tried again later. It follows the rules the
+    /// client's own retries follow (which retry a write only when it is safe to repeat):
+    /// connect, timeout, request and body failures, HTTP 429 and 5xx, `THROTTLED`, and
+    /// `INTERNAL_SERVER_ERROR` when it came with no data at all. `INTERNAL_SERVER_ERROR`
+    /// beside partial data is Shopify's answer to some reads of a missing record (recorded)
+    /// and is not retried, so it is not retryable.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport { source, .. } => {
-                source.is_connect() || source.is_timeout() || source.is_request()
+                !matches!(crate::http::classify_reqwest(source), Failure::Permanent)
             }
             Self::Http { status, .. } => *status == 429 || *status >= 500,
-            Self::GraphQl { errors, .. } => errors
-                .iter()
-                .any(|e| matches!(e.code(), Some("THROTTLED" | "INTERNAL_SERVER_ERROR"))),
+            Self::GraphQl {
+                errors,
+                partial_data,
+                ..
+            } => graphql_errors_failure(errors, partial_data.is_some()).is_some(),
             Self::Throttled { .. } | Self::BulkTimeout { .. } => true,
-            Self::Config { .. }
+            Self::Protocol { .. }
+            | Self::Config { .. }
             | Self::InvalidArgument { .. }
             | Self::Decode { .. }
             | Self::UserErrors { .. }
@@ -276,6 +336,7 @@ impl Error {
             | Self::Decode { request_id, .. }
             | Self::GraphQl { request_id, .. }
             | Self::Throttled { request_id, .. }
+            | Self::Protocol { request_id, .. }
             | Self::UserErrors { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
@@ -312,5 +373,59 @@ mod tests {
             "InventorySetQuantities rejected the input: [CHANGE_FROM_QUANTITY_STALE] input.quantities.3: stale"
         );
         assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn user_error_field_accepts_numbers() {
+        // As recorded from orderCreate: list indices arrive as JSON numbers.
+        let e: UserError = serde_json::from_value(serde_json::json!({
+            "field": ["order", "lineItems", 0, "taxLines", 0, "rate"],
+            "message": "Rate is invalid"
+        }))
+        .unwrap();
+        assert_eq!(
+            e.field.as_deref(),
+            Some(&["order", "lineItems", "0", "taxLines", "0", "rate"].map(String::from)[..])
+        );
+        assert_eq!(e.input_index(), Some(0));
+        let none: UserError =
+            serde_json::from_value(serde_json::json!({"field": null, "message": "m"})).unwrap();
+        assert_eq!(none.field, None);
+        let absent: UserError =
+            serde_json::from_value(serde_json::json!({"message": "m"})).unwrap();
+        assert_eq!(absent.field, None);
+        assert!(
+            serde_json::from_value::<UserError>(
+                serde_json::json!({"field": [true], "message": "m"})
+            )
+            .is_err()
+        );
+    }
+
+    fn graphql(code: &str, partial: Option<serde_json::Value>) -> Error {
+        Error::GraphQl {
+            operation: "Order".into(),
+            request_id: None,
+            errors: vec![GraphQlError {
+                message: "m".into(),
+                path: Vec::new(),
+                extensions: Some(serde_json::json!({ "code": code })),
+            }],
+            partial_data: partial.map(Box::new),
+        }
+    }
+
+    #[test]
+    fn internal_error_with_partial_data_is_not_retryable() {
+        assert!(graphql("INTERNAL_SERVER_ERROR", None).is_retryable());
+        assert!(
+            !graphql(
+                "INTERNAL_SERVER_ERROR",
+                Some(serde_json::json!({"order": null}))
+            )
+            .is_retryable()
+        );
+        assert!(graphql("THROTTLED", Some(serde_json::json!({}))).is_retryable());
+        assert!(!graphql("ACCESS_DENIED", None).is_retryable());
     }
 }

@@ -29,10 +29,25 @@ pub enum IdError {
 
 const PREFIX: &str = "gid://shopify/";
 
+/// The largest numeric ID Shopify uses: its IDs are signed 64-bit numbers.
+pub const MAX_NUMERIC_ID: u64 = i64::MAX as u64;
+
+/// Characters a URL carries unescaped (RFC 3986 "unreserved").
+fn is_url_safe(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~".contains(&b)
+}
+
+/// URL-safe characters, or `%` of a percent-escape.
+fn is_url_safe_or_escape(b: u8) -> bool {
+    is_url_safe(b) || b == b'%'
+}
+
 /// A validated Shopify global ID of any resource type.
 ///
-/// The numeric part must be a non-empty run of digits. An optional query string is kept
-/// (Shopify uses it for `gid://shopify/InventoryLevel/1?inventory_item_id=2`).
+/// The numeric part is a number from 1 to [`MAX_NUMERIC_ID`] without leading zeros (Shopify's
+/// IDs are positive signed 64-bit numbers). An optional query string of `key=value` pairs of
+/// URL-safe characters is kept (Shopify uses it for
+/// `gid://shopify/InventoryLevel/1?inventory_item_id=2`).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Gid {
     raw: Box<str>,
@@ -44,7 +59,8 @@ impl Gid {
     /// Parses and validates a global ID.
     ///
     /// # Errors
-    /// [`IdError::Malformed`] naming what is wrong.
+    /// [`IdError::Malformed`] naming the ID and what is wrong with it, including a numeric part
+    /// of 0 or beyond [`MAX_NUMERIC_ID`].
     pub fn parse(input: &str) -> Result<Self, IdError> {
         let bad = |reason| IdError::Malformed {
             input: input.to_owned(),
@@ -73,21 +89,31 @@ impl Gid {
         if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("the id part must be digits"));
         }
-        if id.len() > 1 && id.starts_with('0') {
-            return Err(bad("the id part has a leading zero"));
+        if id.starts_with('0') {
+            return Err(bad(if id.len() == 1 {
+                "the id part is 0, which Shopify never uses"
+            } else {
+                "the id part has a leading zero"
+            }));
+        }
+        if id.parse::<u64>().map_or(true, |n| n > MAX_NUMERIC_ID) {
+            return Err(bad(
+                "the id part is beyond Shopify's range (a signed 64-bit number)",
+            ));
         }
         if let Some(q) = query {
             let pairs_ok = !q.is_empty()
                 && q.split('&').all(|pair| {
                     pair.split_once('=').is_some_and(|(k, v)| {
                         !k.is_empty()
-                            && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                            && v.bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b"_-.%".contains(&b))
+                            && k.bytes().all(is_url_safe)
+                            && v.bytes().all(is_url_safe_or_escape)
                     })
                 });
             if !pairs_ok {
-                return Err(bad("the query part must be key=value pairs joined by &"));
+                return Err(bad(
+                    "the query part must be key=value pairs of URL-safe characters joined by &",
+                ));
             }
         }
         let type_end = PREFIX.len() + resource.len();
@@ -101,7 +127,8 @@ impl Gid {
     /// Builds `gid://shopify/<resource>/<id>`.
     ///
     /// # Errors
-    /// [`IdError::Malformed`] if `resource` is not a valid type name.
+    /// [`IdError::Malformed`] if `resource` is not a valid type name or `id` is 0 or beyond
+    /// [`MAX_NUMERIC_ID`].
     pub fn new(resource: &str, id: u64) -> Result<Self, IdError> {
         Self::parse(&format!("{PREFIX}{resource}/{id}"))
     }
@@ -120,10 +147,10 @@ impl Gid {
             .unwrap_or_default()
     }
 
-    /// The numeric ID (Shopify's `legacyResourceId`).
+    /// The numeric ID (Shopify's `legacyResourceId`), from 1 to [`MAX_NUMERIC_ID`].
     #[must_use]
     pub fn numeric_id(&self) -> u64 {
-        // Validated as digits on parse; an ID beyond u64 is reported as 0 rather than panicking.
+        // Validated on parse to be 1..=MAX_NUMERIC_ID, so the fallback is never taken.
         self.raw
             .get(self.type_end + 1..self.id_end)
             .and_then(|s| s.parse().ok())
@@ -192,7 +219,19 @@ macro_rules! shopify_id {
                 Self::try_from(Gid::parse(input)?)
             }
 
-            /// Builds the ID from Shopify's numeric `legacyResourceId`.
+            /// Builds the ID from Shopify's numeric `legacyResourceId`, checking its range.
+            ///
+            /// # Errors
+            /// [`IdError::Malformed`] naming the ID when `id` is 0 or beyond
+            /// [`MAX_NUMERIC_ID`].
+            pub fn try_from_numeric(id: u64) -> Result<Self, IdError> {
+                Self::try_from(Gid::new($resource, id)?)
+            }
+
+            /// Builds the ID from a numeric `legacyResourceId` known to be in Shopify's range
+            /// (1 to [`MAX_NUMERIC_ID`]), such as one read from another validated ID or a
+            /// test fixture. For a number from outside, use
+            /// [`try_from_numeric`](Self::try_from_numeric): this one does not check it.
             #[must_use]
             pub fn from_numeric(id: u64) -> Self {
                 let raw: Box<str> = format!("gid://shopify/{}/{id}", $resource).into();
@@ -341,7 +380,7 @@ impl InventoryLevelId {
         self.0
             .query_param("inventory_item_id")
             .and_then(|v| v.parse::<u64>().ok())
-            .map(InventoryItemId::from_numeric)
+            .and_then(|n| InventoryItemId::try_from_numeric(n).ok())
     }
 }
 
@@ -356,10 +395,13 @@ impl TryFrom<Gid> for InventoryLevelId {
             });
         }
         if let Some(item) = gid.query_param("inventory_item_id") {
-            if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+            let in_range = item.bytes().all(|b| b.is_ascii_digit())
+                && !item.starts_with('0')
+                && item.parse::<u64>().is_ok_and(|n| n <= MAX_NUMERIC_ID);
+            if !in_range {
                 return Err(IdError::Malformed {
                     input: gid.as_str().to_owned(),
-                    reason: "inventory_item_id must be digits",
+                    reason: "inventory_item_id must be a number from 1 to 9223372036854775807",
                 });
             }
         }
@@ -436,9 +478,70 @@ mod tests {
             "gid://shopify/Order/1?",
             "gid://shopify/Order/1?x",
             "gid://shopify/Order/1/2",
+            "gid://shopify/Order/0",
+            "gid://shopify/Order/9223372036854775808",
+            "gid://shopify/Order/18446744073709551615",
+            "gid://shopify/Order/18446744073709551616",
+            "gid://shopify/Order/1?a=b c",
+            "gid://shopify/Order/1?a b=c",
+            "gid://shopify/Order/1?=c",
         ] {
             assert!(Gid::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn numeric_part_must_be_in_shopifys_range() {
+        // 2^64 used to parse and read back as 0, so distinct orders shared one number.
+        let err = OrderId::parse("gid://shopify/Order/18446744073709551616").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("gid://shopify/Order/18446744073709551616"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("signed 64-bit"), "{err}");
+        let zero = OrderId::parse("gid://shopify/Order/0").unwrap_err();
+        assert!(zero.to_string().contains("is 0"), "{zero}");
+        let max = OrderId::parse("gid://shopify/Order/9223372036854775807").unwrap();
+        assert_eq!(max.numeric_id(), MAX_NUMERIC_ID);
+        assert!(OrderId::try_from_numeric(0).is_err());
+        assert!(OrderId::try_from_numeric(MAX_NUMERIC_ID + 1).is_err());
+        assert_eq!(
+            OrderId::try_from_numeric(5).unwrap(),
+            OrderId::from_numeric(5)
+        );
+        assert!(Gid::new("Order", 0).is_err());
+        assert!(
+            InventoryLevelId::parse(
+                "gid://shopify/InventoryLevel/7?inventory_item_id=18446744073709551616"
+            )
+            .is_err()
+        );
+        assert!(
+            InventoryLevelId::parse("gid://shopify/InventoryLevel/7?inventory_item_id=0").is_err()
+        );
+    }
+
+    #[test]
+    fn decoding_an_out_of_range_id_names_it() {
+        // Three such orders used to decode to numeric id 0 and share one sourceReferenceId.
+        let err = serde_json::from_str::<OrderId>(r#""gid://shopify/Order/18446744073709551616""#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("gid://shopify/Order/18446744073709551616"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn query_suffix_keys_take_any_url_safe_characters() {
+        let id = Gid::parse("gid://shopify/Product/12?shopify-draft-proxy=synthetic").unwrap();
+        assert_eq!(id.query_param("shopify-draft-proxy"), Some("synthetic"));
+        assert_eq!(id.numeric_id(), 12);
+        let id = Gid::parse("gid://shopify/Order/3?a.b~c=x-y_z.1~&k=%20v").unwrap();
+        assert_eq!(id.query_param("a.b~c"), Some("x-y_z.1~"));
+        assert_eq!(id.query_param("k"), Some("%20v"));
     }
 
     #[test]
@@ -475,7 +578,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn gid_round_trips(resource in "[A-Z][A-Za-z0-9]{0,30}", id in 0u64..u64::MAX) {
+        fn gid_round_trips(resource in "[A-Z][A-Za-z0-9]{0,30}", id in 1u64..=MAX_NUMERIC_ID) {
             let gid = Gid::new(&resource, id).unwrap();
             prop_assert_eq!(gid.resource_type(), resource.as_str());
             prop_assert_eq!(gid.numeric_id(), id);
@@ -484,7 +587,7 @@ mod tests {
         }
 
         #[test]
-        fn level_round_trips(level in 1u64..u64::MAX, item in 1u64..u64::MAX) {
+        fn level_round_trips(level in 1u64..=MAX_NUMERIC_ID, item in 1u64..=MAX_NUMERIC_ID) {
             let text = format!("gid://shopify/InventoryLevel/{level}?inventory_item_id={item}");
             let id = InventoryLevelId::parse(&text).unwrap();
             prop_assert_eq!(id.to_string(), text);

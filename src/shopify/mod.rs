@@ -46,19 +46,23 @@ mod throttle;
 pub mod webhooks;
 
 pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES, group_by_parent, jsonl_lines};
-pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, Response};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, OLDEST_API_VERSION, Response,
+};
 pub use documents::BULK_PRODUCT_VARIANTS;
 pub use error::{BulkFailure, Error, GraphQlError, UserError};
 pub use idempotency::idempotency_key;
 pub use ids::{
     BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
     FulfillmentOrderId, Gid, IdError, InventoryItemId, InventoryLevelId, LineItemId, LocationId,
-    OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId, ProductVariantId,
-    RefundId, ShopId,
+    MAX_NUMERIC_ID, OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId,
+    ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub use orders::{DEFAULT_ORDER_OVERLAP, ORDER_TRANSACTIONS, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::CatalogueRead;
-pub use throttle::{CostBucket, QueryCost, ThrottleStatus};
+pub use throttle::{
+    CostBucket, DEFAULT_EXPECTED_COST, DEFAULT_MAX_WAIT, LearnedCosts, QueryCost, ThrottleStatus,
+};
 pub use webhooks::{WebhookError, WebhookEvent, WebhookTopic, WebhookVerifier};

@@ -644,7 +644,9 @@ impl WebhookVerifier {
         V: AsRef<[u8]>,
     {
         self.check_content_length(u64::try_from(body.len()).unwrap_or(u64::MAX))?;
-        let found = FoundHeaders::collect(headers)?;
+        // Unusable headers other than the signature are reported only after the signature
+        // holds: an unsigned request learns nothing beyond "401".
+        let (found, header_error) = FoundHeaders::collect(headers)?;
         let (signature, format) = match &found.hmac {
             Some(value) => (
                 value.text.as_str(),
@@ -657,6 +659,9 @@ impl WebhookVerifier {
             None => return Err(WebhookError::MissingSignature),
         };
         let matched_secret = self.verify_signature(signature, body)?;
+        if let Some(error) = header_error {
+            return Err(error);
+        }
         let event = build_event(found, format, matched_secret, body)?;
         if matched_secret == MatchedSecret::Previous {
             tracing::info!(
@@ -795,13 +800,17 @@ struct FoundHeaders {
 }
 
 impl FoundHeaders {
-    fn collect<I, K, V>(headers: I) -> Result<Self, WebhookError>
+    /// Reads the headers. A problem with the signature header is returned at once (it is an
+    /// authentication failure); the first problem with any other header is returned beside
+    /// what was found, for the caller to report once the signature has been checked.
+    fn collect<I, K, V>(headers: I) -> Result<(Self, Option<WebhookError>), WebhookError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
         V: AsRef<[u8]>,
     {
         let mut found = Self::default();
+        let mut deferred = None;
         for (name, value) in headers {
             let Some((field, prefixed)) = Field::identify(name.as_ref()) else {
                 continue;
@@ -811,35 +820,48 @@ impl FoundHeaders {
             } else {
                 field.unprefixed().unwrap_or_else(|| field.prefixed())
             };
-            let text = std::str::from_utf8(value.as_ref())
-                .map_err(|_| {
-                    if field == Field::Hmac {
-                        WebhookError::MalformedSignature {
-                            reason: "not valid UTF-8",
+            let problem = match std::str::from_utf8(value.as_ref()) {
+                Ok(text) => {
+                    let text = text.trim();
+                    let slot = found.slot(field);
+                    match &mut *slot {
+                        Some(existing) if existing.text != text => Some(if field == Field::Hmac {
+                            WebhookError::MalformedSignature {
+                                reason: "sent more than once with different values",
+                            }
+                        } else {
+                            WebhookError::ConflictingHeader { name: reported }
+                        }),
+                        Some(existing) => {
+                            existing.prefixed |= prefixed;
+                            None
                         }
-                    } else {
-                        WebhookError::BadHeader {
-                            name: reported,
-                            reason: "not valid UTF-8",
+                        None => {
+                            *slot = Some(HeaderText {
+                                text: text.to_owned(),
+                                prefixed,
+                            });
+                            None
                         }
                     }
-                })?
-                .trim();
-            let slot = found.slot(field);
-            match &mut *slot {
-                Some(existing) if existing.text != text => {
-                    return Err(WebhookError::ConflictingHeader { name: reported });
                 }
-                Some(existing) => existing.prefixed |= prefixed,
-                None => {
-                    *slot = Some(HeaderText {
-                        text: text.to_owned(),
-                        prefixed,
-                    });
+                Err(_) if field == Field::Hmac => Some(WebhookError::MalformedSignature {
+                    reason: "not valid UTF-8",
+                }),
+                Err(_) => Some(WebhookError::BadHeader {
+                    name: reported,
+                    reason: "not valid UTF-8",
+                }),
+            };
+            match problem {
+                Some(error) if field == Field::Hmac => return Err(error),
+                Some(error) => {
+                    deferred.get_or_insert(error);
                 }
+                None => {}
             }
         }
-        Ok(found)
+        Ok((found, deferred))
     }
 
     fn slot(&mut self, field: Field) -> &mut Option<HeaderText> {
@@ -1151,17 +1173,15 @@ fn numeric_order_id(
 ) -> Result<OrderId, WebhookError> {
     let bad = WebhookError::BadBodyField {
         field,
-        reason: "not a positive numeric order id",
+        reason: "not an order id from 1 to 9223372036854775807",
     };
     let id = match value {
         serde_json::Value::Number(n) => n.as_u64(),
         serde_json::Value::String(s) => s.parse::<u64>().ok(),
         _ => None,
     };
-    match id {
-        Some(id) if id > 0 => Ok(OrderId::from_numeric(id)),
-        _ => Err(bad),
-    }
+    id.and_then(|id| OrderId::try_from_numeric(id).ok())
+        .ok_or(bad)
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use stokly_shopify::shopify::Client;
 use wiremock::MockServer;
 
 pub const TOKEN: &str = "shpat_test_token_0123";
-pub const PATH: &str = "/admin/api/2026-01/graphql.json";
+/// The endpoint path at the client's default API version.
+pub const PATH: &str = "/admin/api/2026-07/graphql.json";
 
 pub fn fixture(path: &str) -> Value {
     let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));

@@ -31,12 +31,18 @@ pub(crate) struct Analysed {
 pub(crate) struct DocumentError {
     pub(crate) code: &'static str,
     pub(crate) message: String,
+    /// The error's `path` (root field, argument), when it names one.
+    pub(crate) path: Vec<String>,
+    /// Line and column of the root field at fault, when it names one.
+    pub(crate) location: Option<(usize, usize)>,
 }
 
 fn error(code: &'static str, message: impl Into<String>) -> DocumentError {
     DocumentError {
         code,
         message: message.into(),
+        path: Vec::new(),
+        location: None,
     }
 }
 
@@ -100,7 +106,7 @@ pub(crate) fn analyse(
             }
         }
     }
-    check_input_arrays(variables)?;
+    check_input_arrays(&document, &ctx.fields(&operation.selection_set), variables)?;
     Ok(Analysed {
         operation_name: name,
         is_mutation,
@@ -203,28 +209,89 @@ impl Ctx<'_> {
     }
 }
 
+/// The most items Shopify takes in one input array: 250, except where it allows more
+/// (recorded: 2,048 `productSet` variants, 499 `draftOrderCreate` line items).
+fn input_array_limit(field: &str, argument: &str, keys: &[&str]) -> usize {
+    match (field, argument, keys) {
+        ("productSet", "input", ["variants"]) => 2048,
+        ("draftOrderCreate", "input", ["lineItems"]) => 499,
+        _ => MAX_ITEMS as usize,
+    }
+}
+
+/// The first array in `value` longer than its limit, as (length, limit). `keys` are the object
+/// keys from the argument down to `value` (list positions are not keys).
+fn oversized<'v>(
+    value: &'v serde_json::Value,
+    keys: &mut Vec<&'v str>,
+    limit: &dyn Fn(&[&str]) -> usize,
+) -> Option<(usize, usize)> {
+    match value {
+        serde_json::Value::Array(items) => {
+            let max = limit(keys);
+            if items.len() > max {
+                return Some((items.len(), max));
+            }
+            items.iter().find_map(|item| oversized(item, keys, limit))
+        }
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, child)| {
+            keys.push(key);
+            let found = oversized(child, keys, limit);
+            keys.pop();
+            found
+        }),
+        _ => None,
+    }
+}
+
+fn size_error(n: usize, max: usize) -> DocumentError {
+    error(
+        "MAX_INPUT_SIZE_EXCEEDED",
+        format!("The input array size of {n} is greater than the maximum allowed of {max}."),
+    )
+}
+
+/// Shopify refuses an input array longer than the argument allows, naming the root field and
+/// argument in `path` and the field's position in `locations`.
 fn check_input_arrays(
+    document: &Document,
+    roots: &[Node<apollo_compiler::ast::Field>],
     variables: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), DocumentError> {
-    fn walk(value: &serde_json::Value) -> Option<usize> {
-        match value {
-            serde_json::Value::Array(items) if items.len() > MAX_ITEMS as usize => {
-                Some(items.len())
+    let mut bound = Vec::new();
+    for field in roots {
+        for argument in &field.arguments {
+            let Value::Variable(variable) = argument.value.as_ref() else {
+                continue;
+            };
+            bound.push(variable.as_str());
+            let Some(value) = variables.get(variable.as_str()) else {
+                continue;
+            };
+            let limit = |keys: &[&str]| input_array_limit(&field.name, &argument.name, keys);
+            if let Some((n, max)) = oversized(value, &mut Vec::new(), &limit) {
+                let key = field.alias.as_ref().unwrap_or(&field.name);
+                return Err(DocumentError {
+                    path: vec![key.to_string(), argument.name.to_string()],
+                    location: field
+                        .line_column_range(&document.sources)
+                        .map(|r| (r.start.line, r.start.column)),
+                    ..size_error(n, max)
+                });
             }
-            serde_json::Value::Array(items) => items.iter().find_map(walk),
-            serde_json::Value::Object(map) => map.values().find_map(walk),
-            _ => None,
         }
     }
-    match variables.values().find_map(walk) {
-        Some(n) => Err(error(
-            "MAX_INPUT_SIZE_EXCEEDED",
-            format!(
-                "The input array size of {n} is greater than the maximum allowed of {MAX_ITEMS}."
-            ),
-        )),
-        None => Ok(()),
+    // Variables used deeper than a root argument get the general limit.
+    let general = |_: &[&str]| MAX_ITEMS as usize;
+    for (name, value) in variables {
+        if bound.contains(&name.as_str()) {
+            continue;
+        }
+        if let Some((n, max)) = oversized(value, &mut Vec::new(), &general) {
+            return Err(size_error(n, max));
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -300,6 +367,51 @@ mod tests {
     }
 
     #[test]
+    fn input_array_limits_depend_on_the_argument() {
+        let product_set = "mutation P($input: ProductSetInput!) {\n  productSet(input: $input) { product { id } }\n}";
+        let variants = |n: usize| {
+            let list: Vec<serde_json::Value> = (0..n).map(|i| json!({"price": i})).collect();
+            vars(json!({"input": {"title": "t", "variants": list}}))
+        };
+        assert!(analyse(product_set, None, &variants(2048)).is_ok());
+        let e = analyse(product_set, None, &variants(2049)).unwrap_err();
+        assert_eq!(e.code, "MAX_INPUT_SIZE_EXCEEDED");
+        assert_eq!(
+            e.message,
+            "The input array size of 2049 is greater than the maximum allowed of 2048."
+        );
+        assert_eq!(e.path, vec!["productSet", "input"]);
+        assert_eq!(e.location, Some((2, 3)));
+        let draft = "mutation D($input: DraftOrderInput!) { draftOrderCreate(input: $input) { draftOrder { id } } }";
+        let lines = |n: usize| {
+            let list: Vec<serde_json::Value> = (0..n).map(|_| json!({"quantity": 1})).collect();
+            vars(json!({"input": {"lineItems": list}}))
+        };
+        assert!(analyse(draft, None, &lines(499)).is_ok());
+        let e = analyse(draft, None, &lines(500)).unwrap_err();
+        assert!(
+            e.message.ends_with("maximum allowed of 499."),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.path, vec!["draftOrderCreate", "input"]);
+        let set = include_str!("../../shopify/graphql/inventory_set_quantities.graphql");
+        let quantities: Vec<serde_json::Value> = (0..251).map(|i| json!({"quantity": i})).collect();
+        let e = analyse(
+            set,
+            None,
+            &vars(json!({"input": {"reason": "correction", "name": "available", "quantities": quantities}})),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.ends_with("maximum allowed of 250."),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.path, vec!["inventorySetQuantities", "input"]);
+    }
+
+    #[test]
     fn limits_are_enforced() {
         let doc = include_str!("../../shopify/graphql/locations.graphql");
         let e = analyse(doc, None, &vars(json!({"first": 251}))).unwrap_err();
@@ -307,6 +419,10 @@ mod tests {
         let big: Vec<i32> = (0..251).collect();
         let e = analyse(doc, None, &vars(json!({"first": 1, "x": {"list": big}}))).unwrap_err();
         assert_eq!(e.code, "MAX_INPUT_SIZE_EXCEEDED");
+        assert_eq!(
+            e.message,
+            "The input array size of 251 is greater than the maximum allowed of 250."
+        );
         assert_eq!(
             analyse("query {", None, &vars(json!({}))).unwrap_err().code,
             "GRAPHQL_PARSE_FAILED"

@@ -352,8 +352,35 @@ impl GraphQlResponder {
             Ok(a) => a,
             Err(e) => {
                 entry.outcome = Outcome::GraphQlError(e.code.to_owned());
+                let mut error = top_error(e.code, e.message);
+                if let Some(map) = error.as_object_mut() {
+                    if let Some((line, column)) = e.location {
+                        map.insert(
+                            "locations".into(),
+                            json!([{"line": line, "column": column}]),
+                        );
+                    }
+                    if !e.path.is_empty() {
+                        map.insert("path".into(), json!(e.path));
+                    }
+                }
+                let mut answer = json!({ "errors": [error] });
+                if e.code == "MAX_INPUT_SIZE_EXCEEDED" {
+                    // As recorded: a cost block that requests 10 points and charges nothing.
+                    let available = self.refill(at);
+                    entry.requested_cost = Some(INPUT_SIZE_REQUESTED_COST);
+                    entry.available_after = available;
+                    let (max, now_available, rate) = self.status(available);
+                    if let Some(map) = answer.as_object_mut() {
+                        map.insert("extensions".into(), json!({"cost": {
+                            "requestedQueryCost": INPUT_SIZE_REQUESTED_COST,
+                            "actualQueryCost": null,
+                            "throttleStatus": {"maximumAvailable": max, "currentlyAvailable": now_available, "restoreRate": rate}
+                        }}));
+                    }
+                }
                 self.log(entry);
-                return graphql_answer(json!({"errors": [top_error(e.code, e.message)]}));
+                return graphql_answer(answer);
             }
         };
         entry.operation = analysed.operation_name.clone();
@@ -562,6 +589,9 @@ impl GraphQlResponder {
         result
     }
 }
+
+/// What Shopify reports as requested for a document it refuses for an oversized input array.
+const INPUT_SIZE_REQUESTED_COST: u64 = 10;
 
 /// Mutations that need `@idempotent` from API version 2026-04.
 const REQUIRES_IDEMPOTENT: [&str; 5] = [

@@ -587,21 +587,26 @@ pub(crate) fn bulk_operation_run_query(
         .get("query")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    // Five at a time from 2026-01 on (recorded on 2026-04), one before.
     let limit = if ctx.api_version >= "2026-01" { 5 } else { 1 };
-    let running = state
+    let mut running: Vec<u64> = state
         .bulk_operations
         .values()
         .filter(|o| matches!(o.status.as_str(), "CREATED" | "RUNNING"))
-        .count();
+        .map(|o| o.id)
+        .collect();
+    running.sort_unstable();
     let fail = |code: &str, message: String| {
         OpResult::data(json!({"bulkOperationRunQuery": {"bulkOperation": null,
             "userErrors": [{"field": null, "code": code, "message": message}]}}))
     };
-    if running >= limit {
+    if running.len() >= limit {
+        let ids: Vec<String> = running.iter().map(|id| gid("BulkOperation", *id)).collect();
         return fail(
-            "LIMIT_REACHED",
+            "OPERATION_IN_PROGRESS",
             format!(
-                "A maximum of {limit} bulk query operations can run at a time for this app and shop."
+                "A bulk query operation for this app and shop is already in progress: {}.",
+                ids.join(", ")
             ),
         );
     }
@@ -654,6 +659,20 @@ pub(crate) fn bulk_operation(
     ctx: &OpCtx<'_>,
     vars: &Map<String, Value>,
 ) -> OpResult {
+    // As recorded: an ID of another type is an error beside a null operation; an unknown
+    // BulkOperation ID is just null.
+    let raw = vars.get("id").and_then(Value::as_str).unwrap_or_default();
+    if !raw.starts_with("gid://shopify/BulkOperation/") {
+        let mut error = top_error("RESOURCE_NOT_FOUND", format!("Invalid id: {raw}"));
+        if let Some(map) = error.as_object_mut() {
+            map.insert("path".into(), json!(["bulkOperation"]));
+        }
+        return OpResult {
+            data: json!({"bulkOperation": null}),
+            errors: vec![error],
+            returned_nodes: None,
+        };
+    }
     let Some(id) = parse_gid(vars.get("id"), "BulkOperation")
         .filter(|id| state.bulk_operations.contains_key(id))
     else {
