@@ -27,6 +27,10 @@ pub struct FaultConfig {
     /// answer is lost after the work was done: the write happened, the client cannot know.
     /// Stokly emulator only.
     pub lost_response_rate: f64,
+    /// Share of authenticated requests whose access token expires there and then: the request
+    /// is answered `401 jwt expired` and the token is refused from then on, as when Stokly's
+    /// clock runs ahead of the client's. Stokly emulator only.
+    pub token_expiry_rate: f64,
 }
 
 impl Default for FaultConfig {
@@ -46,6 +50,7 @@ impl FaultConfig {
             latency: Duration::ZERO,
             dropped_connection_rate: 0.0,
             lost_response_rate: 0.0,
+            token_expiry_rate: 0.0,
         }
     }
     /// Sets the seed.
@@ -78,6 +83,12 @@ impl FaultConfig {
         self.lost_response_rate = rate;
         self
     }
+    /// Sets the share of requests whose token expires early (`401 jwt expired`).
+    #[must_use]
+    pub fn with_token_expiry_rate(mut self, rate: f64) -> Self {
+        self.token_expiry_rate = rate;
+        self
+    }
     /// Sets the share of dropped connections.
     #[must_use]
     pub fn with_dropped_connection_rate(mut self, rate: f64) -> Self {
@@ -104,6 +115,8 @@ pub(crate) struct FaultInjector {
     connection_rng: Mutex<SeededRng>,
     // Lost answers too, so that enabling them leaves the other faults' sequence unchanged.
     lost_response_rng: Mutex<SeededRng>,
+    // And early token expiry.
+    token_expiry_rng: Mutex<SeededRng>,
 }
 
 impl FaultInjector {
@@ -113,6 +126,7 @@ impl FaultInjector {
             rng: Mutex::new(SeededRng::new(config.seed)),
             connection_rng: Mutex::new(SeededRng::new(config.seed ^ 0xD209_C0DE)),
             lost_response_rng: Mutex::new(SeededRng::new(config.seed ^ 0x1057_A115)),
+            token_expiry_rng: Mutex::new(SeededRng::new(config.seed ^ 0x7E4B_E591)),
         }
     }
 
@@ -143,6 +157,17 @@ impl FaultInjector {
         rate > 0.0
             && self
                 .lost_response_rng
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .chance(rate)
+    }
+
+    /// Whether this request's token expires now.
+    pub(crate) fn expire_token(&self) -> bool {
+        let rate = self.config.token_expiry_rate;
+        rate > 0.0
+            && self
+                .token_expiry_rng
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .chance(rate)
