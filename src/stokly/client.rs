@@ -513,7 +513,9 @@ impl Client {
     /// Sends a call with authentication, the rate budget and retries.
     ///
     /// On `401` or a `jwt expired` message the token is dropped, one new grant is made and the
-    /// call is sent once more (the server refused it, so this is safe even for a create).
+    /// call is sent once more (the server refused it, so this is safe even for a create). A
+    /// second refusal ends the call; a second `jwt expired` is retryable
+    /// ([`Error::is_retryable`]), so a posting run defers the order rather than refuse it.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Answer, Error> {
         let span = tracing::debug_span!("stokly", operation = %call.operation);
         self.execute_inner(call).instrument(span).await
