@@ -5,7 +5,7 @@
 //! Run with:
 //! ```sh
 //! cargo run --example soak_orders
-//! cargo run --example soak_orders -- --orders 200 --seed 7
+//! cargo run --example soak_orders -- --orders 200 --seed 7 --workers 1
 //! ```
 //!
 //! It starts both emulators with a seeded shop (with deliberate defects: a SKU only Shopify
@@ -18,9 +18,9 @@
 //! - 5% 429 answers (with `x-ratelimit-remaining: 0`);
 //! - 3% tokens expiring early (`401 jwt expired`), besides ten-minute tokens.
 //!
-//! Each round posts the orders still deferred, through one posting ledger, the way a worker
-//! re-queues deferred work; after every round it counts the sale orders in Stokly per Shopify
-//! order. It ends when nothing is deferred and prints how each order settled: created, already
+//! Each round, two workers (separate clients, as two processes would be) post the orders still
+//! deferred at the same time through one posting ledger, the way workers re-queue deferred
+//! work; after every round it counts the sale orders in Stokly per Shopify order. It ends when nothing is deferred and prints how each order settled: created, already
 //! posted (found in Stokly after an uncertain create), rejected with a typed exception, or
 //! refused. It exits with an error when an order is refused, still deferred after the last
 //! round, or posted twice.
@@ -70,12 +70,14 @@ const MAX_ROUNDS: usize = 40;
 struct Settings {
     orders: usize,
     seed: u64,
+    workers: usize,
 }
 
 fn settings() -> Result<Settings, Failure> {
     let mut s = Settings {
         orders: 1_000,
         seed: 2026,
+        workers: 2,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -83,7 +85,12 @@ fn settings() -> Result<Settings, Failure> {
         match flag.as_str() {
             "--orders" => s.orders = value.parse()?,
             "--seed" => s.seed = value.parse()?,
-            other => return Err(format!("unknown flag {other} (--orders N, --seed S)").into()),
+            "--workers" => s.workers = value.parse::<usize>()?.max(1),
+            other => {
+                return Err(
+                    format!("unknown flag {other} (--orders N, --seed S, --workers W)").into(),
+                );
+            }
         }
     }
     Ok(s)
@@ -132,6 +139,17 @@ async fn mapping_config(stokly: &stokly::Client) -> Result<OrderMappingConfig, F
         );
     }
     Ok(OrderMappingConfig::new(channel, accounts))
+}
+
+/// Which of the workers' results for one order tells how it settled: a create first, then
+/// what else settles it, a deferral last.
+fn settle_rank(result: &PostResult) -> u8 {
+    match result {
+        PostResult::Created { .. } => 0,
+        PostResult::AlreadyPosted { .. } => 1,
+        PostResult::Deferred { .. } => 3,
+        _ => 2,
+    }
 }
 
 /// A deferral reason without its times and IDs, to count alike ones together.
@@ -246,15 +264,20 @@ async fn main() -> Result<(), Failure> {
     let poll = VisibilityPoll::default()
         .with_initial_delay(Duration::from_millis(50))
         .with_max_delay(Duration::from_millis(200));
-    let client = stokly
-        .client_builder()
-        .retry(retry())
-        .visibility_poll(poll)
-        .build()?;
-    let customers = StoklyCustomers::new(client.clone());
+    // Each worker is a process of its own: its own client (token, rate budget) and customer
+    // cache, sharing the account's budget at Stokly and the one posting ledger.
+    let mut clients = Vec::new();
+    for _ in 0..settings.workers {
+        let client = stokly
+            .client_builder()
+            .retry(retry())
+            .visibility_poll(poll)
+            .build()?;
+        let customers = StoklyCustomers::new(client.clone());
+        clients.push((client, customers));
+    }
     let ledger = InMemoryPostingLedger::new();
     let posting = posting_config();
-    let ports = PostingPorts::new(&ledger, &client, &customers);
 
     // The settled result of each order, by input position.
     let mut settled: Vec<Option<PostResult>> = vec![None; mapped.len()];
@@ -262,30 +285,50 @@ async fn main() -> Result<(), Failure> {
     let mut most_posted = 0;
     let mut deferrals: BTreeMap<String, usize> = BTreeMap::new();
     let mut rounds = 0;
+    // `Created` results over all workers and rounds: one per sale order if no order was
+    // created twice.
+    let mut creates = 0;
     let posting_started = Instant::now();
     while !pending.is_empty() && rounds < MAX_ROUNDS {
         rounds += 1;
         let batch: Vec<Result<SaleOrderDraft, OrderRejection>> =
             pending.iter().map(|&i| mapped[i].clone()).collect();
-        let outcomes = post_orders(SHOP, &batch, ports, &posting).await;
+        // Every worker posts the same orders at the same time.
+        let runs = clients.iter().map(|(client, customers)| {
+            let ports = PostingPorts::new(&ledger, client, customers);
+            post_orders(SHOP, &batch, ports, &posting)
+        });
+        let runs = futures::future::join_all(runs).await;
         let mut still = Vec::new();
         let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
-        for (&index, outcome) in pending.iter().zip(&outcomes) {
-            *kinds.entry(outcome.result.kind()).or_default() += 1;
-            match &outcome.result {
-                PostResult::Deferred { reason } => {
+        for (position, &index) in pending.iter().enumerate() {
+            let results: Vec<&PostResult> = runs
+                .iter()
+                .filter_map(|outcomes| outcomes.get(position))
+                .map(|o| &o.result)
+                .collect();
+            for result in &results {
+                *kinds.entry(result.kind()).or_default() += 1;
+                if let PostResult::Created { .. } = result {
+                    creates += 1;
+                }
+            }
+            match results.into_iter().min_by_key(|r| settle_rank(r)) {
+                Some(PostResult::Deferred { reason }) => {
                     *deferrals.entry(deferral_kind(reason)).or_default() += 1;
                     still.push(index);
                 }
-                _ => settled[index] = Some(outcome.result.clone()),
+                Some(result) => settled[index] = Some(result.clone()),
+                None => still.push(index),
             }
         }
         let round_most = posted_counts(&stokly).into_values().max().unwrap_or(0);
         most_posted = most_posted.max(round_most);
         println!(
-            "  round {rounds}: {} orders posted: {kinds:?}; most sale orders for one order: \
-             {round_most}",
-            pending.len()
+            "  round {rounds}: {} orders posted by {} workers: {kinds:?}; most sale orders for \
+             one order: {round_most}",
+            pending.len(),
+            clients.len()
         );
         pending = still;
         if !pending.is_empty() {
@@ -345,6 +388,7 @@ async fn main() -> Result<(), Failure> {
         );
     }
     println!("  still deferred:          {}", pending.len());
+    println!("  creates reported:        {creates} (over all workers and rounds)");
     println!(
         "  duplicate sale orders:   {duplicates} (most for one order in any round: {most_posted})"
     );
@@ -380,6 +424,12 @@ async fn main() -> Result<(), Failure> {
     }
     if duplicates > 0 || most_posted > 1 || customer_duplicates > 0 {
         problems.push("duplicates in Stokly".to_owned());
+    }
+    if creates != in_stokly.len() {
+        problems.push(format!(
+            "{creates} creates reported for {} sale orders",
+            in_stokly.len()
+        ));
     }
     if posted != postable || in_stokly.len() != postable {
         problems.push(format!(
