@@ -408,9 +408,11 @@ async fn main() -> Result<(), Failure> {
         println!("    {n:>5}  {reason}");
     }
     println!(
-        "  Stokly requests: {} ({:.2} per order), by answer: {statuses:?}",
+        "  Stokly requests: {} ({:.2} per order), by answer: {statuses:?}; {} connections \
+         dropped unanswered",
         requests.len(),
-        requests.len() as f64 / mapped.len().max(1) as f64
+        requests.len() as f64 / mapped.len().max(1) as f64,
+        stokly.dropped_connections()
     );
 
     let posted = counts.get("created").copied().unwrap_or_default()

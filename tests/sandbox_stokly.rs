@@ -424,3 +424,26 @@ async fn a_token_that_expires_early_is_renewed_and_a_second_expiry_is_retryable(
         .collect();
     assert_eq!(statuses, vec![401, 401]);
 }
+
+#[tokio::test]
+async fn a_dropped_grant_connection_is_a_retryable_grant_error_and_is_counted() {
+    let (_, state) = scenario_state(2);
+    let faults = FaultConfig::none()
+        .with_seed(9)
+        .with_dropped_connection_rate(1.0);
+    let emu = emulator(state, StoklyConfig::default().with_faults(faults), 1.0).await;
+    let client = emu
+        .client_builder()
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client
+        .item(&ItemId::new("00000000-0000-4000-8000-000000000000").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Grant { status: None, .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(!err.may_have_been_applied(), "only the grant was sent");
+    assert_eq!(emu.dropped_connections(), 1);
+    assert!(emu.requests().is_empty());
+}

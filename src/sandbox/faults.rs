@@ -1,6 +1,7 @@
 //! Fault injection shared by the emulators: 5xx answers, throttling, latency and dropped
 //! connections, drawn from a seeded generator.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -117,6 +118,7 @@ pub(crate) struct FaultInjector {
     lost_response_rng: Mutex<SeededRng>,
     // And early token expiry.
     token_expiry_rng: Mutex<SeededRng>,
+    dropped: AtomicU64,
 }
 
 impl FaultInjector {
@@ -127,6 +129,7 @@ impl FaultInjector {
             connection_rng: Mutex::new(SeededRng::new(config.seed ^ 0xD209_C0DE)),
             lost_response_rng: Mutex::new(SeededRng::new(config.seed ^ 0x1057_A115)),
             token_expiry_rng: Mutex::new(SeededRng::new(config.seed ^ 0x7E4B_E591)),
+            dropped: AtomicU64::new(0),
         }
     }
 
@@ -175,12 +178,21 @@ impl FaultInjector {
 
     fn drop_connection(&self) -> bool {
         let rate = self.config.dropped_connection_rate;
-        rate > 0.0
+        let drop = rate > 0.0
             && self
                 .connection_rng
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .chance(rate)
+                .chance(rate);
+        if drop {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        drop
+    }
+
+    /// Connections dropped so far.
+    pub(crate) fn dropped_connections(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 }
 

@@ -222,6 +222,13 @@ impl StoklyEmulator {
         lock(&self.shared.log).clone()
     }
 
+    /// Connections the fault proxy closed without an answer so far (they never reach the
+    /// emulator, so [`StoklyEmulator::requests`] does not show them).
+    #[must_use]
+    pub fn dropped_connections(&self) -> u64 {
+        self.shared.faults.dropped_connections()
+    }
+
     /// Grants issued so far.
     #[must_use]
     pub fn grants(&self) -> usize {
