@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::rng::SeededRng;
@@ -22,7 +22,7 @@ pub struct FaultConfig {
     pub throttle_rate: f64,
     /// Delay added to every answer.
     pub latency: Duration,
-    /// Share of connections closed after the request arrives, with no answer.
+    /// Share of requests whose connection is closed after the request arrives, with no answer.
     pub dropped_connection_rate: f64,
     /// Share of requests that are carried out and then answered with HTTP 504, as when the
     /// answer is lost after the work was done: the write happened, the client cannot know.
@@ -90,7 +90,7 @@ impl FaultConfig {
         self.token_expiry_rate = rate;
         self
     }
-    /// Sets the share of dropped connections.
+    /// Sets the share of requests whose connection is dropped unanswered.
     #[must_use]
     pub fn with_dropped_connection_rate(mut self, rate: f64) -> Self {
         self.dropped_connection_rate = rate;
@@ -111,8 +111,8 @@ pub(crate) enum Fault {
 pub(crate) struct FaultInjector {
     config: FaultConfig,
     rng: Mutex<SeededRng>,
-    // Connections are drawn from their own sequence, so that how many connections a client
-    // opens never shifts the faults its requests meet (a run replays exactly).
+    // Dropped connections are drawn from their own sequence (in the proxy, per request), so
+    // that enabling them never shifts the faults the emulator draws for the requests.
     connection_rng: Mutex<SeededRng>,
     // Lost answers too, so that enabling them leaves the other faults' sequence unchanged.
     lost_response_rng: Mutex<SeededRng>,
@@ -196,9 +196,11 @@ impl FaultInjector {
     }
 }
 
-/// A loopback TCP proxy in front of an emulator that drops a share of connections: it reads
-/// the start of the request, then closes the socket without answering (the client sees the
-/// connection closed mid-request). Other connections are forwarded untouched.
+/// A loopback TCP proxy in front of an emulator that drops a share of requests: it reads the
+/// start of the request, then closes the connection without answering (the client sees the
+/// connection closed mid-request). The draw is made for every request, not once per
+/// connection: a client keeps its connections alive, so a few connections carry all its
+/// requests. Other requests and their answers are relayed untouched.
 pub(crate) async fn start_drop_proxy(
     upstream: std::net::SocketAddr,
     faults: Arc<FaultInjector>,
@@ -206,19 +208,51 @@ pub(crate) async fn start_drop_proxy(
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            let faults = faults.clone();
-            tokio::spawn(async move {
-                if faults.drop_connection() {
-                    let mut buf = [0u8; 1024];
-                    let _ = inbound.read(&mut buf).await;
-                    return;
-                }
-                if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
+        while let Ok((inbound, _)) = listener.accept().await {
+            tokio::spawn(relay(inbound, upstream, faults.clone()));
         }
     });
     Ok(addr)
+}
+
+/// Relays one connection. HTTP/1.1 clients send a request only once the previous answer has
+/// arrived, so the first bytes from the client after bytes from the server (or at the start)
+/// begin a new request: that is where the drop is drawn.
+async fn relay(mut inbound: TcpStream, upstream: std::net::SocketAddr, faults: Arc<FaultInjector>) {
+    let Ok(mut outbound) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut from_client, mut to_client) = inbound.split();
+    let (mut from_server, mut to_server) = outbound.split();
+    let mut request = vec![0u8; 16 * 1024];
+    let mut answer = vec![0u8; 16 * 1024];
+    let mut new_request = true;
+    loop {
+        tokio::select! {
+            read = from_client.read(&mut request) => {
+                let Some(bytes) = read.ok().filter(|n| *n > 0).and_then(|n| request.get(..n)) else {
+                    return;
+                };
+                if new_request {
+                    new_request = false;
+                    if faults.drop_connection() {
+                        // Both sockets close here, the request unanswered.
+                        return;
+                    }
+                }
+                if to_server.write_all(bytes).await.is_err() {
+                    return;
+                }
+            }
+            read = from_server.read(&mut answer) => {
+                let Some(bytes) = read.ok().filter(|n| *n > 0).and_then(|n| answer.get(..n)) else {
+                    return;
+                };
+                new_request = true;
+                if to_client.write_all(bytes).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
