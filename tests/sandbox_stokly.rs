@@ -447,3 +447,28 @@ async fn a_dropped_grant_connection_is_a_retryable_grant_error_and_is_counted() 
     assert_eq!(emu.dropped_connections(), 1);
     assert!(emu.requests().is_empty());
 }
+
+#[tokio::test]
+async fn connections_are_dropped_per_request_even_when_kept_alive() {
+    let (_, state) = scenario_state(2);
+    let faults = FaultConfig::none()
+        .with_seed(11)
+        .with_dropped_connection_rate(0.3);
+    let emu = emulator(state, StoklyConfig::default().with_faults(faults), 60.0).await;
+    let client = emu.client_builder().retry(fast_retry()).build().unwrap();
+    for _ in 0..30 {
+        let _: Vec<_> = client
+            .locations(ListQuery::new())
+            .try_collect()
+            .await
+            .unwrap();
+    }
+    let answered = emu.requests().len() as u64;
+    let dropped = emu.dropped_connections();
+    // About 30% of all requests, though one kept-alive connection could carry them all.
+    assert!(
+        dropped * 10 >= (answered + dropped),
+        "{dropped} dropped of {}",
+        answered + dropped
+    );
+}
