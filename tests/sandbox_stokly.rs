@@ -1,6 +1,7 @@
 //! The real Stokly client driven against the Stokly emulator: grant, token expiry and renewal
 //! mid-run, pagination over 10,000 items, filters answered by the emulator's parser, the
-//! per-minute budget, eventual visibility of writes, and stock adjustments.
+//! per-minute budget (its window in emulated time), tokens expiring early, eventual visibility
+//! of writes, and stock adjustments.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -15,7 +16,7 @@ use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use stokly_shopify::RetryConfig;
 use stokly_shopify::sandbox::{
-    SandboxClock, ScenarioBuilder, StoklyConfig, StoklyEmulator, StoklyState,
+    FaultConfig, SandboxClock, ScenarioBuilder, StoklyConfig, StoklyEmulator, StoklyState,
 };
 use stokly_shopify::stokly::model::{
     AdjustmentLine, NewAdjustment, NewSaleOrder, NewSaleOrderLine, RecordLevel,
@@ -372,4 +373,102 @@ async fn unknown_routes_and_bad_filters_are_errors() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn after_an_injected_429_the_client_waits_an_emulated_minute_not_a_wall_clock_one() {
+    let (_, state) = scenario_state(2);
+    // Every request is throttled; time runs 60x, so Stokly's minute lasts one wall second.
+    let faults = FaultConfig::none().with_seed(3).with_throttle_rate(1.0);
+    let emu = emulator(state, StoklyConfig::default().with_faults(faults), 60.0).await;
+    let client = emu
+        .client_builder()
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client
+        .locations(ListQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(429));
+    assert_eq!(client.rate_limit_remaining(), Some(0));
+    // The spent window is waited out until one emulated minute after it began: at most one
+    // wall-clock second here (a wall-clock minute before).
+    let wait = client.rate_limit_wait();
+    assert!(wait <= Duration::from_secs(1), "{wait:?}");
+}
+
+#[tokio::test]
+async fn a_token_that_expires_early_is_renewed_and_a_second_expiry_is_retryable() {
+    let (_, state) = scenario_state(2);
+    // Every token expires at its first use.
+    let faults = FaultConfig::none().with_seed(5).with_token_expiry_rate(1.0);
+    let emu = emulator(state, StoklyConfig::default().with_faults(faults), 1.0).await;
+    let client = emu.client_builder().retry(fast_retry()).build().unwrap();
+    let err = client
+        .locations(ListQuery::new())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.message(), Some("jwt expired"));
+    assert!(err.is_retryable(), "a second expiry is retried later");
+    assert!(!err.may_have_been_applied());
+    assert_eq!(emu.grants(), 2, "one renewal within the call");
+    let statuses: Vec<u16> = emu
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v0/locations")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![401, 401]);
+}
+
+#[tokio::test]
+async fn a_dropped_grant_connection_is_a_retryable_grant_error_and_is_counted() {
+    let (_, state) = scenario_state(2);
+    let faults = FaultConfig::none()
+        .with_seed(9)
+        .with_dropped_connection_rate(1.0);
+    let emu = emulator(state, StoklyConfig::default().with_faults(faults), 1.0).await;
+    let client = emu
+        .client_builder()
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = client
+        .item(&ItemId::new("00000000-0000-4000-8000-000000000000").unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Grant { status: None, .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(!err.may_have_been_applied(), "only the grant was sent");
+    assert_eq!(emu.dropped_connections(), 1);
+    assert!(emu.requests().is_empty());
+}
+
+#[tokio::test]
+async fn connections_are_dropped_per_request_even_when_kept_alive() {
+    let (_, state) = scenario_state(2);
+    let faults = FaultConfig::none()
+        .with_seed(11)
+        .with_dropped_connection_rate(0.3);
+    let emu = emulator(state, StoklyConfig::default().with_faults(faults), 60.0).await;
+    let client = emu.client_builder().retry(fast_retry()).build().unwrap();
+    for _ in 0..30 {
+        let _: Vec<_> = client
+            .locations(ListQuery::new())
+            .try_collect()
+            .await
+            .unwrap();
+    }
+    let answered = emu.requests().len() as u64;
+    let dropped = emu.dropped_connections();
+    // About 30% of all requests, though one kept-alive connection could carry them all.
+    assert!(
+        dropped * 10 >= (answered + dropped),
+        "{dropped} dropped of {}",
+        answered + dropped
+    );
 }

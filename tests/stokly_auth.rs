@@ -1,7 +1,7 @@
 //! Stokly authentication against wiremock: the grant request and its signature, token reuse
 //! across calls and clones, a single grant for concurrent callers, renewal before expiry, one
-//! re-grant on `jwt expired` / 401, pasted bearer tokens, and secrets kept out of errors,
-//! `Debug` and logs.
+//! re-grant on `jwt expired` / 401 (a second `jwt expired` is retryable), a grant outage shared
+//! by concurrent callers, pasted bearer tokens, and secrets kept out of errors, `Debug` and logs.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,6 +20,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use stokly_shopify::RetryConfig;
+use stokly_shopify::domain::posting::{PortError, SaleOrderPort};
 use stokly_shopify::stokly::model::{NewSaleOrder, NewSaleOrderLine};
 use stokly_shopify::stokly::{Client, Error, ItemId, RateLimit};
 use wiremock::matchers::{body_json, header, method, path};
@@ -74,6 +75,16 @@ fn client(server: &MockServer) -> Client {
 
 fn item_id() -> ItemId {
     ItemId::new(ITEM).unwrap()
+}
+
+fn new_order() -> NewSaleOrder {
+    NewSaleOrder::new(
+        "GBP".parse().unwrap(),
+        vec![NewSaleOrderLine::item(
+            item_id(),
+            rust_decimal::Decimal::ONE,
+        )],
+    )
 }
 
 #[tokio::test]
@@ -253,7 +264,7 @@ async fn regrants_once_on_401() {
 }
 
 #[tokio::test]
-async fn persistent_rejection_regrants_only_once() {
+async fn a_second_jwt_expired_regrants_only_once_and_is_retryable() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v1/grant"))
@@ -279,7 +290,174 @@ async fn persistent_rejection_regrants_only_once() {
         }
         other => panic!("{other:?}"),
     }
+    // Nothing was carried out, and a later call with a later grant goes through.
+    assert!(err.is_retryable());
+    assert!(!err.may_have_been_applied());
+}
+
+#[tokio::test]
+async fn a_persistent_401_without_jwt_expired_regrants_once_and_is_not_retryable() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/grant"))
+        .respond_with(grant_answer("token-A", in_an_hour()))
+        .named("grants")
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v0/items/{ITEM}")))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "Unauthorized"})))
+        .named("always unauthorised")
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = client(&server).item(&item_id()).await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
     assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_create_refused_twice_as_jwt_expired_is_deferred_not_refused() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/grant"))
+        .respond_with(grant_answer("token-A", in_an_hour()))
+        .named("grants")
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/saleorders"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "jwt expired"})))
+        .named("create refused for its token, twice")
+        .expect(2)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let err = SaleOrderPort::create(&c, &new_order()).await.unwrap_err();
+    // `PortError::Unavailable` is what a posting run defers (tries again later); `Refused`
+    // would be a permanent refusal a person must look at.
+    assert!(
+        matches!(err, PortError::Unavailable { .. }),
+        "a second jwt expired is a deferred outcome: {err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_grant_outage_costs_concurrent_callers_the_grants_of_one() {
+    const ATTEMPTS: u32 = 3;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/grant"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .set_body_json(json!({"message": "Service Unavailable"}))
+                .set_delay(Duration::from_millis(20)),
+        )
+        .named("grant outage")
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(item_answer())
+        .named("nothing else is sent")
+        .expect(0)
+        .mount(&server)
+        .await;
+    let outage_client = || {
+        Client::builder()
+            .base_url(server.uri())
+            .account_key(ACCOUNT)
+            .client_id(CLIENT_ID)
+            .client_secret(SECRET)
+            .retry(
+                RetryConfig::default()
+                    .with_max_attempts(ATTEMPTS)
+                    .with_initial_backoff(Duration::from_millis(10))
+                    .with_max_backoff(Duration::from_millis(20)),
+            )
+            .build()
+            .unwrap()
+    };
+    let grants = || async {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/v1/grant")
+            .count()
+    };
+
+    // One caller: the grant and its retries.
+    let err = outage_client().item(&item_id()).await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    let one_caller = grants().await;
+    assert_eq!(one_caller, ATTEMPTS as usize);
+
+    // Forty concurrent callers on one client: the same grant requests, and every caller gets
+    // the grant's error.
+    let base = outage_client();
+    let calls = (0..40).map(|_| {
+        let c = base.clone();
+        async move { c.item(&item_id()).await }
+    });
+    let results = futures::future::join_all(calls).await;
+    assert_eq!(grants().await - one_caller, one_caller);
+    for result in results {
+        match result.unwrap_err() {
+            Error::Grant { status, reason, .. } => {
+                assert_eq!(status, Some(503));
+                assert_eq!(reason, "Service Unavailable");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Once the outage is over, the next call grants afresh.
+    server.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/grant"))
+        .respond_with(grant_answer("token-A", in_an_hour()))
+        .named("grant back")
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v0/items/{ITEM}")))
+        .and(header("authorization", "Bearer token-A"))
+        .respond_with(item_answer())
+        .expect(1)
+        .mount(&server)
+        .await;
+    base.item(&item_id()).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_grant_is_a_retryable_grant_error_and_nothing_was_applied() {
+    // A port nobody listens on: the connection is refused.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let c = Client::builder()
+        .base_url(format!("http://{address}"))
+        .account_key(ACCOUNT)
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = c.create_sale_order(&new_order()).await.unwrap_err();
+    match &err {
+        Error::Grant { status, reason, .. } => {
+            assert_eq!(*status, None);
+            assert!(reason.starts_with("the grant request failed"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert!(!err.may_have_been_applied());
+    assert!(!format!("{err} {err:?}").contains(SECRET));
 }
 
 #[tokio::test]
@@ -316,14 +494,10 @@ async fn a_create_rejected_for_its_token_is_sent_once_more() {
         .expect(1)
         .mount(&server)
         .await;
-    let order = NewSaleOrder::new(
-        "GBP".parse().unwrap(),
-        vec![NewSaleOrderLine::item(
-            item_id(),
-            rust_decimal::Decimal::ONE,
-        )],
-    );
-    let id = client(&server).create_sale_order(&order).await.unwrap();
+    let id = client(&server)
+        .create_sale_order(&new_order())
+        .await
+        .unwrap();
     assert_eq!(id.as_str(), "so-1");
 }
 

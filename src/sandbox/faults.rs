@@ -1,10 +1,11 @@
 //! Fault injection shared by the emulators: 5xx answers, throttling, latency and dropped
 //! connections, drawn from a seeded generator.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::rng::SeededRng;
@@ -21,12 +22,16 @@ pub struct FaultConfig {
     pub throttle_rate: f64,
     /// Delay added to every answer.
     pub latency: Duration,
-    /// Share of connections closed after the request arrives, with no answer.
+    /// Share of requests whose connection is closed after the request arrives, with no answer.
     pub dropped_connection_rate: f64,
     /// Share of requests that are carried out and then answered with HTTP 504, as when the
     /// answer is lost after the work was done: the write happened, the client cannot know.
     /// Stokly emulator only.
     pub lost_response_rate: f64,
+    /// Share of authenticated requests whose access token expires there and then: the request
+    /// is answered `401 jwt expired` and the token is refused from then on, as when Stokly's
+    /// clock runs ahead of the client's. Stokly emulator only.
+    pub token_expiry_rate: f64,
 }
 
 impl Default for FaultConfig {
@@ -46,6 +51,7 @@ impl FaultConfig {
             latency: Duration::ZERO,
             dropped_connection_rate: 0.0,
             lost_response_rate: 0.0,
+            token_expiry_rate: 0.0,
         }
     }
     /// Sets the seed.
@@ -78,7 +84,13 @@ impl FaultConfig {
         self.lost_response_rate = rate;
         self
     }
-    /// Sets the share of dropped connections.
+    /// Sets the share of requests whose token expires early (`401 jwt expired`).
+    #[must_use]
+    pub fn with_token_expiry_rate(mut self, rate: f64) -> Self {
+        self.token_expiry_rate = rate;
+        self
+    }
+    /// Sets the share of requests whose connection is dropped unanswered.
     #[must_use]
     pub fn with_dropped_connection_rate(mut self, rate: f64) -> Self {
         self.dropped_connection_rate = rate;
@@ -99,11 +111,14 @@ pub(crate) enum Fault {
 pub(crate) struct FaultInjector {
     config: FaultConfig,
     rng: Mutex<SeededRng>,
-    // Connections are drawn from their own sequence, so that how many connections a client
-    // opens never shifts the faults its requests meet (a run replays exactly).
+    // Dropped connections are drawn from their own sequence (in the proxy, per request), so
+    // that enabling them never shifts the faults the emulator draws for the requests.
     connection_rng: Mutex<SeededRng>,
     // Lost answers too, so that enabling them leaves the other faults' sequence unchanged.
     lost_response_rng: Mutex<SeededRng>,
+    // And early token expiry.
+    token_expiry_rng: Mutex<SeededRng>,
+    dropped: AtomicU64,
 }
 
 impl FaultInjector {
@@ -113,6 +128,8 @@ impl FaultInjector {
             rng: Mutex::new(SeededRng::new(config.seed)),
             connection_rng: Mutex::new(SeededRng::new(config.seed ^ 0xD209_C0DE)),
             lost_response_rng: Mutex::new(SeededRng::new(config.seed ^ 0x1057_A115)),
+            token_expiry_rng: Mutex::new(SeededRng::new(config.seed ^ 0x7E4B_E591)),
+            dropped: AtomicU64::new(0),
         }
     }
 
@@ -148,20 +165,42 @@ impl FaultInjector {
                 .chance(rate)
     }
 
-    fn drop_connection(&self) -> bool {
-        let rate = self.config.dropped_connection_rate;
+    /// Whether this request's token expires now.
+    pub(crate) fn expire_token(&self) -> bool {
+        let rate = self.config.token_expiry_rate;
         rate > 0.0
             && self
-                .connection_rng
+                .token_expiry_rng
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .chance(rate)
     }
+
+    fn drop_connection(&self) -> bool {
+        let rate = self.config.dropped_connection_rate;
+        let drop = rate > 0.0
+            && self
+                .connection_rng
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .chance(rate);
+        if drop {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+        drop
+    }
+
+    /// Connections dropped so far.
+    pub(crate) fn dropped_connections(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
 }
 
-/// A loopback TCP proxy in front of an emulator that drops a share of connections: it reads
-/// the start of the request, then closes the socket without answering (the client sees the
-/// connection closed mid-request). Other connections are forwarded untouched.
+/// A loopback TCP proxy in front of an emulator that drops a share of requests: it reads the
+/// start of the request, then closes the connection without answering (the client sees the
+/// connection closed mid-request). The draw is made for every request, not once per
+/// connection: a client keeps its connections alive, so a few connections carry all its
+/// requests. Other requests and their answers are relayed untouched.
 pub(crate) async fn start_drop_proxy(
     upstream: std::net::SocketAddr,
     faults: Arc<FaultInjector>,
@@ -169,19 +208,51 @@ pub(crate) async fn start_drop_proxy(
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        while let Ok((mut inbound, _)) = listener.accept().await {
-            let faults = faults.clone();
-            tokio::spawn(async move {
-                if faults.drop_connection() {
-                    let mut buf = [0u8; 1024];
-                    let _ = inbound.read(&mut buf).await;
-                    return;
-                }
-                if let Ok(mut outbound) = TcpStream::connect(upstream).await {
-                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                }
-            });
+        while let Ok((inbound, _)) = listener.accept().await {
+            tokio::spawn(relay(inbound, upstream, faults.clone()));
         }
     });
     Ok(addr)
+}
+
+/// Relays one connection. HTTP/1.1 clients send a request only once the previous answer has
+/// arrived, so the first bytes from the client after bytes from the server (or at the start)
+/// begin a new request: that is where the drop is drawn.
+async fn relay(mut inbound: TcpStream, upstream: std::net::SocketAddr, faults: Arc<FaultInjector>) {
+    let Ok(mut outbound) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let (mut from_client, mut to_client) = inbound.split();
+    let (mut from_server, mut to_server) = outbound.split();
+    let mut request = vec![0u8; 16 * 1024];
+    let mut answer = vec![0u8; 16 * 1024];
+    let mut new_request = true;
+    loop {
+        tokio::select! {
+            read = from_client.read(&mut request) => {
+                let Some(bytes) = read.ok().filter(|n| *n > 0).and_then(|n| request.get(..n)) else {
+                    return;
+                };
+                if new_request {
+                    new_request = false;
+                    if faults.drop_connection() {
+                        // Both sockets close here, the request unanswered.
+                        return;
+                    }
+                }
+                if to_server.write_all(bytes).await.is_err() {
+                    return;
+                }
+            }
+            read = from_server.read(&mut answer) => {
+                let Some(bytes) = read.ok().filter(|n| *n > 0).and_then(|n| answer.get(..n)) else {
+                    return;
+                };
+                new_request = true;
+                if to_client.write_all(bytes).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }

@@ -20,8 +20,9 @@
 //!   orders with lines, collection and invoices, customers; unknown routes answer 404.
 //! - [`Scenario`]: a seeded, deterministic catalogue (SKUs, bundles), locations, stock and an
 //!   order stream, with deliberate defects listed so that tests can check each is found.
-//! - [`FaultConfig`]: 5xx answers, throttling, latency and dropped connections at chosen rates,
-//!   drawn from a seeded generator so that a failing run can be replayed.
+//! - [`FaultConfig`]: 5xx answers, throttling, latency and dropped connections at chosen rates
+//!   (and, on Stokly, answers lost after the work was done and tokens expiring early), drawn
+//!   from a seeded generator so that a failing run can be replayed.
 //!
 //! Time: the emulators run on a [`SandboxClock`] that can run faster than the wall clock
 //! (`time_scale`) and can be advanced by hand, so token expiry and bucket refills can be tested

@@ -114,6 +114,21 @@ impl RateBudget {
     /// Books a request at `now` and returns how long to wait before sending it. Call
     /// [`RateBudget::release`] when its answer arrives (or it fails).
     pub fn reserve(&mut self, now: Instant) -> Duration {
+        let (send_at, slot) = self.next_send(now);
+        let interval = self.config.interval();
+        self.next_slot = Some(slot.max(send_at).checked_add(interval).unwrap_or(slot));
+        self.in_flight = self.in_flight.saturating_add(1);
+        send_at.saturating_duration_since(now)
+    }
+
+    /// How long a request booked at `now` would wait, without booking it.
+    #[must_use]
+    pub fn wait_at(&self, now: Instant) -> Duration {
+        self.next_send(now).0.saturating_duration_since(now)
+    }
+
+    /// When a request booked at `now` may be sent, and its pacing slot.
+    fn next_send(&self, now: Instant) -> (Instant, Instant) {
         let interval = self.config.interval();
         let tolerance = interval.saturating_mul(self.config.burst.max(1) - 1);
         let slot = self.next_slot.map_or(now, |s| s.max(now));
@@ -121,9 +136,7 @@ impl RateBudget {
         if let Some(resume) = self.server_resume(now) {
             send_at = send_at.max(resume);
         }
-        self.next_slot = Some(slot.max(send_at).checked_add(interval).unwrap_or(slot));
-        self.in_flight = self.in_flight.saturating_add(1);
-        send_at.saturating_duration_since(now)
+        (send_at, slot)
     }
 
     /// When Stokly's window allows sending again, if it is nearly spent.
@@ -218,12 +231,19 @@ mod tests {
         b.release();
         // Remaining falls in the same window: no new window start.
         b.observe_remaining(3, t0 + Duration::from_secs(20));
+        // Asking does not book.
+        assert_eq!(
+            b.wait_at(t0 + Duration::from_secs(20)),
+            Duration::from_secs(40)
+        );
+        assert_eq!(b.in_flight(), 0);
         let wait = b.reserve(t0 + Duration::from_secs(20));
         assert_eq!(wait, Duration::from_secs(40));
         b.release();
         // The count going up means a new window began: no pause.
         let t2 = t0 + Duration::from_secs(61);
         b.observe_remaining(120, t2);
+        assert_eq!(b.wait_at(t2), ms(0));
         assert_eq!(b.reserve(t2), ms(0));
         assert_eq!(b.remaining(), Some(120));
     }

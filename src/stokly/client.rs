@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -301,7 +302,8 @@ impl ClientBuilder {
                 http,
                 base,
                 credentials,
-                token: tokio::sync::Mutex::new(None),
+                token: tokio::sync::Mutex::new(TokenCache::default()),
+                grants_finished: AtomicU64::new(0),
                 refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
                 timeouts: self.timeouts,
                 retry: RetryPolicy::new(self.retry),
@@ -314,8 +316,8 @@ impl ClientBuilder {
 }
 
 /// A Stokly REST client. Cheap to clone; clones share the connection pool, the access token
-/// (one grant serves all of them, and concurrent callers wait for a single grant) and the rate
-/// budget.
+/// (one grant serves all of them, and concurrent callers wait for a single grant and share its
+/// outcome, failure included) and the rate budget.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -325,7 +327,10 @@ struct Inner {
     http: reqwest::Client,
     base: Url,
     credentials: Credentials,
-    token: tokio::sync::Mutex<Option<CachedToken>>,
+    token: tokio::sync::Mutex<TokenCache>,
+    /// Grants finished (successfully or not), so that a caller that waited for the cache can
+    /// tell whether a grant ended while it waited.
+    grants_finished: AtomicU64,
     refresh_margin: Duration,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -340,6 +345,51 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base.as_str())
             .field("credentials", &self.inner.credentials)
             .finish_non_exhaustive()
+    }
+}
+
+/// The token cache, and the failure of the last grant for the callers that waited for it.
+#[derive(Default)]
+struct TokenCache {
+    token: Option<CachedToken>,
+    /// The number of the grant that failed (see `Inner::grants_finished`) and its error.
+    failed: Option<(u64, SharedGrantFailure)>,
+}
+
+/// A failed grant, kept so that every caller that waited for it gets the same answer.
+#[derive(Clone)]
+struct SharedGrantFailure {
+    status: Option<u16>,
+    reason: String,
+    retry_after: Option<Duration>,
+}
+
+impl SharedGrantFailure {
+    fn of(error: &Error) -> Self {
+        match error {
+            Error::Grant {
+                status,
+                reason,
+                retry_after,
+            } => Self {
+                status: *status,
+                reason: reason.clone(),
+                retry_after: *retry_after,
+            },
+            other => Self {
+                status: other.status(),
+                reason: other.to_string(),
+                retry_after: other.retry_after(),
+            },
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        Error::Grant {
+            status: self.status,
+            reason: self.reason.clone(),
+            retry_after: self.retry_after,
+        }
     }
 }
 
@@ -380,6 +430,21 @@ impl Client {
     #[must_use]
     pub fn rate_limit_remaining(&self) -> Option<u32> {
         self.lock_budget().remaining()
+    }
+
+    /// How long a request sent now would wait for the shared rate budget (our own pace, or
+    /// Stokly's window when `x-ratelimit-remaining` ran low): zero when it would go at once.
+    /// Nothing is booked.
+    #[must_use]
+    pub fn rate_limit_wait(&self) -> Duration {
+        self.lock_budget().wait_at(Instant::now())
+    }
+
+    /// Requests of this client and its clones booked in the rate budget and not yet answered
+    /// (or abandoned).
+    #[must_use]
+    pub fn requests_in_flight(&self) -> u32 {
+        self.lock_budget().in_flight()
     }
 
     fn lock_budget(&self) -> std::sync::MutexGuard<'_, RateBudget> {
@@ -448,7 +513,9 @@ impl Client {
     /// Sends a call with authentication, the rate budget and retries.
     ///
     /// On `401` or a `jwt expired` message the token is dropped, one new grant is made and the
-    /// call is sent once more (the server refused it, so this is safe even for a create).
+    /// call is sent once more (the server refused it, so this is safe even for a create). A
+    /// second refusal ends the call; a second `jwt expired` is retryable
+    /// ([`Error::is_retryable`]), so a posting run defers the order rather than refuse it.
     pub(crate) async fn execute(&self, call: &Call) -> Result<Answer, Error> {
         let span = tracing::debug_span!("stokly", operation = %call.operation);
         self.execute_inner(call).instrument(span).await
@@ -575,8 +642,13 @@ impl Client {
         Err((error, failure))
     }
 
-    /// The token to send: the cached one while fresh, else a new grant. The cache lock is held
-    /// across the grant, so concurrent callers wait for one grant instead of making their own.
+    /// The token to send: the cached one while fresh, else a new grant.
+    ///
+    /// One grant at a time: the cache lock is held across the grant (its retries included),
+    /// so concurrent callers wait for that one grant instead of making their own. When it
+    /// fails, every caller that was already waiting gets its error at once, without a grant
+    /// of its own: during an outage, many callers cost the grant requests of one (and wait
+    /// out one backoff, not one each).
     async fn access_token(&self) -> Result<Secret, Error> {
         let (account_key, client_id, client_secret) = match &self.inner.credentials {
             Credentials::Bearer(token) => return Ok(token.clone()),
@@ -586,23 +658,40 @@ impl Client {
                 client_secret,
             } => (account_key, client_id, client_secret),
         };
-        let mut slot = self.inner.token.lock().await;
-        if let Some(cached) = slot.as_ref() {
+        let seen = self.inner.grants_finished.load(Ordering::Acquire);
+        let mut cache = self.inner.token.lock().await;
+        if let Some(cached) = cache.token.as_ref() {
             if cached.is_fresh(Utc::now(), self.inner.refresh_margin) {
                 return Ok(cached.token.clone());
             }
         }
-        let fresh = self.grant(account_key, client_id, client_secret).await?;
-        let token = fresh.token.clone();
-        *slot = Some(fresh);
-        Ok(token)
+        if let Some((number, failure)) = &cache.failed {
+            if *number > seen {
+                tracing::debug!("sharing the outcome of the grant this call waited for");
+                return Err(failure.to_error());
+            }
+        }
+        let outcome = self.grant(account_key, client_id, client_secret).await;
+        let number = self.inner.grants_finished.fetch_add(1, Ordering::AcqRel) + 1;
+        match outcome {
+            Ok(fresh) => {
+                let token = fresh.token.clone();
+                cache.token = Some(fresh);
+                cache.failed = None;
+                Ok(token)
+            }
+            Err(error) => {
+                cache.failed = Some((number, SharedGrantFailure::of(&error)));
+                Err(error)
+            }
+        }
     }
 
     /// Drops `stale` from the cache unless another caller already replaced it.
     async fn forget_token(&self, stale: &Secret) {
-        let mut slot = self.inner.token.lock().await;
-        if slot.as_ref().is_some_and(|t| &t.token == stale) {
-            *slot = None;
+        let mut cache = self.inner.token.lock().await;
+        if cache.token.as_ref().is_some_and(|t| &t.token == stale) {
+            cache.token = None;
         }
     }
 
@@ -787,19 +876,31 @@ fn is_token_rejected(error: &Error) -> bool {
     match error {
         Error::Api {
             status, message, ..
-        } => {
-            *status == 401
-                || message
-                    .as_deref()
-                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("jwt expired"))
-        }
+        } => *status == 401 || super::error::is_jwt_expired(message.as_deref()),
         _ => false,
     }
 }
 
-/// Turns a failed grant call into [`Error::Grant`], keeping only Stokly's message.
+/// Turns a failed grant call into [`Error::Grant`], keeping only Stokly's message. A grant
+/// that could not be sent or read is a grant error too (status `None`, the cause spelled out
+/// in the reason): nothing but the grant was sent, so the call that needed the token was
+/// certainly not applied, and the callers that waited for the grant can share its error.
 fn grant_error(error: Error) -> Error {
     match error {
+        Error::Transport { source, .. } => {
+            let mut reason = format!("the grant request failed: {source}");
+            let mut cause = std::error::Error::source(&source);
+            while let Some(inner) = cause {
+                reason.push_str(": ");
+                reason.push_str(&inner.to_string());
+                cause = inner.source();
+            }
+            Error::Grant {
+                status: None,
+                reason,
+                retry_after: None,
+            }
+        }
         Error::Api {
             status,
             message,

@@ -37,7 +37,8 @@ pub enum Error {
     /// A Stokly ID was malformed.
     #[error("invalid Stokly ID")]
     Id(#[from] IdError),
-    /// `POST /v1/grant` was refused or answered with something unusable.
+    /// `POST /v1/grant` was refused, could not be sent or read (`status` is then `None` and
+    /// `reason` spells out the cause), or answered with something unusable.
     #[error("Stokly refused the access grant{}: {reason}", http_status(*.status))]
     Grant {
         /// The HTTP status, when the server answered.
@@ -114,13 +115,20 @@ pub enum Error {
 
 impl Error {
     /// Whether the same call may succeed if tried again later.
+    ///
+    /// A token Stokly calls expired (`jwt expired`) is retryable: the client grants a new
+    /// token and sends the call once more by itself, so this error means the new token was
+    /// refused as expired too (a clock out of step, or a token that lived less than the call
+    /// took). Nothing was carried out, and a later try with a later grant goes through.
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport { source, .. } => {
                 source.is_connect() || source.is_timeout() || source.is_request()
             }
-            Self::Api { status, .. } => *status == 429 || *status >= 500,
+            Self::Api {
+                status, message, ..
+            } => *status == 429 || *status >= 500 || is_jwt_expired(message.as_deref()),
             Self::Grant { status, .. } => status.is_none_or(|s| s == 429 || s >= 500),
             Self::NotVisible { .. } => true,
             Self::Config { .. }
@@ -192,6 +200,11 @@ impl Error {
     }
 }
 
+/// Stokly's message for an expired token, in any case and with any surrounding space.
+pub(crate) fn is_jwt_expired(message: Option<&str>) -> bool {
+    message.is_some_and(|m| m.trim().eq_ignore_ascii_case("jwt expired"))
+}
+
 fn http_status(status: Option<u16>) -> String {
     status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
 }
@@ -249,5 +262,24 @@ mod tests {
         );
         assert!(!grant.is_retryable());
         assert_eq!(busy.retry_after(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn an_expired_token_is_retryable_and_was_not_applied() {
+        let rejected = |status: u16, message: Option<&str>| Error::Api {
+            operation: "POST /v2/saleorders".into(),
+            status,
+            message: message.map(str::to_owned),
+            body: String::new(),
+            retry_after: None,
+        };
+        for status in [401, 403] {
+            let expired = rejected(status, Some(" JWT expired "));
+            assert!(expired.is_retryable(), "{status}");
+            assert!(!expired.may_have_been_applied(), "{status}");
+        }
+        let unauthorised = rejected(401, Some("Unauthorized"));
+        assert!(!unauthorised.is_retryable());
+        assert!(!rejected(401, None).is_retryable());
     }
 }

@@ -8,8 +8,11 @@
 //!   tests. It authenticates with app credentials at `POST /v1/grant` (`accountkey`,
 //!   `clientId` and the lowercase hex HMAC-SHA256 of the client id keyed by the client secret)
 //!   and caches the token for every clone: it is renewed a margin before its expiry, and once
-//!   more when Stokly answers `401` or `jwt expired` (the call is then sent again once).
-//!   Concurrent callers share one grant. A bearer token pasted from a session works too.
+//!   more when Stokly answers `401` or `jwt expired` (the call is then sent again once; a
+//!   second `jwt expired` ends it with a retryable error). One grant runs at a time:
+//!   concurrent callers wait for it and share its outcome, a failure included, so an outage of
+//!   the grant costs many callers the requests of one. A bearer token pasted from a session
+//!   works too.
 //! - A client-side rate budget, shared by clones, paces requests (4 per second by default)
 //!   and pauses when `x-ratelimit-remaining` runs low ([`RateLimit`]). `429` is retried for
 //!   every call; `5xx` and timeouts only for reads and writes safe to repeat. A create is never

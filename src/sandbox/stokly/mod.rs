@@ -185,14 +185,18 @@ impl StoklyEmulator {
         &self.uri
     }
 
-    /// A client builder pointed at the emulator with its account key and credentials, its
-    /// request pace set to the emulator's per-minute budget in emulated time (so a clock
-    /// running 20 times faster lets the client send 20 times more per wall-clock second).
+    /// A client builder pointed at the emulator with its account key and credentials, and its
+    /// rate budget in emulated time: the request pace set to the emulator's per-minute budget
+    /// and the window it waits out when `x-ratelimit-remaining` runs low (after a 429, say)
+    /// set to one emulated minute. So a clock running 20 times faster lets the client send 20
+    /// times more per wall-clock second, and a spent window lasts 3 wall-clock seconds.
     pub fn client_builder(&self) -> crate::stokly::ClientBuilder {
         let c = &self.shared.config;
-        let per_second = f64::from(c.requests_per_minute) / 60.0 * self.shared.clock.time_scale();
+        let scale = self.shared.clock.time_scale();
+        let per_second = f64::from(c.requests_per_minute) / 60.0 * scale;
         let rate = crate::stokly::RateLimit::default()
-            .with_requests_per_second(per_second.clamp(0.01, 10_000.0));
+            .with_requests_per_second(per_second.clamp(0.01, 10_000.0))
+            .with_window(emulated_minute(scale));
         crate::stokly::Client::builder()
             .account_key(c.account_key.clone())
             .client_id(c.client_id.clone())
@@ -218,6 +222,13 @@ impl StoklyEmulator {
         lock(&self.shared.log).clone()
     }
 
+    /// Connections the fault proxy closed without an answer so far (they never reach the
+    /// emulator, so [`StoklyEmulator::requests`] does not show them).
+    #[must_use]
+    pub fn dropped_connections(&self) -> u64 {
+        self.shared.faults.dropped_connections()
+    }
+
     /// Grants issued so far.
     #[must_use]
     pub fn grants(&self) -> usize {
@@ -238,6 +249,12 @@ impl StoklyEmulator {
     pub fn server(&self) -> &MockServer {
         &self.server
     }
+}
+
+/// One emulated minute in wall-clock time on a clock running `scale` times faster.
+fn emulated_minute(scale: f64) -> Duration {
+    // The clock keeps its scale finite and at least 0.001.
+    Duration::try_from_secs_f64(60.0 / scale).unwrap_or(Duration::from_secs(60))
 }
 
 struct RestResponder(Arc<Shared>);
@@ -400,9 +417,14 @@ impl RestResponder {
         let Some(token) = header.strip_prefix("Bearer ") else {
             return Some(message(401, "Unauthorized"));
         };
-        match lock(&self.0.tokens).get(token) {
+        let now = self.0.clock.now();
+        match lock(&self.0.tokens).get_mut(token) {
             None => Some(message(401, "Unauthorized")),
-            Some(expiry) if *expiry <= self.0.clock.now() => Some(message(401, "jwt expired")),
+            Some(expiry) if *expiry <= now => Some(message(401, "jwt expired")),
+            Some(expiry) if self.0.faults.expire_token() => {
+                *expiry = now;
+                Some(message(401, "jwt expired"))
+            }
             Some(_) => None,
         }
     }
