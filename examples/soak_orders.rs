@@ -48,6 +48,7 @@ use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{
     PostingPorts, StoklyCustomers, capture_orders, post_orders,
 };
+use stokly_shopify::domain::exactly_once::DeferReason;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::{
     GlAccountCode, OrderMappingConfig, OrderRejection, SaleOrderDraft, TaxAccountMap, TaxKey,
@@ -152,17 +153,15 @@ fn settle_rank(result: &PostResult) -> u8 {
     }
 }
 
-/// A deferral reason without its times and IDs, to count alike ones together.
-fn deferral_kind(reason: &str) -> String {
-    let mut kind: String = reason
-        .split(|c: char| c.is_ascii_digit())
-        .next()
-        .unwrap_or(reason)
-        .chars()
-        .take(90)
-        .collect();
-    kind.truncate(kind.trim_end().len());
-    kind
+/// A deferral reason without its times and IDs, to count alike ones together: its kind, and
+/// for a dependency (the customer) the dependency's own kind.
+fn deferral_kind(reason: &DeferReason) -> String {
+    match reason {
+        DeferReason::Dependency { operation, reason } => {
+            format!("{operation}: {}", reason.kind())
+        }
+        other => other.kind().to_owned(),
+    }
 }
 
 /// Sale orders in Stokly per `sourceReferenceId`.

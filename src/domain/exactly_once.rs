@@ -196,6 +196,25 @@ pub enum DeferReason {
     },
 }
 
+impl DeferReason {
+    /// A short machine name, as the serialised form tags it (`claim_held_elsewhere`,
+    /// `may_still_appear`...): for counting alike deferrals together.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ClaimHeldElsewhere { .. } => "claim_held_elsewhere",
+            Self::LedgerUnavailable { .. } => "ledger_unavailable",
+            Self::Unavailable { .. } => "unavailable",
+            Self::MayStillAppear { .. } => "may_still_appear",
+            Self::ClaimTooShort { .. } => "claim_too_short",
+            Self::NotVisibleYet { .. } => "not_visible_yet",
+            Self::KnownButNotFound => "known_but_not_found",
+            Self::Dependency { .. } => "dependency",
+            Self::NoAnswer { .. } => "no_answer",
+        }
+    }
+}
+
 impl fmt::Display for DeferReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1388,5 +1407,36 @@ mod tests {
         assert_eq!(json["kind"], "may_still_appear");
         assert_eq!(serde_json::from_value::<DeferReason>(json).unwrap(), reason);
         assert!(reason.to_string().contains("may have succeeded"));
+        // kind() names the variant as the tag does, for every variant.
+        let all = [
+            DeferReason::ClaimHeldElsewhere { until: t(0) },
+            DeferReason::LedgerUnavailable { error: "e".into() },
+            DeferReason::Unavailable {
+                operation: "o".into(),
+                error: "e".into(),
+            },
+            DeferReason::MayStillAppear { since: t(0) },
+            DeferReason::ClaimTooShort {
+                claimed_at: t(0),
+                lease_secs: 1,
+                window_secs: 2,
+            },
+            DeferReason::NotVisibleYet {
+                sent_at: t(0),
+                lookups: 1,
+            },
+            DeferReason::KnownButNotFound,
+            DeferReason::Dependency {
+                operation: "o".into(),
+                reason: Box::new(DeferReason::KnownButNotFound),
+            },
+            DeferReason::NoAnswer { step: "s".into() },
+        ];
+        for reason in all {
+            assert_eq!(
+                serde_json::to_value(&reason).unwrap()["kind"],
+                reason.kind()
+            );
+        }
     }
 }
