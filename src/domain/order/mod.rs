@@ -61,16 +61,27 @@ mod map;
 mod rejection;
 
 pub use config::{
-    CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig, TaxAccountMap,
+    ChargeAccount, CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig, TaxAccountMap,
     TaxKey,
 };
 pub use draft::{
-    BundleRef, CustomerLookup, DraftLine, DraftPayment, DraftShipping, DraftTax, OmissionReason,
+    BundleRef, ChargeKind, DraftCharge, CustomerLookup, DraftLine, DraftPayment, DraftShipping, DraftTax, OmissionReason,
     OmittedLine, SaleOrderDraft,
 };
 pub use map::map_order;
-pub use rejection::{LineSubject, OrderException, OrderRejection, OrderSubject, SkipReason};
+pub use rejection::{
+    LineSubject, OrderException, OrderPart, OrderRejection, OrderSubject, PaymentMeasure,
+    SkipReason, ValueProblem,
+};
 
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+pub(crate) mod test_support;
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

@@ -18,7 +18,7 @@ pub use inventory::{
     InventorySetQuantitiesPayload, QuantityName,
 };
 pub use order::{
-    DiscountAllocation, DiscountApplication, FinancialStatus, FulfillmentStatus, LineItem,
+    AdditionalFee, Count, CountPrecision, DiscountAllocation, DiscountApplication, FinancialStatus, FulfillmentStatus, LineItem,
     LineItemGroup, MailingAddress, MoneyBag, NamedCompany, NamedCompanyLocation, Order,
     OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity, ShippingLine, TaxLine,
     TransactionKind, TransactionStatus, VariantId,
