@@ -19,8 +19,8 @@ use stokly_shopify::domain::sku::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::sandbox::{SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator};
 use stokly_shopify::shopify::model::PurchasingEntity;
 use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, PageOptions};
-use stokly_shopify::stokly::{ChannelId, ItemId};
 use stokly_shopify::stokly::model::Item;
+use stokly_shopify::stokly::{ChannelId, ItemId};
 
 #[tokio::test]
 async fn every_sandbox_order_maps_to_a_draft_with_shopifys_total() {
@@ -169,7 +169,10 @@ async fn tips_duties_fees_and_long_transaction_lists_map_exactly_on_the_sandbox(
     .fold(bare.clone(), |c, (kind, item, account)| {
         c.with_charge_account(
             kind,
-            ChargeAccount::new(ItemId::new(item).unwrap(), GlAccountCode::new(account).unwrap()),
+            ChargeAccount::new(
+                ItemId::new(item).unwrap(),
+                GlAccountCode::new(account).unwrap(),
+            ),
         )
     });
     let presentment = shop
@@ -189,7 +192,11 @@ async fn tips_duties_fees_and_long_transaction_lists_map_exactly_on_the_sandbox(
     let mut charged = 0;
     for r in &refs {
         let order = client.order(&r.id).await.unwrap().unwrap();
-        let seeded = scenario.orders.iter().find(|o| o.name == order.name).unwrap();
+        let seeded = scenario
+            .orders
+            .iter()
+            .find(|o| o.name == order.name)
+            .unwrap();
         assert_eq!(
             order.transactions.len(),
             seeded.failed_payment_attempts + 1,
@@ -232,15 +239,19 @@ async fn tips_duties_fees_and_long_transaction_lists_map_exactly_on_the_sandbox(
                 }
             }
         }
-        if !map_order(&order, &index, &shop).unwrap().charges().is_empty() {
+        if !map_order(&order, &index, &shop)
+            .unwrap()
+            .charges()
+            .is_empty()
+        {
             charged += 1;
             // Without charge accounts, a charged order is refused, never absorbed.
             let refused = map_order(&order, &index, &bare).unwrap_err();
             assert!(
-                refused
-                    .exceptions()
-                    .iter()
-                    .all(|e| matches!(e, stokly_shopify::domain::order::OrderException::UnmappedCharge { .. })),
+                refused.exceptions().iter().all(|e| matches!(
+                    e,
+                    stokly_shopify::domain::order::OrderException::UnmappedCharge { .. }
+                )),
                 "{refused:?}"
             );
         }

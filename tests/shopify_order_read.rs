@@ -54,10 +54,12 @@ async fn an_order_with_more_transactions_than_the_first_read_is_read_again_in_fu
             "operationName": "OrderTransactions",
             "variables": {"id": "gid://shopify/Order/5501", "first": 180}
         })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"order": {
-            "transactionsCount": {"count": 180, "precision": "EXACT"},
-            "transactions": all,
-        }}})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": {"order": {
+                "transactionsCount": {"count": 180, "precision": "EXACT"},
+                "transactions": all,
+            }}})),
+        )
         .expect(1)
         .named("all transactions")
         .mount(&server)
@@ -75,7 +77,10 @@ async fn an_order_with_more_transactions_than_the_first_read_is_read_again_in_fu
     let second: Value = serde_json::from_slice(&sent[1].body).unwrap();
     let query = second["query"].as_str().unwrap();
     assert!(query.contains("transactions(first: $first)"), "{query}");
-    assert!(!query.contains("lineItems"), "only the transactions are read again");
+    assert!(
+        !query.contains("lineItems"),
+        "only the transactions are read again"
+    );
 }
 
 #[tokio::test]

@@ -35,8 +35,7 @@ pub(crate) const ORDER_TRANSACTIONS: &str = document!(
     "money.fragments",
     "transaction.fragments"
 );
-pub(crate) const ORDER_LINE_ITEMS: &str =
-    document!(
+pub(crate) const ORDER_LINE_ITEMS: &str = document!(
     "order_line_items",
     "money.fragments",
     "tax_line.fragments",

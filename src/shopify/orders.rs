@@ -192,7 +192,12 @@ mod tests {
         assert_eq!(ORDER.matches(&wanted).count(), 1, "{ORDER}");
         assert_eq!(ORDER.matches("transactions(").count(), 1);
         assert_eq!(ORDER.matches("transactionsCount").count(), 1);
-        assert_eq!(ORDER_TRANSACTIONS.matches("transactions(first: $first)").count(), 1);
+        assert_eq!(
+            ORDER_TRANSACTIONS
+                .matches("transactions(first: $first)")
+                .count(),
+            1
+        );
     }
 
     #[test]

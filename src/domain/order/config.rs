@@ -7,9 +7,9 @@ use std::fmt;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+use super::draft::ChargeKind;
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::{FinancialStatus, MoneyBag, Order, TaxLine};
-use super::draft::ChargeKind;
 use crate::stokly::{ChannelId, ItemId};
 
 /// Which of the two amounts in every Shopify `MoneyBag` the sale order is posted in.

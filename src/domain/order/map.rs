@@ -82,9 +82,9 @@ pub fn map_order(
     // Only splitting a partly removed line's amounts leaves a remainder (at most one minor
     // unit each); the configured limit bounds it per order.
     let allowance = Decimal::new(1, currency.minor_units())
-        .checked_mul(Decimal::from(split_lines.min(
-            usize::try_from(config.rounding_limit()).unwrap_or(usize::MAX),
-        )))
+        .checked_mul(Decimal::from(
+            split_lines.min(usize::try_from(config.rounding_limit()).unwrap_or(usize::MAX)),
+        ))
         .unwrap_or(Decimal::ZERO);
     let adjustment = match reconcile(
         order,
@@ -97,7 +97,9 @@ pub fn map_order(
         Ok(adjustment) => adjustment,
         Err(exception) => return Err(rejected(subject, vec![*exception])),
     };
-    let tax_exceptions = check_taxes(order, &subject, config, totals.tax, allowance, &lines, &charges, &shipping);
+    let tax_exceptions = check_taxes(
+        order, &subject, config, totals.tax, allowance, &lines, &charges, &shipping,
+    );
     if !tax_exceptions.is_empty() {
         return Err(rejected(subject, tax_exceptions));
     }
@@ -277,7 +279,10 @@ impl Mapper<'_> {
         }
         let policy = self.config.currency_policy();
         let mut amounts = vec![
-            ("originalUnitPriceSet", policy.pick(&line.original_unit_price_set)),
+            (
+                "originalUnitPriceSet",
+                policy.pick(&line.original_unit_price_set),
+            ),
             ("originalTotalSet", policy.pick(&line.original_total_set)),
             ("totalDiscountSet", policy.pick(&line.total_discount_set)),
         ];
@@ -477,12 +482,9 @@ impl Mapper<'_> {
         let mut complete = true;
         for line in lines {
             let key = TaxKey::of(line);
-            let amount = scale(self.exact(
-                self.pick(&line.price_set, what)?,
-                what,
-                "taxLines.priceSet",
-            )?)
-            .map_err(|e| AmountFault::from_money(what, &e))?;
+            let amount =
+                scale(self.exact(self.pick(&line.price_set, what)?, what, "taxLines.priceSet")?)
+                    .map_err(|e| AmountFault::from_money(what, &e))?;
             match self.config.tax_accounts().account(&key) {
                 Some(account) => out.push(DraftTax {
                     key,
@@ -618,7 +620,9 @@ impl Mapper<'_> {
             return Ok(ChargeOutcome::Absent);
         }
         if gross.amount().is_sign_negative() {
-            return Err(AmountFault(format!("{what}: the amount {gross} is negative")));
+            return Err(AmountFault(format!(
+                "{what}: the amount {gross} is negative"
+            )));
         }
         let owned: Vec<TaxLine> = tax_lines.into_iter().cloned().collect();
         let Some(taxes) = self.taxes(&owned, what, Ok)? else {
@@ -650,12 +654,11 @@ impl Mapper<'_> {
         let checked = |bag: &MoneyBag, field: &str| {
             self.exact(self.pick(bag, "the order")?, "the order", field)
         };
-        let totals = checked(&order.current_total_price_set, "currentTotalPriceSet").and_then(
-            |total| {
+        let totals =
+            checked(&order.current_total_price_set, "currentTotalPriceSet").and_then(|total| {
                 let tax = checked(&order.current_total_tax_set, "currentTotalTaxSet")?;
                 Ok(OrderTotals { total, tax })
-            },
-        );
+            });
         match totals {
             Ok(totals) => Some(totals),
             Err(fault) => {
@@ -792,8 +795,8 @@ fn check_taxes(
         a.checked_sub(&b)
             .map_or(true, |d| d.amount().abs() > allowance)
     };
-    let draft_tax = Money::sum(currency, taxes.iter().map(|t| &t.amount))
-        .unwrap_or(Money::zero(currency));
+    let draft_tax =
+        Money::sum(currency, taxes.iter().map(|t| &t.amount)).unwrap_or(Money::zero(currency));
     if differs(draft_tax, shopify_tax) {
         out.push(OrderException::TaxMismatch {
             order: subject.clone(),
@@ -889,7 +892,11 @@ fn unsendable(
         ];
         for (field, value) in values {
             if exact_number(&value).is_none() {
-                let source = order.line_items.nodes.iter().find(|l| l.id == line.shopify_line_id);
+                let source = order
+                    .line_items
+                    .nodes
+                    .iter()
+                    .find(|l| l.id == line.shopify_line_id);
                 out.push(OrderException::InvalidLineValue {
                     order: subject.clone(),
                     line: LineSubject {
@@ -1075,7 +1082,9 @@ fn payments(
             && i64::try_from(order.transactions.len()).is_ok_and(|n| n >= c.count)
     });
     if understood && complete {
-        exceptions.extend(reconcile_payments(order, subject, policy, received, refunded));
+        exceptions.extend(reconcile_payments(
+            order, subject, policy, received, refunded,
+        ));
     }
     (payments, exceptions)
 }

@@ -50,8 +50,5 @@ pub(crate) fn settle_figures(order: &mut Order) {
     order.current_tax_lines.clear();
     let received = order.total_received_set.shop_money.amount();
     let refunded = order.total_refunded_set.shop_money.amount();
-    order.total_outstanding_set = bag(Money::new(
-        total.amount() - received + refunded,
-        currency,
-    ));
+    order.total_outstanding_set = bag(Money::new(total.amount() - received + refunded, currency));
 }

@@ -10,9 +10,9 @@ use crate::domain::exception::{DomainException, Owner};
 use crate::domain::sku::test_support::{deleted, simple, with_format};
 use crate::domain::sku::{SkuIndex, StoklyCatalogue};
 use crate::money::{CurrencyCode, Money};
-use crate::shopify::model::{FinancialStatus, Order, TransactionKind, TransactionStatus};
 use crate::shopify::OrderTransactionId;
 use crate::shopify::model::{AdditionalFee, Count, CountPrecision, MoneyBag};
+use crate::shopify::model::{FinancialStatus, Order, TransactionKind, TransactionStatus};
 use crate::stokly::model::{FulfilmentType, ItemFormat};
 use crate::stokly::{ChannelId, CustomerId};
 
@@ -295,7 +295,9 @@ fn three_units_at_ten_pounds_round_per_unit_and_keep_the_line_totals() {
     order.current_total_price_set.shop_money = gbp(2000);
     order.current_total_price_set.presentment_money = gbp(2000);
     order.total_refunded_set = bag_of(gbp(0));
-    order.transactions.retain(|t| t.kind != TransactionKind::Refund);
+    order
+        .transactions
+        .retain(|t| t.kind != TransactionKind::Refund);
     order.transactions_count = Some(Count::exact(1));
     settle_figures(&mut order);
     let draft = map(&order);
@@ -774,7 +776,6 @@ fn charge_item(kind: ChargeKind) -> ChargeAccount {
         ChargeKind::Tip => ("i-tip", "4910"),
         ChargeKind::Duties => ("i-duty", "4920"),
         ChargeKind::AdditionalFees => ("i-fee", "4930"),
-        _ => unreachable!(),
     };
     ChargeAccount::new(
         crate::stokly::ItemId::new(item).unwrap(),
@@ -783,14 +784,18 @@ fn charge_item(kind: ChargeKind) -> ChargeAccount {
 }
 
 fn config_with_charges() -> OrderMappingConfig {
-    ChargeKind::ALL
-        .into_iter()
-        .fold(config(), |c, kind| c.with_charge_account(kind, charge_item(kind)))
+    ChargeKind::ALL.into_iter().fold(config(), |c, kind| {
+        c.with_charge_account(kind, charge_item(kind))
+    })
 }
 
 /// Adds `cents` to the order's current total and to what was received.
 fn add_to_total(order: &mut Order, cents: i64) {
-    let total = order.current_total_price_set.shop_money.checked_add(&gbp(cents)).unwrap();
+    let total = order
+        .current_total_price_set
+        .shop_money
+        .checked_add(&gbp(cents))
+        .unwrap();
     order.current_total_price_set = bag_of(total);
     settle(order);
 }
@@ -868,7 +873,10 @@ fn transactions_are_checked_against_their_count_never_against_a_page_size() {
         count: 250,
         precision: CountPrecision::AtLeast,
     });
-    assert_eq!(codes(&exceptions(map_order(&order, &index(), &config()))), ["incomplete_order"]);
+    assert_eq!(
+        codes(&exceptions(map_order(&order, &index(), &config()))),
+        ["incomplete_order"]
+    );
 }
 
 #[test]
@@ -944,7 +952,10 @@ fn tips_duties_and_additional_fees_post_as_their_own_lines_not_as_rounding() {
             },
         ]
     );
-    assert_eq!(found[0].reason(), "Order #1001: the tip of 0.41 GBP has no account to post to.");
+    assert_eq!(
+        found[0].reason(),
+        "Order #1001: the tip of 0.41 GBP has no account to post to."
+    );
 
     let draft = map_order(&order, &index(), &config_with_charges()).unwrap();
     assert!(draft.rounding_adjustment().is_zero());
@@ -988,22 +999,34 @@ fn forty_cents_on_forty_whole_lines_is_a_total_mismatch_not_rounding() {
     // Even one penny is not rounding when no line was split.
     let mut order = generated(&lines, (250, 42), true);
     add_to_total(&mut order, 1);
-    assert_eq!(codes(&exceptions(map_order(&order, &index(), &config()))), ["total_mismatch"]);
+    assert_eq!(
+        codes(&exceptions(map_order(&order, &index(), &config()))),
+        ["total_mismatch"]
+    );
 }
 
 #[test]
 fn the_rounding_adjustment_is_bounded_per_order() {
     // Three split lines (1 of 3 units each) may leave up to three pennies, but the order
     // limit is two.
-    let lines = vec![(3, 1, 1000, 0, 167), (3, 1, 1000, 0, 167), (3, 1, 1000, 0, 167)];
+    let lines = vec![
+        (3, 1, 1000, 0, 167),
+        (3, 1, 1000, 0, 167),
+        (3, 1, 1000, 0, 167),
+    ];
     let mut order = generated(&lines, (0, 0), true);
     add_to_total(&mut order, 2);
     assert_eq!(map(&order).rounding_adjustment(), gbp(2));
     add_to_total(&mut order, 1);
-    assert_eq!(codes(&exceptions(map_order(&order, &index(), &config()))), ["total_mismatch"]);
+    assert_eq!(
+        codes(&exceptions(map_order(&order, &index(), &config()))),
+        ["total_mismatch"]
+    );
     let generous = config().with_rounding_limit(3);
     assert_eq!(
-        map_order(&order, &index(), &generous).unwrap().rounding_adjustment(),
+        map_order(&order, &index(), &generous)
+            .unwrap()
+            .rounding_adjustment(),
         gbp(3)
     );
 }
@@ -1128,15 +1151,30 @@ fn negative_prices_absurd_quantities_and_sub_minor_amounts_name_the_line_and_fie
     assert_eq!(
         found,
         vec![
-            value(0, "originalUnitPriceSet", Decimal::new(-2000, 2), ValueProblem::Negative),
-            value(1, "quantity", Decimal::from(1_000_000_000_000_000_i64), ValueProblem::TooLarge),
+            value(
+                0,
+                "originalUnitPriceSet",
+                Decimal::new(-2000, 2),
+                ValueProblem::Negative
+            ),
+            value(
+                1,
+                "quantity",
+                Decimal::from(1_000_000_000_000_000_i64),
+                ValueProblem::TooLarge
+            ),
             value(
                 1,
                 "currentQuantity",
                 Decimal::from(1_000_000_000_000_000_i64),
                 ValueProblem::TooLarge
             ),
-            value(2, "totalDiscountSet", Decimal::new(1, 3), ValueProblem::FinerThanMinorUnit),
+            value(
+                2,
+                "totalDiscountSet",
+                Decimal::new(1, 3),
+                ValueProblem::FinerThanMinorUnit
+            ),
         ]
     );
     assert_eq!(found[0].owner(), Owner::Ecommerce);
@@ -1165,7 +1203,11 @@ fn an_amount_stokly_cannot_take_exactly_is_refused_when_mapping_not_when_posting
         "{found:?}"
     );
     assert!(
-        found.last().unwrap().reason().contains("payment 99999999999999.99"),
+        found
+            .last()
+            .unwrap()
+            .reason()
+            .contains("payment 99999999999999.99"),
         "{found:?}"
     );
     let fields: Vec<&str> = found

@@ -1140,8 +1140,10 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         } else {
             vec![tax_line_json(order, order.shipping_tax_rate, fee_tax)]
         };
-        vec![json!({"id": gid("AdditionalFee", order.id), "name": "Import fee", "price": fee.bag(order),
-                    "taxLines": fee_tax_lines})]
+        vec![
+            json!({"id": gid("AdditionalFee", order.id), "name": "Import fee", "price": fee.bag(order),
+                    "taxLines": fee_tax_lines}),
+        ]
     };
     let charges = json!({
         "currentTaxLines": tax_lines,
