@@ -1040,8 +1040,16 @@ fn unknown_transaction_kinds_and_statuses_are_kept_and_raise_exceptions() {
     let mut settled = order.transactions[2].clone();
     settled.id = OrderTransactionId::from_numeric(95);
     settled.status = TransactionStatus::Unknown("SETTLED".into());
-    order.transactions.extend([sale_v2, settled]);
-    order.transactions_count = Some(Count::exact(5));
+    // An unknown status on a kind that moves no money is still unknown.
+    let mut auth = order.transactions[0].clone();
+    auth.id = OrderTransactionId::from_numeric(96);
+    auth.status = TransactionStatus::Unknown("SETTLED".into());
+    // Shopify's own `UNKNOWN` status: on an authorisation it moves nothing.
+    let mut unknown_auth = order.transactions[0].clone();
+    unknown_auth.id = OrderTransactionId::from_numeric(97);
+    unknown_auth.status = TransactionStatus::UnknownStatus;
+    order.transactions.extend([sale_v2, settled, auth, unknown_auth]);
+    order.transactions_count = Some(Count::exact(7));
     let found = exceptions(map_order(&order, &index(), &config()));
     assert_eq!(
         found,
@@ -1056,6 +1064,12 @@ fn unknown_transaction_kinds_and_statuses_are_kept_and_raise_exceptions() {
                 order: OrderSubject::new(order.id.clone(), "#1001"),
                 transaction: OrderTransactionId::from_numeric(95),
                 transaction_kind: TransactionKind::Sale,
+                transaction_status: TransactionStatus::Unknown("SETTLED".into()),
+            },
+            OrderException::UnknownTransaction {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                transaction: OrderTransactionId::from_numeric(96),
+                transaction_kind: TransactionKind::Authorization,
                 transaction_status: TransactionStatus::Unknown("SETTLED".into()),
             },
         ]
