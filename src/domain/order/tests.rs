@@ -1048,7 +1048,9 @@ fn unknown_transaction_kinds_and_statuses_are_kept_and_raise_exceptions() {
     let mut unknown_auth = order.transactions[0].clone();
     unknown_auth.id = OrderTransactionId::from_numeric(97);
     unknown_auth.status = TransactionStatus::UnknownStatus;
-    order.transactions.extend([sale_v2, settled, auth, unknown_auth]);
+    order
+        .transactions
+        .extend([sale_v2, settled, auth, unknown_auth]);
     order.transactions_count = Some(Count::exact(7));
     let found = exceptions(map_order(&order, &index(), &config()));
     assert_eq!(
