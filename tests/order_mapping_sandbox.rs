@@ -16,11 +16,44 @@ use stokly_shopify::domain::order::{
     TaxAccountMap, TaxKey, map_order,
 };
 use stokly_shopify::domain::sku::{SkuIndex, StoklyCatalogue};
-use stokly_shopify::sandbox::{SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator};
+use stokly_shopify::sandbox::{
+    SandboxClock, Scenario, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
+};
 use stokly_shopify::shopify::model::PurchasingEntity;
 use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, PageOptions};
 use stokly_shopify::stokly::model::Item;
 use stokly_shopify::stokly::{ChannelId, ItemId};
+
+/// The SKU index of the scenario's items that Stokly holds.
+fn stokly_index(scenario: &Scenario) -> SkuIndex {
+    let items: Vec<Item> = scenario
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.in_stokly)
+        .map(|(n, item)| {
+            let format = if item.components.is_empty() { 0 } else { 1 };
+            serde_json::from_value(json!({
+                "itemId": format!("item-{n}"), "sku": item.sku, "name": item.name,
+                "format": format, "status": 0
+            }))
+            .unwrap()
+        })
+        .collect();
+    SkuIndex::build(StoklyCatalogue::new(&items), &[])
+}
+
+/// The scenario's two VAT rates on accounts 2200 (20%) and 2205 (5%).
+fn vat_accounts() -> TaxAccountMap {
+    let mut accounts = TaxAccountMap::new();
+    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
+        accounts.insert(
+            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
+            GlAccountCode::new(account).unwrap(),
+        );
+    }
+    accounts
+}
 
 #[tokio::test]
 async fn every_sandbox_order_maps_to_a_draft_with_shopifys_total() {
@@ -38,28 +71,8 @@ async fn every_sandbox_order_maps_to_a_draft_with_shopifys_total() {
     .unwrap();
     let client = emu.client_builder().build().unwrap();
 
-    let items: Vec<Item> = scenario
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| item.in_stokly)
-        .map(|(n, item)| {
-            let format = if item.components.is_empty() { 0 } else { 1 };
-            serde_json::from_value(json!({
-                "itemId": format!("item-{n}"), "sku": item.sku, "name": item.name,
-                "format": format, "status": 0
-            }))
-            .unwrap()
-        })
-        .collect();
-    let index = SkuIndex::build(StoklyCatalogue::new(&items), &[]);
-    let mut accounts = TaxAccountMap::new();
-    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
-        accounts.insert(
-            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
-            GlAccountCode::new(account).unwrap(),
-        );
-    }
+    let index = stokly_index(&scenario);
+    let accounts = vat_accounts();
     let shop = OrderMappingConfig::new(ChannelId::new("chan-shopify").unwrap(), accounts);
     let presentment = shop
         .clone()
@@ -137,28 +150,8 @@ async fn tips_duties_fees_and_long_transaction_lists_map_exactly_on_the_sandbox(
     .await
     .unwrap();
     let client = emu.client_builder().build().unwrap();
-    let items: Vec<Item> = scenario
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| item.in_stokly)
-        .map(|(n, item)| {
-            let format = if item.components.is_empty() { 0 } else { 1 };
-            serde_json::from_value(json!({
-                "itemId": format!("item-{n}"), "sku": item.sku, "name": item.name,
-                "format": format, "status": 0
-            }))
-            .unwrap()
-        })
-        .collect();
-    let index = SkuIndex::build(StoklyCatalogue::new(&items), &[]);
-    let mut accounts = TaxAccountMap::new();
-    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
-        accounts.insert(
-            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
-            GlAccountCode::new(account).unwrap(),
-        );
-    }
+    let index = stokly_index(&scenario);
+    let accounts = vat_accounts();
     let bare = OrderMappingConfig::new(ChannelId::new("chan-shopify").unwrap(), accounts);
     let shop = [
         (ChargeKind::Tip, "svc-tip", "4910"),

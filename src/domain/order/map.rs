@@ -783,20 +783,40 @@ fn check_taxes(
     charges: &[DraftCharge],
     shipping: &DraftShipping,
 ) -> Vec<OrderException> {
-    let currency = shopify_tax.currency();
-    let taxes: Vec<&DraftTax> = lines
+    let zero = Money::zero(shopify_tax.currency());
+    let taxes = lines
         .iter()
         .flat_map(|l| l.taxes.iter())
         .chain(charges.iter().flat_map(|c| c.taxes.iter()))
-        .chain(shipping.taxes.iter())
-        .collect();
-    let mut out = Vec::new();
+        .chain(shipping.taxes.iter());
+    let mut draft_tax = zero;
+    let mut tallies: Vec<TaxTally> = Vec::new();
+    let mut tally_all = || -> Result<(), MoneyError> {
+        for tax in taxes {
+            draft_tax = draft_tax.checked_add(&tax.amount)?;
+            if let Some(t) = tally(&mut tallies, &tax.key, zero) {
+                t.draft = t.draft.checked_add(&tax.amount)?;
+            }
+        }
+        for line in &order.current_tax_lines {
+            let amount = config.currency_policy().pick(&line.price_set);
+            if let Some(t) = tally(&mut tallies, &TaxKey::of(line), zero) {
+                t.shopify = t.shopify.checked_add(&amount)?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = tally_all() {
+        return vec![OrderException::InvalidAmount {
+            order: subject.clone(),
+            detail: format!("the order's taxes: {e}"),
+        }];
+    }
     let differs = |a: Money, b: Money| {
         a.checked_sub(&b)
             .map_or(true, |d| d.amount().abs() > allowance)
     };
-    let draft_tax =
-        Money::sum(currency, taxes.iter().map(|t| &t.amount)).unwrap_or(Money::zero(currency));
+    let mut out = Vec::new();
     if differs(draft_tax, shopify_tax) {
         out.push(OrderException::TaxMismatch {
             order: subject.clone(),
@@ -805,67 +825,50 @@ fn check_taxes(
             shopify_tax,
         });
     }
-    if order.current_tax_lines.is_empty() {
-        return out;
-    }
-    let same_tax = |a: &TaxKey, b: &TaxKey| a.title == b.title && a.rate == b.rate;
-    let mut seen: Vec<TaxKey> = Vec::new();
-    for line in &order.current_tax_lines {
-        let key = TaxKey::of(line);
-        if seen.iter().any(|k| same_tax(k, &key)) {
-            continue;
-        }
-        let shopify = Money::sum(
-            currency,
-            order
-                .current_tax_lines
-                .iter()
-                .filter(|l| same_tax(&TaxKey::of(l), &key))
-                .map(|l| config.currency_policy().pick(&l.price_set))
-                .collect::<Vec<_>>()
-                .iter(),
-        )
-        .unwrap_or(Money::zero(currency));
-        let draft = Money::sum(
-            currency,
-            taxes
-                .iter()
-                .filter(|t| same_tax(&t.key, &key))
-                .map(|t| &t.amount),
-        )
-        .unwrap_or(Money::zero(currency));
-        if differs(draft, shopify) {
-            out.push(OrderException::TaxMismatch {
-                order: subject.clone(),
-                key: Some(key.clone()),
-                draft_tax: draft,
-                shopify_tax: shopify,
-            });
-        }
-        seen.push(key);
-    }
-    for tax in &taxes {
-        if !seen.iter().any(|k| same_tax(k, &tax.key)) {
-            let draft = Money::sum(
-                currency,
-                taxes
-                    .iter()
-                    .filter(|t| same_tax(&t.key, &tax.key))
-                    .map(|t| &t.amount),
-            )
-            .unwrap_or(Money::zero(currency));
-            if !draft.is_zero() {
-                out.push(OrderException::TaxMismatch {
+    // Without current tax lines (an order read by another document) only the total is checked.
+    if !order.current_tax_lines.is_empty() {
+        out.extend(
+            tallies
+                .into_iter()
+                .filter(|t| differs(t.draft, t.shopify))
+                .map(|t| OrderException::TaxMismatch {
                     order: subject.clone(),
-                    key: Some(tax.key.clone()),
-                    draft_tax: draft,
-                    shopify_tax: Money::zero(currency),
-                });
-            }
-            seen.push(tax.key.clone());
-        }
+                    key: Some(t.key),
+                    draft_tax: t.draft,
+                    shopify_tax: t.shopify,
+                }),
+        );
     }
     out
+}
+
+/// One tax (by title and rate): what the draft carries and what Shopify's current tax lines
+/// say.
+struct TaxTally {
+    key: TaxKey,
+    draft: Money,
+    shopify: Money,
+}
+
+/// The tally of `key`'s title and rate, added (at zero) if it is not there yet. Shopify's
+/// order-level lines are one per title and rate, so source and liability do not split them.
+fn tally<'a>(
+    tallies: &'a mut Vec<TaxTally>,
+    key: &TaxKey,
+    zero: Money,
+) -> Option<&'a mut TaxTally> {
+    let at = tallies
+        .iter()
+        .position(|t| t.key.title == key.title && t.key.rate == key.rate)
+        .unwrap_or_else(|| {
+            tallies.push(TaxTally {
+                key: key.clone(),
+                draft: zero,
+                shopify: zero,
+            });
+            tallies.len().saturating_sub(1)
+        });
+    tallies.get_mut(at)
 }
 
 /// Every amount the draft sends to Stokly must be an exact JSON number; one that is not is

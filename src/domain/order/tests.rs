@@ -1235,3 +1235,37 @@ fn an_amount_stokly_cannot_take_exactly_is_refused_when_mapping_not_when_posting
         .collect();
     assert!(fields.contains(&"displayLineTotal"), "{fields:?}");
 }
+
+#[test]
+fn taxes_are_checked_key_by_key_against_the_current_tax_lines() {
+    let mut order = fixture("vat_included_discounts");
+    // The total agrees, but Shopify's current tax line is another tax.
+    order.current_tax_lines[0].title = "GST".into();
+    let found = exceptions(map_order(&order, &index(), &config()));
+    let keys: Vec<(Option<String>, Money, Money)> = found
+        .iter()
+        .map(|e| match e {
+            OrderException::TaxMismatch {
+                key,
+                draft_tax,
+                shopify_tax,
+                ..
+            } => (
+                key.as_ref().map(|k| k.title.clone()),
+                *draft_tax,
+                *shopify_tax,
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            (Some("VAT".into()), gbp(775), gbp(0)),
+            (Some("GST".into()), gbp(0), gbp(775)),
+        ]
+    );
+    // Without current tax lines only the total is checked.
+    order.current_tax_lines.clear();
+    assert_eq!(map(&order).total(), gbp(4650));
+}
