@@ -791,7 +791,7 @@ fn check_taxes(
         .chain(shipping.taxes.iter());
     let mut draft_tax = zero;
     let mut tallies: Vec<TaxTally> = Vec::new();
-    let mut tally_all = || -> Result<(), MoneyError> {
+    let tally_all = || -> Result<(), MoneyError> {
         for tax in taxes {
             draft_tax = draft_tax.checked_add(&tax.amount)?;
             if let Some(t) = tally(&mut tallies, &tax.key, zero) {
