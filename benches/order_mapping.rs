@@ -47,13 +47,18 @@ fn order_json() -> String {
         ((amount(&line["originalTotalSet"]) - amount(&line["totalDiscountSet"])) * share)
             .round_dp(2)
     };
+    // Its tax for its current units (a line with none left carries none).
     let tax = |line: &Value| {
-        line["taxLines"]
+        let share = Decimal::from(line["currentQuantity"].as_i64().unwrap())
+            / Decimal::from(line["quantity"].as_i64().unwrap());
+        (line["taxLines"]
             .as_array()
             .unwrap()
             .iter()
             .map(|t| amount(&t["priceSet"]))
             .sum::<Decimal>()
+            * share)
+            .round_dp(2)
     };
     let old_lines: Decimal = lines.iter().map(net).sum();
     let old_tax: Decimal = lines.iter().map(tax).sum();
@@ -83,7 +88,9 @@ fn order_json() -> String {
     }
     let order_tax = amount(&order["taxLines"][0]["priceSet"]) + added_tax;
     order["taxLines"][0]["priceSet"] = money_set(order_tax);
+    order["currentTaxLines"] = order["taxLines"].clone();
     let paid = amount(&order["currentTotalPriceSet"]);
+    order["totalReceivedSet"] = money_set(paid);
     for t in order["transactions"].as_array_mut().unwrap() {
         t["amountSet"] = money_set(paid);
     }

@@ -98,6 +98,14 @@ pub struct ScenarioOrder {
     pub shipping: Decimal,
     /// B2B company, if any.
     pub company: Option<String>,
+    /// Tip received.
+    pub tip: Decimal,
+    /// Import duties.
+    pub duties: Decimal,
+    /// Additional fee (tax included).
+    pub additional_fee: Decimal,
+    /// Failed payment attempts before the sale.
+    pub failed_payment_attempts: usize,
     /// Customer e-mail.
     pub email: String,
 }
@@ -136,6 +144,10 @@ pub struct ScenarioBuilder {
     unknown_skus: usize,
     duplicate_skus: usize,
     blank_skus: usize,
+    tips: usize,
+    duties: usize,
+    additional_fees: usize,
+    many_transactions: usize,
     epoch: DateTime<Utc>,
 }
 
@@ -153,6 +165,10 @@ impl ScenarioBuilder {
             unknown_skus: 0,
             duplicate_skus: 0,
             blank_skus: 0,
+            tips: 0,
+            duties: 0,
+            additional_fees: 0,
+            many_transactions: 0,
             epoch: DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z")
                 .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc)),
         }
@@ -190,6 +206,28 @@ impl ScenarioBuilder {
     /// Shopify variants with no SKU.
     pub fn blank_skus(mut self, n: usize) -> Self {
         self.blank_skus = n;
+        self
+    }
+
+    /// The first `n` orders carry a tip (0.41 plus a penny per order).
+    pub fn tips(mut self, n: usize) -> Self {
+        self.tips = n;
+        self
+    }
+    /// The first `n` orders carry import duties (3.00).
+    pub fn duties(mut self, n: usize) -> Self {
+        self.duties = n;
+        self
+    }
+    /// The first `n` orders carry an additional fee (2.40, VAT included).
+    pub fn additional_fees(mut self, n: usize) -> Self {
+        self.additional_fees = n;
+        self
+    }
+    /// The first `n` orders have 120 failed payment attempts before the sale: more
+    /// transactions than the client's first read of an order asks for.
+    pub fn many_transactions(mut self, n: usize) -> Self {
+        self.many_transactions = n;
         self
     }
 
@@ -365,6 +403,24 @@ impl ScenarioBuilder {
                     .chance(0.15)
                     .then(|| format!("Trade Customer {}", rng.between(1, 9))),
                 email: format!("customer{}@example.com", rng.between(1, 500)),
+                // Charges draw nothing from the generator, so scenarios without them are
+                // the same as before they existed.
+                tip: if n < self.tips {
+                    Decimal::new(41 + n as i64, 2)
+                } else {
+                    Decimal::ZERO
+                },
+                duties: if n < self.duties {
+                    Decimal::new(300, 2)
+                } else {
+                    Decimal::ZERO
+                },
+                additional_fee: if n < self.additional_fees {
+                    Decimal::new(240, 2)
+                } else {
+                    Decimal::ZERO
+                },
+                failed_payment_attempts: if n < self.many_transactions { 120 } else { 0 },
             });
         }
         orders
@@ -461,6 +517,10 @@ impl Scenario {
                     customer_id,
                     company: order.company.clone(),
                     test: false,
+                    tip: order.tip,
+                    duties: order.duties,
+                    additional_fee: order.additional_fee,
+                    failed_payment_attempts: order.failed_payment_attempts,
                 },
             );
         }

@@ -25,14 +25,26 @@ pub const BULK_PRODUCT_VARIANTS: &str = document!("bulk_product_variants");
 pub(crate) const ORDER: &str = document!(
     "order",
     "money.fragments",
+    "tax_line.fragments",
     "line_item.fragments",
-    "shipping_line.fragments"
+    "shipping_line.fragments",
+    "transaction.fragments"
 );
-pub(crate) const ORDER_LINE_ITEMS: &str =
-    document!("order_line_items", "money.fragments", "line_item.fragments");
+pub(crate) const ORDER_TRANSACTIONS: &str = document!(
+    "order_transactions",
+    "money.fragments",
+    "transaction.fragments"
+);
+pub(crate) const ORDER_LINE_ITEMS: &str = document!(
+    "order_line_items",
+    "money.fragments",
+    "tax_line.fragments",
+    "line_item.fragments"
+);
 pub(crate) const ORDER_SHIPPING_LINES: &str = document!(
     "order_shipping_lines",
     "money.fragments",
+    "tax_line.fragments",
     "shipping_line.fragments"
 );
 pub(crate) const ORDERS_UPDATED: &str = document!("orders_updated");
@@ -57,5 +69,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("Order", ORDER),
     ("OrderLineItems", ORDER_LINE_ITEMS),
     ("OrderShippingLines", ORDER_SHIPPING_LINES),
+    ("OrderTransactions", ORDER_TRANSACTIONS),
     ("OrdersUpdated", ORDERS_UPDATED),
 ];

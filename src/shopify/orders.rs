@@ -8,10 +8,12 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use super::client::{Client, GraphQlRequest};
-use super::documents::{ORDER, ORDER_LINE_ITEMS, ORDER_SHIPPING_LINES, ORDERS_UPDATED};
+use super::documents::{
+    ORDER, ORDER_LINE_ITEMS, ORDER_SHIPPING_LINES, ORDER_TRANSACTIONS, ORDERS_UPDATED,
+};
 use super::error::Error;
 use super::ids::OrderId;
-use super::model::{LineItem, Order, OrderRef, ShippingLine};
+use super::model::{Count, LineItem, Order, OrderRef, OrderTransaction, ShippingLine};
 use super::pagination::PageOptions;
 
 /// How far back an incremental read looks before its cursor (default 5 minutes), so that an
@@ -22,14 +24,13 @@ pub const DEFAULT_ORDER_OVERLAP: Duration = Duration::from_secs(300);
 /// Lines per follow-up page (each line costs about 30 points).
 const LINES_PAGE: u32 = 30;
 
-/// Transactions one order read asks for (`transactions(first:)` in the `Order` document).
-/// `Order.transactions` is a list, not a connection: there is no next page, so an order that
-/// returns this many may have more, and
-/// [`map_order`](crate::domain::order::map_order) rejects it rather than post it with
-/// payments missing. Shopify documents no maximum for this argument; 100 is this crate's
-/// choice, the most that keeps the `Order` query (with its 20 lines and 5 shipping lines)
-/// under the 1,000-point single-query cost (each transaction costs about 3 points).
-pub const ORDER_TRANSACTIONS: usize = 100;
+/// Transactions the first read of an order asks for (`transactions(first:)` in the `Order`
+/// document). It is a page size, never a limit: `Order.transactions` is a list, not a
+/// connection, so it has no cursor to page with, but the same read asks for
+/// `transactionsCount`, and when the order has more transactions than were returned,
+/// [`Client::order`] reads the list again in one request sized to the count. The mapping
+/// checks the list it gets against that count, so no rule depends on this number.
+pub const FIRST_READ_TRANSACTIONS: usize = 50;
 
 /// Where an incremental read of orders resumes. The application stores it (database, queue
 /// message, file) and passes it back; the crate never decides where it lives.
@@ -82,6 +83,20 @@ struct OrderData {
     order: Option<Order>,
 }
 
+#[derive(Deserialize)]
+struct TransactionsData {
+    order: Option<OrderTransactions>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderTransactions {
+    #[serde(default)]
+    transactions_count: Option<Count>,
+    #[serde(default)]
+    transactions: Vec<OrderTransaction>,
+}
+
 impl Client {
     /// Orders updated since `cursor` (less `overlap`), oldest change first, as references to
     /// fetch with [`Client::order`] and to advance the cursor with.
@@ -100,9 +115,15 @@ impl Client {
         self.paginate(request, &["orders"], options)
     }
 
-    /// One order with every line item and shipping line (later pages fetched), or `None` if
-    /// Shopify does not know it (deleted, or older than the 60 days readable without the
-    /// `read_all_orders` scope).
+    /// One order with every line item and shipping line (later pages fetched) and every
+    /// transaction, or `None` if Shopify does not know it (deleted, or older than the 60 days
+    /// readable without the `read_all_orders` scope).
+    ///
+    /// Transactions are a list without pages: the first read asks for
+    /// [`FIRST_READ_TRANSACTIONS`] and for `transactionsCount`; when the count is larger
+    /// than what came back, one `OrderTransactions` request asks for `first:` the count and
+    /// replaces both. Whatever Shopify then returns is kept as it is; the mapping refuses an
+    /// order whose list is still shorter than its count.
     ///
     /// # Errors
     /// The errors of [`Client::query`].
@@ -144,6 +165,19 @@ impl Client {
             order.shipping_lines.nodes.extend(rest);
             order.shipping_lines.page_info.has_next_page = false;
         }
+        let counted = order.transactions_count.as_ref().map_or(0, |c| c.count);
+        let read = i64::try_from(order.transactions.len()).unwrap_or(i64::MAX);
+        if counted > read {
+            let request = GraphQlRequest::query(ORDER_TRANSACTIONS, "OrderTransactions")
+                .variable("id", id)?
+                .variable("first", i32::try_from(counted).unwrap_or(i32::MAX))?;
+            let data: TransactionsData = self.query(&request).await?;
+            let Some(more) = data.order else {
+                return Ok(None);
+            };
+            order.transactions = more.transactions;
+            order.transactions_count = more.transactions_count;
+        }
         Ok(Some(order))
     }
 }
@@ -153,10 +187,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_order_document_asks_for_order_transactions() {
-        let wanted = format!("transactions(first: {ORDER_TRANSACTIONS})");
+    fn the_order_document_asks_for_the_first_transactions_and_their_count() {
+        let wanted = format!("transactions(first: {FIRST_READ_TRANSACTIONS})");
         assert_eq!(ORDER.matches(&wanted).count(), 1, "{ORDER}");
         assert_eq!(ORDER.matches("transactions(").count(), 1);
+        assert_eq!(ORDER.matches("transactionsCount").count(), 1);
+        assert_eq!(
+            ORDER_TRANSACTIONS
+                .matches("transactions(first: $first)")
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -7,9 +7,10 @@ use std::fmt;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
+use super::draft::ChargeKind;
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::{FinancialStatus, MoneyBag, Order, TaxLine};
-use crate::stokly::ChannelId;
+use crate::stokly::{ChannelId, ItemId};
 
 /// Which of the two amounts in every Shopify `MoneyBag` the sale order is posted in.
 ///
@@ -258,6 +259,25 @@ pub enum CustomerMatch {
     Email,
 }
 
+/// Where a charge (tip, duties, additional fees) posts: the Stokly item its line is posted on
+/// (a non-stock service item) and the general-ledger account of its amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ChargeAccount {
+    /// The Stokly item of the line.
+    pub item: ItemId,
+    /// The account.
+    pub account: GlAccountCode,
+}
+
+impl ChargeAccount {
+    /// Posts on `item` to `account`.
+    #[must_use]
+    pub fn new(item: ItemId, account: GlAccountCode) -> Self {
+        Self { item, account }
+    }
+}
+
 /// Everything [`map_order`](super::map_order) needs besides the order and the SKU index.
 #[derive(Debug, Clone)]
 pub struct OrderMappingConfig {
@@ -268,9 +288,18 @@ pub struct OrderMappingConfig {
     rounding: RoundingStrategy,
     unit_decimal_places: u32,
     customer_match: CustomerMatch,
+    charges: HashMap<ChargeKind, ChargeAccount>,
+    max_line_quantity: i64,
+    rounding_limit_minor_units: u32,
 }
 
 impl OrderMappingConfig {
+    /// Units one line may have by default (a million); more is refused as absurd.
+    pub const DEFAULT_MAX_LINE_QUANTITY: i64 = 1_000_000;
+
+    /// Minor units the rounding adjustment of one order may reach by default.
+    pub const DEFAULT_ROUNDING_LIMIT_MINOR_UNITS: u32 = 2;
+
     /// Decimal places of the per-unit amounts by default (Stokly keeps four).
     pub const DEFAULT_UNIT_DECIMAL_PLACES: u32 = 4;
 
@@ -287,7 +316,51 @@ impl OrderMappingConfig {
             rounding: RoundingStrategy::MidpointAwayFromZero,
             unit_decimal_places: Self::DEFAULT_UNIT_DECIMAL_PLACES,
             customer_match: CustomerMatch::default(),
+            charges: HashMap::new(),
+            max_line_quantity: Self::DEFAULT_MAX_LINE_QUANTITY,
+            rounding_limit_minor_units: Self::DEFAULT_ROUNDING_LIMIT_MINOR_UNITS,
         }
+    }
+
+    /// Posts charges of `kind` on `account` (without one, an order with such a charge is
+    /// rejected with [`OrderException::UnmappedCharge`](super::OrderException::UnmappedCharge)).
+    #[must_use]
+    pub fn with_charge_account(mut self, kind: ChargeKind, account: ChargeAccount) -> Self {
+        self.charges.insert(kind, account);
+        self
+    }
+
+    /// Refuses lines of more than `units` units (ordered or current).
+    #[must_use]
+    pub fn with_max_line_quantity(mut self, units: i64) -> Self {
+        self.max_line_quantity = units;
+        self
+    }
+
+    /// Lets the rounding adjustment of one order reach `minor_units` minor units of the
+    /// posting currency (it is also never more than one minor unit per partly removed line).
+    #[must_use]
+    pub fn with_rounding_limit(mut self, minor_units: u32) -> Self {
+        self.rounding_limit_minor_units = minor_units;
+        self
+    }
+
+    /// Where charges of `kind` post.
+    #[must_use]
+    pub fn charge_account(&self, kind: ChargeKind) -> Option<&ChargeAccount> {
+        self.charges.get(&kind)
+    }
+
+    /// Units one line may have.
+    #[must_use]
+    pub fn max_line_quantity(&self) -> i64 {
+        self.max_line_quantity
+    }
+
+    /// Minor units the rounding adjustment of one order may reach.
+    #[must_use]
+    pub fn rounding_limit(&self) -> u32 {
+        self.rounding_limit_minor_units
     }
 
     /// Posts in the currency `policy` picks.

@@ -111,6 +111,75 @@ impl DraftLine {
     }
 }
 
+/// An amount on the order that is not goods or shipping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ChargeKind {
+    /// Tips (`totalTipReceivedSet`); never taxed.
+    Tip,
+    /// Import duties (`currentTotalDutiesSet`).
+    Duties,
+    /// Additional fees (`currentTotalAdditionalFeesSet`), with their tax lines.
+    AdditionalFees,
+}
+
+impl ChargeKind {
+    /// Every kind, in the order a draft lists them.
+    pub const ALL: [Self; 3] = [Self::Tip, Self::Duties, Self::AdditionalFees];
+
+    /// The charge's name as reports print it.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Tip => "tip",
+            Self::Duties => "duties",
+            Self::AdditionalFees => "additional fees",
+        }
+    }
+}
+
+/// A tip, duty or additional fee posted as its own line, on the Stokly item and general-ledger
+/// account the configuration gives its kind.
+///
+/// `amount` is net of tax and `total = amount + tax`, as for goods lines (for a tax-inclusive
+/// order the tax is taken out of Shopify's amount).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DraftCharge {
+    /// What it is.
+    pub kind: ChargeKind,
+    /// The Stokly item the line is posted on.
+    pub item_id: ItemId,
+    /// The account its amount posts to.
+    pub account: GlAccountCode,
+    /// Net amount.
+    pub amount: Money,
+    /// Tax on it.
+    pub tax: Money,
+    /// `amount + tax`.
+    pub total: Money,
+    /// The taxes with their accounts (they sum to `tax`).
+    pub taxes: Vec<DraftTax>,
+}
+
+impl DraftCharge {
+    /// The charge as a one-unit line of `POST /v2/saleorders`, needing no delivery.
+    #[must_use]
+    pub fn to_new_sale_order_line(&self) -> NewSaleOrderLine {
+        let mut item = NewSaleOrderLine::item(self.item_id.clone(), Decimal::ONE);
+        item.display_price = Some(self.amount.amount());
+        item.display_tax = Some(self.tax.amount());
+        item.display_discount = Some(Decimal::ZERO);
+        item.display_line_price = Some(self.amount.amount());
+        item.display_line_tax = Some(self.tax.amount());
+        item.display_line_discount = Some(Decimal::ZERO);
+        item.display_line_total = Some(self.total.amount());
+        item.fulfilment_type = Some(FulfilmentType::None);
+        item
+    }
+}
+
 /// A Shopify line that is not posted, with the reason; nothing is dropped silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -243,6 +312,7 @@ pub struct SaleOrderDraft {
     pub(super) customer: CustomerLookup,
     pub(super) shipping: DraftShipping,
     pub(super) lines: Vec<DraftLine>,
+    pub(super) charges: Vec<DraftCharge>,
     pub(super) omitted_lines: Vec<OmittedLine>,
     pub(super) payments: Vec<DraftPayment>,
     pub(super) rounding_adjustment: Money,
@@ -311,6 +381,12 @@ impl SaleOrderDraft {
         &self.lines
     }
 
+    /// Tips, duties and additional fees, each its own line (posted after the goods lines).
+    #[must_use]
+    pub fn charges(&self) -> &[DraftCharge] {
+        &self.charges
+    }
+
     /// The Shopify lines not posted, with why.
     #[must_use]
     pub fn omitted_lines(&self) -> &[OmittedLine] {
@@ -324,14 +400,15 @@ impl SaleOrderDraft {
     }
 
     /// What was added to (or, negative, taken from) the lines' net prices so that the total
-    /// equals Shopify's to the cent; zero when Shopify's own line and shipping amounts
-    /// already added up.
+    /// equals Shopify's to the cent: only the remainder of splitting a partly removed line's
+    /// amounts, at most one minor unit per such line and never more than the configured
+    /// per-order limit; zero when Shopify's own amounts already added up.
     #[must_use]
     pub fn rounding_adjustment(&self) -> Money {
         self.rounding_adjustment
     }
 
-    /// Lines plus shipping, tax included: Shopify's current total.
+    /// Lines, charges and shipping, tax included: Shopify's current total.
     #[must_use]
     pub fn total(&self) -> Money {
         self.total
@@ -346,7 +423,8 @@ impl SaleOrderDraft {
     /// The body of `POST /v2/saleorders`, with `customer` the Stokly customer found or
     /// created for [`Self::customer`] (`None` posts the order without a customer).
     ///
-    /// Lines carry both the per-unit amounts and Shopify's line totals; payments are posted
+    /// Lines carry both the per-unit amounts and Shopify's line totals; charges (tips,
+    /// duties, additional fees) follow the goods lines as one-unit lines; payments are posted
     /// as imported payments ([`Payment::IMPORTED`]) labelled with their gateway.
     #[must_use]
     pub fn to_new_sale_order(&self, customer: Option<CustomerId>) -> NewSaleOrder {
@@ -354,6 +432,7 @@ impl SaleOrderDraft {
             .lines
             .iter()
             .map(DraftLine::to_new_sale_order_line)
+            .chain(self.charges.iter().map(DraftCharge::to_new_sale_order_line))
             .collect();
         let mut order = NewSaleOrder::new(self.currency, items);
         order.created_at = Some(self.ordered_at);

@@ -4,17 +4,20 @@ use rust_decimal::Decimal;
 
 use super::config::{CurrencyPolicy, CustomerMatch, OrderMappingConfig, TaxKey};
 use super::draft::{
-    BundleRef, CustomerLookup, DraftLine, DraftPayment, DraftShipping, DraftTax, OmissionReason,
-    OmittedLine, SaleOrderDraft,
+    BundleRef, ChargeKind, CustomerLookup, DraftCharge, DraftLine, DraftPayment, DraftShipping,
+    DraftTax, OmissionReason, OmittedLine, SaleOrderDraft,
 };
-use super::rejection::{LineSubject, OrderException, OrderRejection, OrderSubject, SkipReason};
+use super::rejection::{
+    LineSubject, OrderException, OrderPart, OrderRejection, OrderSubject, PaymentMeasure,
+    SkipReason, ValueProblem,
+};
 use crate::domain::sku::{SkuIndex, StoklyMatch};
 use crate::money::{CurrencyCode, Money, MoneyError};
-use crate::shopify::ORDER_TRANSACTIONS;
 use crate::shopify::model::{
-    LineItem, MailingAddress, MoneyBag, Order, PurchasingEntity, ShippingLine, TaxLine,
-    TransactionKind, TransactionStatus,
+    CountPrecision, LineItem, MailingAddress, MoneyBag, Order, PurchasingEntity, ShippingLine,
+    TaxLine, TransactionKind, TransactionStatus,
 };
+use crate::stokly::model::lenient::exact_number;
 use crate::stokly::model::{Address, PersonName};
 
 /// Maps a Shopify order to a Stokly sale-order draft.
@@ -43,14 +46,17 @@ pub fn map_order(
         config,
         subject: subject.clone(),
         currency: config.currency_policy().currency_of(order),
-        exceptions: Vec::new(),
+        exceptions: incomplete(order, &subject),
         unmapped: Vec::new(),
+        split_lines: 0,
     };
     let (lines, omitted_lines) = mapper.lines(index);
     let shipping = mapper.shipping();
+    let charges = mapper.charges();
+    let totals = mapper.order_totals();
+    let split_lines = mapper.split_lines;
     let mut exceptions = mapper.exceptions;
-    let (payments, payment_exceptions) =
-        payments(order, &subject, config.currency_policy(), mapper.currency);
+    let (payments, payment_exceptions) = payments(order, &subject, config, mapper.currency);
     exceptions.extend(payment_exceptions);
     exceptions.extend(
         mapper
@@ -61,7 +67,9 @@ pub fn map_order(
                 key,
             }),
     );
-    let (Some(mut lines), Some(shipping), true) = (lines, shipping, exceptions.is_empty()) else {
+    let (Some(mut lines), Some(shipping), Some(charges), Some(totals), true) =
+        (lines, shipping, charges, totals, exceptions.is_empty())
+    else {
         return Err(rejected(subject, exceptions));
     };
     if lines.is_empty() {
@@ -71,16 +79,37 @@ pub fn map_order(
         });
     }
     let currency = mapper.currency;
-    let adjustment = match reconcile(order, config, currency, &mut lines, &shipping) {
+    // Only splitting a partly removed line's amounts leaves a remainder (at most one minor
+    // unit each); the configured limit bounds it per order.
+    let allowance = Decimal::new(1, currency.minor_units())
+        .checked_mul(Decimal::from(
+            split_lines.min(usize::try_from(config.rounding_limit()).unwrap_or(usize::MAX)),
+        ))
+        .unwrap_or(Decimal::ZERO);
+    let adjustment = match reconcile(
+        order,
+        totals.total,
+        allowance,
+        &mut lines,
+        &charges,
+        &shipping,
+    ) {
         Ok(adjustment) => adjustment,
         Err(exception) => return Err(rejected(subject, vec![*exception])),
     };
+    let tax_exceptions = check_taxes(
+        order, &subject, config, totals.tax, allowance, &lines, &charges, &shipping,
+    );
+    if !tax_exceptions.is_empty() {
+        return Err(rejected(subject, tax_exceptions));
+    }
     for line in &mut lines {
         set_unit_amounts(line, config);
     }
-    let total = config
-        .currency_policy()
-        .pick(&order.current_total_price_set);
+    let unsendable = unsendable(&subject, order, &lines, &charges, &shipping, &payments);
+    if !unsendable.is_empty() {
+        return Err(rejected(subject, unsendable));
+    }
     Ok(SaleOrderDraft {
         shopify_order_id: order.id.clone(),
         source_reference_id: order.id.numeric_id().to_string(),
@@ -92,12 +121,54 @@ pub fn map_order(
         customer: customer(order, config.customer_match()),
         shipping,
         lines,
+        charges,
         omitted_lines,
         payments,
         rounding_adjustment: adjustment,
-        total,
+        total: totals.total,
         tags: order.tags.clone(),
     })
+}
+
+/// An exception for each part of the order that was not read completely: a connection that
+/// still has a next page, or fewer transactions than Shopify counts.
+fn incomplete(order: &Order, subject: &OrderSubject) -> Vec<OrderException> {
+    let mut out = Vec::new();
+    let paged = [
+        (
+            OrderPart::LineItems,
+            order.line_items.page_info.has_next_page,
+            order.line_items.nodes.len(),
+        ),
+        (
+            OrderPart::ShippingLines,
+            order.shipping_lines.page_info.has_next_page,
+            order.shipping_lines.nodes.len(),
+        ),
+    ];
+    for (part, more, read) in paged {
+        if more {
+            out.push(OrderException::IncompleteOrder {
+                order: subject.clone(),
+                part,
+                read,
+                expected: None,
+            });
+        }
+    }
+    if let Some(count) = &order.transactions_count {
+        let read = order.transactions.len();
+        let short = i64::try_from(read).map_or(true, |r| r < count.count);
+        if short || count.precision != CountPrecision::Exact {
+            out.push(OrderException::IncompleteOrder {
+                order: subject.clone(),
+                part: OrderPart::Transactions,
+                read,
+                expected: Some(count.count),
+            });
+        }
+    }
+    out
 }
 
 fn rejected(order: OrderSubject, exceptions: Vec<OrderException>) -> OrderRejection {
@@ -130,6 +201,14 @@ struct Mapper<'a> {
     currency: CurrencyCode,
     exceptions: Vec<OrderException>,
     unmapped: Vec<TaxKey>,
+    /// Lines whose amounts were split between current and removed units.
+    split_lines: usize,
+}
+
+/// Shopify's current totals in the posting currency.
+struct OrderTotals {
+    total: Money,
+    tax: Money,
 }
 
 /// An amount problem, described for a person.
@@ -154,6 +233,77 @@ impl Mapper<'_> {
                 self.currency
             )))
         }
+    }
+
+    /// `money` unless it is finer than the currency's minor unit.
+    fn exact(&self, money: Money, what: &str, field: &str) -> Result<Money, AmountFault> {
+        if finer_than_minor_unit(money) {
+            Err(AmountFault(format!(
+                "{what}: {field} {} is finer than the minor unit of {}",
+                money.amount(),
+                money.currency()
+            )))
+        } else {
+            Ok(money)
+        }
+    }
+
+    fn line_value(
+        &mut self,
+        line: &LineSubject,
+        field: &str,
+        value: Decimal,
+        problem: ValueProblem,
+    ) {
+        self.exceptions.push(OrderException::InvalidLineValue {
+            order: self.subject.clone(),
+            line: line.clone(),
+            field: field.to_owned(),
+            value,
+            problem,
+        });
+    }
+
+    /// Checks a line's quantities against the limit and its amounts for sign and precision;
+    /// records one exception per bad value and answers whether all were good.
+    fn check_line_values(&mut self, line: &LineItem, subject: &LineSubject) -> bool {
+        let before = self.exceptions.len();
+        let limit = self.config.max_line_quantity();
+        for (field, units) in [
+            ("quantity", line.quantity),
+            ("currentQuantity", line.current_quantity),
+        ] {
+            if units > limit {
+                self.line_value(subject, field, Decimal::from(units), ValueProblem::TooLarge);
+            }
+        }
+        let policy = self.config.currency_policy();
+        let mut amounts = vec![
+            (
+                "originalUnitPriceSet",
+                policy.pick(&line.original_unit_price_set),
+            ),
+            ("originalTotalSet", policy.pick(&line.original_total_set)),
+            ("totalDiscountSet", policy.pick(&line.total_discount_set)),
+        ];
+        amounts.extend(
+            line.tax_lines
+                .iter()
+                .map(|t| ("taxLines.priceSet", policy.pick(&t.price_set))),
+        );
+        for (field, money) in amounts {
+            if money.amount().is_sign_negative() && !money.amount().is_zero() {
+                self.line_value(subject, field, money.amount(), ValueProblem::Negative);
+            } else if finer_than_minor_unit(money) {
+                self.line_value(
+                    subject,
+                    field,
+                    money.amount(),
+                    ValueProblem::FinerThanMinorUnit,
+                );
+            }
+        }
+        self.exceptions.len() == before
     }
 
     fn fault(&mut self, fault: AmountFault) {
@@ -182,6 +332,10 @@ impl Mapper<'_> {
                     quantity: line.quantity,
                     current_quantity: line.current_quantity,
                 });
+                ok = false;
+                continue;
+            }
+            if !self.check_line_values(line, &subject) {
                 ok = false;
                 continue;
             }
@@ -279,6 +433,9 @@ impl Mapper<'_> {
         let after_discounts = original
             .checked_sub(&discount)
             .map_err(|e| AmountFault::from_money(&what, &e))?;
+        if line.current_quantity != line.quantity {
+            self.split_lines = self.split_lines.saturating_add(1);
+        }
         let share = |amount: Money| current_share(amount, line.current_quantity, line.quantity);
         let gross = share(after_discounts).map_err(|e| AmountFault::from_money(&what, &e))?;
         let discount = share(discount).map_err(|e| AmountFault::from_money(&what, &e))?;
@@ -325,8 +482,9 @@ impl Mapper<'_> {
         let mut complete = true;
         for line in lines {
             let key = TaxKey::of(line);
-            let amount = scale(self.pick(&line.price_set, what)?)
-                .map_err(|e| AmountFault::from_money(what, &e))?;
+            let amount =
+                scale(self.exact(self.pick(&line.price_set, what)?, what, "taxLines.priceSet")?)
+                    .map_err(|e| AmountFault::from_money(what, &e))?;
             match self.config.tax_accounts().account(&key) {
                 Some(account) => out.push(DraftTax {
                     key,
@@ -370,9 +528,21 @@ impl Mapper<'_> {
         let mut complete = true;
         for line in &live {
             let what = format!("shipping line \"{}\"", line.title);
-            let price = self.pick(&line.current_discounted_price_set, &what)?;
-            let original = self.pick(&line.original_price_set, &what)?;
-            let discounted = self.pick(&line.discounted_price_set, &what)?;
+            let price = self.exact(
+                self.pick(&line.current_discounted_price_set, &what)?,
+                &what,
+                "currentDiscountedPriceSet",
+            )?;
+            let original = self.exact(
+                self.pick(&line.original_price_set, &what)?,
+                &what,
+                "originalPriceSet",
+            )?;
+            let discounted = self.exact(
+                self.pick(&line.discounted_price_set, &what)?,
+                &what,
+                "discountedPriceSet",
+            )?;
             let add = |a: Money, b: Money| {
                 a.checked_add(&b)
                     .map_err(|e| AmountFault::from_money(&what, &e))
@@ -405,6 +575,115 @@ impl Mapper<'_> {
     }
 }
 
+impl Mapper<'_> {
+    /// Tips, duties and additional fees as charges; `None` after recording a problem.
+    fn charges(&mut self) -> Option<Vec<DraftCharge>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for kind in ChargeKind::ALL {
+            match self.charge(kind) {
+                Ok(ChargeOutcome::Charge(charge)) => out.push(charge),
+                Ok(ChargeOutcome::Absent) => {}
+                Ok(ChargeOutcome::Recorded) => ok = false,
+                Err(fault) => {
+                    self.fault(fault);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// One charge of `kind`.
+    fn charge(&mut self, kind: ChargeKind) -> Result<ChargeOutcome, AmountFault> {
+        let order = self.order;
+        let (bag, tax_lines): (Option<&MoneyBag>, Vec<&TaxLine>) = match kind {
+            ChargeKind::Tip => (Some(&order.total_tip_received_set), Vec::new()),
+            // Duty taxes are on `LineItem.duties`, which the order read does not ask for; a
+            // taxed duty shows as a tax mismatch, never as posted revenue.
+            ChargeKind::Duties => (order.current_total_duties_set.as_ref(), Vec::new()),
+            ChargeKind::AdditionalFees => (
+                order.current_total_additional_fees_set.as_ref(),
+                order
+                    .additional_fees
+                    .iter()
+                    .flat_map(|f| f.tax_lines.iter())
+                    .collect(),
+            ),
+        };
+        let what = kind.label();
+        let Some(bag) = bag else {
+            return Ok(ChargeOutcome::Absent);
+        };
+        let gross = self.exact(self.pick(bag, what)?, what, "amount")?;
+        if gross.is_zero() && tax_lines.is_empty() {
+            return Ok(ChargeOutcome::Absent);
+        }
+        if gross.amount().is_sign_negative() {
+            return Err(AmountFault(format!(
+                "{what}: the amount {gross} is negative"
+            )));
+        }
+        let owned: Vec<TaxLine> = tax_lines.into_iter().cloned().collect();
+        let Some(taxes) = self.taxes(&owned, what, Ok)? else {
+            return Ok(ChargeOutcome::Recorded);
+        };
+        let amounts = self.split(gross, Money::zero(self.currency), taxes, what)?;
+        let Some(account) = self.config.charge_account(kind) else {
+            self.exceptions.push(OrderException::UnmappedCharge {
+                order: self.subject.clone(),
+                charge: kind,
+                amount: gross,
+            });
+            return Ok(ChargeOutcome::Recorded);
+        };
+        Ok(ChargeOutcome::Charge(DraftCharge {
+            kind,
+            item_id: account.item.clone(),
+            account: account.account.clone(),
+            amount: amounts.net,
+            tax: amounts.tax,
+            total: amounts.total,
+            taxes: amounts.taxes,
+        }))
+    }
+
+    /// Shopify's current total and total tax, checked; `None` after recording a problem.
+    fn order_totals(&mut self) -> Option<OrderTotals> {
+        let order = self.order;
+        let checked = |bag: &MoneyBag, field: &str| {
+            self.exact(self.pick(bag, "the order")?, "the order", field)
+        };
+        let totals =
+            checked(&order.current_total_price_set, "currentTotalPriceSet").and_then(|total| {
+                let tax = checked(&order.current_total_tax_set, "currentTotalTaxSet")?;
+                Ok(OrderTotals { total, tax })
+            });
+        match totals {
+            Ok(totals) => Some(totals),
+            Err(fault) => {
+                self.fault(fault);
+                None
+            }
+        }
+    }
+}
+
+/// What one kind of charge came to.
+enum ChargeOutcome {
+    /// The order has none.
+    Absent,
+    /// A charge to post.
+    Charge(DraftCharge),
+    /// A problem, already recorded.
+    Recorded,
+}
+
+fn finer_than_minor_unit(money: Money) -> bool {
+    let places = money.currency().minor_units();
+    money.amount().round_dp(places) != money.amount()
+}
+
 /// A line's or shipping's amounts.
 struct Amounts {
     net: Money,
@@ -424,17 +703,19 @@ fn current_share(amount: Money, current: i64, quantity: i64) -> Result<Money, Mo
     Ok(parts.first().copied().unwrap_or(amount))
 }
 
-/// Makes the draft total equal Shopify's current total. Shopify rounds each line, each tax
-/// line and the order total separately, and a partly refunded line's share is allocated
-/// here, so the sum of the mapped amounts can differ from the total by a few minor units:
-/// up to one minor unit per line and shipping line is allocated across the lines' net prices
-/// in proportion to their totals (`Money::allocate`, so the parts sum exactly). Anything
-/// larger is a [`OrderException::TotalMismatch`].
+/// Makes the draft total equal Shopify's current total `shopify_total`. Shopify's line,
+/// charge and shipping amounts are the authority and normally add up exactly; the only
+/// remainder this mapping creates is from splitting a partly removed line's amounts between
+/// its current and removed units. Up to `allowance` (one minor unit per split line, at most
+/// the configured per-order limit) is allocated across the lines' net prices in proportion to
+/// their totals (`Money::allocate`, so the parts sum exactly). Anything larger, or anything
+/// at all on an order with no split line, is a [`OrderException::TotalMismatch`].
 fn reconcile(
     order: &Order,
-    config: &OrderMappingConfig,
-    currency: CurrencyCode,
+    shopify_total: Money,
+    allowance: Decimal,
     lines: &mut [DraftLine],
+    charges: &[DraftCharge],
     shipping: &DraftShipping,
 ) -> Result<Money, Box<OrderException>> {
     let subject = || OrderSubject::new(order.id.clone(), order.name.clone());
@@ -444,39 +725,21 @@ fn reconcile(
             detail: format!("the order total: {e}"),
         })
     };
-    let shopify_total = config
-        .currency_policy()
-        .pick(&order.current_total_price_set);
-    if shopify_total.currency() != currency {
-        return Err(invalid(MoneyError::CurrencyMismatch {
-            left: shopify_total.currency(),
-            right: currency,
-        }));
-    }
-    let draft_total = draft_total(lines, shipping).map_err(invalid)?;
-    let difference = shopify_total.checked_sub(&draft_total).map_err(invalid)?;
+    let draft = draft_total(lines, charges, shipping).map_err(invalid)?;
+    let difference = shopify_total.checked_sub(&draft).map_err(invalid)?;
     if difference.is_zero() {
         return Ok(difference);
     }
-    let live_shipping = order
-        .shipping_lines
-        .nodes
-        .iter()
-        .filter(|s| !s.is_removed)
-        .count();
-    let units = Decimal::from(lines.len().saturating_add(live_shipping));
-    let minor_unit = Decimal::new(1, currency.minor_units());
-    let tolerance = minor_unit.checked_mul(units).unwrap_or(Decimal::ZERO);
     let weights: Vec<Decimal> = lines.iter().map(|l| l.line_total.amount().abs()).collect();
     let mismatch = || {
         Box::new(OrderException::TotalMismatch {
             order: subject(),
-            draft_total,
+            draft_total: draft,
             shopify_total,
             difference,
         })
     };
-    if difference.amount().abs() > tolerance || weights.iter().all(Decimal::is_zero) {
+    if difference.amount().abs() > allowance || weights.iter().all(Decimal::is_zero) {
         return Err(mismatch());
     }
     let parts = difference.allocate(&weights).map_err(|_| mismatch())?;
@@ -484,25 +747,197 @@ fn reconcile(
         line.line_price = line.line_price.checked_add(&part).map_err(invalid)?;
         line.line_total = line.line_total.checked_add(&part).map_err(invalid)?;
     }
-    if draft_total_of(lines, shipping) == Some(shopify_total) {
+    if draft_total(lines, charges, shipping).ok() == Some(shopify_total) {
         Ok(difference)
     } else {
         Err(mismatch())
     }
 }
 
-fn draft_total(lines: &[DraftLine], shipping: &DraftShipping) -> Result<Money, MoneyError> {
-    let lines = Money::sum(
-        shipping.cost.currency(),
-        lines.iter().map(|l| &l.line_total),
-    )?;
+fn draft_total(
+    lines: &[DraftLine],
+    charges: &[DraftCharge],
+    shipping: &DraftShipping,
+) -> Result<Money, MoneyError> {
+    let currency = shipping.cost.currency();
+    let lines = Money::sum(currency, lines.iter().map(|l| &l.line_total))?;
+    let charges = Money::sum(currency, charges.iter().map(|c| &c.total))?;
     lines
+        .checked_add(&charges)?
         .checked_add(&shipping.cost)?
         .checked_add(&shipping.tax)
 }
 
-fn draft_total_of(lines: &[DraftLine], shipping: &DraftShipping) -> Option<Money> {
-    draft_total(lines, shipping).ok()
+/// Checks the draft's taxes against Shopify's current total tax and, when Shopify gives
+/// them, its current order-level tax lines (by title and rate). A difference beyond
+/// `allowance` (the split-line remainder) is a [`OrderException::TaxMismatch`]; taxes are
+/// never adjusted.
+#[allow(clippy::too_many_arguments)] // one call site; each argument is a distinct input
+fn check_taxes(
+    order: &Order,
+    subject: &OrderSubject,
+    config: &OrderMappingConfig,
+    shopify_tax: Money,
+    allowance: Decimal,
+    lines: &[DraftLine],
+    charges: &[DraftCharge],
+    shipping: &DraftShipping,
+) -> Vec<OrderException> {
+    let zero = Money::zero(shopify_tax.currency());
+    let taxes = lines
+        .iter()
+        .flat_map(|l| l.taxes.iter())
+        .chain(charges.iter().flat_map(|c| c.taxes.iter()))
+        .chain(shipping.taxes.iter());
+    let mut draft_tax = zero;
+    let mut tallies: Vec<TaxTally> = Vec::new();
+    let tally_all = || -> Result<(), MoneyError> {
+        for tax in taxes {
+            draft_tax = draft_tax.checked_add(&tax.amount)?;
+            if let Some(t) = tally(&mut tallies, &tax.key, zero) {
+                t.draft = t.draft.checked_add(&tax.amount)?;
+            }
+        }
+        for line in &order.current_tax_lines {
+            let amount = config.currency_policy().pick(&line.price_set);
+            if let Some(t) = tally(&mut tallies, &TaxKey::of(line), zero) {
+                t.shopify = t.shopify.checked_add(&amount)?;
+            }
+        }
+        Ok(())
+    };
+    if let Err(e) = tally_all() {
+        return vec![OrderException::InvalidAmount {
+            order: subject.clone(),
+            detail: format!("the order's taxes: {e}"),
+        }];
+    }
+    let differs = |a: Money, b: Money| {
+        a.checked_sub(&b)
+            .map_or(true, |d| d.amount().abs() > allowance)
+    };
+    let mut out = Vec::new();
+    if differs(draft_tax, shopify_tax) {
+        out.push(OrderException::TaxMismatch {
+            order: subject.clone(),
+            key: None,
+            draft_tax,
+            shopify_tax,
+        });
+    }
+    // Without current tax lines (an order read by another document) only the total is checked.
+    if !order.current_tax_lines.is_empty() {
+        out.extend(
+            tallies
+                .into_iter()
+                .filter(|t| differs(t.draft, t.shopify))
+                .map(|t| OrderException::TaxMismatch {
+                    order: subject.clone(),
+                    key: Some(t.key),
+                    draft_tax: t.draft,
+                    shopify_tax: t.shopify,
+                }),
+        );
+    }
+    out
+}
+
+/// One tax (by title and rate): what the draft carries and what Shopify's current tax lines
+/// say.
+struct TaxTally {
+    key: TaxKey,
+    draft: Money,
+    shopify: Money,
+}
+
+/// The tally of `key`'s title and rate, added (at zero) if it is not there yet. Shopify's
+/// order-level lines are one per title and rate, so source and liability do not split them.
+fn tally<'a>(
+    tallies: &'a mut Vec<TaxTally>,
+    key: &TaxKey,
+    zero: Money,
+) -> Option<&'a mut TaxTally> {
+    let at = tallies
+        .iter()
+        .position(|t| t.key.title == key.title && t.key.rate == key.rate)
+        .unwrap_or_else(|| {
+            tallies.push(TaxTally {
+                key: key.clone(),
+                draft: zero,
+                shopify: zero,
+            });
+            tallies.len().saturating_sub(1)
+        });
+    tallies.get_mut(at)
+}
+
+/// Every amount the draft sends to Stokly must be an exact JSON number; one that is not is
+/// refused here, naming the line and field, rather than failing when the body is written.
+fn unsendable(
+    subject: &OrderSubject,
+    order: &Order,
+    lines: &[DraftLine],
+    charges: &[DraftCharge],
+    shipping: &DraftShipping,
+    payments: &[DraftPayment],
+) -> Vec<OrderException> {
+    let mut out = Vec::new();
+    for line in lines {
+        let values = [
+            ("quantity", Decimal::from(line.quantity)),
+            ("displayPrice", line.unit_price),
+            ("displayTax", line.unit_tax),
+            ("displayDiscount", line.unit_discount),
+            ("displayLinePrice", line.line_price.amount()),
+            ("displayLineTax", line.line_tax.amount()),
+            ("displayLineDiscount", line.line_discount.amount()),
+            ("displayLineTotal", line.line_total.amount()),
+        ];
+        for (field, value) in values {
+            if exact_number(&value).is_none() {
+                let source = order
+                    .line_items
+                    .nodes
+                    .iter()
+                    .find(|l| l.id == line.shopify_line_id);
+                out.push(OrderException::InvalidLineValue {
+                    order: subject.clone(),
+                    line: LineSubject {
+                        id: line.shopify_line_id.clone(),
+                        sku: Some(line.sku.clone()),
+                        name: line.name.clone(),
+                        variant: source.and_then(|l| l.variant.as_ref().map(|v| v.id.clone())),
+                    },
+                    field: field.to_owned(),
+                    value,
+                    problem: ValueProblem::NotExactlySendable,
+                });
+            }
+        }
+    }
+    let others = charges
+        .iter()
+        .flat_map(|c| {
+            [
+                (c.kind.label(), c.amount.amount()),
+                (c.kind.label(), c.tax.amount()),
+                (c.kind.label(), c.total.amount()),
+            ]
+        })
+        .chain([
+            ("shipping cost", shipping.cost.amount()),
+            ("shipping tax", shipping.tax.amount()),
+        ])
+        .chain(payments.iter().map(|p| ("payment", p.amount.amount())));
+    for (what, value) in others {
+        if exact_number(&value).is_none() {
+            out.push(OrderException::InvalidAmount {
+                order: subject.clone(),
+                detail: format!("the {what} {value} cannot be sent to Stokly as an exact number"),
+            });
+        }
+    }
+    out
 }
 
 /// Per-unit amounts: the line amounts divided by the quantity, rounded as configured.
@@ -561,47 +996,158 @@ fn customer(order: &Order, rule: CustomerMatch) -> CustomerLookup {
     chosen.unwrap_or(CustomerLookup::Guest)
 }
 
-/// The successful `SALE` and `CAPTURE` transactions as payments, and an exception for each
-/// one in another currency than `currency` and for a transaction list that may be cut short
-/// (as many as [`ORDER_TRANSACTIONS`] were read).
+/// The successful `SALE` and `CAPTURE` transactions as payments, with an exception for each
+/// one in another currency than `currency` and for each transaction of a kind or status this
+/// crate does not know. When every transaction is understood and the list is complete, the
+/// transactions are reconciled with Shopify's payment totals: successful sales and captures
+/// less change must equal `totalReceivedSet`, successful refunds `totalRefundedSet`, and
+/// received less refunded plus `totalOutstandingSet` the current total.
 fn payments(
     order: &Order,
     subject: &OrderSubject,
-    policy: CurrencyPolicy,
+    config: &OrderMappingConfig,
     currency: CurrencyCode,
 ) -> (Vec<DraftPayment>, Vec<OrderException>) {
+    let policy = config.currency_policy();
     let mut payments = Vec::new();
     let mut exceptions = Vec::new();
-    if order.transactions.len() >= ORDER_TRANSACTIONS {
-        exceptions.push(OrderException::TooManyTransactions {
+    let zero = Money::zero(currency);
+    let (mut received, mut refunded) = (Ok(zero), Ok(zero));
+    let mut understood = true;
+    for t in &order.transactions {
+        let unknown = || OrderException::UnknownTransaction {
             order: subject.clone(),
-            read: order.transactions.len(),
-        });
-    }
-    let paid = order.transactions.iter().filter(|t| {
-        matches!(t.kind, TransactionKind::Sale | TransactionKind::Capture)
-            && t.status == TransactionStatus::Success
-    });
-    for t in paid {
+            transaction: t.id.clone(),
+            transaction_kind: t.kind.clone(),
+            transaction_status: t.status.clone(),
+        };
+        let succeeded = match &t.status {
+            TransactionStatus::Success => Some(true),
+            TransactionStatus::Failure
+            | TransactionStatus::Pending
+            | TransactionStatus::Error
+            | TransactionStatus::AwaitingResponse => Some(false),
+            TransactionStatus::UnknownStatus | TransactionStatus::Unknown(_) => None,
+        };
+        // Which running total a successful transaction moves: +1 received, -1 received
+        // (change given), refunded, or none (authorisations, voids, suggestions).
+        let moves = match &t.kind {
+            TransactionKind::Sale | TransactionKind::Capture => Some(Some(Measure::Received)),
+            TransactionKind::Change => Some(Some(Measure::Change)),
+            TransactionKind::Refund => Some(Some(Measure::Refunded)),
+            TransactionKind::Authorization
+            | TransactionKind::Void
+            | TransactionKind::EmvAuthorization
+            | TransactionKind::SuggestedRefund => Some(None),
+            TransactionKind::Unknown(_) => None,
+        };
+        let unknown_value = matches!(t.kind, TransactionKind::Unknown(_))
+            || matches!(t.status, TransactionStatus::Unknown(_));
+        let (Some(moves), Some(succeeded), false) = (moves, succeeded, unknown_value) else {
+            // A value this crate does not know, or Shopify's own `UNKNOWN` status on a kind
+            // that moves money. (`UNKNOWN` on an authorisation, void or suggestion moves
+            // nothing, and the reconciliation below still checks the money.)
+            if unknown_value || moves.is_some_and(|m| m.is_some()) {
+                exceptions.push(unknown());
+                understood = false;
+            }
+            continue;
+        };
+        let (Some(measure), true) = (moves, succeeded) else {
+            continue;
+        };
         let amount = policy.pick(&t.amount_set);
         if amount.currency() != currency {
-            exceptions.push(OrderException::PaymentInOtherCurrency {
-                order: subject.clone(),
-                transaction: t.id.clone(),
-                amount,
-                currency,
-            });
+            understood = false;
+            if measure == Measure::Received {
+                exceptions.push(OrderException::PaymentInOtherCurrency {
+                    order: subject.clone(),
+                    transaction: t.id.clone(),
+                    amount,
+                    currency,
+                });
+            }
             continue;
         }
-        payments.push(DraftPayment {
-            transaction_id: t.id.clone(),
-            kind: t.kind.clone(),
-            gateway: t.gateway.clone(),
-            amount,
-            processed_at: t.processed_at,
-        });
+        match measure {
+            Measure::Received => {
+                received = received.and_then(|r| r.checked_add(&amount));
+                payments.push(DraftPayment {
+                    transaction_id: t.id.clone(),
+                    kind: t.kind.clone(),
+                    gateway: t.gateway.clone(),
+                    amount,
+                    processed_at: t.processed_at,
+                });
+            }
+            Measure::Change => received = received.and_then(|r| r.checked_sub(&amount)),
+            Measure::Refunded => refunded = refunded.and_then(|r| r.checked_add(&amount)),
+        }
+    }
+    let complete = order.transactions_count.as_ref().is_none_or(|c| {
+        c.precision == CountPrecision::Exact
+            && i64::try_from(order.transactions.len()).is_ok_and(|n| n >= c.count)
+    });
+    if understood && complete {
+        exceptions.extend(reconcile_payments(
+            order, subject, policy, received, refunded,
+        ));
     }
     (payments, exceptions)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Measure {
+    Received,
+    Change,
+    Refunded,
+}
+
+fn reconcile_payments(
+    order: &Order,
+    subject: &OrderSubject,
+    policy: CurrencyPolicy,
+    received: Result<Money, MoneyError>,
+    refunded: Result<Money, MoneyError>,
+) -> Vec<OrderException> {
+    let mut out = Vec::new();
+    let invalid = |e: &MoneyError| OrderException::InvalidAmount {
+        order: subject.clone(),
+        detail: format!("the payments: {e}"),
+    };
+    let shopify_received = policy.pick(&order.total_received_set);
+    let shopify_refunded = policy.pick(&order.total_refunded_set);
+    let outstanding = policy.pick(&order.total_outstanding_set);
+    let total = policy.pick(&order.current_total_price_set);
+    for (measure, computed, shopify) in [
+        (PaymentMeasure::Received, received, shopify_received),
+        (PaymentMeasure::Refunded, refunded, shopify_refunded),
+    ] {
+        match computed {
+            Ok(computed) if computed == shopify => {}
+            Ok(computed) => out.push(OrderException::PaymentMismatch {
+                order: subject.clone(),
+                measure,
+                computed,
+                shopify,
+            }),
+            Err(e) => out.push(invalid(&e)),
+        }
+    }
+    match shopify_received
+        .checked_sub(&shopify_refunded)
+        .and_then(|n| n.checked_add(&outstanding))
+    {
+        Ok(balance) if balance == total => {}
+        Ok(balance) => out.push(OrderException::PaymentMismatch {
+            order: subject.clone(),
+            measure: PaymentMeasure::Balance,
+            computed: balance,
+            shopify: total,
+        }),
+        Err(e) => out.push(invalid(&e)),
+    }
+    out
 }
 
 fn person_name(first: Option<&str>, last: Option<&str>) -> Option<PersonName> {

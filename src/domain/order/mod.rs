@@ -14,6 +14,15 @@
 //! - **Lines** are matched on the exact SKU through the [`SkuIndex`](crate::domain::sku::SkuIndex).
 //!   A blank, unknown or duplicate SKU (or one held only by deleted items) rejects the whole
 //!   order, with one exception per bad line: never a partial order.
+//! - **Completeness**: an order whose `lineItems` or `shippingLines` still say `hasNextPage`, or
+//!   whose transactions are fewer than its `transactionsCount` (or counted only as a lower
+//!   bound), is refused with [`OrderException::IncompleteOrder`]: never posted in part. Read
+//!   orders with [`crate::shopify::Client::order`], which completes all three.
+//! - **Values**: a negative unit price, line total, discount or tax, a quantity above
+//!   [`OrderMappingConfig::max_line_quantity`] (default a million), or an amount finer than
+//!   the currency's minor unit is an [`OrderException::InvalidLineValue`] naming the line and
+//!   the field. Every amount the draft would send that is not an exact JSON number is refused
+//!   the same way when mapping, not when the body is written.
 //! - **Quantities** are Shopify's `currentQuantity`: removed and refunded units are not posted.
 //!   A line with no current units is listed in [`SaleOrderDraft::omitted_lines`], never
 //!   dropped silently. A line with some units removed posts the share of its amounts that
@@ -26,15 +35,26 @@
 //!   gross amount minus the tax; otherwise the amount is net and the tax is added.
 //! - **Shipping** is the sum of the shipping lines not removed, at their current discounted
 //!   price, with their tax lines; free shipping posts a zero cost.
+//! - **Charges**: tips (`totalTipReceivedSet`), duties (`currentTotalDutiesSet`) and
+//!   additional fees (`currentTotalAdditionalFeesSet`, with their tax lines) are each a
+//!   [`DraftCharge`] posted as its own one-unit line on the Stokly item and general-ledger
+//!   account configured for its [`ChargeKind`] ([`OrderMappingConfig::with_charge_account`]);
+//!   a charge without one rejects the order ([`OrderException::UnmappedCharge`]).
 //! - **Rounding**: line amounts are Shopify's and are the authority. Per-unit amounts (Stokly's
 //!   `displayPrice`, `displayTax`, `displayDiscount`) are the line amounts divided by the
 //!   quantity, rounded with the configured, named strategy (default half away from zero, four
-//!   places), and are sent along with the line totals. The sum of lines and shipping must equal
-//!   Shopify's `currentTotalPriceSet`; a difference of at most one minor unit per line and
-//!   shipping line (Shopify rounds each amount on its own) is allocated across the lines' net
-//!   prices and shown in [`SaleOrderDraft::rounding_adjustment`]; a larger one rejects the
-//!   order with [`OrderException::TotalMismatch`] (owner finance), showing both totals and the
-//!   difference.
+//!   places), and are sent along with the line totals. Lines, charges and shipping must add up
+//!   to Shopify's `currentTotalPriceSet`. The only remainder the mapping itself makes is from
+//!   splitting a partly removed line's amounts, at most one minor unit per such line; that
+//!   much, and never more than [`OrderMappingConfig::rounding_limit`] per order (default two
+//!   minor units), is allocated across the lines' net prices and shown in
+//!   [`SaleOrderDraft::rounding_adjustment`]. Any other difference rejects the order with
+//!   [`OrderException::TotalMismatch`] (owner finance), showing both totals.
+//! - **Tax check**: the draft's taxes (lines, shipping, fees) must equal Shopify's
+//!   `currentTotalTaxSet` and, key by key (title and rate), its `currentTaxLines`, within the
+//!   same split-line remainder; otherwise [`OrderException::TaxMismatch`] (owner finance). A tax
+//!   the lines do not carry is never posted as revenue. Duty taxes are not read
+//!   (`LineItem.duties`), so a taxed duty shows as a tax mismatch.
 //! - **Taxes** are mapped to general-ledger accounts through the [`TaxAccountMap`], keyed by
 //!   [`TaxKey`] (title, rate, source or jurisdiction, channel liability). A key not in the map
 //!   rejects the order with [`OrderException::UnmappedTax`] (owner finance), once per key.
@@ -48,10 +68,15 @@
 //!   Stokly customer's barcode) or by e-mail, as [`CustomerMatch`] says; an order with neither
 //!   is a guest sale. Finding or creating the Stokly customer is the caller's.
 //! - **Payments** are the successful `SALE` and `CAPTURE` transactions. One in another currency
-//!   than the posting currency rejects the order ([`OrderException::PaymentInOtherCurrency`]),
-//!   and so does a transaction list as long as one read asks for
-//!   ([`crate::shopify::ORDER_TRANSACTIONS`]; [`OrderException::TooManyTransactions`]): it may
-//!   be cut short, and a payment is never silently left out.
+//!   than the posting currency rejects the order ([`OrderException::PaymentInOtherCurrency`]).
+//!   A transaction whose kind or status the crate does not know (`SALE_V2`, `SETTLED`, or
+//!   Shopify's `UNKNOWN` status on a money-moving kind) is kept as it came and rejects the
+//!   order ([`OrderException::UnknownTransaction`]). The rest are reconciled with Shopify:
+//!   sales and captures less change equal `totalReceivedSet`, refunds equal
+//!   `totalRefundedSet`, and received less refunded plus `totalOutstandingSet` equals the
+//!   current total; a difference is an [`OrderException::PaymentMismatch`]. No rule depends
+//!   on how many transactions one request asks for
+//!   ([`crate::shopify::FIRST_READ_TRANSACTIONS`] is only the first read's size).
 //! - **References**: `sourceReferenceId` is the Shopify order's numeric ID (stable, the key to
 //!   deduplicate on before posting) and `customerReference` is the order's name (`#1001`).
 
@@ -61,16 +86,27 @@ mod map;
 mod rejection;
 
 pub use config::{
-    CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig, TaxAccountMap,
-    TaxKey,
+    ChargeAccount, CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig,
+    TaxAccountMap, TaxKey,
 };
 pub use draft::{
-    BundleRef, CustomerLookup, DraftLine, DraftPayment, DraftShipping, DraftTax, OmissionReason,
-    OmittedLine, SaleOrderDraft,
+    BundleRef, ChargeKind, CustomerLookup, DraftCharge, DraftLine, DraftPayment, DraftShipping,
+    DraftTax, OmissionReason, OmittedLine, SaleOrderDraft,
 };
 pub use map::map_order;
-pub use rejection::{LineSubject, OrderException, OrderRejection, OrderSubject, SkipReason};
+pub use rejection::{
+    LineSubject, OrderException, OrderPart, OrderRejection, OrderSubject, PaymentMeasure,
+    SkipReason, ValueProblem,
+};
 
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+pub(crate) mod test_support;
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,

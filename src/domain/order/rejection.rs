@@ -2,15 +2,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use rust_decimal::Decimal;
+
 use super::config::TaxKey;
+use super::draft::ChargeKind;
 use crate::domain::exception::{
     DomainException, ExceptionRecord, Flow, Owner, RecordRef, Severity, printable,
 };
 use crate::money::{CurrencyCode, Money};
-use crate::shopify::model::FinancialStatus;
-use crate::shopify::{
-    LineItemId, ORDER_TRANSACTIONS, OrderId, OrderTransactionId, ProductVariantId,
-};
+use crate::shopify::model::{FinancialStatus, TransactionKind, TransactionStatus};
+use crate::shopify::{LineItemId, OrderId, OrderTransactionId, ProductVariantId};
 use crate::stokly::ItemId;
 
 /// The Shopify order an outcome is about.
@@ -88,6 +89,80 @@ pub enum SkipReason {
     NothingToPost,
 }
 
+/// A part of an order that is read in pages or counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OrderPart {
+    /// `lineItems`.
+    LineItems,
+    /// `shippingLines`.
+    ShippingLines,
+    /// `transactions` (checked against `transactionsCount`).
+    Transactions,
+}
+
+impl OrderPart {
+    fn label(self) -> &'static str {
+        match self {
+            Self::LineItems => "line items",
+            Self::ShippingLines => "shipping lines",
+            Self::Transactions => "transactions",
+        }
+    }
+}
+
+/// What is wrong with one value of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ValueProblem {
+    /// Below zero where only zero or more makes sense.
+    Negative,
+    /// Larger than the mapping accepts
+    /// ([`OrderMappingConfig::max_line_quantity`](super::OrderMappingConfig::max_line_quantity)
+    /// for quantities).
+    TooLarge,
+    /// More decimal places than the currency's minor unit.
+    FinerThanMinorUnit,
+    /// Cannot be sent to Stokly as an exact JSON number.
+    NotExactlySendable,
+}
+
+impl ValueProblem {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Negative => "is negative",
+            Self::TooLarge => "is larger than the mapping accepts",
+            Self::FinerThanMinorUnit => "is finer than the currency's minor unit",
+            Self::NotExactlySendable => "cannot be sent to Stokly as an exact number",
+        }
+    }
+}
+
+/// Which payment figure did not reconcile with Shopify's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PaymentMeasure {
+    /// Successful `SALE` and `CAPTURE` less `CHANGE`, against `totalReceivedSet`.
+    Received,
+    /// Successful `REFUND`, against `totalRefundedSet`.
+    Refunded,
+    /// `totalReceivedSet - totalRefundedSet + totalOutstandingSet`, against the current total.
+    Balance,
+}
+
+impl PaymentMeasure {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Received => "received (successful sales and captures less change)",
+            Self::Refunded => "refunded (successful refunds)",
+            Self::Balance => "received less refunded plus outstanding",
+        }
+    }
+}
+
 /// A problem that stops an order from being posted. Every variant names the order; line
 /// problems name the line too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,14 +238,76 @@ pub enum OrderException {
         /// What is wrong, and where.
         detail: String,
     },
-    /// Shopify returned as many transactions as one order read asks for
-    /// ([`ORDER_TRANSACTIONS`]); `Order.transactions` has no next page, so payments may be
-    /// missing and the order is not posted.
-    TooManyTransactions {
+    /// Part of the order was not read: a connection still says `hasNextPage`, or fewer
+    /// transactions were returned than `transactionsCount` gives. Never posted in part.
+    IncompleteOrder {
         /// The order.
         order: OrderSubject,
-        /// Transactions returned.
+        /// What is incomplete.
+        part: OrderPart,
+        /// How many were read.
         read: usize,
+        /// How many Shopify counts, when it gave a count.
+        expected: Option<i64>,
+    },
+    /// A line's value is negative, absurdly large, finer than the currency's minor unit, or
+    /// cannot be sent exactly.
+    InvalidLineValue {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+        /// The field, as Shopify (or, for values sent, Stokly) names it.
+        field: String,
+        /// The value.
+        value: Decimal,
+        /// What is wrong with it.
+        problem: ValueProblem,
+    },
+    /// The draft's taxes differ from Shopify's current total tax (`key: None`) or from one
+    /// of the order's current tax lines.
+    TaxMismatch {
+        /// The order.
+        order: OrderSubject,
+        /// The tax line that differs; `None` for the total tax.
+        key: Option<TaxKey>,
+        /// What the draft's taxes add up to.
+        draft_tax: Money,
+        /// What Shopify says.
+        shopify_tax: Money,
+    },
+    /// A tip, duty or additional fee on the order has no account (and Stokly item) to post
+    /// to.
+    UnmappedCharge {
+        /// The order.
+        order: OrderSubject,
+        /// Which charge.
+        charge: ChargeKind,
+        /// Its amount.
+        amount: Money,
+    },
+    /// A transaction whose kind or status this crate does not know; what it means for the
+    /// payments cannot be decided.
+    UnknownTransaction {
+        /// The order.
+        order: OrderSubject,
+        /// The transaction.
+        transaction: OrderTransactionId,
+        /// Its kind.
+        transaction_kind: TransactionKind,
+        /// Its status.
+        transaction_status: TransactionStatus,
+    },
+    /// The transactions do not add up to Shopify's payment totals.
+    PaymentMismatch {
+        /// The order.
+        order: OrderSubject,
+        /// Which figure.
+        measure: PaymentMeasure,
+        /// The figure from the transactions (or totals) read.
+        computed: Money,
+        /// Shopify's figure.
+        shopify: Money,
     },
     /// A successful payment (`SALE` or `CAPTURE`) in another currency than the order is
     /// posted in; posting without it would understate what was paid.
@@ -199,7 +336,12 @@ impl OrderException {
             | Self::UnmappedTax { order, .. }
             | Self::TotalMismatch { order, .. }
             | Self::InvalidAmount { order, .. }
-            | Self::TooManyTransactions { order, .. }
+            | Self::IncompleteOrder { order, .. }
+            | Self::InvalidLineValue { order, .. }
+            | Self::TaxMismatch { order, .. }
+            | Self::UnmappedCharge { order, .. }
+            | Self::UnknownTransaction { order, .. }
+            | Self::PaymentMismatch { order, .. }
             | Self::PaymentInOtherCurrency { order, .. } => order,
         }
     }
@@ -235,7 +377,12 @@ impl DomainException for OrderException {
             Self::UnmappedTax { .. } => "unmapped_tax",
             Self::TotalMismatch { .. } => "total_mismatch",
             Self::InvalidAmount { .. } => "invalid_amount",
-            Self::TooManyTransactions { .. } => "too_many_transactions",
+            Self::IncompleteOrder { .. } => "incomplete_order",
+            Self::InvalidLineValue { .. } => "invalid_line_value",
+            Self::TaxMismatch { .. } => "tax_mismatch",
+            Self::UnmappedCharge { .. } => "unmapped_charge",
+            Self::UnknownTransaction { .. } => "unknown_transaction",
+            Self::PaymentMismatch { .. } => "payment_mismatch",
             Self::PaymentInOtherCurrency { .. } => "payment_in_other_currency",
         }
     }
@@ -245,12 +392,16 @@ impl DomainException for OrderException {
             Self::UnknownSku { .. }
             | Self::BlankSku { .. }
             | Self::DuplicateSku { .. }
-            | Self::InvalidQuantity { .. } => Owner::Ecommerce,
-            Self::SkuOnDeletedItem { .. } => Owner::Operations,
+            | Self::InvalidQuantity { .. }
+            | Self::InvalidLineValue { .. } => Owner::Ecommerce,
+            Self::SkuOnDeletedItem { .. } | Self::IncompleteOrder { .. } => Owner::Operations,
             Self::UnmappedTax { .. }
             | Self::TotalMismatch { .. }
             | Self::InvalidAmount { .. }
-            | Self::TooManyTransactions { .. }
+            | Self::TaxMismatch { .. }
+            | Self::UnmappedCharge { .. }
+            | Self::UnknownTransaction { .. }
+            | Self::PaymentMismatch { .. }
             | Self::PaymentInOtherCurrency { .. } => Owner::Finance,
         }
     }
@@ -269,7 +420,8 @@ impl DomainException for OrderException {
         let records: Vec<RecordRef> = match self {
             Self::UnknownSku { line, .. }
             | Self::BlankSku { line, .. }
-            | Self::InvalidQuantity { line, .. } => line.record().into_iter().collect(),
+            | Self::InvalidQuantity { line, .. }
+            | Self::InvalidLineValue { line, .. } => line.record().into_iter().collect(),
             Self::DuplicateSku { line, items, .. } | Self::SkuOnDeletedItem { line, items, .. } => {
                 line.record()
                     .into_iter()
@@ -279,7 +431,11 @@ impl DomainException for OrderException {
             Self::UnmappedTax { .. }
             | Self::TotalMismatch { .. }
             | Self::InvalidAmount { .. }
-            | Self::TooManyTransactions { .. }
+            | Self::IncompleteOrder { .. }
+            | Self::TaxMismatch { .. }
+            | Self::UnmappedCharge { .. }
+            | Self::UnknownTransaction { .. }
+            | Self::PaymentMismatch { .. }
             | Self::PaymentInOtherCurrency { .. } => Vec::new(),
         };
         std::iter::once(order).chain(records).collect()
@@ -332,9 +488,72 @@ impl DomainException for OrderException {
                  total is {shopify_total} (difference {difference})."
             ),
             Self::InvalidAmount { detail, .. } => format!("Order {order}: {detail}."),
-            Self::TooManyTransactions { read, .. } => format!(
-                "Order {order}: Shopify returned {read} transactions, as many as one read asks \
-                 for, so some payments may not have been read."
+            Self::IncompleteOrder {
+                part,
+                read,
+                expected,
+                ..
+            } => match expected {
+                Some(expected) => format!(
+                    "Order {order}: {read} of its {expected} {} were read; it is not posted in \
+                     part.",
+                    part.label()
+                ),
+                None => format!(
+                    "Order {order}: only the first {read} {} were read (Shopify has more); it is \
+                     not posted in part.",
+                    part.label()
+                ),
+            },
+            Self::InvalidLineValue {
+                line,
+                field,
+                value,
+                problem,
+                ..
+            } => format!(
+                "Order {order}: {} has {field} {value}, which {}.",
+                line.describe(),
+                problem.label()
+            ),
+            Self::TaxMismatch {
+                key,
+                draft_tax,
+                shopify_tax,
+                ..
+            } => match key {
+                Some(key) => format!(
+                    "Order {order}: the sale order's tax {key} adds up to {draft_tax} but \
+                     Shopify's current tax line says {shopify_tax}."
+                ),
+                None => format!(
+                    "Order {order}: the sale order's taxes add up to {draft_tax} but Shopify's \
+                     current total tax is {shopify_tax}."
+                ),
+            },
+            Self::UnmappedCharge { charge, amount, .. } => format!(
+                "Order {order}: the {} of {amount} has no account to post to.",
+                charge.label()
+            ),
+            Self::UnknownTransaction {
+                transaction,
+                transaction_kind,
+                transaction_status,
+                ..
+            } => format!(
+                "Order {order}: transaction {} has kind {transaction_kind} and status \
+                 {transaction_status}, which this \
+                 connector does not know.",
+                transaction.numeric_id()
+            ),
+            Self::PaymentMismatch {
+                measure,
+                computed,
+                shopify,
+                ..
+            } => format!(
+                "Order {order}: {} is {computed} but Shopify says {shopify}.",
+                measure.label()
             ),
             Self::PaymentInOtherCurrency {
                 transaction,
@@ -378,11 +597,27 @@ impl DomainException for OrderException {
             Self::InvalidAmount { .. } => "Check the order's currencies in Shopify and the \
                 currency policy of the mapping."
                 .to_owned(),
-            Self::TooManyTransactions { .. } => format!(
-                "Check every transaction of the order in Shopify and post the order and its \
-                 payments by hand in Stokly; the connector reads at most {ORDER_TRANSACTIONS} \
-                 transactions per order."
+            Self::IncompleteOrder { .. } => "Read the order again with the Shopify client's \
+                complete order read (it pages lines and re-reads transactions), then post it."
+                .to_owned(),
+            Self::InvalidLineValue { .. } => "Correct the line in Shopify (or post the order by \
+                hand if the value is right), then post the order again."
+                .to_owned(),
+            Self::TaxMismatch { .. } => "Compare the order's tax lines (lines, shipping, duties, \
+                fees) with its tax total in Shopify; post it by hand if Shopify's figures are \
+                right."
+                .to_owned(),
+            Self::UnmappedCharge { charge, .. } => format!(
+                "Give {} an account and a Stokly item in the order mapping configuration, then \
+                 post the order again.",
+                charge.label()
             ),
+            Self::UnknownTransaction { .. } => "Check the transaction in Shopify and record the \
+                payment by hand in Stokly, or update the connector."
+                .to_owned(),
+            Self::PaymentMismatch { .. } => "Compare the order's transactions with its payment \
+                totals in Shopify before posting it by hand."
+                .to_owned(),
             Self::PaymentInOtherCurrency { currency, .. } => format!(
                 "Record the payment by hand in Stokly in {currency} (or change the mapping's \
                  currency policy), then post the order again."

@@ -4,13 +4,15 @@ use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::test_support::settle_figures;
 use super::*;
 use crate::domain::exception::{DomainException, Owner};
 use crate::domain::sku::test_support::{deleted, simple, with_format};
 use crate::domain::sku::{SkuIndex, StoklyCatalogue};
 use crate::money::{CurrencyCode, Money};
+use crate::shopify::OrderTransactionId;
+use crate::shopify::model::{AdditionalFee, Count, CountPrecision, MoneyBag};
 use crate::shopify::model::{FinancialStatus, Order, TransactionKind, TransactionStatus};
-use crate::shopify::{ORDER_TRANSACTIONS, OrderTransactionId};
 use crate::stokly::model::{FulfilmentType, ItemFormat};
 use crate::stokly::{ChannelId, CustomerId};
 
@@ -292,6 +294,12 @@ fn three_units_at_ten_pounds_round_per_unit_and_keep_the_line_totals() {
     order.line_items.nodes[1].current_quantity = 3;
     order.current_total_price_set.shop_money = gbp(2000);
     order.current_total_price_set.presentment_money = gbp(2000);
+    order.total_refunded_set = bag_of(gbp(0));
+    order
+        .transactions
+        .retain(|t| t.kind != TransactionKind::Refund);
+    order.transactions_count = Some(Count::exact(1));
+    settle_figures(&mut order);
     let draft = map(&order);
     let line = &draft.lines()[0];
     assert_eq!(line.line_price, gbp(833));
@@ -446,6 +454,7 @@ fn an_unmapped_tax_names_the_missing_key() {
 fn a_total_that_cannot_be_reconciled_shows_both_totals_and_the_difference() {
     let mut order = fixture("vat_included_discounts");
     order.current_total_price_set.shop_money = gbp(4750);
+    settle(&mut order);
     let found = exceptions(map_order(&order, &index(), &config()));
     let [
         OrderException::TotalMismatch {
@@ -593,7 +602,33 @@ fn generated(
     }
     order.current_total_price_set.shop_money = Money::new(total, CurrencyCode::GBP);
     order.current_total_price_set.presentment_money = Money::new(total, CurrencyCode::GBP);
+    settle(&mut order);
     order
+}
+
+fn bag_of(money: Money) -> MoneyBag {
+    MoneyBag {
+        shop_money: money,
+        presentment_money: money,
+    }
+}
+
+/// Makes a hand-edited order's tax and payment figures agree with its lines, and one
+/// successful sale pay the current total.
+fn settle(order: &mut Order) {
+    let total = order.current_total_price_set.shop_money;
+    let mut sale = order
+        .transactions
+        .iter()
+        .find(|t| t.kind == TransactionKind::Sale && t.status == TransactionStatus::Success)
+        .unwrap()
+        .clone();
+    sale.amount_set = bag_of(total);
+    order.transactions = vec![sale];
+    order.transactions_count = Some(Count::exact(1));
+    order.total_received_set = bag_of(total);
+    order.total_refunded_set = bag_of(Money::zero(total.currency()));
+    settle_figures(order);
 }
 
 fn line_strategy() -> impl Strategy<Value = (i64, i64, i64, i64, i64)> {
@@ -609,13 +644,15 @@ proptest! {
         drift in -1i64..=1,
     ) {
         let mut order = generated(&lines, shipping, taxes_included);
-        // Shopify's own rounding may put the total a penny off the lines' sum.
+        // A total a penny off the lines' sum is absorbed only when a line was split between
+        // current and removed units (and never when every line total is zero).
         let total = order.current_total_price_set.shop_money.amount() + Decimal::new(drift, 2);
         order.current_total_price_set.shop_money = Money::new(total, CurrencyCode::GBP);
+        settle(&mut order);
+        let split = lines.iter().any(|&(q, c, ..)| q != c);
         let draft = map_order(&order, &index(), &config());
         let draft = match draft {
             Ok(draft) => draft,
-            // A penny cannot be allocated when every line total is zero.
             Err(OrderRejection::Rejected { exceptions, .. }) if drift != 0 => {
                 let mismatch = matches!(exceptions.as_slice(), [OrderException::TotalMismatch { .. }]);
                 prop_assert!(mismatch, "{:?}", exceptions);
@@ -623,6 +660,7 @@ proptest! {
             }
             Err(other) => return Err(TestCaseError::fail(format!("{other:?}"))),
         };
+        prop_assert!(drift == 0 || split, "a penny was absorbed without a split line");
         prop_assert_eq!(draft.total().amount(), total);
         let lines_sum: Decimal = draft.lines().iter().map(|l| l.line_total.amount()).sum();
         prop_assert_eq!(
@@ -689,43 +727,6 @@ fn impossible_quantities_and_foreign_currencies_are_rejected_not_guessed() {
 }
 
 #[test]
-fn as_many_transactions_as_one_read_asks_for_rejects_the_order() {
-    let mut order = fixture("vat_included_discounts");
-    let paid = map(&order).payments().len();
-    assert_eq!(paid, 1);
-    let template = order.transactions[0].clone();
-    let first_id = 1000;
-    while order.transactions.len() < ORDER_TRANSACTIONS - 1 {
-        let mut t = template.clone();
-        t.id = OrderTransactionId::from_numeric(first_id + order.transactions.len() as u64);
-        order.transactions.push(t);
-    }
-    // One short of the limit: the list is known to be complete.
-    assert_eq!(map(&order).payments().len(), paid);
-    let mut t = template.clone();
-    t.id = OrderTransactionId::from_numeric(9999);
-    order.transactions.push(t);
-    assert_eq!(order.transactions.len(), ORDER_TRANSACTIONS);
-    let rejection = map_order(&order, &index(), &config()).unwrap_err();
-    let found = exceptions(Err(rejection));
-    assert_eq!(
-        found,
-        vec![OrderException::TooManyTransactions {
-            order: OrderSubject::new(order.id.clone(), "#1001"),
-            read: ORDER_TRANSACTIONS,
-        }]
-    );
-    assert_eq!(found[0].code(), "too_many_transactions");
-    assert_eq!(found[0].owner(), Owner::Finance);
-    assert_eq!(
-        found[0].reason(),
-        "Order #1001: Shopify returned 100 transactions, as many as one read asks for, so some \
-         payments may not have been read."
-    );
-    assert!(found[0].fix_hint().contains("at most 100 transactions"));
-}
-
-#[test]
 fn a_payment_in_another_currency_rejects_the_order() {
     let mut order = fixture("vat_included_discounts");
     let sale = order
@@ -762,4 +763,509 @@ fn a_payment_in_another_currency_rejects_the_order() {
         )
     );
     assert!(found[0].fix_hint().contains("in GBP"));
+}
+
+// ----- completeness, taxes, charges, payments and values (issues 12 and 13) -----
+
+fn codes(found: &[OrderException]) -> Vec<&'static str> {
+    found.iter().map(DomainException::code).collect()
+}
+
+fn charge_item(kind: ChargeKind) -> ChargeAccount {
+    let (item, account) = match kind {
+        ChargeKind::Tip => ("i-tip", "4910"),
+        ChargeKind::Duties => ("i-duty", "4920"),
+        ChargeKind::AdditionalFees => ("i-fee", "4930"),
+    };
+    ChargeAccount::new(
+        crate::stokly::ItemId::new(item).unwrap(),
+        GlAccountCode::new(account).unwrap(),
+    )
+}
+
+fn config_with_charges() -> OrderMappingConfig {
+    ChargeKind::ALL.into_iter().fold(config(), |c, kind| {
+        c.with_charge_account(kind, charge_item(kind))
+    })
+}
+
+/// Adds `cents` to the order's current total and to what was received.
+fn add_to_total(order: &mut Order, cents: i64) {
+    let total = order
+        .current_total_price_set
+        .shop_money
+        .checked_add(&gbp(cents))
+        .unwrap();
+    order.current_total_price_set = bag_of(total);
+    settle(order);
+}
+
+#[test]
+fn an_order_whose_lines_or_shipping_lines_have_a_next_page_is_refused_not_posted_in_part() {
+    let mut order = fixture("vat_included_discounts");
+    order.line_items.page_info.has_next_page = true;
+    order.line_items.page_info.end_cursor = Some("c3".into());
+    order.shipping_lines.page_info.has_next_page = true;
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![
+            OrderException::IncompleteOrder {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                part: OrderPart::LineItems,
+                read: 3,
+                expected: None,
+            },
+            OrderException::IncompleteOrder {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                part: OrderPart::ShippingLines,
+                read: 2,
+                expected: None,
+            },
+        ]
+    );
+    assert_eq!(found[0].code(), "incomplete_order");
+    assert_eq!(found[0].owner(), Owner::Operations);
+    assert_eq!(
+        found[0].reason(),
+        "Order #1001: only the first 3 line items were read (Shopify has more); it is not \
+         posted in part."
+    );
+}
+
+#[test]
+fn transactions_are_checked_against_their_count_never_against_a_page_size() {
+    let mut order = fixture("vat_included_discounts");
+    let failed = order
+        .transactions
+        .iter()
+        .find(|t| t.status == TransactionStatus::Failure)
+        .unwrap()
+        .clone();
+    // 250 transactions (far more than the first read asks for), all of them read.
+    while order.transactions.len() < 250 {
+        let mut t = failed.clone();
+        t.id = OrderTransactionId::from_numeric(1000 + order.transactions.len() as u64);
+        order.transactions.push(t);
+    }
+    order.transactions_count = Some(Count::exact(250));
+    let draft = map(&order);
+    assert_eq!(draft.payments().len(), 1);
+    assert_eq!(draft.payments()[0].amount, gbp(4650));
+    // One more counted than read: refused, naming both numbers.
+    order.transactions_count = Some(Count::exact(251));
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![OrderException::IncompleteOrder {
+            order: OrderSubject::new(order.id.clone(), "#1001"),
+            part: OrderPart::Transactions,
+            read: 250,
+            expected: Some(251),
+        }]
+    );
+    assert_eq!(
+        found[0].reason(),
+        "Order #1001: 250 of its 251 transactions were read; it is not posted in part."
+    );
+    // A count that is only a lower bound cannot prove the list complete.
+    order.transactions_count = Some(Count {
+        count: 250,
+        precision: CountPrecision::AtLeast,
+    });
+    assert_eq!(
+        codes(&exceptions(map_order(&order, &index(), &config()))),
+        ["incomplete_order"]
+    );
+}
+
+#[test]
+fn a_tax_inclusive_order_whose_lines_lack_tax_lines_is_a_tax_mismatch_not_revenue() {
+    let mut order = fixture("vat_included_discounts");
+    for line in &mut order.line_items.nodes {
+        line.tax_lines.clear();
+    }
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![
+            OrderException::TaxMismatch {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                key: None,
+                draft_tax: gbp(42),
+                shopify_tax: gbp(775),
+            },
+            OrderException::TaxMismatch {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                key: Some(vat()),
+                draft_tax: gbp(42),
+                shopify_tax: gbp(775),
+            },
+        ]
+    );
+    assert_eq!(found[0].code(), "tax_mismatch");
+    assert_eq!(found[0].owner(), Owner::Finance);
+    assert_eq!(
+        found[0].reason(),
+        "Order #1001: the sale order's taxes add up to 0.42 GBP but Shopify's current total \
+         tax is 7.75 GBP."
+    );
+}
+
+#[test]
+fn tips_duties_and_additional_fees_post_as_their_own_lines_not_as_rounding() {
+    let mut order = fixture("vat_included_discounts");
+    // A 0.41 tip, 3.00 of duties, and a 2.40 fee carrying 0.40 VAT (tax included).
+    order.total_tip_received_set = bag_of(gbp(41));
+    order.current_total_duties_set = Some(bag_of(gbp(300)));
+    order.current_total_additional_fees_set = Some(bag_of(gbp(240)));
+    let mut fee_tax = order.line_items.nodes[0].tax_lines[0].clone();
+    fee_tax.price_set = bag_of(gbp(40));
+    order.additional_fees = vec![AdditionalFee {
+        id: "gid://shopify/AdditionalFee/1".into(),
+        name: "Import fee".into(),
+        price: bag_of(gbp(240)),
+        tax_lines: vec![fee_tax],
+    }];
+    add_to_total(&mut order, 41 + 300 + 240);
+    order.current_total_tax_set = bag_of(gbp(775 + 40));
+
+    // Without accounts for them, each charge is named; nothing is absorbed.
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![
+            OrderException::UnmappedCharge {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                charge: ChargeKind::Tip,
+                amount: gbp(41),
+            },
+            OrderException::UnmappedCharge {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                charge: ChargeKind::Duties,
+                amount: gbp(300),
+            },
+            OrderException::UnmappedCharge {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                charge: ChargeKind::AdditionalFees,
+                amount: gbp(240),
+            },
+        ]
+    );
+    assert_eq!(
+        found[0].reason(),
+        "Order #1001: the tip of 0.41 GBP has no account to post to."
+    );
+
+    let draft = map_order(&order, &index(), &config_with_charges()).unwrap();
+    assert!(draft.rounding_adjustment().is_zero());
+    assert_eq!(draft.total(), gbp(4650 + 581));
+    let charges: Vec<(ChargeKind, Money, Money, Money)> = draft
+        .charges()
+        .iter()
+        .map(|c| (c.kind, c.amount, c.tax, c.total))
+        .collect();
+    assert_eq!(
+        charges,
+        vec![
+            (ChargeKind::Tip, gbp(41), gbp(0), gbp(41)),
+            (ChargeKind::Duties, gbp(300), gbp(0), gbp(300)),
+            (ChargeKind::AdditionalFees, gbp(200), gbp(40), gbp(240)),
+        ]
+    );
+    assert_eq!(draft.charges()[2].taxes[0].account.as_str(), "2200");
+    assert_eq!(draft.charges()[0].account.as_str(), "4910");
+    let body = draft.to_new_sale_order(None);
+    assert_eq!(body.items.len(), draft.lines().len() + 3);
+    let tip = &body.items[draft.lines().len()];
+    assert_eq!(tip.reference_id.as_str(), "i-tip");
+    assert_eq!(tip.quantity, Decimal::ONE);
+    assert_eq!(tip.display_line_total, Some(Decimal::new(41, 2)));
+    assert_eq!(tip.fulfilment_type, Some(FulfilmentType::None));
+}
+
+#[test]
+fn forty_cents_on_forty_whole_lines_is_a_total_mismatch_not_rounding() {
+    // 40 lines, none split: Shopify's amounts must add up exactly.
+    let lines: Vec<(i64, i64, i64, i64, i64)> = (0..40).map(|_| (1, 1, 1000, 0, 167)).collect();
+    let mut order = generated(&lines, (250, 42), true);
+    assert!(map(&order).rounding_adjustment().is_zero());
+    add_to_total(&mut order, 41);
+    let found = exceptions(map_order(&order, &index(), &config()));
+    let [OrderException::TotalMismatch { difference, .. }] = found.as_slice() else {
+        panic!("{found:?}")
+    };
+    assert_eq!(*difference, gbp(41));
+    // Even one penny is not rounding when no line was split.
+    let mut order = generated(&lines, (250, 42), true);
+    add_to_total(&mut order, 1);
+    assert_eq!(
+        codes(&exceptions(map_order(&order, &index(), &config()))),
+        ["total_mismatch"]
+    );
+}
+
+#[test]
+fn the_rounding_adjustment_is_bounded_per_order() {
+    // Three split lines (1 of 3 units each) may leave up to three pennies, but the order
+    // limit is two.
+    let lines = vec![
+        (3, 1, 1000, 0, 167),
+        (3, 1, 1000, 0, 167),
+        (3, 1, 1000, 0, 167),
+    ];
+    let mut order = generated(&lines, (0, 0), true);
+    add_to_total(&mut order, 2);
+    assert_eq!(map(&order).rounding_adjustment(), gbp(2));
+    add_to_total(&mut order, 1);
+    assert_eq!(
+        codes(&exceptions(map_order(&order, &index(), &config()))),
+        ["total_mismatch"]
+    );
+    let generous = config().with_rounding_limit(3);
+    assert_eq!(
+        map_order(&order, &index(), &generous)
+            .unwrap()
+            .rounding_adjustment(),
+        gbp(3)
+    );
+}
+
+#[test]
+fn unknown_transaction_kinds_and_statuses_are_kept_and_raise_exceptions() {
+    let mut order = fixture("vat_included_discounts");
+    let mut sale_v2 = order.transactions[2].clone();
+    sale_v2.id = OrderTransactionId::from_numeric(94);
+    sale_v2.kind = TransactionKind::Unknown("SALE_V2".into());
+    let mut settled = order.transactions[2].clone();
+    settled.id = OrderTransactionId::from_numeric(95);
+    settled.status = TransactionStatus::Unknown("SETTLED".into());
+    // An unknown status on a kind that moves no money is still unknown.
+    let mut auth = order.transactions[0].clone();
+    auth.id = OrderTransactionId::from_numeric(96);
+    auth.status = TransactionStatus::Unknown("SETTLED".into());
+    // Shopify's own `UNKNOWN` status: on an authorisation it moves nothing.
+    let mut unknown_auth = order.transactions[0].clone();
+    unknown_auth.id = OrderTransactionId::from_numeric(97);
+    unknown_auth.status = TransactionStatus::UnknownStatus;
+    order
+        .transactions
+        .extend([sale_v2, settled, auth, unknown_auth]);
+    order.transactions_count = Some(Count::exact(7));
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![
+            OrderException::UnknownTransaction {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                transaction: OrderTransactionId::from_numeric(94),
+                transaction_kind: TransactionKind::Unknown("SALE_V2".into()),
+                transaction_status: TransactionStatus::Success,
+            },
+            OrderException::UnknownTransaction {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                transaction: OrderTransactionId::from_numeric(95),
+                transaction_kind: TransactionKind::Sale,
+                transaction_status: TransactionStatus::Unknown("SETTLED".into()),
+            },
+            OrderException::UnknownTransaction {
+                order: OrderSubject::new(order.id.clone(), "#1001"),
+                transaction: OrderTransactionId::from_numeric(96),
+                transaction_kind: TransactionKind::Authorization,
+                transaction_status: TransactionStatus::Unknown("SETTLED".into()),
+            },
+        ]
+    );
+    assert_eq!(found[0].owner(), Owner::Finance);
+    assert_eq!(
+        found[1].reason(),
+        "Order #1001: transaction 95 has kind SALE and status SETTLED, which this connector \
+         does not know."
+    );
+    // The rejection keeps the unknown values through a queue.
+    let rejection = map_order(&order, &index(), &config()).unwrap_err();
+    let back: OrderRejection =
+        serde_json::from_str(&serde_json::to_string(&rejection).unwrap()).unwrap();
+    assert_eq!(back, rejection);
+}
+
+#[test]
+fn payments_are_reconciled_with_received_refunded_and_outstanding() {
+    let mut order = fixture("rounding_remainder");
+    assert_eq!(map(&order).payments().len(), 1);
+    // Shopify received more than the transactions read show.
+    order.total_received_set = bag_of(gbp(2500));
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![
+            OrderException::PaymentMismatch {
+                order: OrderSubject::new(order.id.clone(), "#1004"),
+                measure: PaymentMeasure::Received,
+                computed: gbp(2000),
+                shopify: gbp(2500),
+            },
+            OrderException::PaymentMismatch {
+                order: OrderSubject::new(order.id.clone(), "#1004"),
+                measure: PaymentMeasure::Balance,
+                computed: gbp(2166),
+                shopify: gbp(1666),
+            },
+        ]
+    );
+    assert_eq!(found[0].code(), "payment_mismatch");
+    // A refund Shopify counts but the transactions do not.
+    let mut order = fixture("rounding_remainder");
+    order.total_refunded_set = bag_of(gbp(434));
+    order.total_outstanding_set = bag_of(gbp(100));
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert_eq!(
+        found,
+        vec![OrderException::PaymentMismatch {
+            order: OrderSubject::new(order.id.clone(), "#1004"),
+            measure: PaymentMeasure::Refunded,
+            computed: gbp(334),
+            shopify: gbp(434),
+        }]
+    );
+    // Pending payment: outstanding makes up the difference, and a pending sale is no payment.
+    let mut order = fixture("vat_included_discounts");
+    order.transactions[2].status = TransactionStatus::Pending;
+    order.total_received_set = bag_of(gbp(0));
+    order.total_outstanding_set = bag_of(gbp(4650));
+    assert!(map(&order).payments().is_empty());
+}
+
+#[test]
+fn negative_prices_absurd_quantities_and_sub_minor_amounts_name_the_line_and_field() {
+    let mut order = fixture("vat_included_discounts");
+    let tshirt = order.line_items.nodes[0].clone();
+    order.line_items.nodes[0].original_unit_price_set = bag_of(gbp(-2000));
+    order.line_items.nodes[1].quantity = 1_000_000_000_000_000;
+    order.line_items.nodes[1].current_quantity = 1_000_000_000_000_000;
+    order.line_items.nodes[2].total_discount_set =
+        bag_of(Money::new(Decimal::new(1, 3), CurrencyCode::GBP));
+    let found = exceptions(map_order(&order, &index(), &config()));
+    let subject = |i: usize| {
+        let line = &order.line_items.nodes[i];
+        LineSubject {
+            id: line.id.clone(),
+            sku: line.sku.clone(),
+            name: line.name.clone(),
+            variant: line.variant.as_ref().map(|v| v.id.clone()),
+        }
+    };
+    let value = |i: usize, field: &str, value: Decimal, problem: ValueProblem| {
+        OrderException::InvalidLineValue {
+            order: OrderSubject::new(order.id.clone(), "#1001"),
+            line: subject(i),
+            field: field.into(),
+            value,
+            problem,
+        }
+    };
+    assert_eq!(
+        found,
+        vec![
+            value(
+                0,
+                "originalUnitPriceSet",
+                Decimal::new(-2000, 2),
+                ValueProblem::Negative
+            ),
+            value(
+                1,
+                "quantity",
+                Decimal::from(1_000_000_000_000_000_i64),
+                ValueProblem::TooLarge
+            ),
+            value(
+                1,
+                "currentQuantity",
+                Decimal::from(1_000_000_000_000_000_i64),
+                ValueProblem::TooLarge
+            ),
+            value(
+                2,
+                "totalDiscountSet",
+                Decimal::new(1, 3),
+                ValueProblem::FinerThanMinorUnit
+            ),
+        ]
+    );
+    assert_eq!(found[0].owner(), Owner::Ecommerce);
+    assert_eq!(
+        found[3].reason(),
+        "Order #1001: line 13 \"Gift wrap\" (SKU \"GIFT-WRAP\") has totalDiscountSet 0.001, \
+         which is finer than the currency's minor unit."
+    );
+    assert_eq!(tshirt.quantity, 2, "the fixture is untouched");
+}
+
+#[test]
+fn an_amount_stokly_cannot_take_exactly_is_refused_when_mapping_not_when_posting() {
+    // 99999999999999.99 does not survive a JSON number (it reads back as ...98).
+    let lines = vec![(1, 1, 9_999_999_999_999_999, 0, 0)];
+    let order = generated(&lines, (0, 0), true);
+    let found = exceptions(map_order(&order, &index(), &config()));
+    assert!(
+        found.iter().all(|e| matches!(
+            e,
+            OrderException::InvalidLineValue {
+                problem: ValueProblem::NotExactlySendable,
+                ..
+            } | OrderException::InvalidAmount { .. }
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .last()
+            .unwrap()
+            .reason()
+            .contains("payment 99999999999999.99"),
+        "{found:?}"
+    );
+    let fields: Vec<&str> = found
+        .iter()
+        .filter_map(|e| match e {
+            OrderException::InvalidLineValue { field, .. } => Some(field.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(fields.contains(&"displayLineTotal"), "{fields:?}");
+}
+
+#[test]
+fn taxes_are_checked_key_by_key_against_the_current_tax_lines() {
+    let mut order = fixture("vat_included_discounts");
+    // The total agrees, but Shopify's current tax line is another tax.
+    order.current_tax_lines[0].title = "GST".into();
+    let found = exceptions(map_order(&order, &index(), &config()));
+    let keys: Vec<(Option<String>, Money, Money)> = found
+        .iter()
+        .map(|e| match e {
+            OrderException::TaxMismatch {
+                key,
+                draft_tax,
+                shopify_tax,
+                ..
+            } => (
+                key.as_ref().map(|k| k.title.clone()),
+                *draft_tax,
+                *shopify_tax,
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        vec![
+            (Some("VAT".into()), gbp(775), gbp(0)),
+            (Some("GST".into()), gbp(0), gbp(775)),
+        ]
+    );
+    // Without current tax lines only the total is checked.
+    order.current_tax_lines.clear();
+    assert_eq!(map(&order).total(), gbp(4650));
 }

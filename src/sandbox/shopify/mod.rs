@@ -561,6 +561,7 @@ impl GraphQlResponder {
             "Order" => Ok(ops::order(&state, variables)),
             "OrderLineItems" => ops::order_lines(&state, variables, false),
             "OrderShippingLines" => ops::order_lines(&state, variables, true),
+            "OrderTransactions" => Ok(ops::order_transactions(&state, variables)),
             "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
                 &mut state, &ctx, variables,
             )),

@@ -910,6 +910,7 @@ pub(crate) fn product_variants_bulk_create(
 /// The page sizes written in the crate's `Order` document.
 const ORDER_DOC_LINES: usize = 20;
 const ORDER_DOC_SHIPPING: usize = 5;
+const ORDER_DOC_TRANSACTIONS: usize = crate::shopify::FIRST_READ_TRANSACTIONS;
 
 fn round2(d: rust_decimal::Decimal) -> rust_decimal::Decimal {
     d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
@@ -1098,8 +1099,17 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         let e = by_rate.entry(order.shipping_tax_rate).or_default();
         *e = e.add(shipping_tax);
     }
+    let tip = Pair::of(order, order.tip);
+    let duties = Pair::of(order, order.duties);
+    let fee = Pair::of(order, order.additional_fee);
+    let fee_tax = fee.tax(order.shipping_tax_rate);
+    if !fee_tax.shop.is_zero() {
+        let e = by_rate.entry(order.shipping_tax_rate).or_default();
+        *e = e.add(fee_tax);
+    }
     let total_tax = by_rate.values().fold(Pair::default(), |a, b| a.add(*b));
-    let total = subtotal.add(shipping);
+    let total = subtotal.add(shipping).add(tip).add(duties).add(fee);
+    let zero = Pair::default();
     let tax_lines: Vec<Value> = by_rate
         .iter()
         .map(|(rate, amount)| tax_line_json(order, *rate, *amount))
@@ -1141,20 +1151,85 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         "totalTaxSet": total_tax.bag(order), "currentTotalTaxSet": total_tax.bag(order),
         "currentTotalDiscountsSet": discounts.bag(order), "currentShippingPriceSet": shipping.bag(order),
     });
+    let fees: Vec<Value> = if order.additional_fee.is_zero() {
+        Vec::new()
+    } else {
+        let fee_tax_lines: Vec<Value> = if fee_tax.shop.is_zero() {
+            Vec::new()
+        } else {
+            vec![tax_line_json(order, order.shipping_tax_rate, fee_tax)]
+        };
+        vec![
+            json!({"id": gid("AdditionalFee", order.id), "name": "Import fee", "price": fee.bag(order),
+                    "taxLines": fee_tax_lines}),
+        ]
+    };
+    let charges = json!({
+        "currentTaxLines": tax_lines,
+        "totalTipReceivedSet": tip.bag(order),
+        "currentTotalDutiesSet": (!order.duties.is_zero()).then(|| duties.bag(order)),
+        "currentTotalAdditionalFeesSet": (!order.additional_fee.is_zero()).then(|| fee.bag(order)),
+        "additionalFees": fees,
+        "totalReceivedSet": total.bag(order),
+        "totalRefundedSet": zero.bag(order),
+        "totalOutstandingSet": zero.bag(order),
+    });
+    let transactions = transactions_json(order, &total.bag(order));
     let parties = json!({
         "taxLines": tax_lines,
         "customer": order.customer_id.map(|c| json!({"id": gid("Customer", c), "email": order.email, "firstName": first, "lastName": last})),
         "shippingAddress": address, "billingAddress": address, "purchasingEntity": purchasing,
-        "transactions": [{"id": gid("OrderTransaction", order.id), "kind": "SALE", "status": "SUCCESS", "gateway": "shopify_payments",
-                          "test": order.test, "processedAt": stamp(order.created_at), "amountSet": total.bag(order)}],
+        "transactionsCount": {"count": transactions.len(), "precision": "EXACT"},
+        "transactions": transactions.iter().take(ORDER_DOC_TRANSACTIONS).collect::<Vec<_>>(),
         "lineItems": connection_slice(lines, ORDER_DOC_LINES, 0, "LineItem"),
         "shippingLines": connection_slice(shipping_json(order), ORDER_DOC_SHIPPING, 0, "ShippingLine"),
     });
     let mut merged = head;
-    if let (Some(map), Value::Object(more)) = (merged.as_object_mut(), parties) {
-        map.extend(more);
+    for more in [charges, parties] {
+        if let (Some(map), Value::Object(more)) = (merged.as_object_mut(), more) {
+            map.extend(more);
+        }
     }
     merged
+}
+
+/// The order's transactions: the failed attempts, then the sale of `total` (a money bag).
+fn transactions_json(order: &super::state::SandboxOrder, total: &Value) -> Vec<Value> {
+    let stamp = order
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let attempt = |n: usize| {
+        json!({"id": gid("OrderTransaction", order.id.saturating_mul(1000).saturating_add(n as u64 + 1)), "kind": "AUTHORIZATION",
+               "status": "FAILURE", "gateway": "shopify_payments", "test": order.test,
+               "processedAt": stamp, "amountSet": total})
+    };
+    (0..order.failed_payment_attempts)
+        .map(attempt)
+        .chain(std::iter::once(json!({
+            "id": gid("OrderTransaction", order.id), "kind": "SALE", "status": "SUCCESS",
+            "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
+            "amountSet": total})))
+        .collect()
+}
+
+/// `order(id:) { transactionsCount transactions(first: $first) }`.
+pub(crate) fn order_transactions(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    let Some(order) = parse_gid(vars.get("id"), "Order").and_then(|id| state.orders.get(&id))
+    else {
+        return OpResult::data(json!({"order": null}));
+    };
+    let body = order_json(state, order);
+    let total = body
+        .get("currentTotalPriceSet")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let all = transactions_json(order, &total);
+    let count = all.len();
+    let page: Vec<Value> = all.into_iter().take(first(vars)).collect();
+    OpResult::data(json!({"order": {
+        "transactionsCount": {"count": count, "precision": "EXACT"},
+        "transactions": page,
+    }}))
 }
 
 fn position_after(vars: &Map<String, Value>, kind: &str) -> Result<usize, Value> {

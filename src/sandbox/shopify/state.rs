@@ -129,6 +129,15 @@ pub struct SandboxOrder {
     pub company: Option<String>,
     /// A test order.
     pub test: bool,
+    /// Tip received (shop currency; zero for none).
+    pub tip: Decimal,
+    /// Import duties charged (shop currency; zero for none).
+    pub duties: Decimal,
+    /// An additional fee charged (shop currency, tax included at the shipping tax rate;
+    /// zero for none).
+    pub additional_fee: Decimal,
+    /// Failed payment attempts recorded before the successful sale (each a transaction).
+    pub failed_payment_attempts: usize,
 }
 
 /// An order line.
@@ -407,6 +416,10 @@ impl ShopifyState {
                 customer_id: None,
                 company: None,
                 test: false,
+                tip: Decimal::ZERO,
+                duties: Decimal::ZERO,
+                additional_fee: Decimal::ZERO,
+                failed_payment_attempts: 0,
             },
         );
         id

@@ -18,10 +18,10 @@ pub use inventory::{
     InventorySetQuantitiesPayload, QuantityName,
 };
 pub use order::{
-    DiscountAllocation, DiscountApplication, FinancialStatus, FulfillmentStatus, LineItem,
-    LineItemGroup, MailingAddress, MoneyBag, NamedCompany, NamedCompanyLocation, Order,
-    OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity, ShippingLine, TaxLine,
-    TransactionKind, TransactionStatus, VariantId,
+    AdditionalFee, Count, CountPrecision, DiscountAllocation, DiscountApplication, FinancialStatus,
+    FulfillmentStatus, LineItem, LineItemGroup, MailingAddress, MoneyBag, NamedCompany,
+    NamedCompanyLocation, Order, OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity,
+    ShippingLine, TaxLine, TransactionKind, TransactionStatus, VariantId,
 };
 pub use page::{Connection, PageInfo};
 pub use push::{

@@ -186,9 +186,30 @@ pub struct Order {
     pub current_total_discounts_set: MoneyBag,
     /// Shipping after edits and refunds.
     pub current_shipping_price_set: MoneyBag,
-    /// Order-level tax lines.
+    /// Order-level tax lines as placed (before returns), one per title and rate.
     #[serde(default)]
     pub tax_lines: Vec<TaxLine>,
+    /// Order-level tax lines after returns and edits, one per title and rate: what the
+    /// draft's taxes are checked against, key by key.
+    #[serde(default)]
+    pub current_tax_lines: Vec<TaxLine>,
+    /// Tips received (`totalTipReceivedSet`, zero when none).
+    pub total_tip_received_set: MoneyBag,
+    /// Duties after returns and edits (`None` when the order has no duties).
+    #[serde(default)]
+    pub current_total_duties_set: Option<MoneyBag>,
+    /// Additional fees after returns and edits (`None` when the order has none).
+    #[serde(default)]
+    pub current_total_additional_fees_set: Option<MoneyBag>,
+    /// The additional fees, with their taxes.
+    #[serde(default)]
+    pub additional_fees: Vec<AdditionalFee>,
+    /// Received from the customer before returns (`totalReceivedSet`).
+    pub total_received_set: MoneyBag,
+    /// Refunded to the customer (`totalRefundedSet`).
+    pub total_refunded_set: MoneyBag,
+    /// Still to be paid by the customer (`totalOutstandingSet`).
+    pub total_outstanding_set: MoneyBag,
     /// The customer.
     #[serde(default)]
     pub customer: Option<OrderCustomer>,
@@ -201,13 +222,65 @@ pub struct Order {
     /// Who bought: a customer, or a B2B company location.
     #[serde(default)]
     pub purchasing_entity: Option<PurchasingEntity>,
-    /// Payment transactions (a list, not a connection, in Shopify's schema).
+    /// Payment transactions (a list, not a connection, in Shopify's schema). Complete when
+    /// read through [`crate::shopify::Client::order`], which reads them again with a larger
+    /// `first` when [`Self::transactions_count`] says there are more.
     #[serde(default)]
     pub transactions: Vec<OrderTransaction>,
+    /// How many transactions the order has (`None` when Shopify gave no count).
+    #[serde(default)]
+    pub transactions_count: Option<Count>,
     /// Lines.
     pub line_items: Connection<LineItem>,
     /// Shipping lines, removed ones included (`is_removed`).
     pub shipping_lines: Connection<ShippingLine>,
+}
+
+/// A number of records as Shopify counts them (`Count`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Count {
+    /// The count.
+    pub count: i64,
+    /// Whether it is exact or a lower bound.
+    pub precision: CountPrecision,
+}
+
+impl Count {
+    /// An exact count of `count`.
+    #[must_use]
+    pub fn exact(count: i64) -> Self {
+        Self {
+            count,
+            precision: CountPrecision::Exact,
+        }
+    }
+}
+
+wire_enum!(
+    /// `CountPrecision`.
+    CountPrecision {
+        /// The count is exact.
+        Exact => "EXACT",
+        /// There are at least this many.
+        AtLeast => "AT_LEAST",
+    }
+);
+
+/// An additional fee on an order (`AdditionalFee`), such as an import fee.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AdditionalFee {
+    /// Its ID.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its price as placed.
+    pub price: MoneyBag,
+    /// Taxes on it.
+    #[serde(default)]
+    pub tax_lines: Vec<TaxLine>,
 }
 
 /// A tax line on an order, line or shipping line.
