@@ -528,6 +528,7 @@ impl GraphQlResponder {
             "ProductVariantsCount" => ops::product_variants_count(&state, variables),
             "OrdersUpdated" => ops::orders_updated(&state, variables),
             "Order" => Ok(ops::order(&state, variables)),
+            "OrdersById" => Ok(ops::orders_by_id(&state, variables)),
             "OrderLineItems" => ops::order_lines(&state, variables, false),
             "OrderShippingLines" => ops::order_lines(&state, variables, true),
             "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
