@@ -223,5 +223,11 @@ async fn nothing_read_at_all_is_one_error() {
     let error = capture_orders(&client, &w.ids, &w.index, &w.config)
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("503"), "{error}");
+    assert!(
+        matches!(
+            error,
+            stokly_shopify::Error::Shopify(stokly_shopify::shopify::Error::Http { status: 503, .. })
+        ),
+        "{error:?}"
+    );
 }
