@@ -62,18 +62,29 @@ fn report(title: &str, emu: &ShopifyEmulator, orders: usize, wall: Duration) {
 
 #[tokio::main]
 async fn main() -> Result<(), Failure> {
-    let scenario = ScenarioBuilder::new(7).skus(200).bundles(10).orders(ORDERS).build();
+    let scenario = ScenarioBuilder::new(7)
+        .skus(200)
+        .bundles(10)
+        .orders(ORDERS)
+        .build();
     let clock = SandboxClock::new(scenario.epoch, TIME_SCALE);
     let state = scenario.shopify_state("capture.myshopify.com");
     let mut stokly_state = StoklyState::from_scenario(&scenario, "capture");
     stokly_state.link_shopify_listings(&state);
-    let setup = ShopifyEmulator::start(state.clone(), ShopifyConfig::standard_plan(), clock.clone()).await?;
-    let stokly = StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone()).await?;
+    let setup =
+        ShopifyEmulator::start(state.clone(), ShopifyConfig::standard_plan(), clock.clone())
+            .await?;
+    let stokly =
+        StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone()).await?;
     let setup_client = setup.client_builder().build()?;
     let stokly_client = stokly.client_builder().build()?;
-    let index = read_catalogue(&setup_client, &stokly_client, &CatalogueReadOptions::default())
-        .await?
-        .into_index();
+    let index = read_catalogue(
+        &setup_client,
+        &stokly_client,
+        &CatalogueReadOptions::default(),
+    )
+    .await?
+    .into_index();
     let channel = stokly_client
         .channels(ListQuery::new())
         .try_collect::<Vec<_>>()
@@ -93,7 +104,11 @@ async fn main() -> Result<(), Failure> {
         );
     let config = OrderMappingConfig::new(channel, accounts);
     let ids: Vec<OrderId> = setup_client
-        .orders_updated_since(&OrderCursor::start(), DEFAULT_ORDER_OVERLAP, PageOptions::default())
+        .orders_updated_since(
+            &OrderCursor::start(),
+            DEFAULT_ORDER_OVERLAP,
+            PageOptions::default(),
+        )
         .map_ok(|r| r.id)
         .try_collect()
         .await?;

@@ -60,9 +60,10 @@ async fn world(orders: usize) -> World {
         .map(|_| (variant, 1, price, Decimal::new(20, 2)))
         .collect();
     let long = OrderId::from_numeric(state.add_order("#LONG", scenario.epoch, &lines));
-    let shopify = ShopifyEmulator::start(state.clone(), ShopifyConfig::standard_plan(), clock.clone())
-        .await
-        .unwrap();
+    let shopify =
+        ShopifyEmulator::start(state.clone(), ShopifyConfig::standard_plan(), clock.clone())
+            .await
+            .unwrap();
     let stokly = StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone())
         .await
         .unwrap();
@@ -78,7 +79,11 @@ async fn world(orders: usize) -> World {
     .into_index();
     let config = sandbox_mapping_config(&stokly_client).await;
     let ids: Vec<OrderId> = shopify_client
-        .orders_updated_since(&OrderCursor::start(), DEFAULT_ORDER_OVERLAP, PageOptions::default())
+        .orders_updated_since(
+            &OrderCursor::start(),
+            DEFAULT_ORDER_OVERLAP,
+            PageOptions::default(),
+        )
         .map_ok(|r| r.id)
         .try_collect()
         .await
@@ -108,9 +113,13 @@ fn mapped_ids(captured: &stokly_shopify::adapters::orders::CapturedOrders) -> Ve
 #[tokio::test]
 async fn orders_are_read_in_batches_completely_and_in_the_order_asked() {
     let w = world(60).await;
-    let emu = ShopifyEmulator::start(w.state.clone(), ShopifyConfig::standard_plan(), w.clock.clone())
-        .await
-        .unwrap();
+    let emu = ShopifyEmulator::start(
+        w.state.clone(),
+        ShopifyConfig::standard_plan(),
+        w.clock.clone(),
+    )
+    .await
+    .unwrap();
     let client = emu.client_builder().build().unwrap();
     // Newest first (not the store's order), an unknown order in the middle, the long order,
     // and a repeat.
@@ -159,9 +168,7 @@ async fn orders_are_read_in_batches_completely_and_in_the_order_asked() {
 #[tokio::test]
 async fn a_failed_read_leaves_the_others_read_and_names_its_orders() {
     let w = world(100).await;
-    let faults = FaultConfig::none()
-        .with_seed(5)
-        .with_server_error_rate(0.4);
+    let faults = FaultConfig::none().with_seed(5).with_server_error_rate(0.4);
     let emu = ShopifyEmulator::start(
         w.state.clone(),
         ShopifyConfig::standard_plan().with_faults(faults),
@@ -187,17 +194,30 @@ async fn a_failed_read_leaves_the_others_read_and_names_its_orders() {
     assert!(!captured.is_complete());
     // Every order is in exactly one place; the read ones keep the order asked for.
     let read = mapped_ids(&captured);
-    let mut all: Vec<OrderId> = read.iter().chain(&failed).chain(&captured.missing).cloned().collect();
+    let mut all: Vec<OrderId> = read
+        .iter()
+        .chain(&failed)
+        .chain(&captured.missing)
+        .cloned()
+        .collect();
     assert_eq!(all.len(), w.ids.len());
     all.sort_by_key(OrderId::numeric_id);
     let mut want = w.ids.clone();
     want.sort_by_key(OrderId::numeric_id);
     assert_eq!(all, want);
-    let expected: Vec<OrderId> = w.ids.iter().filter(|id| read.contains(id)).cloned().collect();
+    let expected: Vec<OrderId> = w
+        .ids
+        .iter()
+        .filter(|id| read.contains(id))
+        .cloned()
+        .collect();
     assert_eq!(read, expected);
     for failure in &captured.failed {
         assert!(
-            matches!(failure.error, stokly_shopify::shopify::Error::Http { status: 503, .. }),
+            matches!(
+                failure.error,
+                stokly_shopify::shopify::Error::Http { status: 503, .. }
+            ),
             "{}",
             failure.error
         );
@@ -209,8 +229,7 @@ async fn nothing_read_at_all_is_one_error() {
     let w = world(30).await;
     let emu = ShopifyEmulator::start(
         w.state.clone(),
-        ShopifyConfig::standard_plan()
-            .with_faults(FaultConfig::none().with_server_error_rate(1.0)),
+        ShopifyConfig::standard_plan().with_faults(FaultConfig::none().with_server_error_rate(1.0)),
         w.clock.clone(),
     )
     .await
@@ -226,7 +245,10 @@ async fn nothing_read_at_all_is_one_error() {
     assert!(
         matches!(
             error,
-            stokly_shopify::Error::Shopify(stokly_shopify::shopify::Error::Http { status: 503, .. })
+            stokly_shopify::Error::Shopify(stokly_shopify::shopify::Error::Http {
+                status: 503,
+                ..
+            })
         ),
         "{error:?}"
     );

@@ -60,7 +60,11 @@ fn the_cost_model_matches_real_shopify() {
     let Some(text) = recorded() else { return };
     let mut queries = Tally::new();
     let mut mutations = Tally::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let row: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {n}: {e}"));
         let source = row["source"].as_str().unwrap_or_default().to_owned();
         let real = row["requestedQueryCost"].as_u64().unwrap();
@@ -82,14 +86,20 @@ fn the_cost_model_matches_real_shopify() {
                     tally.under += 1;
                 }
                 if estimate > MAX_QUERY_COST && real <= MAX_QUERY_COST {
-                    tally.refused.push(format!("{source}: {estimate} (real {real})"));
+                    tally
+                        .refused
+                        .push(format!("{source}: {estimate} (real {real})"));
                 }
             }
             Err(e) => tally.unanalysable.push(format!("{source}: {e}")),
         }
     }
     let all = queries.merged(&mutations);
-    for (name, tally) in [("queries", &queries), ("mutations", &mutations), ("all", &all)] {
+    for (name, tally) in [
+        ("queries", &queries),
+        ("mutations", &mutations),
+        ("all", &all),
+    ] {
         eprintln!(
             "{name}: {} of {} within 25% or 3 points ({:.1}%); {} over, {} under, {} not analysable, {} refused",
             tally.close,
@@ -112,7 +122,11 @@ fn the_cost_model_matches_real_shopify() {
         "requests Shopify ran that the sandbox would refuse: {:#?}",
         all.refused
     );
-    assert!(all.share() >= 0.90, "share within tolerance {:.3}", all.share());
+    assert!(
+        all.share() >= 0.90,
+        "share within tolerance {:.3}",
+        all.share()
+    );
     assert!(queries.share() >= 0.90 && mutations.share() >= 0.90);
 }
 

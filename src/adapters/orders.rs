@@ -1006,7 +1006,10 @@ pub async fn capture_orders(
 /// order asked for, and the failures.
 #[derive(Default)]
 struct BatchRead {
-    orders: Vec<(crate::shopify::OrderId, Option<crate::shopify::model::Order>)>,
+    orders: Vec<(
+        crate::shopify::OrderId,
+        Option<crate::shopify::model::Order>,
+    )>,
     failures: Vec<CaptureFailure>,
 }
 

@@ -57,8 +57,8 @@ pub use ids::{
     RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
-pub use orders::{DEFAULT_ORDER_OVERLAP, ORDER_TRANSACTIONS, OrderCursor};
 pub(crate) use orders::ORDERS_BATCH;
+pub use orders::{DEFAULT_ORDER_OVERLAP, ORDER_TRANSACTIONS, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::CatalogueRead;
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};

@@ -8,8 +8,8 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
 use super::client::{Client, GraphQlRequest};
-use super::documents::{ORDER, ORDER_LINE_ITEMS, ORDER_SHIPPING_LINES, ORDERS_UPDATED};
 use super::documents::ORDERS_BY_ID;
+use super::documents::{ORDER, ORDER_LINE_ITEMS, ORDER_SHIPPING_LINES, ORDERS_UPDATED};
 use super::error::Error;
 use super::ids::OrderId;
 use super::model::{LineItem, Order, OrderRef, ShippingLine};

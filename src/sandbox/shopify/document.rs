@@ -59,7 +59,8 @@ impl Analysed {
         match (self.main_connection, returned_rows) {
             (Some((node, first)), Some(returned)) => {
                 let saved = multiplier(first).saturating_sub(multiplier(returned.min(first)));
-                self.requested_cost.saturating_sub(saved.saturating_mul(node))
+                self.requested_cost
+                    .saturating_sub(saved.saturating_mul(node))
             }
             _ => self.requested_cost,
         }
@@ -74,7 +75,11 @@ pub(crate) fn multiplier(size: u64) -> u64 {
         0 | 1 => size,
         // Exact for every size up to 250 (checked against the float form in the tests).
         n => {
-            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
             let m = (2.0 * (n as f64).ln()).floor() as u64;
             m.max(1)
         }
@@ -375,8 +380,7 @@ impl Ctx<'_> {
             .collect();
         let within = |allowed: &[&str]| names.iter().all(|n| allowed.contains(n));
         Ok(!names.is_empty()
-            && (within(&["amount", "currencyCode"])
-                || within(&["shopMoney", "presentmentMoney"])))
+            && (within(&["amount", "currencyCode"]) || within(&["shopMoney", "presentmentMoney"])))
     }
 
     /// (Row cost, size) of a connection field; `None` for anything else.
@@ -387,8 +391,8 @@ impl Ctx<'_> {
         let Some(size) = self.size(field)? else {
             return Ok(None);
         };
-        let row = self.selection_cost(&field.selection_set, depth, &|c, d| {
-            match c.name.as_str() {
+        let row =
+            self.selection_cost(&field.selection_set, depth, &|c, d| match c.name.as_str() {
                 "pageInfo" => Ok(0),
                 "edges" => self.selection_cost(&c.selection_set, d, &|e, d2| {
                     if e.name == "node" {
@@ -399,13 +403,13 @@ impl Ctx<'_> {
                 }),
                 "nodes" => self.object_cost(c, d),
                 _ => self.field_cost(c, d),
-            }
-        })?;
+            })?;
         Ok(Some((row, size)))
     }
 
     fn object_cost(&self, field: &Field, depth: usize) -> Result<u64, DocumentError> {
-        let inner = self.selection_cost(&field.selection_set, depth, &|c, d| self.field_cost(c, d))?;
+        let inner =
+            self.selection_cost(&field.selection_set, depth, &|c, d| self.field_cost(c, d))?;
         Ok(1u64.saturating_add(inner))
     }
 
@@ -542,7 +546,8 @@ mod tests {
     fn unknown_fields_are_judged_by_shape_and_cycles_refused() {
         let old = "query O { legacyThing(first: 3) { edges { node { id gadget { id } } } } }";
         assert_eq!(cost(old, json!({})), 2 + 2 * 2);
-        let cycle = "query C { shop { ...A } } fragment A on Shop { id ...B } fragment B on Shop { ...A }";
+        let cycle =
+            "query C { shop { ...A } } fragment A on Shop { id ...B } fragment B on Shop { ...A }";
         assert_eq!(
             analyse(cycle, None, &vars(json!({}))).unwrap_err().code,
             "MAX_DEPTH_EXCEEDED"
@@ -558,7 +563,11 @@ mod tests {
         assert_eq!(a.actual_cost(Some(0)), 2);
         assert_eq!(a.actual_cost(Some(10)), 2 + 4);
         assert_eq!(a.actual_cost(Some(250)), 13);
-        assert_eq!(a.actual_cost(Some(400)), 13, "never above the requested cost");
+        assert_eq!(
+            a.actual_cost(Some(400)),
+            13,
+            "never above the requested cost"
+        );
         assert_eq!(a.actual_cost(None), 13);
     }
 
