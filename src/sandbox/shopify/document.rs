@@ -54,8 +54,21 @@ pub(crate) struct Analysed {
 
 impl Analysed {
     /// What the request is charged once run: the outermost connection counts the rows it
-    /// returned instead of the rows it asked for. Never more than the requested cost.
-    pub(crate) fn actual_cost(&self, returned_rows: Option<u64>) -> u64 {
+    /// returned instead of the rows it asked for, and a mutation refused with `userErrors`
+    /// costs 10 (as recorded on real Shopify). Never more than the requested cost.
+    pub(crate) fn actual_cost(&self, returned_rows: Option<u64>, data: &serde_json::Value) -> u64 {
+        if self.is_mutation && !self.root_fields.is_empty() {
+            let refused = self.root_fields.iter().all(|field| {
+                data.get(field)
+                    .and_then(|payload| payload.get("userErrors"))
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|errors| !errors.is_empty())
+            });
+            if refused {
+                let roots = u64::try_from(self.root_fields.len()).unwrap_or(u64::MAX);
+                return self.requested_cost.min(MUTATION_COST.saturating_mul(roots));
+            }
+        }
         match (self.main_connection, returned_rows) {
             (Some((node, first)), Some(returned)) => {
                 let saved = multiplier(first).saturating_sub(multiplier(returned.min(first)));
@@ -560,15 +573,29 @@ mod tests {
         let a = analyse(doc, None, &vars(json!({"first": 250}))).unwrap();
         assert_eq!(a.requested_cost, 13);
         // Recorded: the same page with nothing found was charged 2.
-        assert_eq!(a.actual_cost(Some(0)), 2);
-        assert_eq!(a.actual_cost(Some(10)), 2 + 4);
-        assert_eq!(a.actual_cost(Some(250)), 13);
+        let data = json!({});
+        assert_eq!(a.actual_cost(Some(0), &data), 2);
+        assert_eq!(a.actual_cost(Some(10), &data), 2 + 4);
+        assert_eq!(a.actual_cost(Some(250), &data), 13);
         assert_eq!(
-            a.actual_cost(Some(400)),
+            a.actual_cost(Some(400), &data),
             13,
             "never above the requested cost"
         );
-        assert_eq!(a.actual_cost(None), 13);
+        assert_eq!(a.actual_cost(None, &data), 13);
+    }
+
+    #[test]
+    fn a_mutation_refused_with_user_errors_costs_ten() {
+        let doc = include_str!("../../shopify/graphql/inventory_set_quantities.graphql");
+        let a = analyse(doc, None, &vars(json!({}))).unwrap();
+        let refused = json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null,
+            "userErrors": [{"field": ["input"], "message": "bad", "code": "INVALID_NAME"}]}});
+        let applied = json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": {"id": "x"},
+            "userErrors": []}});
+        // Recorded: requested 13, charged 13 when applied and 10 when refused.
+        assert_eq!(a.actual_cost(None, &refused), 10);
+        assert_eq!(a.actual_cost(None, &applied), 13);
     }
 
     #[test]

@@ -387,7 +387,7 @@ impl GraphQlResponder {
             .unwrap_or_default()
             .to_owned();
         let result = self.run(&analysed, &variables, &api_version);
-        let actual = analysed.actual_cost(result.returned_nodes);
+        let actual = analysed.actual_cost(result.returned_nodes, &result.data);
         let after = {
             let mut bucket = lock(&shared.bucket);
             bucket.available = (available - actual as f64).max(0.0);
