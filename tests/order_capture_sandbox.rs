@@ -253,3 +253,37 @@ async fn nothing_read_at_all_is_one_error() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn reads_in_flight_wait_for_the_shared_bucket_instead_of_being_throttled() {
+    let w = world(150).await;
+    // A bucket that holds five batches' worth of points and refills slowly: 15 batches must
+    // wait for it.
+    let emu = ShopifyEmulator::start(
+        w.state.clone(),
+        ShopifyConfig::standard_plan().with_bucket(300.0, 20.0),
+        // 200 points a wall-clock second: the 525 points beyond the bucket take about 2.6 s.
+        SandboxClock::new(w.clock.now(), 10.0),
+    )
+    .await
+    .unwrap();
+    let client = emu.client_builder().build().unwrap();
+    let captured = capture_orders(&client, &w.ids, &w.index, &w.config)
+        .await
+        .unwrap();
+    assert!(captured.is_complete(), "{:?}", captured.failed);
+    assert_eq!(captured.mapped.len(), 150);
+    let log = emu.requests();
+    assert_eq!(
+        log.iter().filter(|r| r.operation == "OrdersById").count(),
+        15
+    );
+    assert!(
+        log.iter()
+            .all(|r| r.outcome == stokly_shopify::sandbox::shopify::Outcome::Ok),
+        "{:?}",
+        log.iter().map(|r| &r.outcome).collect::<Vec<_>>()
+    );
+    // The bucket ran low: the client waited rather than overdrawing it.
+    assert!(log.iter().any(|r| r.available_after < 100.0));
+}
