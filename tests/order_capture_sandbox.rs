@@ -287,3 +287,51 @@ async fn reads_in_flight_wait_for_the_shared_bucket_instead_of_being_throttled()
     // The bucket ran low: the client waited rather than overdrawing it.
     assert!(log.iter().any(|r| r.available_after < 100.0));
 }
+
+/// Against wiremock: a batch whose answer does not decode is read again order by order, so
+/// the bad answer costs only the orders it concerns.
+#[tokio::test]
+async fn a_batch_that_does_not_decode_is_read_order_by_order() {
+    use stokly_shopify::domain::order::TaxAccountMap;
+    use stokly_shopify::domain::sku::StoklyCatalogue;
+    use stokly_shopify::stokly::ChannelId;
+    use wiremock::matchers::body_partial_json;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    Mock::given(body_partial_json(serde_json::json!({
+        "operationName": "OrdersById",
+        "variables": {"ids": ["gid://shopify/Order/1", "gid://shopify/Order/2"]}
+    })))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": {"nodes": [
+            {"__typename": "Order", "id": "gid://shopify/Order/1"}, null
+        ]}})),
+    )
+    .expect(1)
+    .named("the batch, with an order that does not decode")
+    .mount(&server)
+    .await;
+    for id in [1, 2] {
+        Mock::given(body_partial_json(serde_json::json!({
+            "operationName": "Order",
+            "variables": {"id": format!("gid://shopify/Order/{id}")}
+        })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": {"order": null}})),
+        )
+        .expect(1)
+        .named("each order alone")
+        .mount(&server)
+        .await;
+    }
+    let client = support::client(&server);
+    let index = SkuIndex::build(StoklyCatalogue::new(&[]), &[]);
+    let config = OrderMappingConfig::new(ChannelId::new("chan").unwrap(), TaxAccountMap::new());
+    let ids = [OrderId::from_numeric(1), OrderId::from_numeric(2)];
+    let captured = capture_orders(&client, &ids, &index, &config)
+        .await
+        .unwrap();
+    assert!(captured.is_complete());
+    assert_eq!(captured.missing, ids.to_vec());
+}
