@@ -193,6 +193,14 @@ impl Worker {
                 captured.missing.len()
             );
         }
+        for failure in &captured.failed {
+            // A real worker puts these orders back on its queue; reads are safe to repeat.
+            println!(
+                "  {} orders not read this time: {}",
+                failure.orders.len(),
+                failure.error
+            );
+        }
         Ok(captured.mapped)
     }
 }

@@ -244,6 +244,9 @@ async fn main() -> Result<(), Failure> {
         &OrderMappingConfig::new(channel, accounts),
     )
     .await?;
+    if !captured.is_complete() {
+        return Err(format!("orders not read: {:?}", captured.failed).into());
+    }
     let drafts: Vec<_> = captured
         .mapped
         .iter()

@@ -89,7 +89,7 @@ async fn reads_a_seeded_catalogue_across_pages() {
             .collect();
         assert_eq!(&got, expected, "components of {sku}");
     }
-    // 320 variants at the default 80 per page: 4 pages, each costing 2 + 80 x 11 at most.
+    // 320 variants at the default 80 per page: 4 pages, each costing 2 + m(80) = 8 x 9.
     let pages: Vec<_> = emu
         .requests()
         .into_iter()
@@ -99,7 +99,7 @@ async fn reads_a_seeded_catalogue_across_pages() {
     assert!(
         pages
             .iter()
-            .all(|p| p.requested_cost == Some(882) && p.outcome == Outcome::Ok)
+            .all(|p| p.requested_cost == Some(74) && p.outcome == Outcome::Ok)
     );
 
     let levels: Vec<_> = client
@@ -374,8 +374,9 @@ async fn limits_unknown_operations_and_bad_tokens_are_visible() {
     let err = client.query::<Value>(&unknown).await.unwrap_err();
     assert_eq!(err.graphql_codes(), vec!["NOT_EMULATED"]);
 
+    // Connections nested three deep: 2 + 11 x (1 + 2 + 11 x (1 + 1 + 1 + 2 + 11 x 1)) = 1,971.
     let too_costly = GraphQlRequest::query(
-        include_str!("../src/shopify/graphql/product_variants.graphql"),
+        "query ProductVariants($first: Int!) { productVariants(first: $first) { nodes { id productVariantComponents(first: 250) { nodes { productVariant { inventoryItem { inventoryLevels(first: 250) { nodes { id } } } } } } } } }",
         "ProductVariants",
     )
     .variable("first", 250)

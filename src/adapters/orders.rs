@@ -788,7 +788,14 @@ fn copy_port_error(error: &PortError) -> PortError {
     }
 }
 
+/// Order reads one capture keeps in flight at once (each a batch of up to ten orders); the
+/// Shopify client's cost bucket paces them further, waiting before it sends what the bucket
+/// cannot afford.
+pub const CAPTURE_CONCURRENCY: usize = 4;
+
 /// Orders read from Shopify and mapped: what a capture step hands to [`post_orders`].
+///
+/// Every distinct order asked for is in exactly one of `mapped`, `missing` and `failed`.
 #[derive(Debug, Default)]
 #[non_exhaustive]
 pub struct CapturedOrders {
@@ -797,34 +804,145 @@ pub struct CapturedOrders {
     /// Orders Shopify no longer has (deleted): nothing to post, listed so nothing vanishes
     /// unexplained.
     pub missing: Vec<crate::shopify::OrderId>,
+    /// Orders whose read failed after the client's retries, with the error: neither mapped
+    /// nor known to be missing. Capture them again later (reads are safe to repeat).
+    pub failed: Vec<CaptureFailure>,
+}
+
+impl CapturedOrders {
+    /// Whether every order asked for was read (mapped or found missing): nothing `failed`.
+    #[must_use]
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// A read that failed during [`capture_orders`], and the orders it leaves unread.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CaptureFailure {
+    /// The orders this failure leaves unread (one, or a whole batch when the failure was not
+    /// about the orders' data: transport, HTTP status, throttling).
+    pub orders: Vec<crate::shopify::OrderId>,
+    /// Why.
+    pub error: crate::shopify::Error,
 }
 
 /// Reads each order completely from Shopify (a webhook is only a doorbell) and maps it with
 /// [`map_order`](crate::domain::order::map_order). Repeated IDs are read once.
 ///
+/// Orders are read in batches of ten in one request each (`nodes(ids:)`, charged about as
+/// much as one order), [`CAPTURE_CONCURRENCY`] batches at a time, paced by the client's cost
+/// bucket. An order with more line items or shipping lines than the first read returns is
+/// then read completely on its own with [`Client::order`](crate::shopify::Client::order).
+///
+/// A failed read does not lose the others: when a batch fails on its data (a decode error,
+/// GraphQL errors), each of its orders is read on its own, so one bad order fails alone; any
+/// other failure (transport, HTTP, throttling after retries) fails its batch. Failures are
+/// listed in [`CapturedOrders::failed`] with their orders; everything else read is returned.
+///
 /// # Errors
-/// The first Shopify error; orders read before it are not returned, so the caller retries
-/// the whole capture (reads are safe to repeat).
+/// Only when nothing could be read at all (every read failed: the shop is unreachable, the
+/// token is refused): the first error, as one error rather than one per batch.
 pub async fn capture_orders(
     shopify: &crate::shopify::Client,
     ids: &[crate::shopify::OrderId],
     index: &crate::domain::sku::SkuIndex,
     config: &crate::domain::order::OrderMappingConfig,
 ) -> Result<CapturedOrders, crate::Error> {
+    use futures::StreamExt;
     let mut seen = HashSet::new();
+    let distinct: Vec<crate::shopify::OrderId> = ids
+        .iter()
+        .filter(|id| seen.insert((*id).clone()))
+        .cloned()
+        .collect();
+    let reads: Vec<BatchRead> =
+        futures::stream::iter(distinct.chunks(crate::shopify::ORDERS_BATCH))
+            .map(|batch| read_batch(shopify, batch))
+            .buffered(CAPTURE_CONCURRENCY)
+            .collect()
+            .await;
     let mut captured = CapturedOrders::default();
-    for id in ids {
-        if !seen.insert(id.clone()) {
-            continue;
+    for read in reads {
+        for (id, order) in read.orders {
+            match order {
+                Some(order) => captured
+                    .mapped
+                    .push(crate::domain::order::map_order(&order, index, config)),
+                None => captured.missing.push(id),
+            }
         }
-        match shopify.order(id).await? {
-            Some(order) => captured
-                .mapped
-                .push(crate::domain::order::map_order(&order, index, config)),
-            None => captured.missing.push(id.clone()),
+        captured.failed.extend(read.failures);
+    }
+    if captured.mapped.is_empty() && captured.missing.is_empty() {
+        if let Some(first) = std::mem::take(&mut captured.failed).into_iter().next() {
+            return Err(first.error.into());
         }
     }
     Ok(captured)
+}
+
+/// What one batch's reads gave: each order read (`None`: Shopify does not have it), in the
+/// order asked for, and the failures.
+#[derive(Default)]
+struct BatchRead {
+    orders: Vec<(
+        crate::shopify::OrderId,
+        Option<crate::shopify::model::Order>,
+    )>,
+    failures: Vec<CaptureFailure>,
+}
+
+impl BatchRead {
+    /// Reads one order completely on its own.
+    async fn read_alone(&mut self, shopify: &crate::shopify::Client, id: &crate::shopify::OrderId) {
+        match shopify.order(id).await {
+            Ok(order) => self.orders.push((id.clone(), order)),
+            Err(error) => self.failures.push(CaptureFailure {
+                orders: vec![id.clone()],
+                error,
+            }),
+        }
+    }
+}
+
+/// Whether a first read left pages of the order unread.
+/// An order the first read did not hold whole (more lines, shipping lines or transactions):
+/// [`crate::shopify::Client::order`] completes it.
+fn needs_follow_up(order: &crate::shopify::model::Order) -> bool {
+    order.has_unread_parts()
+}
+
+async fn read_batch(
+    shopify: &crate::shopify::Client,
+    batch: &[crate::shopify::OrderId],
+) -> BatchRead {
+    use crate::shopify::Error as E;
+    let mut read = BatchRead::default();
+    match shopify.orders_first_read(batch).await {
+        Ok(orders) => {
+            let mut found: HashMap<_, _> = orders.into_iter().map(|o| (o.id.clone(), o)).collect();
+            for id in batch {
+                match found.remove(id) {
+                    Some(order) if needs_follow_up(&order) => read.read_alone(shopify, id).await,
+                    Some(order) => read.orders.push((id.clone(), Some(order))),
+                    None => read.orders.push((id.clone(), None)),
+                }
+            }
+        }
+        // The batch's data is at fault: read each order alone so that only a bad one fails.
+        Err(E::Decode { .. } | E::GraphQl { .. }) => {
+            for id in batch {
+                read.read_alone(shopify, id).await;
+            }
+        }
+        Err(error) => read.failures.push(CaptureFailure {
+            orders: batch.to_vec(),
+            error,
+        }),
+    }
+    read
 }
 
 /// Applies order changes through the **inferred** amend and cancel paths of

@@ -8,7 +8,8 @@
 //! - [`ShopifyEmulator`]: `/admin/api/{version}/graphql.json`, access-token check, dispatch on
 //!   the operation names the crate's documents use (an unknown operation is a GraphQL error, never
 //!   a silent success), GIDs, cursor pagination with `first <= 250`, a cost bucket computed from
-//!   the document (objects 1 point, connections `2 + first x node`, mutations 10) with
+//!   the document by a model fitted to real Shopify's costs
+//!   ([`shopify::requested_query_cost`]; connections far below `2 + first x node`) with
 //!   `extensions.cost` on every answer and `THROTTLED` when empty, `MAX_COST_EXCEEDED` above
 //!   1,000 points, input arrays over 250 rejected, `@idempotent` keys, `changeFromQuantity`
 //!   compare-and-set, bulk operations whose JSONL the same server serves, and a request log.

@@ -48,6 +48,18 @@ pub(crate) const ORDER_SHIPPING_LINES: &str = document!(
     "shipping_line.fragments"
 );
 pub(crate) const ORDERS_UPDATED: &str = document!("orders_updated");
+/// The first read of several orders at once. It reuses the `Order` document's fragments
+/// (`OrderFields` lives beside the `Order` operation), so it carries that operation too and is
+/// always sent with its operation name; its fragment files must stay those of [`ORDER`].
+pub(crate) const ORDERS_BY_ID: &str = document!(
+    "orders_by_id",
+    "order",
+    "money.fragments",
+    "tax_line.fragments",
+    "line_item.fragments",
+    "shipping_line.fragments",
+    "transaction.fragments"
+);
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -71,4 +83,5 @@ pub const ALL: &[(&str, &str)] = &[
     ("OrderShippingLines", ORDER_SHIPPING_LINES),
     ("OrderTransactions", ORDER_TRANSACTIONS),
     ("OrdersUpdated", ORDERS_UPDATED),
+    ("OrdersById", ORDERS_BY_ID),
 ];

@@ -59,6 +59,7 @@ pub use ids::{
     ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
+pub(crate) use orders::ORDERS_BATCH;
 pub use orders::{DEFAULT_ORDER_OVERLAP, FIRST_READ_TRANSACTIONS, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use products::CatalogueRead;

@@ -21,6 +21,7 @@ use super::clock::SandboxClock;
 use super::faults::{Fault, FaultConfig, FaultInjector, start_drop_proxy};
 use crate::secret::Secret;
 use document::{Analysed, MAX_QUERY_COST};
+pub use document::{DocumentError, requested_query_cost};
 use ops::{OpCtx, OpResult, top_error};
 
 /// How the Shopify emulator behaves.
@@ -413,12 +414,7 @@ impl GraphQlResponder {
             .unwrap_or_default()
             .to_owned();
         let result = self.run(&analysed, &variables, &api_version);
-        let actual = match (analysed.main_connection, result.returned_nodes) {
-            (Some((node, first)), Some(returned)) => {
-                analysed.requested_cost - node * first.saturating_sub(returned)
-            }
-            _ => analysed.requested_cost,
-        };
+        let actual = analysed.actual_cost(result.returned_nodes, &result.data);
         let after = {
             let mut bucket = lock(&shared.bucket);
             bucket.available = (available - actual as f64).max(0.0);
@@ -559,6 +555,7 @@ impl GraphQlResponder {
             "ProductVariantsCount" => ops::product_variants_count(&state, variables),
             "OrdersUpdated" => ops::orders_updated(&state, variables),
             "Order" => Ok(ops::order(&state, variables)),
+            "OrdersById" => Ok(ops::orders_by_id(&state, variables)),
             "OrderLineItems" => ops::order_lines(&state, variables, false),
             "OrderShippingLines" => ops::order_lines(&state, variables, true),
             "OrderTransactions" => Ok(ops::order_transactions(&state, variables)),

@@ -236,6 +236,26 @@ pub struct Order {
     pub shipping_lines: Connection<ShippingLine>,
 }
 
+impl Order {
+    /// Transactions Shopify counts beyond those read (0 when the list is complete or no
+    /// count was given).
+    #[must_use]
+    pub fn unread_transactions(&self) -> i64 {
+        let counted = self.transactions_count.as_ref().map_or(0, |c| c.count);
+        let read = i64::try_from(self.transactions.len()).unwrap_or(i64::MAX);
+        counted.saturating_sub(read).max(0)
+    }
+
+    /// Whether a part of the order was not read: more line items or shipping lines (the
+    /// connections say `hasNextPage`) or more transactions than the list holds.
+    #[must_use]
+    pub fn has_unread_parts(&self) -> bool {
+        self.line_items.page_info.has_next_page
+            || self.shipping_lines.page_info.has_next_page
+            || self.unread_transactions() > 0
+    }
+}
+
 /// A number of records as Shopify counts them (`Count`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
