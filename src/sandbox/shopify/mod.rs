@@ -2,6 +2,7 @@
 
 mod document;
 mod ops;
+mod sales;
 mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
     SandboxLineItem, SandboxLocation, SandboxOrder, SandboxProduct, SandboxShop, SandboxVariant,
@@ -39,6 +41,8 @@ pub struct ShopifyConfig {
     pub fail_bulk_with: Option<String>,
     /// Faults to inject.
     pub faults: FaultConfig,
+    /// Sales landing in the shop while requests are answered (none by default).
+    pub sales: Option<SalesChurn>,
 }
 
 impl Default for ShopifyConfig {
@@ -50,6 +54,7 @@ impl Default for ShopifyConfig {
             bulk_polls_to_complete: 2,
             fail_bulk_with: None,
             faults: FaultConfig::none(),
+            sales: None,
         }
     }
 }
@@ -71,6 +76,12 @@ impl ShopifyConfig {
     #[must_use]
     pub fn with_faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
+        self
+    }
+    /// Makes sales land in the shop while requests are answered.
+    #[must_use]
+    pub fn with_sales(mut self, sales: SalesChurn) -> Self {
+        self.sales = Some(sales);
         self
     }
     /// Makes bulk operations fail with `error_code`.
@@ -131,6 +142,7 @@ struct Shared {
     log: Mutex<Vec<LoggedRequest>>,
     faults: Arc<FaultInjector>,
     base_url: Mutex<String>,
+    sales: Option<Mutex<sales::SalesProgress>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -164,6 +176,7 @@ impl ShopifyEmulator {
     ) -> std::io::Result<Self> {
         let server = MockServer::start().await;
         let faults = Arc::new(FaultInjector::new(config.faults));
+        let churn = config.sales;
         let shared = Arc::new(Shared {
             bucket: Mutex::new(Bucket {
                 available: config.bucket_size,
@@ -175,6 +188,7 @@ impl ShopifyEmulator {
             log: Mutex::new(Vec::new()),
             faults: faults.clone(),
             base_url: Mutex::new(server.uri()),
+            sales: churn.map(|c| Mutex::new(sales::SalesProgress::new(c))),
         });
         Mock::given(method("POST"))
             .and(path_regex(r"^/admin/api/[0-9a-z-]+/graphql\.json$"))
@@ -232,6 +246,12 @@ impl ShopifyEmulator {
     #[must_use]
     pub fn requests(&self) -> Vec<LoggedRequest> {
         lock(&self.shared.log).clone()
+    }
+
+    /// Sales made so far by [`ShopifyConfig::sales`].
+    #[must_use]
+    pub fn sales_made(&self) -> u64 {
+        self.shared.sales.as_ref().map_or(0, |s| lock(s).made())
     }
 
     /// The emulator's clock.
@@ -327,6 +347,9 @@ impl GraphQlResponder {
                 "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
             }));
         }
+        if let Some(sales) = &shared.sales {
+            lock(sales).on_request(&mut lock(&shared.state));
+        }
         match shared.faults.draw() {
             Fault::ServerError => {
                 entry.outcome = Outcome::InjectedServerError;
@@ -348,7 +371,8 @@ impl GraphQlResponder {
             return ResponseTemplate::new(400)
                 .set_body_json(json!({"errors": [{"message": "Parameter Missing or Invalid"}]}));
         };
-        let analysed = match document::analyse(document, operation_name.as_deref(), &variables) {
+        let mut analysed = match document::analyse(document, operation_name.as_deref(), &variables)
+        {
             Ok(a) => a,
             Err(e) => {
                 entry.outcome = Outcome::GraphQlError(e.code.to_owned());
@@ -356,6 +380,10 @@ impl GraphQlResponder {
                 return graphql_answer(json!({"errors": [top_error(e.code, e.message)]}));
             }
         };
+        let recorded = recorded_mutation_cost(&analysed);
+        if let Some(cost) = recorded {
+            analysed.requested_cost = cost.requested;
+        }
         entry.operation = analysed.operation_name.clone();
         entry.requested_cost = Some(analysed.requested_cost);
         if analysed.requested_cost > MAX_QUERY_COST {
@@ -385,12 +413,16 @@ impl GraphQlResponder {
             .next()
             .unwrap_or_default()
             .to_owned();
-        let result = self.run(&analysed, &variables, &api_version);
+        let result = self.run(&analysed, document, &variables, &api_version);
         let actual = match (analysed.main_connection, result.returned_nodes) {
             (Some((node, first)), Some(returned)) => {
                 analysed.requested_cost - node * first.saturating_sub(returned)
             }
             _ => analysed.requested_cost,
+        };
+        let actual = match recorded {
+            Some(cost) if refused_with_user_errors(&result.data) => cost.refused,
+            _ => actual,
         };
         let after = {
             let mut bucket = lock(&shared.bucket);
@@ -452,6 +484,7 @@ impl GraphQlResponder {
     fn run(
         &self,
         analysed: &Analysed,
+        document: &str,
         variables: &Map<String, Value>,
         api_version: &str,
     ) -> OpResult {
@@ -473,12 +506,30 @@ impl GraphQlResponder {
                 .iter()
                 .any(|f| REQUIRES_IDEMPOTENT.contains(&f.as_str()))
         {
+            // As recorded: the error names the field (`path`, `locations`) and `data` holds
+            // the field as `null`, not `data: null`.
+            let field = analysed
+                .root_fields
+                .iter()
+                .find(|f| REQUIRES_IDEMPOTENT.contains(&f.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let mut error = top_error(
+                "BAD_REQUEST",
+                "The @idempotent directive is required for this mutation but was not provided.",
+            );
+            if let Some(map) = error.as_object_mut() {
+                map.insert("path".to_owned(), json!([field]));
+                map.insert(
+                    "locations".to_owned(),
+                    json!([field_location(document, &field)]),
+                );
+            }
+            let mut data = Map::new();
+            data.insert(field, Value::Null);
             return OpResult {
-                data: Value::Null,
-                errors: vec![top_error(
-                    "BAD_REQUEST",
-                    "The @idempotent directive is required for this mutation but was not provided.",
-                )],
+                data: Value::Object(data),
+                errors: vec![error],
                 returned_nodes: None,
             };
         }
@@ -522,6 +573,7 @@ impl GraphQlResponder {
             "ProductVariantComponents" => ops::product_variant_components(&state, variables),
             "LocationInventoryLevels" => ops::inventory_levels(&state, variables),
             "InventoryLevelsById" => ops::inventory_levels_by_id(&state, variables),
+            "InventoryItemLevels" => ops::inventory_item_levels(&state, variables),
             "InventorySetQuantities" => {
                 Ok(ops::inventory_set_quantities(&mut state, &ctx, variables))
             }
@@ -571,6 +623,56 @@ const REQUIRES_IDEMPOTENT: [&str; 5] = [
     "inventoryActivate",
     "refundCreate",
 ];
+
+/// What real Shopify charged for a mutation, where it was recorded.
+#[derive(Debug, Clone, Copy)]
+struct RecordedCost {
+    /// `requestedQueryCost`, and the charge when the mutation applied.
+    requested: u64,
+    /// The charge when it was refused with user errors.
+    refused: u64,
+}
+
+/// The recorded cost of the mutation `analysed` runs, if it is one whose cost was recorded
+/// (`inventorySetQuantities`: requested 13, charged 13 applied and 10 refused). The published
+/// rule (10 per mutation) in the document analyser applies to the rest.
+fn recorded_mutation_cost(analysed: &Analysed) -> Option<RecordedCost> {
+    match (analysed.is_mutation, analysed.root_fields.as_slice()) {
+        (true, [field]) if field == "inventorySetQuantities" => Some(RecordedCost {
+            requested: 13,
+            refused: 10,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether the single root payload in `data` carries user errors.
+fn refused_with_user_errors(data: &Value) -> bool {
+    data.as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(|payload| payload.get("userErrors")?.as_array())
+        .any(|errors| !errors.is_empty())
+}
+
+/// Where `field` is first selected in `document` (1-based line and column), as GraphQL
+/// errors' `locations` give it.
+fn field_location(document: &str, field: &str) -> Value {
+    for (line, text) in document.lines().enumerate() {
+        let mut from = 0;
+        while let Some(found) = text.get(from..).and_then(|rest| rest.find(field)) {
+            let at = from + found;
+            let before = text.get(..at).and_then(|b| b.chars().last());
+            let after = text.get(at + field.len()..).and_then(|a| a.chars().next());
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if !word(before) && !word(after) {
+                return json!({"line": line + 1, "column": at + 1});
+            }
+            from = at + field.len();
+        }
+    }
+    json!({"line": 1, "column": 1})
+}
 
 fn throttled(requested: Option<u64>, (max, available, rate): (f64, f64, f64)) -> Value {
     json!({
