@@ -13,7 +13,7 @@ pub use catalogue::{
     ProductRef, ProductStatus, ProductVariant, VariantComponent, VariantInventoryItem, VariantRef,
 };
 pub use inventory::{
-    IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
+    AbsentLevel, IdOnly, ItemLevels, LevelAbsence, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
     InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
     InventorySetQuantitiesPayload, QuantityName,
 };
