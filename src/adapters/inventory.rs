@@ -13,7 +13,7 @@ use crate::domain::inventory::{
 };
 use crate::domain::sku::SkuIndex;
 use crate::shopify::model::{AbsentLevel, QuantityName};
-use crate::shopify::{self, InventoryItemId, PageOptions, UserError};
+use crate::shopify::{self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError};
 use crate::stokly::ItemId;
 use crate::stokly::model::InventoryRecord;
 use crate::stokly::{self, ListQuery};
@@ -273,61 +273,62 @@ pub async fn push_inventory(
     Ok(report)
 }
 
-/// Quantities per batch when quantities that just went stale are planned again.
+/// Quantities per batch when quantities that went stale are planned again, before the push
+/// has seen how fast levels go stale.
 pub const STALE_BATCH_SIZE: usize = 10;
 
-/// How a refused batch's remaining quantities are resent: in batches small enough that,
-/// at the rate the batch met stale quantities (`stale` of `sent`), most go through. Half the
-/// quantities per stale one keeps about two in three of the resent batches clear of a sale
-/// landing at the same rate.
-fn resend_size(sent: usize, stale: usize) -> usize {
-    (sent / (2 * stale.max(1))).clamp(1, MAX_QUANTITIES_PER_BATCH)
+/// A batch waiting to be sent, with when (in Shopify requests made by this push) the
+/// quantities it compares against were last known to be current.
+struct Pending {
+    batch: InventoryPushBatch,
+    known_at: u64,
 }
 
-/// Sends every batch of `plan`, keeping progress when quantities go stale under live sales.
-///
-/// Shopify refuses a whole `inventorySetQuantities` call when one of its quantities is
-/// refused (the emulator's reading; a stale `changeFromQuantity` was never recorded from real
-/// Shopify). So when a batch is refused:
-/// - the quantities refused as `CHANGE_FROM_QUANTITY_STALE` are set aside;
-/// - quantities refused for another reason are reported in
-///   [`InventoryPushReport::rejected`], with their error;
-/// - the quantities the refusal did not name are resent at once, unchanged (same
-///   `changeFromQuantity`), in smaller batches sized by how many went stale, so one more
-///   sale holds back few of them. This is not a re-plan: nothing is read.
-///
-/// When every batch has been sent, the stale quantities, and only they, are read again from
-/// Shopify and planned again (with the same Stokly records) in batches of
-/// [`STALE_BATCH_SIZE`], at most `max_replans` times; whatever is still stale then is
-/// reported, never forced. A batch refused with a user error that names no quantity is
-/// rejected whole (each level with that error, and with any error naming it) and not sent
-/// again. An empty answer (no adjustment group, no error) is a success: Shopify already held
-/// the target.
-///
-/// # Errors
-/// The Shopify client's errors (a batch already sent stays applied; the plan's idempotency
-/// keys make sending it again harmless).
-pub async fn apply_inventory_plan(
-    shopify: &shopify::Client,
-    context: InventoryContext<'_>,
-    stokly_records: &[InventoryRecord],
-    plan: InventoryPushPlan,
-    max_replans: u32,
-) -> Result<InventoryPushReport, crate::Error> {
-    let mut report = InventoryPushReport {
-        findings: plan.findings.clone(),
-        ..InventoryPushReport::default()
-    };
-    let mut run = plan.run.clone();
-    let mut queue: VecDeque<InventoryPushBatch> = plan.batches.into();
-    let mut attempt = 0;
-    loop {
-        let mut stale: Vec<PlannedLevel> = Vec::new();
-        while let Some(batch) = queue.pop_front() {
+/// What a push is doing: its report, its request count, and the batch size it has learnt.
+struct Push<'r> {
+    report: &'r mut InventoryPushReport,
+    /// Shopify requests made so far (writes and reads): the clock staleness is measured on.
+    requests: u64,
+    /// Quantities per batch that, at the rate levels have been going stale, most batches get
+    /// through: about one stale quantity per two batches.
+    batch_size: usize,
+}
+
+impl Push<'_> {
+    /// Learns from a refusal: `stale` of `sent` quantities, known `age` requests ago, went stale.
+    fn learn(&mut self, sent: usize, stale: usize, age: u64) {
+        if stale == 0 {
+            return;
+        }
+        // Stale quantities per level per request, and the batch that meets half a sale.
+        let per_request = stale as f64 / (sent as f64 * age.max(1) as f64);
+        let size = (0.5 / per_request).floor();
+        self.batch_size = if size >= MAX_QUANTITIES_PER_BATCH as f64 {
+            MAX_QUANTITIES_PER_BATCH
+        } else if size < 1.0 {
+            1
+        } else {
+            // In range 1..250, so the conversion is exact.
+            size as usize
+        };
+    }
+
+    /// Sends every batch of `queue` (and whatever refusals put back into it); returns the
+    /// quantities refused as stale.
+    async fn send_all(
+        &mut self,
+        shopify: &shopify::Client,
+        run: &SyncRun,
+        mut queue: VecDeque<Pending>,
+    ) -> Result<Vec<PlannedLevel>, crate::Error> {
+        let mut stale = Vec::new();
+        while let Some(Pending { batch, known_at }) = queue.pop_front() {
             let payload = shopify.set_inventory_quantities(&batch.input).await?;
-            report.calls += 1;
+            self.requests += 1;
+            self.report.calls += 1;
             if payload.user_errors.is_empty() {
-                report.written += batch.levels.len();
+                // Applied, or nothing to apply (no adjustment group): Shopify holds the targets.
+                self.report.written += batch.levels.len();
                 continue;
             }
             let batch_wide: Vec<&UserError> = payload
@@ -340,12 +341,12 @@ pub async fn apply_inventory_plan(
                 // with it, and none is sent again (the same batch would be refused again).
                 for level in &batch.levels {
                     for error in &batch_wide {
-                        report.rejected.push((level.clone(), (*error).clone()));
+                        self.report.rejected.push((level.clone(), (*error).clone()));
                     }
                 }
                 for error in &payload.user_errors {
                     if let Some(level) = error.input_index().and_then(|i| batch.levels.get(i)) {
-                        report.rejected.push((level.clone(), error.clone()));
+                        self.report.rejected.push((level.clone(), error.clone()));
                     }
                 }
                 continue;
@@ -363,10 +364,11 @@ pub async fn apply_inventory_plan(
                 if let (false, Some(level)) =
                     (batch_stale.contains(&index), batch.levels.get(index))
                 {
-                    report.rejected.push((level.clone(), error.clone()));
+                    self.report.rejected.push((level.clone(), error.clone()));
                 }
             }
             let sent = batch.levels.len();
+            self.learn(sent, batch_stale.len(), self.requests - known_at);
             let mut rest = Vec::with_capacity(sent);
             for (i, level) in batch.levels.into_iter().enumerate() {
                 if batch_stale.contains(&i) {
@@ -375,50 +377,117 @@ pub async fn apply_inventory_plan(
                     rest.push(level);
                 }
             }
-            // The quantities the refusal did not name go again at once, in smaller batches.
-            let (resend, unencodable) =
-                batch_levels(&run, rest, resend_size(sent, batch_stale.len()));
-            report.findings.extend(unencodable);
+            // The refusal named every stale quantity, so the rest were current as of this
+            // request: they go again at once, unchanged, in batches of the learnt size.
+            let (resend, unencodable) = batch_levels(run, rest, self.batch_size);
+            self.report.findings.extend(unencodable);
             for batch in resend.into_iter().rev() {
-                queue.push_front(batch);
+                queue.push_front(Pending {
+                    batch,
+                    known_at: self.requests,
+                });
             }
         }
-        if stale.is_empty() {
-            return Ok(report);
-        }
+        Ok(stale)
+    }
+}
+
+/// Sends every batch of `plan`, keeping progress when quantities go stale under live sales.
+///
+/// Shopify refuses a whole `inventorySetQuantities` call when one of its quantities is
+/// refused (the emulator's reading; a stale `changeFromQuantity` was never recorded from real
+/// Shopify), and the refusal names every stale quantity. So when a batch is refused:
+/// - the quantities refused as `CHANGE_FROM_QUANTITY_STALE` are set aside;
+/// - quantities refused for another reason are reported in
+///   [`InventoryPushReport::rejected`], with their error;
+/// - the quantities the refusal did not name were current as of that call: they are resent
+///   at once, unchanged (same `changeFromQuantity`, nothing read), in smaller batches sized
+///   by how fast levels have been going stale (about one stale quantity per two batches).
+///
+/// When every batch has been sent, the stale quantities, and only they, are read again from
+/// Shopify and planned again (with the same Stokly records): a few at a time, each group read
+/// just before it is written, in batches of the learnt size ([`STALE_BATCH_SIZE`] before
+/// anything was learnt). At most `max_replans` rounds; whatever is still stale then is
+/// reported, never forced. A batch refused with a user error that names no quantity is
+/// rejected whole (each level with that error, and with any error naming it) and not sent
+/// again. An answer with no adjustment group and no error is a success: Shopify already held
+/// the targets.
+///
+/// # Errors
+/// The Shopify client's errors (a batch already sent stays applied; the plan's idempotency
+/// keys make sending it again harmless).
+pub async fn apply_inventory_plan(
+    shopify: &shopify::Client,
+    context: InventoryContext<'_>,
+    stokly_records: &[InventoryRecord],
+    plan: InventoryPushPlan,
+    max_replans: u32,
+) -> Result<InventoryPushReport, crate::Error> {
+    let mut report = InventoryPushReport {
+        findings: plan.findings.clone(),
+        ..InventoryPushReport::default()
+    };
+    let mut push = Push {
+        report: &mut report,
+        requests: 0,
+        batch_size: STALE_BATCH_SIZE,
+    };
+    let queue = plan
+        .batches
+        .into_iter()
+        .map(|batch| Pending { batch, known_at: 0 })
+        .collect();
+    let mut stale = push.send_all(shopify, &plan.run, queue).await?;
+    let locations: Vec<_> = context.locations.shopify_locations().collect();
+    let mut attempt = 0;
+    while !stale.is_empty() {
         if attempt >= max_replans {
-            report.still_stale.extend(stale);
-            return Ok(report);
+            push.report.still_stale.extend(stale);
+            break;
         }
         attempt += 1;
-        report.replanned += stale.len();
-        // Only the stale levels are read again (through their items, at the mapped locations).
-        let items: Vec<InventoryItemId> = stale
-            .iter()
-            .map(|level| level.inventory_item_id.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let fresh = read_shopify_levels_of(shopify, context.locations, &items).await?;
-        for absent in fresh.absent {
-            if !report.absent.contains(&absent) {
-                report.absent.push(absent);
+        push.report.replanned += stale.len();
+        let mut next = Vec::new();
+        // A group is read just before it is written, so it has little time to go stale again.
+        let group_size = (2 * push.batch_size).max(STALE_BATCH_SIZE);
+        for group in stale.chunks(group_size) {
+            let items: Vec<InventoryItemId> = group
+                .iter()
+                .map(|level| level.inventory_item_id.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let fresh = read_shopify_levels_of(shopify, context.locations, &items).await?;
+            push.requests += (locations.len() * items.len().div_ceil(LEVELS_PER_QUERY)) as u64;
+            for absent in fresh.absent {
+                if !push.report.absent.contains(&absent) {
+                    push.report.absent.push(absent);
+                }
             }
-        }
-        let stale_refs: Vec<&PlannedLevel> = stale.iter().collect();
-        let replan = replan_levels(
-            &run,
-            &stale_refs,
-            context.inputs(stokly_records, &fresh.levels),
-            attempt,
-            STALE_BATCH_SIZE,
-        );
-        run = replan.run;
-        for finding in replan.findings {
-            if !report.findings.contains(&finding) {
-                report.findings.push(finding);
+            let group: Vec<&PlannedLevel> = group.iter().collect();
+            let replan = replan_levels(
+                &plan.run,
+                &group,
+                context.inputs(stokly_records, &fresh.levels),
+                attempt,
+                push.batch_size,
+            );
+            for finding in replan.findings {
+                if !push.report.findings.contains(&finding) {
+                    push.report.findings.push(finding);
+                }
             }
+            let queue = replan
+                .batches
+                .into_iter()
+                .map(|batch| Pending {
+                    batch,
+                    known_at: push.requests,
+                })
+                .collect();
+            next.extend(push.send_all(shopify, &replan.run, queue).await?);
         }
-        queue = replan.batches.into();
+        stale = next;
     }
+    Ok(report)
 }
