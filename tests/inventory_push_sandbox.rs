@@ -23,6 +23,7 @@ use stokly_shopify::sandbox::{
     StoklyState,
 };
 use stokly_shopify::shopify::PageOptions;
+use stokly_shopify::shopify::model::LevelAbsence;
 use stokly_shopify::stokly::ListQuery;
 
 struct World {
@@ -535,4 +536,85 @@ async fn a_push_under_a_sale_every_2_ms_writes_at_least_99_percent_within_3_repl
             "sale every {sale_every_ms} ms: {written} of {planned} written"
         );
     }
+}
+
+/// An item in an event-driven push that is not stocked at one mapped location: the push
+/// writes the other level and reports the missing one with what Shopify returned.
+#[tokio::test]
+async fn an_event_driven_push_reports_a_missing_level_with_shopifys_answer() {
+    let w = world(0).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
+        .await
+        .unwrap()
+        .into_index();
+    let locations = location_map(&w).await;
+    let buffers = BufferRules::new();
+    let context = InventoryContext::new(&index, &locations, &buffers, &[]);
+    let changed = index
+        .stokly_items()
+        .iter()
+        .find(|i| !i.is_composite())
+        .cloned()
+        .unwrap();
+    let (inventory_item, gone, kept) = w.shopify.with_state(|s| {
+        let item = s
+            .variants
+            .values()
+            .find(|v| v.sku.as_deref() == changed.sku.as_deref())
+            .unwrap()
+            .inventory_item_id;
+        let mut at: Vec<u64> = s
+            .inventory
+            .keys()
+            .filter(|(i, _)| *i == item)
+            .map(|(_, l)| *l)
+            .collect();
+        at.sort_unstable();
+        // Unstocked at the first location; changed by hand at the second.
+        s.inventory.remove(&(item, at[0]));
+        *s.inventory
+            .get_mut(&(item, at[1]))
+            .unwrap()
+            .get_mut("available")
+            .unwrap() += 3;
+        (item, at[0], at[1])
+    });
+    let scope = InventoryScope::Items([changed.id.clone()].into());
+    let report = push_inventory(
+        &shopify,
+        &stokly,
+        context,
+        &scope,
+        &SyncRun::new("missing"),
+        2,
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.calls, report.written), (1, 1));
+    assert_eq!(w.shopify.state().inventory[&(inventory_item, kept)]["available"], {
+        let stokly_state = w.stokly.state();
+        let name = &w.shopify.state().locations[&kept].name;
+        let location = stokly_state
+            .locations
+            .iter()
+            .find(|l| l["name"] == name.as_str())
+            .unwrap();
+        stokly_state.on_hand_at(
+            changed.id.as_str(),
+            location["locationId"].as_str().unwrap(),
+        )
+    });
+    assert_eq!(report.absent.len(), 1, "{:?}", report.absent);
+    let absent = &report.absent[0];
+    assert_eq!(absent.item.numeric_id(), inventory_item);
+    assert_eq!(absent.location.numeric_id(), gone);
+    assert_eq!(absent.why, LevelAbsence::NotStocked);
+    let returned: serde_json::Value = serde_json::from_str(&absent.returned).unwrap();
+    assert_eq!(
+        returned["id"],
+        format!("gid://shopify/InventoryItem/{inventory_item}")
+    );
+    assert_eq!(returned["inventoryLevel"], serde_json::Value::Null);
 }
