@@ -317,10 +317,11 @@ async fn an_event_driven_push_reads_only_the_changed_items_levels() {
     for read in &w.shopify.requests()[before..before + 2] {
         let ids = read.variables["ids"].as_array().unwrap();
         assert_eq!(ids.len(), 2);
-        assert!(
-            ids.iter()
-                .all(|id| id.as_str().unwrap().starts_with("gid://shopify/InventoryItem/"))
-        );
+        assert!(ids.iter().all(|id| {
+            id.as_str()
+                .unwrap()
+                .starts_with("gid://shopify/InventoryItem/")
+        }));
         assert!(
             read.variables["locationId"]
                 .as_str()
@@ -437,8 +438,8 @@ async fn a_batch_wide_user_error_rejects_every_level_of_the_batch_and_is_not_res
 /// 600 SKUs at two locations (1,200 levels), every one typed into Shopify wrong by hand, with
 /// sales landing in Shopify at `sale_every` while each request takes `request_time`.
 async fn busy_world(sale_every_ms: u64, request_time_ms: u64) -> World {
-    use stokly_shopify::sandbox::shopify::SalesChurn;
     use std::time::Duration;
+    use stokly_shopify::sandbox::shopify::SalesChurn;
     let scenario = ScenarioBuilder::new(12)
         .skus(600)
         .bundles(0)
@@ -593,19 +594,22 @@ async fn an_event_driven_push_reports_a_missing_level_with_shopifys_answer() {
     .await
     .unwrap();
     assert_eq!((report.calls, report.written), (1, 1));
-    assert_eq!(w.shopify.state().inventory[&(inventory_item, kept)]["available"], {
-        let stokly_state = w.stokly.state();
-        let name = &w.shopify.state().locations[&kept].name;
-        let location = stokly_state
-            .locations
-            .iter()
-            .find(|l| l["name"] == name.as_str())
-            .unwrap();
-        stokly_state.on_hand_at(
-            changed.id.as_str(),
-            location["locationId"].as_str().unwrap(),
-        )
-    });
+    assert_eq!(
+        w.shopify.state().inventory[&(inventory_item, kept)]["available"],
+        {
+            let stokly_state = w.stokly.state();
+            let name = &w.shopify.state().locations[&kept].name;
+            let location = stokly_state
+                .locations
+                .iter()
+                .find(|l| l["name"] == name.as_str())
+                .unwrap();
+            stokly_state.on_hand_at(
+                changed.id.as_str(),
+                location["locationId"].as_str().unwrap(),
+            )
+        }
+    );
     assert_eq!(report.absent.len(), 1, "{:?}", report.absent);
     let absent = &report.absent[0];
     assert_eq!(absent.item.numeric_id(), inventory_item);

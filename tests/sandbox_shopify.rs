@@ -706,10 +706,16 @@ async fn level_ids_are_minted_per_location_and_a_synthesised_id_reads_null() {
     let minted = level.id.to_string();
     let synthesised = format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}");
     assert_ne!(minted, synthesised);
-    assert!(minted.ends_with(&format!("?inventory_item_id={item}")), "{minted}");
+    assert!(
+        minted.ends_with(&format!("?inventory_item_id={item}")),
+        "{minted}"
+    );
     // The number is constant per location.
-    assert!(levels.iter().all(|l| l.id.to_string().split('?').next()
-        == minted.split('?').next()));
+    assert!(
+        levels
+            .iter()
+            .all(|l| l.id.to_string().split('?').next() == minted.split('?').next())
+    );
 
     let by_id = GraphQlRequest::query(
         "query InventoryLevelsById($ids: [ID!]!, $names: [String!]!) { nodes(ids: $ids) { ... on InventoryLevel { id quantities(names: $names) { name quantity } } } }",
@@ -891,6 +897,9 @@ async fn set_quantities_answers_as_recorded() {
         .await
         .unwrap();
     assert_eq!(raw["data"], json!({"inventorySetQuantities": null}));
-    assert_eq!(raw["errors"][0]["locations"], json!([{"line": 2, "column": 3}]));
+    assert_eq!(
+        raw["errors"][0]["locations"],
+        json!([{"line": 2, "column": 3}])
+    );
     assert_eq!(raw["errors"][0]["path"], json!(["inventorySetQuantities"]));
 }

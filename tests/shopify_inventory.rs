@@ -231,9 +231,11 @@ async fn levels_of_items_are_read_through_the_items_with_absences_kept() {
 async fn a_no_op_set_is_a_success_and_a_missing_directive_is_an_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"inventorySetQuantities": {
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"inventorySetQuantities": {
             "inventoryAdjustmentGroup": null, "userErrors": []
-        }}, "extensions": cost(13.0, 1987.0, 100.0)})))
+        }}, "extensions": cost(13.0, 1987.0, 100.0)}),
+        ))
         .up_to_n_times(1)
         .mount(&server)
         .await;

@@ -8,8 +8,7 @@ use futures::TryStreamExt;
 use crate::domain::inventory::{
     BufferRules, InFlightDemand, InventoryFinding, InventoryInputs, InventoryPushBatch,
     InventoryPushPlan, InventoryScope, LocationMap, MAX_QUANTITIES_PER_BATCH, PlannedLevel,
-    ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels,
-    stale_quantities,
+    ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels, stale_quantities,
 };
 use crate::domain::sku::SkuIndex;
 use crate::shopify::model::{AbsentLevel, QuantityName};

@@ -359,7 +359,7 @@ pub(crate) fn inventory_levels(
     ))
 }
 
-fn node_ids<'a>(vars: &'a Map<String, Value>) -> Result<Vec<&'a str>, Value> {
+fn node_ids(vars: &Map<String, Value>) -> Result<Vec<&str>, Value> {
     let ids: Vec<&str> = vars
         .get("ids")
         .and_then(Value::as_array)
@@ -485,30 +485,31 @@ pub(crate) fn inventory_set_quantities(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    if ctx.api_version >= "2026-04" {
-        if quantities
+    if ctx.api_version >= "2026-04"
+        && quantities
             .iter()
             .any(|q| q.get("changeFromQuantity").is_none())
-        {
-            return OpResult {
-                data: json!({"inventorySetQuantities": null}),
-                errors: vec![top_error(
-                    "INVALID_FIELD_ARGUMENTS",
-                    // As recorded: the message does not say which quantity.
-                    "InventoryQuantityInput must include the following argument: changeFromQuantity.",
-                )],
-                returned_nodes: None,
-            };
-        }
+    {
+        return OpResult {
+            data: json!({"inventorySetQuantities": null}),
+            errors: vec![top_error(
+                "INVALID_FIELD_ARGUMENTS",
+                // As recorded: the message does not say which quantity.
+                "InventoryQuantityInput must include the following argument: changeFromQuantity.",
+            )],
+            returned_nodes: None,
+        };
     }
     if name != "available" && name != "on_hand" {
         // As recorded: a bad name is the only error reported, whatever else is wrong.
-        return OpResult::data(json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null,
+        return OpResult::data(
+            json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null,
             "userErrors": [user_error(
                 &["input", "name"],
                 "INVALID_NAME",
                 "The quantity name must be either 'available' or 'on_hand'.",
-            )]}}));
+            )]}}),
+        );
     }
     let mut errors = Vec::new();
     if !VALID_REASONS.contains(&reason.as_str()) {

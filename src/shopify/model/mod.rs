@@ -13,9 +13,9 @@ pub use catalogue::{
     ProductRef, ProductStatus, ProductVariant, VariantComponent, VariantInventoryItem, VariantRef,
 };
 pub use inventory::{
-    AbsentLevel, IdOnly, ItemLevels, LevelAbsence, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
-    InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
-    InventorySetQuantitiesPayload, QuantityName,
+    AbsentLevel, IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef,
+    InventoryLevel, InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
+    InventorySetQuantitiesPayload, ItemLevels, LevelAbsence, QuantityName,
 };
 pub use order::{
     DiscountAllocation, DiscountApplication, FinancialStatus, FulfillmentStatus, LineItem,
