@@ -622,3 +622,58 @@ async fn an_event_driven_push_reports_a_missing_level_with_shopifys_answer() {
     );
     assert_eq!(returned["inventoryLevel"], serde_json::Value::Null);
 }
+
+/// A refusal whose errors name no quantity of the batch (an index beyond it) cannot be
+/// resolved by sending again: the batch is rejected whole after one call.
+#[tokio::test]
+async fn a_refusal_naming_no_quantity_of_the_batch_is_rejected_not_resent() {
+    use wiremock::matchers::{body_partial_json, method};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let w = world(3).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = read_catalogue(&shopify, &stokly, &CatalogueReadOptions::default())
+        .await
+        .unwrap()
+        .into_index();
+    let locations = location_map(&w).await;
+    let buffers = BufferRules::new();
+    let context = InventoryContext::new(&index, &locations, &buffers, &[]);
+    let records = read_stokly_records(&stokly).await.unwrap();
+    let levels = read_shopify_levels(&shopify, &locations).await.unwrap();
+    let inputs = InventoryInputs {
+        index: &index,
+        stokly_records: &records,
+        locations: &locations,
+        buffers: &buffers,
+        in_flight: &[],
+        shopify_levels: &levels,
+    };
+    let plan = plan_inventory_push(inputs, &InventoryScope::All, &SyncRun::new("beyond"));
+    assert_eq!(plan.batches[0].levels.len(), 3);
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            serde_json::json!({"operationName": "InventorySetQuantities"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"data": {"inventorySetQuantities": {
+            "inventoryAdjustmentGroup": null,
+            "userErrors": [{"field": ["input", "quantities", "7", "locationId"], "code": "INVALID_LOCATION", "message": "The specified location could not be found."}]
+        }}})))
+        .mount(&server)
+        .await;
+    let refusing = stokly_shopify::shopify::Client::builder()
+        .shop("stock.myshopify.com")
+        .access_token("shpat_test")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let report = apply_inventory_plan(&refusing, context, &records, plan, 2)
+        .await
+        .unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert_eq!((report.calls, report.written, report.replanned), (1, 0, 0));
+    assert_eq!(report.rejected.len(), 3);
+    assert!(report.still_stale.is_empty());
+}

@@ -376,6 +376,16 @@ impl Push<'_> {
                     rest.push(level);
                 }
             }
+            if rest.len() == sent {
+                // The errors name no quantity of the batch (an index beyond it): sending the
+                // same batch again would be refused again, so every level is rejected.
+                for level in rest {
+                    for error in &payload.user_errors {
+                        self.report.rejected.push((level.clone(), error.clone()));
+                    }
+                }
+                continue;
+            }
             // The refusal named every stale quantity, so the rest were current as of this
             // request: they go again at once, unchanged, in batches of the learnt size.
             let (resend, unencodable) = batch_levels(run, rest, self.batch_size);
