@@ -673,3 +673,234 @@ async fn product_push_rejects_bad_batches_before_sending() {
     ));
     assert!(emu.requests().is_empty());
 }
+
+/// An inventory level ID as real Shopify forms it: a number of its own per location (never
+/// the location's), with the item as a suffix; `nodes` answers `null` for any other ID.
+#[tokio::test]
+async fn level_ids_are_minted_per_location_and_a_synthesised_id_reads_null() {
+    let scenario = ScenarioBuilder::new(9)
+        .skus(3)
+        .bundles(0)
+        .locations(2)
+        .build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().build().unwrap();
+    let (item, location, available) = first_stocked(&emu);
+    let levels: Vec<_> = client
+        .inventory_levels(
+            &LocationId::from_numeric(location),
+            &[QuantityName::Available],
+            PageOptions::default(),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    let level = levels
+        .iter()
+        .find(|l| l.item.id.numeric_id() == item)
+        .unwrap();
+    let minted = level.id.to_string();
+    let synthesised = format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}");
+    assert_ne!(minted, synthesised);
+    assert!(
+        minted.ends_with(&format!("?inventory_item_id={item}")),
+        "{minted}"
+    );
+    // The number is constant per location.
+    assert!(
+        levels
+            .iter()
+            .all(|l| l.id.to_string().split('?').next() == minted.split('?').next())
+    );
+
+    let by_id = GraphQlRequest::query(
+        "query InventoryLevelsById($ids: [ID!]!, $names: [String!]!) { nodes(ids: $ids) { ... on InventoryLevel { id quantities(names: $names) { name quantity } } } }",
+        "InventoryLevelsById",
+    )
+    .variable("ids", [&synthesised, &minted])
+    .unwrap()
+    .variable("names", ["available"])
+    .unwrap();
+    let answer: Value = client.query(&by_id).await.unwrap();
+    assert_eq!(answer["nodes"][0], Value::Null);
+    assert_eq!(answer["nodes"][1]["id"], minted.as_str());
+    assert_eq!(answer["nodes"][1]["quantities"][0]["quantity"], available);
+
+    // Read through the item instead: the level with the ID Shopify gave it.
+    let read = client
+        .inventory_levels_of_items(
+            &[InventoryItemId::from_numeric(item)],
+            &[LocationId::from_numeric(location)],
+            &[QuantityName::Available],
+        )
+        .await
+        .unwrap();
+    assert!(read.absent.is_empty(), "{:?}", read.absent);
+    assert_eq!(read.levels.len(), 1);
+    assert_eq!(read.levels[0].1.id.to_string(), minted);
+    assert_eq!(
+        read.levels[0].1.quantity(QuantityName::Available),
+        Some(available)
+    );
+}
+
+fn raw_set(input: Value, key: &str) -> GraphQlRequest {
+    GraphQlRequest::mutation(
+        include_str!("../src/shopify/graphql/inventory_set_quantities.graphql"),
+        "InventorySetQuantities",
+    )
+    .variable("input", input)
+    .unwrap()
+    .variable("idempotencyKey", key)
+    .unwrap()
+}
+
+/// `inventorySetQuantities` answers as real Shopify was recorded answering (2026-04).
+#[tokio::test]
+async fn set_quantities_answers_as_recorded() {
+    let scenario = ScenarioBuilder::new(9)
+        .skus(2)
+        .bundles(0)
+        .locations(1)
+        .build();
+    let emu = emulator(
+        scenario.shopify_state(DOMAIN),
+        ShopifyConfig::standard_plan(),
+        1.0,
+    )
+    .await;
+    let client = emu.client_builder().api_version("2026-04").build().unwrap();
+    let (item, location, before) = first_stocked(&emu);
+    let quantity = |q: i64, from: Option<i64>| {
+        json!({"inventoryItemId": format!("gid://shopify/InventoryItem/{item}"),
+               "locationId": format!("gid://shopify/Location/{location}"),
+               "quantity": q, "changeFromQuantity": from})
+    };
+    let costs = |emu: &ShopifyEmulator| {
+        let last = emu.requests().last().cloned().unwrap();
+        (last.requested_cost, last.actual_cost)
+    };
+
+    // Setting a quantity to its current value: success, no group, no error, charged 13.
+    let same = client
+        .set_inventory_quantities(&set_input(item, location, before, Some(before)))
+        .await
+        .unwrap();
+    assert_eq!(same.inventory_adjustment_group, None);
+    assert!(same.user_errors.is_empty());
+    assert!(emu.state().inventory_changes.is_empty());
+    assert_eq!(costs(&emu), (Some(13), Some(13)));
+
+    // A change: one group, charged 13.
+    let applied = client
+        .set_inventory_quantities(&set_input(item, location, before + 1, Some(before)))
+        .await
+        .unwrap();
+    assert!(applied.inventory_adjustment_group.is_some());
+    assert_eq!(costs(&emu), (Some(13), Some(13)));
+
+    // A negative on_hand: refused, charged 10.
+    let answer: Value = client
+        .query(&raw_set(
+            json!({"name": "on_hand", "reason": "correction", "quantities": [quantity(-1, Some(before + 1))]}),
+            "negative",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["inventorySetQuantities"]["userErrors"],
+        json!([{"field": ["input", "quantities", "0", "quantity"], "code": "INVALID_QUANTITY_NEGATIVE",
+                "message": "The quantity can't be negative."}])
+    );
+    assert_eq!(costs(&emu), (Some(13), Some(10)));
+
+    // The same item and location twice: both entries flagged.
+    let answer: Value = client
+        .query(&raw_set(
+            json!({"name": "available", "reason": "correction",
+                   "quantities": [quantity(5, Some(before + 1)), quantity(6, Some(before + 1))]}),
+            "duplicate",
+        ))
+        .await
+        .unwrap();
+    let errors = answer["inventorySetQuantities"]["userErrors"]
+        .as_array()
+        .unwrap();
+    let flagged: Vec<(&Value, &str)> = errors
+        .iter()
+        .map(|e| (&e["field"], e["code"].as_str().unwrap()))
+        .collect();
+    let pair = "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR";
+    assert_eq!(
+        flagged,
+        [
+            (&json!(["input", "quantities", "0", "locationId"]), pair),
+            (&json!(["input", "quantities", "1", "locationId"]), pair)
+        ]
+    );
+
+    // A bad quantity name: INVALID_NAME alone (the bad reason and item are not reported).
+    let answer: Value = client
+        .query(&raw_set(
+            json!({"name": "damaged", "reason": "no-such-reason", "quantities": [
+                {"inventoryItemId": "gid://shopify/InventoryItem/1", "locationId": "gid://shopify/Location/1",
+                 "quantity": 1, "changeFromQuantity": null}]}),
+            "bad-name",
+        ))
+        .await
+        .unwrap();
+    let codes: Vec<&str> = answer["inventorySetQuantities"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["INVALID_NAME"]);
+
+    // No @idempotent: a top-level error with path and locations, and the field null in data.
+    let bare = GraphQlRequest::mutation(
+        "mutation Bare($input: InventorySetQuantitiesInput!) {\n  inventorySetQuantities(input: $input) { userErrors { code } }\n}",
+        "Bare",
+    )
+    .variable("input", json!({"name": "available", "reason": "correction", "quantities": [quantity(1, None)]}))
+    .unwrap();
+    match client.query::<Value>(&bare).await.unwrap_err() {
+        Error::GraphQl {
+            errors,
+            partial_data,
+            ..
+        } => {
+            assert_eq!(errors.len(), 1);
+            assert_eq!(errors[0].code(), Some("BAD_REQUEST"));
+            assert_eq!(errors[0].path, [json!("inventorySetQuantities")]);
+            assert_eq!(
+                partial_data.as_deref(),
+                Some(&json!({"inventorySetQuantities": null}))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let raw: Value = reqwest::Client::new()
+        .post(format!("{}/admin/api/2026-04/graphql.json", emu.uri()))
+        .header("x-shopify-access-token", "shpat_sandbox_token")
+        .json(&json!({"query": "mutation Bare($input: InventorySetQuantitiesInput!) {\n  inventorySetQuantities(input: $input) { userErrors { code } }\n}",
+                      "operationName": "Bare",
+                      "variables": {"input": {"name": "available", "reason": "correction", "quantities": [quantity(1, None)]}}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(raw["data"], json!({"inventorySetQuantities": null}));
+    assert_eq!(
+        raw["errors"][0]["locations"],
+        json!([{"line": 2, "column": 3}])
+    );
+    assert_eq!(raw["errors"][0]["path"], json!(["inventorySetQuantities"]));
+}

@@ -11,7 +11,7 @@ mod support;
 
 use serde_json::json;
 use stokly_shopify::shopify::model::{
-    InventoryQuantityInput, InventorySetQuantitiesInput, QuantityName,
+    InventoryQuantityInput, InventorySetQuantitiesInput, LevelAbsence, QuantityName,
 };
 use stokly_shopify::shopify::{Error, InventoryItemId, LocationId, idempotency_key};
 use support::*;
@@ -156,4 +156,102 @@ async fn bulk_update_sends_the_exact_variables() {
         !sent.contains_key("optionValues"),
         "unset fields are not sent"
     );
+}
+
+/// Levels are read through their inventory items, one query per location, never by a level
+/// ID the client built; every pair asked for comes back as a level or as absent with what
+/// Shopify returned.
+#[tokio::test]
+async fn levels_of_items_are_read_through_the_items_with_absences_kept() {
+    let server = MockServer::start().await;
+    let ids = json!([
+        "gid://shopify/InventoryItem/100",
+        "gid://shopify/InventoryItem/101",
+        "gid://shopify/InventoryItem/102"
+    ]);
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "InventoryItemLevels",
+            "variables": {"ids": ids, "locationId": "gid://shopify/Location/106318430514", "names": ["available"]}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"nodes": [
+            {"id": "gid://shopify/InventoryItem/100", "sku": "A", "tracked": true, "inventoryLevel": {
+                "id": "gid://shopify/InventoryLevel/143273001266?inventory_item_id=100",
+                "updatedAt": "2026-04-01T10:00:00Z",
+                "quantities": [{"name": "available", "quantity": 4}]}},
+            null,
+            {"id": "gid://shopify/InventoryItem/102", "sku": "C", "tracked": true, "inventoryLevel": null}
+        ]}, "extensions": cost(4.0, 1996.0, 100.0)})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let read = client(&server)
+        .inventory_levels_of_items(
+            &[100, 101, 102].map(InventoryItemId::from_numeric),
+            &[LocationId::from_numeric(106_318_430_514)],
+            &[QuantityName::Available],
+        )
+        .await
+        .unwrap();
+    assert_eq!(read.levels.len(), 1);
+    let (location, level) = &read.levels[0];
+    assert_eq!(location.numeric_id(), 106_318_430_514);
+    assert_eq!(
+        level.id.to_string(),
+        "gid://shopify/InventoryLevel/143273001266?inventory_item_id=100"
+    );
+    assert_eq!(level.item.sku.as_deref(), Some("A"));
+    assert_eq!(level.quantity(QuantityName::Available), Some(4));
+    let absent: Vec<(u64, LevelAbsence, &str)> = read
+        .absent
+        .iter()
+        .map(|a| (a.item.numeric_id(), a.why, a.returned.as_str()))
+        .collect();
+    assert_eq!(
+        absent,
+        [
+            (101, LevelAbsence::UnknownItem, "null"),
+            (
+                102,
+                LevelAbsence::NotStocked,
+                r#"{"id":"gid://shopify/InventoryItem/102","inventoryLevel":null,"sku":"C","tracked":true}"#
+            )
+        ]
+    );
+    // The document selects levels through the item; it holds no level ID.
+    let body = &bodies(&server).await[0];
+    let document = body["query"].as_str().unwrap();
+    assert!(document.contains("inventoryLevel(locationId: $locationId)"));
+    assert!(!body.to_string().contains("InventoryLevel/"));
+}
+
+/// Recorded answers the client must cope with: a set to the current value (no group, no
+/// error) is a success; a missing `@idempotent` is a GraphQL error whatever `data` holds.
+#[tokio::test]
+async fn a_no_op_set_is_a_success_and_a_missing_directive_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"inventorySetQuantities": {
+            "inventoryAdjustmentGroup": null, "userErrors": []
+        }}, "extensions": cost(13.0, 1987.0, 100.0)}),
+        ))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "errors": [{"message": "The @idempotent directive is required for this mutation but was not provided.",
+                        "locations": [{"line": 2, "column": 3}], "path": ["inventorySetQuantities"],
+                        "extensions": {"code": "BAD_REQUEST"}}],
+            "data": {"inventorySetQuantities": null}
+        })))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let same = c.set_inventory_quantities(&input(1)).await.unwrap();
+    assert_eq!(same.inventory_adjustment_group, None);
+    assert!(same.user_errors.is_empty());
+    let err = c.set_inventory_quantities(&input(1)).await.unwrap_err();
+    assert_eq!(err.graphql_codes(), vec!["BAD_REQUEST"]);
 }

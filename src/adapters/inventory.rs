@@ -1,18 +1,18 @@
 //! Reading stock on both sides and applying an inventory push plan, with bounded
 //! compare-and-set re-plans.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 
 use futures::TryStreamExt;
 
 use crate::domain::inventory::{
-    BufferRules, InFlightDemand, InventoryFinding, InventoryInputs, InventoryPushPlan,
-    InventoryScope, LocationMap, PlannedLevel, ShopifyStockLevel, StaleQuantity, SyncRun,
-    plan_inventory_push, replan_stale_levels, stale_quantities,
+    BufferRules, InFlightDemand, InventoryFinding, InventoryInputs, InventoryPushBatch,
+    InventoryPushPlan, InventoryScope, LocationMap, MAX_QUANTITIES_PER_BATCH, PlannedLevel,
+    ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels, stale_quantities,
 };
 use crate::domain::sku::SkuIndex;
-use crate::shopify::model::QuantityName;
-use crate::shopify::{self, InventoryItemId, PageOptions, UserError};
+use crate::shopify::model::{AbsentLevel, QuantityName};
+use crate::shopify::{self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError};
 use crate::stokly::ItemId;
 use crate::stokly::model::InventoryRecord;
 use crate::stokly::{self, ListQuery};
@@ -73,15 +73,18 @@ pub struct InventoryPushReport {
     /// Quantities Shopify accepted.
     pub written: usize,
     /// Quantities refused as stale (someone changed them since they were read) and planned
-    /// again from fresh levels.
+    /// again from fresh levels (counted once per re-plan).
     pub replanned: usize,
     /// Quantities still stale after the last allowed re-plan.
     pub still_stale: Vec<PlannedLevel>,
     /// Quantities Shopify refused for another reason, with its error. An error naming no
     /// quantity (batch-wide) is paired with every level of its batch, which is not re-planned.
     pub rejected: Vec<(PlannedLevel, UserError)>,
-    /// The first plan's findings (skips and problems, each with an owner).
+    /// The plans' findings (skips and problems, each with an owner), each once.
     pub findings: Vec<InventoryFinding>,
+    /// The (item, location) pairs read that Shopify has no level for, with what it answered
+    /// (an event-driven push and every re-plan read levels through the items).
+    pub absent: Vec<AbsentLevel>,
 }
 
 /// Every Stokly inventory record (all levels; the domain picks the right ones).
@@ -172,9 +175,22 @@ pub async fn read_shopify_levels(
     Ok(levels)
 }
 
-/// The `available` quantity of `items` at every mapped Shopify location, read by level ID
-/// (100 per query) instead of location by location: an event-driven push of a few changed
-/// items costs a few points, not a read of the whole shop.
+/// Shopify's `available` for some inventory items at the mapped locations, and the pairs
+/// that have no level there (with Shopify's answer as evidence).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShopifyLevelsOf {
+    /// The levels found.
+    pub levels: Vec<ShopifyStockLevel>,
+    /// The (item, location) pairs with no level.
+    pub absent: Vec<AbsentLevel>,
+}
+
+/// The `available` quantity of `items` at every mapped Shopify location, read through the
+/// inventory items ([`shopify::Client::inventory_levels_of_items`], 250 items per query per
+/// location) instead of location by location: an event-driven push of a few changed items
+/// costs a few points, not a read of the whole shop. A pair with no level is returned in
+/// [`ShopifyLevelsOf::absent`] with what Shopify answered, never silently dropped.
 ///
 /// # Errors
 /// The Shopify client's errors.
@@ -182,18 +198,22 @@ pub async fn read_shopify_levels_of(
     shopify: &shopify::Client,
     locations: &LocationMap,
     items: &[InventoryItemId],
-) -> Result<Vec<ShopifyStockLevel>, crate::Error> {
+) -> Result<ShopifyLevelsOf, crate::Error> {
     if items.is_empty() {
-        return Ok(Vec::new());
+        return Ok(ShopifyLevelsOf::default());
     }
     let mapped: Vec<_> = locations.shopify_locations().cloned().collect();
     let read = shopify
-        .inventory_levels_by_id(items, &mapped, &[QuantityName::Available])
+        .inventory_levels_of_items(items, &mapped, &[QuantityName::Available])
         .await?;
-    Ok(read
-        .iter()
-        .filter_map(|(location, level)| ShopifyStockLevel::from_level(location, level))
-        .collect())
+    Ok(ShopifyLevelsOf {
+        levels: read
+            .levels
+            .iter()
+            .filter_map(|(location, level)| ShopifyStockLevel::from_level(location, level))
+            .collect(),
+        absent: read.absent,
+    })
 }
 
 /// The Shopify inventory items an event-driven push of `changed` Stokly items can write:
@@ -228,7 +248,7 @@ pub async fn push_inventory(
     run: &SyncRun,
     max_replans: u32,
 ) -> Result<InventoryPushReport, crate::Error> {
-    let (records, levels) = match scope {
+    let (records, read) = match scope {
         InventoryScope::Items(changed) => {
             let items = inventory_items_in_scope(context.index, changed);
             (
@@ -238,18 +258,169 @@ pub async fn push_inventory(
         }
         _ => (
             read_stokly_records(stokly).await?,
-            read_shopify_levels(shopify, context.locations).await?,
+            ShopifyLevelsOf {
+                levels: read_shopify_levels(shopify, context.locations).await?,
+                absent: Vec::new(),
+            },
         ),
     };
-    let plan = plan_inventory_push(context.inputs(&records, &levels), scope, run);
-    apply_inventory_plan(shopify, context, &records, plan, max_replans).await
+    let plan = plan_inventory_push(context.inputs(&records, &read.levels), scope, run);
+    let mut report = apply_inventory_plan(shopify, context, &records, plan, max_replans).await?;
+    let mut absent = read.absent;
+    absent.append(&mut report.absent);
+    report.absent = absent;
+    Ok(report)
 }
 
-/// Sends every batch of `plan`. Quantities refused as `CHANGE_FROM_QUANTITY_STALE` are planned
-/// again from freshly read Shopify levels (and the same Stokly records), at most
-/// `max_replans` times; whatever is still stale then is reported, never forced. A batch
-/// refused with a user error that names no quantity is rejected whole (each level with that
-/// error, and with any error naming it) and not planned again.
+/// Quantities per batch when quantities that went stale are planned again, before the push
+/// has seen how fast levels go stale.
+pub const STALE_BATCH_SIZE: usize = 10;
+
+/// A batch waiting to be sent, with when (in Shopify requests made by this push) the
+/// quantities it compares against were last known to be current.
+struct Pending {
+    batch: InventoryPushBatch,
+    known_at: u64,
+}
+
+/// What a push is doing: its report, its request count, and the batch size it has learnt.
+struct Push<'r> {
+    report: &'r mut InventoryPushReport,
+    /// Shopify requests made so far (writes and reads): the clock staleness is measured on.
+    requests: u64,
+    /// Quantities per batch that, at the rate levels have been going stale, most batches get
+    /// through: about one stale quantity per two batches.
+    batch_size: usize,
+}
+
+impl Push<'_> {
+    /// Learns from a refusal: `stale` of `sent` quantities, known `age` requests ago, went stale.
+    fn learn(&mut self, sent: usize, stale: usize, age: u64) {
+        if stale == 0 {
+            return;
+        }
+        // Stale quantities per level per request, and the batch that meets half a sale.
+        let per_request = stale as f64 / (sent as f64 * age.max(1) as f64);
+        let size = (0.5 / per_request).floor();
+        self.batch_size = if size >= MAX_QUANTITIES_PER_BATCH as f64 {
+            MAX_QUANTITIES_PER_BATCH
+        } else if size < 1.0 {
+            1
+        } else {
+            // In range 1..250, so the conversion is exact.
+            size as usize
+        };
+    }
+
+    /// Sends every batch of `queue` (and whatever refusals put back into it); returns the
+    /// quantities refused as stale.
+    async fn send_all(
+        &mut self,
+        shopify: &shopify::Client,
+        run: &SyncRun,
+        mut queue: VecDeque<Pending>,
+    ) -> Result<Vec<PlannedLevel>, crate::Error> {
+        let mut stale = Vec::new();
+        while let Some(Pending { batch, known_at }) = queue.pop_front() {
+            let payload = shopify.set_inventory_quantities(&batch.input).await?;
+            self.requests += 1;
+            self.report.calls += 1;
+            if payload.user_errors.is_empty() {
+                // Applied, or nothing to apply (no adjustment group): Shopify holds the targets.
+                self.report.written += batch.levels.len();
+                continue;
+            }
+            let batch_wide: Vec<&UserError> = payload
+                .user_errors
+                .iter()
+                .filter(|e| e.input_index().is_none())
+                .collect();
+            if !batch_wide.is_empty() {
+                // An error naming no quantity refuses the whole batch: every level is rejected
+                // with it, and none is sent again (the same batch would be refused again).
+                for level in &batch.levels {
+                    for error in &batch_wide {
+                        self.report.rejected.push((level.clone(), (*error).clone()));
+                    }
+                }
+                for error in &payload.user_errors {
+                    if let Some(level) = error.input_index().and_then(|i| batch.levels.get(i)) {
+                        self.report.rejected.push((level.clone(), error.clone()));
+                    }
+                }
+                continue;
+            }
+            let batch_stale: BTreeSet<usize> = stale_quantities(0, &payload.user_errors)
+                .into_iter()
+                .map(|s| s.index)
+                .collect();
+            let mut named = BTreeSet::new();
+            for error in &payload.user_errors {
+                let Some(index) = error.input_index() else {
+                    continue;
+                };
+                named.insert(index);
+                if let (false, Some(level)) =
+                    (batch_stale.contains(&index), batch.levels.get(index))
+                {
+                    self.report.rejected.push((level.clone(), error.clone()));
+                }
+            }
+            let sent = batch.levels.len();
+            self.learn(sent, batch_stale.len(), self.requests - known_at);
+            let mut rest = Vec::with_capacity(sent);
+            for (i, level) in batch.levels.into_iter().enumerate() {
+                if batch_stale.contains(&i) {
+                    stale.push(level);
+                } else if !named.contains(&i) {
+                    rest.push(level);
+                }
+            }
+            if rest.len() == sent {
+                // The errors name no quantity of the batch (an index beyond it): sending the
+                // same batch again would be refused again, so every level is rejected.
+                for level in rest {
+                    for error in &payload.user_errors {
+                        self.report.rejected.push((level.clone(), error.clone()));
+                    }
+                }
+                continue;
+            }
+            // The refusal named every stale quantity, so the rest were current as of this
+            // request: they go again at once, unchanged, in batches of the learnt size.
+            let (resend, unencodable) = batch_levels(run, rest, self.batch_size);
+            self.report.findings.extend(unencodable);
+            for batch in resend.into_iter().rev() {
+                queue.push_front(Pending {
+                    batch,
+                    known_at: self.requests,
+                });
+            }
+        }
+        Ok(stale)
+    }
+}
+
+/// Sends every batch of `plan`, keeping progress when quantities go stale under live sales.
+///
+/// Shopify refuses a whole `inventorySetQuantities` call when one of its quantities is
+/// refused (the emulator's reading; a stale `changeFromQuantity` was never recorded from real
+/// Shopify), and the refusal names every stale quantity. So when a batch is refused:
+/// - the quantities refused as `CHANGE_FROM_QUANTITY_STALE` are set aside;
+/// - quantities refused for another reason are reported in
+///   [`InventoryPushReport::rejected`], with their error;
+/// - the quantities the refusal did not name were current as of that call: they are resent
+///   at once, unchanged (same `changeFromQuantity`, nothing read), in smaller batches sized
+///   by how fast levels have been going stale (about one stale quantity per two batches).
+///
+/// When every batch has been sent, the stale quantities, and only they, are read again from
+/// Shopify and planned again (with the same Stokly records): a few at a time, each group read
+/// just before it is written, in batches of the learnt size ([`STALE_BATCH_SIZE`] before
+/// anything was learnt). At most `max_replans` rounds; whatever is still stale then is
+/// reported, never forced. A batch refused with a user error that names no quantity is
+/// rejected whole (each level with that error, and with any error naming it) and not sent
+/// again. An answer with no adjustment group and no error is a success: Shopify already held
+/// the targets.
 ///
 /// # Errors
 /// The Shopify client's errors (a batch already sent stays applied; the plan's idempotency
@@ -265,86 +436,67 @@ pub async fn apply_inventory_plan(
         findings: plan.findings.clone(),
         ..InventoryPushReport::default()
     };
-    let mut plan = plan;
+    let mut push = Push {
+        report: &mut report,
+        requests: 0,
+        batch_size: STALE_BATCH_SIZE,
+    };
+    let queue = plan
+        .batches
+        .into_iter()
+        .map(|batch| Pending { batch, known_at: 0 })
+        .collect();
+    let mut stale = push.send_all(shopify, &plan.run, queue).await?;
+    let locations: Vec<_> = context.locations.shopify_locations().collect();
     let mut attempt = 0;
-    loop {
-        let mut stale: Vec<StaleQuantity> = Vec::new();
-        for (b, batch) in plan.batches.iter().enumerate() {
-            let payload = shopify.set_inventory_quantities(&batch.input).await?;
-            report.calls += 1;
-            if payload.user_errors.is_empty() {
-                report.written += batch.levels.len();
-                continue;
-            }
-            // All or nothing: a refused batch wrote none of its quantities.
-            let batch_wide: Vec<&UserError> = payload
-                .user_errors
-                .iter()
-                .filter(|e| e.input_index().is_none())
-                .collect();
-            if !batch_wide.is_empty() {
-                // An error naming no quantity refuses the whole batch: every level is rejected
-                // with it, and none is planned again (the same batch would be refused again).
-                for level in &batch.levels {
-                    for error in &batch_wide {
-                        report.rejected.push((level.clone(), (*error).clone()));
-                    }
-                }
-                for error in &payload.user_errors {
-                    if let Some(level) = error.input_index().and_then(|i| batch.levels.get(i)) {
-                        report.rejected.push((level.clone(), error.clone()));
-                    }
-                }
-                continue;
-            }
-            let batch_stale = stale_quantities(b, &payload.user_errors);
-            for error in &payload.user_errors {
-                let index = error.input_index();
-                let is_stale = batch_stale.iter().any(|s| Some(s.index) == index);
-                if let (false, Some(level)) = (is_stale, index.and_then(|i| batch.levels.get(i))) {
-                    report.rejected.push((level.clone(), error.clone()));
-                }
-            }
-            // Quantities of the batch that were neither stale nor rejected: plan them again too.
-            let named: Vec<usize> = payload
-                .user_errors
-                .iter()
-                .filter_map(UserError::input_index)
-                .collect();
-            stale.extend(batch_stale);
-            stale.extend(
-                (0..batch.levels.len())
-                    .filter(|i| !named.contains(i))
-                    .map(|index| StaleQuantity { batch: b, index }),
-            );
-        }
-        if stale.is_empty() {
-            return Ok(report);
-        }
+    while !stale.is_empty() {
         if attempt >= max_replans {
-            report.still_stale.extend(
-                stale
-                    .iter()
-                    .filter_map(|s| plan.batches.get(s.batch)?.levels.get(s.index).cloned()),
-            );
-            return Ok(report);
+            push.report.still_stale.extend(stale);
+            break;
         }
         attempt += 1;
-        report.replanned += stale.len();
-        // Only what the re-plan covers is read again: the stale quantities' items and the
-        // composites that contain them.
-        let stale_items: BTreeSet<ItemId> = stale
-            .iter()
-            .filter_map(|s| plan.batches.get(s.batch)?.levels.get(s.index))
-            .map(|level| level.item_id.clone())
-            .collect();
-        let items = inventory_items_in_scope(context.index, &stale_items);
-        let fresh = read_shopify_levels_of(shopify, context.locations, &items).await?;
-        plan = replan_stale_levels(
-            &plan,
-            &stale,
-            context.inputs(stokly_records, &fresh),
-            attempt,
-        );
+        push.report.replanned += stale.len();
+        let mut next = Vec::new();
+        // A group is read just before it is written, so it has little time to go stale again.
+        let group_size = (2 * push.batch_size).max(STALE_BATCH_SIZE);
+        for group in stale.chunks(group_size) {
+            let items: Vec<InventoryItemId> = group
+                .iter()
+                .map(|level| level.inventory_item_id.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let fresh = read_shopify_levels_of(shopify, context.locations, &items).await?;
+            push.requests += (locations.len() * items.len().div_ceil(LEVELS_PER_QUERY)) as u64;
+            for absent in fresh.absent {
+                if !push.report.absent.contains(&absent) {
+                    push.report.absent.push(absent);
+                }
+            }
+            let group: Vec<&PlannedLevel> = group.iter().collect();
+            let replan = replan_levels(
+                &plan.run,
+                &group,
+                context.inputs(stokly_records, &fresh.levels),
+                attempt,
+                push.batch_size,
+            );
+            for finding in replan.findings {
+                if !push.report.findings.contains(&finding) {
+                    push.report.findings.push(finding);
+                }
+            }
+            let queue = replan
+                .batches
+                .into_iter()
+                .map(|batch| Pending {
+                    batch,
+                    known_at: push.requests,
+                })
+                .collect();
+            next.extend(push.send_all(shopify, &replan.run, queue).await?);
+        }
+        stale = next;
     }
+    Ok(report)
 }

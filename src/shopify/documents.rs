@@ -11,7 +11,7 @@ macro_rules! document {
 pub(crate) const RUN_QUERY: &str = document!("bulk_operation_run_query");
 pub(crate) const GET_OPERATION: &str = document!("bulk_operation");
 pub(crate) const LEVELS: &str = document!("inventory_levels");
-pub(crate) const LEVELS_BY_ID: &str = document!("inventory_levels_by_id");
+pub(crate) const ITEM_LEVELS: &str = document!("inventory_item_levels");
 pub(crate) const SET_QUANTITIES: &str = document!("inventory_set_quantities");
 pub(crate) const VARIANTS: &str = document!("product_variants");
 pub(crate) const COMPONENTS: &str = document!("product_variant_components");
@@ -68,7 +68,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("BulkOperationRunQuery", RUN_QUERY),
     ("BulkOperation", GET_OPERATION),
     ("LocationInventoryLevels", LEVELS),
-    ("InventoryLevelsById", LEVELS_BY_ID),
+    ("InventoryItemLevels", ITEM_LEVELS),
     ("InventorySetQuantities", SET_QUANTITIES),
     ("ProductVariants", VARIANTS),
     ("ProductVariantComponents", COMPONENTS),

@@ -2,25 +2,51 @@
 
 use futures::stream::{BoxStream, StreamExt};
 
-use super::client::{Client, GraphQlRequest};
-use super::documents::{LEVELS, LEVELS_BY_ID, SET_QUANTITIES};
+use super::client::{Client, GraphQlRequest, decode};
+use super::documents::{ITEM_LEVELS, LEVELS, SET_QUANTITIES};
 use super::error::Error;
 use super::ids::{InventoryItemId, InventoryLevelId, LocationId};
 use super::model::{
-    InventoryLevel, InventorySetQuantitiesInput, InventorySetQuantitiesPayload, QuantityName,
+    AbsentLevel, InventoryItemRef, InventoryLevel, InventoryQuantity, InventorySetQuantitiesInput,
+    InventorySetQuantitiesPayload, ItemLevels, LevelAbsence, QuantityName,
 };
 use super::pagination::PageOptions;
 
 /// Most quantities Shopify accepts in one input array.
 pub const MAX_INPUT_ITEMS: usize = 250;
 
-/// Levels read per `nodes(ids:)` query in [`Client::inventory_levels_by_id`]: each costs a
-/// few points, so 100 keep a query well inside the 1,000-point limit.
-pub const LEVELS_PER_QUERY: usize = 100;
+/// Inventory items read per `nodes(ids:)` query in [`Client::inventory_levels_of_items`]
+/// (each answering its level at one location): the most IDs `nodes` takes. Shopify's requested
+/// cost for `nodes(ids:)` does not grow with the number of IDs (recorded: the same document
+/// cost 27 points for one, two and three IDs, 8 and 9 charged), and the document costs a few
+/// points; even charged 3 points an item, 250 items stay under the 1,000-point query limit.
+pub const LEVELS_PER_QUERY: usize = 250;
 
 #[derive(serde::Deserialize)]
 struct NodesData {
-    nodes: Vec<Option<InventoryLevel>>,
+    nodes: Vec<serde_json::Value>,
+}
+
+/// An inventory item as `InventoryItemLevels` selects it (fields absent on another type).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemNode {
+    #[serde(default)]
+    id: Option<InventoryItemId>,
+    #[serde(default)]
+    sku: Option<String>,
+    #[serde(default)]
+    tracked: bool,
+    #[serde(default)]
+    inventory_level: Option<LevelNode>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LevelNode {
+    id: InventoryLevelId,
+    updated_at: chrono::DateTime<chrono::Utc>,
+    quantities: Vec<InventoryQuantity>,
 }
 
 #[derive(serde::Deserialize)]
@@ -47,46 +73,77 @@ impl Client {
         }
     }
 
-    /// The levels of the given items at the given locations, read by ID with `nodes(ids:)`
-    /// ([`LEVELS_PER_QUERY`] per query): what an event-driven push reads instead of every
-    /// level of every location. An item not stocked at a location has no level there and is
-    /// simply absent from the answer. Level IDs are formed as Shopify forms them,
-    /// `gid://shopify/InventoryLevel/{location}?inventory_item_id={item}`.
+    /// The levels of `items` at `locations`, read through the items: per location,
+    /// `nodes(ids: [InventoryItem])` with `inventoryLevel(locationId:)`, [`LEVELS_PER_QUERY`]
+    /// items per query. What an event-driven push reads instead of every level of every
+    /// location.
+    ///
+    /// No level ID is ever built: Shopify's level IDs carry a number of its own, not the
+    /// location's, and `nodes` answers `null` for an ID it did not mint. Every (item,
+    /// location) pair asked for comes back either as a level (with the ID Shopify gave it) or
+    /// in [`ItemLevels::absent`] with why and the node exactly as Shopify returned it.
     ///
     /// # Errors
-    /// The errors of [`Client::query`].
-    pub async fn inventory_levels_by_id(
+    /// The errors of [`Client::query`]; [`Error::Decode`] for a node that is an inventory
+    /// item but cannot be read as one.
+    pub async fn inventory_levels_of_items(
         &self,
         items: &[InventoryItemId],
         locations: &[LocationId],
         names: &[QuantityName],
-    ) -> Result<Vec<(LocationId, InventoryLevel)>, Error> {
+    ) -> Result<ItemLevels, Error> {
+        const OPERATION: &str = "InventoryItemLevels";
         let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-        let mut ids = Vec::with_capacity(items.len() * locations.len());
+        let mut read = ItemLevels::default();
         for location in locations {
-            for item in items {
-                let gid = format!(
-                    "gid://shopify/InventoryLevel/{}?inventory_item_id={}",
-                    location.numeric_id(),
-                    item.numeric_id()
-                );
-                ids.push((location, InventoryLevelId::parse(&gid)?));
-            }
-        }
-        let mut levels = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(LEVELS_PER_QUERY) {
-            let request = GraphQlRequest::query(LEVELS_BY_ID, "InventoryLevelsById")
-                .variable("ids", chunk.iter().map(|(_, id)| id).collect::<Vec<_>>())?
-                .variable("names", &names)?;
-            let data: NodesData = self.query(&request).await?;
-            // `nodes` answers in the order asked, null where there is no such level.
-            for ((location, _), node) in chunk.iter().zip(data.nodes) {
-                if let Some(level) = node {
-                    levels.push(((*location).clone(), level));
+            for chunk in items.chunks(LEVELS_PER_QUERY) {
+                let request = GraphQlRequest::query(ITEM_LEVELS, OPERATION)
+                    .variable("ids", chunk)?
+                    .variable("locationId", location)?
+                    .variable("names", &names)?
+                    .cost_hint(4.0);
+                let data: NodesData = self.query(&request).await?;
+                // `nodes` answers in the order asked; a short answer leaves the rest unknown.
+                let mut nodes = data.nodes.into_iter();
+                for item in chunk {
+                    let node = nodes.next().unwrap_or(serde_json::Value::Null);
+                    let returned = node.to_string();
+                    let absent = |why| AbsentLevel {
+                        item: item.clone(),
+                        location: location.clone(),
+                        why,
+                        returned: returned.clone(),
+                    };
+                    let parsed: Option<ItemNode> = if node.is_null() {
+                        None
+                    } else {
+                        Some(decode(OPERATION, None, node)?)
+                    };
+                    let Some(parsed) = parsed.filter(|n| n.id.as_ref() == Some(item)) else {
+                        read.absent.push(absent(LevelAbsence::UnknownItem));
+                        continue;
+                    };
+                    let Some(level) = parsed.inventory_level else {
+                        read.absent.push(absent(LevelAbsence::NotStocked));
+                        continue;
+                    };
+                    read.levels.push((
+                        location.clone(),
+                        InventoryLevel {
+                            id: level.id,
+                            updated_at: level.updated_at,
+                            item: InventoryItemRef {
+                                id: item.clone(),
+                                sku: parsed.sku,
+                                tracked: parsed.tracked,
+                            },
+                            quantities: level.quantities,
+                        },
+                    ));
                 }
             }
         }
-        Ok(levels)
+        Ok(read)
     }
 
     /// Sets absolute quantities with `inventorySetQuantities`, with compare-and-set

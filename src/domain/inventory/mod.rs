@@ -69,7 +69,8 @@ pub use echo::{InventoryLevelUpdate, LevelUpdateOrigin, PushedLevel, classify_le
 pub use finding::{InventoryFinding, ItemRef, StockField, VariantRef};
 pub use plan::{
     InventoryPushBatch, InventoryPushPlan, PlanSummary, PlannedLevel, SET_QUANTITIES_OPERATION,
-    StaleQuantity, plan_inventory_push, replan_stale_levels, stale_quantities,
+    StaleQuantity, batch_levels, plan_inventory_push, replan_levels, replan_stale_levels,
+    stale_quantities,
 };
 
 /// Most quantities one `inventorySetQuantities` call accepts.

@@ -468,13 +468,19 @@ pub fn plan_inventory_push(
     let calculator = AvailabilityCalculator::new(inputs);
     let filter = Filter::from_scope(&inputs, scope);
     let evaluation = evaluate(&inputs, &calculator, &filter);
-    build_plan(evaluation, scope.clone(), run.clone())
+    build_plan(
+        evaluation,
+        scope.clone(),
+        run.clone(),
+        MAX_QUANTITIES_PER_BATCH,
+    )
 }
 
 fn build_plan(
     evaluation: Evaluation<'_>,
     scope: InventoryScope,
     run: SyncRun,
+    batch_size: usize,
 ) -> InventoryPushPlan {
     let Evaluation {
         computed,
@@ -500,7 +506,7 @@ fn build_plan(
     order.sort_unstable();
     let changed = order.len();
     let mut computed: Vec<Option<ComputedLevel<'_>>> = computed.into_iter().map(Some).collect();
-    let mut changes = order
+    let changes = order
         .into_iter()
         .filter_map(|(_, _, i)| computed.get_mut(i).and_then(Option::take))
         .map(|c| PlannedLevel {
@@ -513,12 +519,48 @@ fn build_plan(
             target: c.availability.available,
             availability: c.availability,
         })
-        .peekable();
+        .collect();
+    let (batches, unencodable) = batch_levels(&run, changes, batch_size);
+    findings.extend(unencodable);
+    let summary = PlanSummary {
+        variants_compared,
+        levels_compared,
+        unchanged: levels_compared - changed,
+        changed,
+        levels_skipped: skipped.len(),
+        batches: batches.len(),
+    };
+    InventoryPushPlan {
+        run,
+        scope,
+        batches,
+        findings,
+        summary,
+    }
+}
+
+/// `levels` in `inventorySetQuantities` batches of at most `size` (1 to 250; other values
+/// are brought into that range), in the order given, each exactly as a plan of `run` makes
+/// them: name `available`, reason `correction`, the run's reference document,
+/// `changeFromQuantity` = the Shopify value each level was planned from, and the key the
+/// client will send. A batch whose input cannot be encoded is left out with a finding.
+///
+/// What a push uses to resend the quantities of a refused batch that were not themselves
+/// refused, in smaller batches of their own.
+#[must_use]
+pub fn batch_levels(
+    run: &SyncRun,
+    levels: Vec<PlannedLevel>,
+    size: usize,
+) -> (Vec<InventoryPushBatch>, Vec<InventoryFinding>) {
+    let size = size.clamp(1, MAX_QUANTITIES_PER_BATCH);
     let uri = run.reference_document_uri();
-    let mut batches = Vec::with_capacity(changed.div_ceil(MAX_QUANTITIES_PER_BATCH));
+    let mut batches = Vec::with_capacity(levels.len().div_ceil(size));
+    let mut findings = Vec::new();
     let mut buffer = Vec::new();
+    let mut changes = levels.into_iter().peekable();
     while changes.peek().is_some() {
-        let levels: Vec<PlannedLevel> = changes.by_ref().take(MAX_QUANTITIES_PER_BATCH).collect();
+        let levels: Vec<PlannedLevel> = changes.by_ref().take(size).collect();
         let mut input = InventorySetQuantitiesInput::new(QuantityName::Available, REASON)
             .with_reference_document_uri(uri.clone());
         input.quantities = levels
@@ -543,21 +585,7 @@ fn build_plan(
             }),
         }
     }
-    let summary = PlanSummary {
-        variants_compared,
-        levels_compared,
-        unchanged: levels_compared - changed,
-        changed,
-        levels_skipped: skipped.len(),
-        batches: batches.len(),
-    };
-    InventoryPushPlan {
-        run,
-        scope,
-        batches,
-        findings,
-        summary,
-    }
+    (batches, findings)
 }
 
 /// The key the Shopify client derives for `input` (see [`crate::shopify::idempotency_key`]):
@@ -622,11 +650,32 @@ pub fn replan_stale_levels(
         .iter()
         .filter_map(|s| previous.batches.get(s.batch)?.levels.get(s.index))
         .collect();
-    let scope = InventoryScope::Items(stale_levels.iter().map(|l| l.item_id.clone()).collect());
+    replan_levels(
+        &previous.run,
+        &stale_levels,
+        fresh,
+        attempt,
+        MAX_QUANTITIES_PER_BATCH,
+    )
+}
+
+/// Re-plans `stale` levels of a plan of `run` from fresh inputs, as [`replan_stale_levels`]
+/// does, in batches of at most `batch_size` (1 to 250): levels that just went stale are
+/// likely to be sold again, so a push sends them in small batches of their own, where one
+/// more sale refuses few other quantities. The run becomes `<run>.retry-<attempt>`.
+#[must_use]
+pub fn replan_levels(
+    run: &SyncRun,
+    stale: &[&PlannedLevel],
+    fresh: InventoryInputs<'_>,
+    attempt: u32,
+    batch_size: usize,
+) -> InventoryPushPlan {
+    let scope = InventoryScope::Items(stale.iter().map(|l| l.item_id.clone()).collect());
     let filter = Filter {
         items: None,
         levels: Some(
-            stale_levels
+            stale
                 .iter()
                 .map(|l| (&l.inventory_item_id, &l.location_id))
                 .collect(),
@@ -634,8 +683,8 @@ pub fn replan_stale_levels(
     };
     let calculator = AvailabilityCalculator::new(fresh);
     let evaluation = evaluate(&fresh, &calculator, &filter);
-    let run = SyncRun::new(&format!("{}.retry-{attempt}", previous.run.id()));
-    build_plan(evaluation, scope, run)
+    let run = SyncRun::new(&format!("{}.retry-{attempt}", run.id()));
+    build_plan(evaluation, scope, run, batch_size)
 }
 
 #[cfg(test)]

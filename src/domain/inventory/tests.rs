@@ -701,6 +701,56 @@ fn stale_quantities_are_replanned_from_fresh_levels_only() {
 }
 
 #[test]
+fn stale_levels_are_replanned_in_small_batches_and_a_rest_is_rebatched_as_planned() {
+    let f = big(3);
+    let plan = f.plan(&InventoryScope::All);
+    assert_eq!(plan.summary.changed, 6);
+    let levels: Vec<&PlannedLevel> = plan.levels().collect();
+    // Every level went stale; nothing changed in Shopify meanwhile, so the re-plan has the
+    // same targets, one quantity per batch, under the retry run.
+    let index = f.index();
+    let replan = replan_levels(&plan.run, &levels, f.inputs(&index), 2, 1);
+    assert_eq!(replan.batches.len(), 6);
+    assert!(replan.batches.iter().all(|b| b.levels.len() == 1));
+    assert_eq!(replan.run.id(), "run-1.retry-2");
+    assert_eq!(
+        replan.levels().map(|l| l.target).collect::<Vec<_>>(),
+        plan.levels().map(|l| l.target).collect::<Vec<_>>()
+    );
+    // A refused batch's rest, rebatched by four: the same quantities in the same order, each
+    // batch's key the one the client derives from its input.
+    let rest: Vec<PlannedLevel> = plan.levels().skip(1).cloned().collect();
+    let (batches, unencodable) = batch_levels(&plan.run, rest.clone(), 4);
+    assert!(unencodable.is_empty());
+    assert_eq!(
+        batches.iter().map(|b| b.levels.len()).collect::<Vec<_>>(),
+        [4, 1]
+    );
+    let resent: Vec<&PlannedLevel> = batches.iter().flat_map(|b| &b.levels).collect();
+    assert_eq!(resent, rest.iter().collect::<Vec<_>>());
+    for batch in &batches {
+        let mut variables = serde_json::Map::new();
+        variables.insert(
+            "input".to_owned(),
+            serde_json::to_value(&batch.input).unwrap(),
+        );
+        assert_eq!(
+            batch.idempotency_key,
+            crate::shopify::idempotency_key(
+                SET_QUANTITIES_OPERATION,
+                &serde_json::Value::Object(variables)
+            )
+        );
+        for (quantity, level) in batch.input.quantities.iter().zip(&batch.levels) {
+            assert_eq!(quantity.quantity, level.target);
+            assert_eq!(quantity.change_from_quantity, Some(level.shopify_available));
+        }
+    }
+    // Sizes out of range are brought into 1..=250.
+    assert_eq!(batch_levels(&plan.run, rest, 0).0.len(), 5);
+}
+
+#[test]
 fn drift_classifies_every_cause() {
     let mut f = Fixture::new();
     // location 2 only (fed by WH-B): level per SKU.

@@ -2,6 +2,7 @@
 
 mod document;
 mod ops;
+mod sales;
 mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
     SandboxLineItem, SandboxLocation, SandboxOrder, SandboxProduct, SandboxShop, SandboxVariant,
@@ -40,6 +42,8 @@ pub struct ShopifyConfig {
     pub fail_bulk_with: Option<String>,
     /// Faults to inject.
     pub faults: FaultConfig,
+    /// Sales landing in the shop while requests are answered (none by default).
+    pub sales: Option<SalesChurn>,
 }
 
 impl Default for ShopifyConfig {
@@ -51,6 +55,7 @@ impl Default for ShopifyConfig {
             bulk_polls_to_complete: 2,
             fail_bulk_with: None,
             faults: FaultConfig::none(),
+            sales: None,
         }
     }
 }
@@ -72,6 +77,12 @@ impl ShopifyConfig {
     #[must_use]
     pub fn with_faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
+        self
+    }
+    /// Makes sales land in the shop while requests are answered.
+    #[must_use]
+    pub fn with_sales(mut self, sales: SalesChurn) -> Self {
+        self.sales = Some(sales);
         self
     }
     /// Makes bulk operations fail with `error_code`.
@@ -132,6 +143,7 @@ struct Shared {
     log: Mutex<Vec<LoggedRequest>>,
     faults: Arc<FaultInjector>,
     base_url: Mutex<String>,
+    sales: Option<Mutex<sales::SalesProgress>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -165,6 +177,7 @@ impl ShopifyEmulator {
     ) -> std::io::Result<Self> {
         let server = MockServer::start().await;
         let faults = Arc::new(FaultInjector::new(config.faults));
+        let churn = config.sales;
         let shared = Arc::new(Shared {
             bucket: Mutex::new(Bucket {
                 available: config.bucket_size,
@@ -176,6 +189,7 @@ impl ShopifyEmulator {
             log: Mutex::new(Vec::new()),
             faults: faults.clone(),
             base_url: Mutex::new(server.uri()),
+            sales: churn.map(|c| Mutex::new(sales::SalesProgress::new(c))),
         });
         Mock::given(method("POST"))
             .and(path_regex(r"^/admin/api/[0-9a-z-]+/graphql\.json$"))
@@ -233,6 +247,12 @@ impl ShopifyEmulator {
     #[must_use]
     pub fn requests(&self) -> Vec<LoggedRequest> {
         lock(&self.shared.log).clone()
+    }
+
+    /// Sales made so far by [`ShopifyConfig::sales`].
+    #[must_use]
+    pub fn sales_made(&self) -> u64 {
+        self.shared.sales.as_ref().map_or(0, |s| lock(s).made())
     }
 
     /// The emulator's clock.
@@ -328,6 +348,9 @@ impl GraphQlResponder {
                 "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
             }));
         }
+        if let Some(sales) = &shared.sales {
+            lock(sales).on_request(&mut lock(&shared.state));
+        }
         match shared.faults.draw() {
             Fault::ServerError => {
                 entry.outcome = Outcome::InjectedServerError;
@@ -413,7 +436,7 @@ impl GraphQlResponder {
             .next()
             .unwrap_or_default()
             .to_owned();
-        let result = self.run(&analysed, &variables, &api_version);
+        let result = self.run(&analysed, document, &variables, &api_version);
         let actual = analysed.actual_cost(result.returned_nodes, &result.data);
         let after = {
             let mut bucket = lock(&shared.bucket);
@@ -475,6 +498,7 @@ impl GraphQlResponder {
     fn run(
         &self,
         analysed: &Analysed,
+        document: &str,
         variables: &Map<String, Value>,
         api_version: &str,
     ) -> OpResult {
@@ -496,12 +520,30 @@ impl GraphQlResponder {
                 .iter()
                 .any(|f| REQUIRES_IDEMPOTENT.contains(&f.as_str()))
         {
+            // As recorded: the error names the field (`path`, `locations`) and `data` holds
+            // the field as `null`, not `data: null`.
+            let field = analysed
+                .root_fields
+                .iter()
+                .find(|f| REQUIRES_IDEMPOTENT.contains(&f.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let mut error = top_error(
+                "BAD_REQUEST",
+                "The @idempotent directive is required for this mutation but was not provided.",
+            );
+            if let Some(map) = error.as_object_mut() {
+                map.insert("path".to_owned(), json!([field]));
+                map.insert(
+                    "locations".to_owned(),
+                    json!([field_location(document, &field)]),
+                );
+            }
+            let mut data = Map::new();
+            data.insert(field, Value::Null);
             return OpResult {
-                data: Value::Null,
-                errors: vec![top_error(
-                    "BAD_REQUEST",
-                    "The @idempotent directive is required for this mutation but was not provided.",
-                )],
+                data: Value::Object(data),
+                errors: vec![error],
                 returned_nodes: None,
             };
         }
@@ -545,6 +587,7 @@ impl GraphQlResponder {
             "ProductVariantComponents" => ops::product_variant_components(&state, variables),
             "LocationInventoryLevels" => ops::inventory_levels(&state, variables),
             "InventoryLevelsById" => ops::inventory_levels_by_id(&state, variables),
+            "InventoryItemLevels" => ops::inventory_item_levels(&state, variables),
             "InventorySetQuantities" => {
                 Ok(ops::inventory_set_quantities(&mut state, &ctx, variables))
             }
@@ -599,6 +642,25 @@ const REQUIRES_IDEMPOTENT: [&str; 5] = [
     "inventoryActivate",
     "refundCreate",
 ];
+
+/// Where `field` is first selected in `document` (1-based line and column), as GraphQL
+/// errors' `locations` give it.
+fn field_location(document: &str, field: &str) -> Value {
+    for (line, text) in document.lines().enumerate() {
+        let mut from = 0;
+        while let Some(found) = text.get(from..).and_then(|rest| rest.find(field)) {
+            let at = from + found;
+            let before = text.get(..at).and_then(|b| b.chars().last());
+            let after = text.get(at + field.len()..).and_then(|a| a.chars().next());
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if !word(before) && !word(after) {
+                return json!({"line": line + 1, "column": at + 1});
+            }
+            from = at + field.len();
+        }
+    }
+    json!({"line": 1, "column": 1})
+}
 
 fn throttled(requested: Option<u64>, (max, available, rate): (f64, f64, f64)) -> Value {
     json!({

@@ -304,6 +304,35 @@ pub(crate) fn product_variant_components(
     ))
 }
 
+fn quantity_names(vars: &Map<String, Value>) -> Vec<String> {
+    vars.get("names")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An inventory level as Shopify answers it, with the ID Shopify mints for it.
+fn level_json(
+    state: &ShopifyState,
+    item: u64,
+    location: u64,
+    quantities: &std::collections::BTreeMap<String, i64>,
+    names: &[String],
+) -> Value {
+    let variant = state.variant_by_inventory_item(item);
+    json!({
+        "id": state.inventory_level_gid(item, location),
+        "updatedAt": variant.map_or_else(Utc::now, |v| v.updated_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "item": {"id": gid("InventoryItem", item), "sku": variant.and_then(|v| v.sku.clone()),
+                 "tracked": variant.is_some_and(|v| v.tracked)},
+        "quantities": names.iter().map(|n| json!({"name": n, "quantity": quantities.get(n).copied().unwrap_or(0)})).collect::<Vec<_>>(),
+    })
+}
+
 pub(crate) fn inventory_levels(
     state: &ShopifyState,
     vars: &Map<String, Value>,
@@ -313,15 +342,7 @@ pub(crate) fn inventory_levels(
     else {
         return Ok(OpResult::page(json!({"location": null}), 0));
     };
-    let names: Vec<String> = vars
-        .get("names")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = quantity_names(vars);
     let levels = state
         .inventory
         .iter()
@@ -330,16 +351,7 @@ pub(crate) fn inventory_levels(
     let (chunk, info) = page(levels, vars, "InventoryLevel")?;
     let nodes: Vec<Value> = chunk
         .iter()
-        .map(|(item, quantities)| {
-            let variant = state.variant_by_inventory_item(*item);
-            json!({
-                "id": format!("gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"),
-                "updatedAt": variant.map_or_else(Utc::now, |v| v.updated_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "item": {"id": gid("InventoryItem", *item), "sku": variant.and_then(|v| v.sku.clone()),
-                         "tracked": variant.is_some_and(|v| v.tracked)},
-                "quantities": names.iter().map(|n| json!({"name": n, "quantity": quantities.get(n).copied().unwrap_or(0)})).collect::<Vec<_>>(),
-            })
-        })
+        .map(|(item, quantities)| level_json(state, *item, location, quantities, &names))
         .collect();
     Ok(OpResult::page(
         json!({"location": {"inventoryLevels": {"nodes": nodes, "pageInfo": info}}}),
@@ -347,21 +359,7 @@ pub(crate) fn inventory_levels(
     ))
 }
 
-/// `nodes(ids:)` over inventory level IDs (`InventoryLevel/{location}?inventory_item_id={item}`):
-/// the level where the item is stocked at the location, null otherwise, in the order asked.
-pub(crate) fn inventory_levels_by_id(
-    state: &ShopifyState,
-    vars: &Map<String, Value>,
-) -> Result<OpResult, Value> {
-    let names: Vec<String> = vars
-        .get("names")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
+fn node_ids(vars: &Map<String, Value>) -> Result<Vec<&str>, Value> {
     let ids: Vec<&str> = vars
         .get("ids")
         .and_then(Value::as_array)
@@ -370,30 +368,68 @@ pub(crate) fn inventory_levels_by_id(
     if ids.len() > 250 {
         return Err(top_error(
             "MAX_INPUT_SIZE_EXCEEDED",
-            "The nodes field accepts at most 250 IDs",
+            format!(
+                "The input array size of {} is greater than the maximum allowed of 250.",
+                ids.len()
+            ),
         ));
     }
-    let nodes: Vec<Value> = ids
+    Ok(ids)
+}
+
+/// `nodes(ids:)` over inventory level IDs, resolved as Shopify resolves them: only the IDs
+/// the shop minted (`InventoryLevel/<the location's level number>?inventory_item_id=<item>`)
+/// name a level; any other ID, such as one built from the location's own ID, is `null`.
+pub(crate) fn inventory_levels_by_id(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let names = quantity_names(vars);
+    let nodes: Vec<Value> = node_ids(vars)?
         .iter()
         .map(|id| {
-            let parsed = id
-                .strip_prefix("gid://shopify/InventoryLevel/")
-                .and_then(|rest| rest.split_once("?inventory_item_id="))
-                .and_then(|(loc, item)| Some((loc.parse::<u64>().ok()?, item.parse::<u64>().ok()?)));
-            let Some((location, item)) = parsed else {
+            state
+                .resolve_inventory_level(id)
+                .and_then(|(item, location)| {
+                    let quantities = state.inventory.get(&(item, location))?;
+                    Some(level_json(state, item, location, quantities, &names))
+                })
+                .unwrap_or(Value::Null)
+        })
+        .collect();
+    Ok(OpResult::data(json!({"nodes": nodes})))
+}
+
+/// `nodes(ids:)` over inventory items with `inventoryLevel(locationId:)`: `null` for an ID
+/// that names no inventory item, the item with `inventoryLevel: null` where it is not stocked
+/// at the location.
+pub(crate) fn inventory_item_levels(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
+    let names = quantity_names(vars);
+    let location = parse_gid(vars.get("locationId"), "Location");
+    let nodes: Vec<Value> = node_ids(vars)?
+        .iter()
+        .map(|id| {
+            let Some(item) = parse_gid(Some(&Value::from(*id)), "InventoryItem") else {
                 return Value::Null;
             };
-            let Some(quantities) = state.inventory.get(&(item, location)) else {
+            let Some(variant) = state.variant_by_inventory_item(item) else {
                 return Value::Null;
             };
-            let variant = state.variant_by_inventory_item(item);
-            json!({
-                "id": id,
-                "updatedAt": variant.map_or_else(Utc::now, |v| v.updated_at).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "item": {"id": gid("InventoryItem", item), "sku": variant.and_then(|v| v.sku.clone()),
-                         "tracked": variant.is_some_and(|v| v.tracked)},
-                "quantities": names.iter().map(|n| json!({"name": n, "quantity": quantities.get(n).copied().unwrap_or(0)})).collect::<Vec<_>>(),
-            })
+            let level = location
+                .and_then(|location| {
+                    let quantities = state.inventory.get(&(item, location))?;
+                    let mut level = level_json(state, item, location, quantities, &names);
+                    if let Some(map) = level.as_object_mut() {
+                        map.remove("item");
+                    }
+                    Some(level)
+                })
+                .unwrap_or(Value::Null);
+            json!({"id": gid("InventoryItem", item), "sku": variant.sku, "tracked": variant.tracked,
+                   "inventoryLevel": level})
         })
         .collect();
     Ok(OpResult::data(json!({"nodes": nodes})))
@@ -449,50 +485,64 @@ pub(crate) fn inventory_set_quantities(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    if ctx.api_version >= "2026-04" {
-        if let Some(i) = quantities
+    if ctx.api_version >= "2026-04"
+        && quantities
             .iter()
-            .position(|q| q.get("changeFromQuantity").is_none())
-        {
-            return OpResult {
-                data: json!({"inventorySetQuantities": null}),
-                errors: vec![top_error(
-                    "INVALID_FIELD_ARGUMENTS",
-                    format!(
-                        "InventoryQuantityInput must include the following argument: changeFromQuantity. (quantities[{i}])"
-                    ),
-                )],
-                returned_nodes: None,
-            };
-        }
+            .any(|q| q.get("changeFromQuantity").is_none())
+    {
+        return OpResult {
+            data: json!({"inventorySetQuantities": null}),
+            errors: vec![top_error(
+                "INVALID_FIELD_ARGUMENTS",
+                // As recorded: the message does not say which quantity.
+                "InventoryQuantityInput must include the following argument: changeFromQuantity.",
+            )],
+            returned_nodes: None,
+        };
+    }
+    if name != "available" && name != "on_hand" {
+        // As recorded: a bad name is the only error reported, whatever else is wrong.
+        return OpResult::data(
+            json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null,
+            "userErrors": [user_error(
+                &["input", "name"],
+                "INVALID_NAME",
+                "The quantity name must be either 'available' or 'on_hand'.",
+            )]}}),
+        );
     }
     let mut errors = Vec::new();
-    if name != "available" && name != "on_hand" {
-        errors.push(user_error(
-            &["input", "name"],
-            "INVALID_NAME",
-            "The quantity name must be either 'available' or 'on_hand'.",
-        ));
-    }
     if !VALID_REASONS.contains(&reason.as_str()) {
         errors.push(user_error(
             &["input", "reason"],
             "INVALID_REASON",
             format!(
-                "The reason is invalid. Valid values are: {}.",
+                "The specified reason is invalid. Valid values are: {}.",
                 VALID_REASONS.join(", ")
             ),
         ));
     }
-    let mut seen = std::collections::HashSet::new();
+    let pair = |q: &Value| {
+        (
+            parse_gid(q.get("inventoryItemId"), "InventoryItem"),
+            parse_gid(q.get("locationId"), "Location"),
+        )
+    };
+    // As recorded: every entry of a repeated (item, location) pair is flagged, the first too.
+    let mut pair_counts: std::collections::HashMap<(u64, u64), usize> =
+        std::collections::HashMap::new();
+    for q in &quantities {
+        if let (Some(item), Some(location)) = pair(q) {
+            *pair_counts.entry((item, location)).or_default() += 1;
+        }
+    }
     let mut planned = Vec::new();
     for (i, q) in quantities.iter().enumerate() {
         let index = i.to_string();
         let field = |f: &'static str| -> Vec<String> {
             vec!["input".into(), "quantities".into(), index.clone(), f.into()]
         };
-        let item = parse_gid(q.get("inventoryItemId"), "InventoryItem");
-        let location = parse_gid(q.get("locationId"), "Location");
+        let (item, location) = pair(q);
         let quantity = q.get("quantity").and_then(Value::as_i64).unwrap_or(0);
         let Some(item) = item.filter(|id| state.variant_by_inventory_item(*id).is_some()) else {
             errors.push(json!({"field": field("inventoryItemId"), "code": "INVALID_INVENTORY_ITEM", "message": "The specified inventory item could not be found."}));
@@ -502,8 +552,12 @@ pub(crate) fn inventory_set_quantities(
             errors.push(json!({"field": field("locationId"), "code": "INVALID_LOCATION", "message": "The specified location could not be found."}));
             continue;
         };
-        if !seen.insert((item, location)) {
-            errors.push(json!({"field": ["input", "quantities", index], "code": "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", "message": "The combination of inventoryItemId and locationId must be unique."}));
+        if pair_counts.get(&(item, location)).is_some_and(|n| *n > 1) {
+            errors.push(json!({"field": field("locationId"), "code": "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", "message": "The combination of inventoryItemId and locationId must be unique."}));
+            continue;
+        }
+        if name == "on_hand" && quantity < 0 {
+            errors.push(json!({"field": field("quantity"), "code": "INVALID_QUANTITY_NEGATIVE", "message": "The quantity can't be negative."}));
             continue;
         }
         if quantity > 1_000_000_000 {
@@ -527,6 +581,8 @@ pub(crate) fn inventory_set_quantities(
         planned.push((item, location, quantity - current));
     }
     if !errors.is_empty() {
+        // All or nothing: one refused quantity refuses the call (the emulator's reading; a
+        // stale `changeFromQuantity` is not recorded from real Shopify).
         return OpResult::data(
             json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null, "userErrors": errors}}),
         );
@@ -537,7 +593,8 @@ pub(crate) fn inventory_set_quantities(
         "available"
     };
     let mut changes = Vec::new();
-    for (item, location, delta) in planned {
+    // As recorded: a quantity set to its current value changes nothing and is not reported.
+    for (item, location, delta) in planned.into_iter().filter(|(_, _, d)| *d != 0) {
         let level = state.inventory.entry((item, location)).or_default();
         for n in [name.as_str(), other] {
             *level.entry(n.to_owned()).or_insert(0) += delta;
@@ -552,6 +609,12 @@ pub(crate) fn inventory_set_quantities(
                 reference_document_uri: reference.clone(),
             });
         }
+    }
+    if changes.is_empty() {
+        // As recorded: nothing to change is a success with no adjustment group.
+        return OpResult::data(
+            json!({"inventorySetQuantities": {"inventoryAdjustmentGroup": null, "userErrors": []}}),
+        );
     }
     let group = state.next_id();
     OpResult::data(json!({"inventorySetQuantities": {

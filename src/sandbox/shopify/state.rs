@@ -37,6 +37,10 @@ pub struct SandboxLocation {
     pub active: bool,
     /// Fulfils online orders.
     pub fulfills_online_orders: bool,
+    /// The number Shopify puts in the IDs of this location's inventory levels
+    /// (`gid://shopify/InventoryLevel/<this>?inventory_item_id=<item>`): Shopify's own, minted
+    /// with the location and never equal to the location's ID.
+    pub inventory_level_number: u64,
 }
 
 /// A product.
@@ -287,6 +291,7 @@ impl ShopifyState {
     /// Adds an active location and returns its ID.
     pub fn add_location(&mut self, name: &str) -> u64 {
         let id = self.next_id();
+        let inventory_level_number = self.next_id();
         self.locations.insert(
             id,
             SandboxLocation {
@@ -294,9 +299,40 @@ impl ShopifyState {
                 name: name.to_owned(),
                 active: true,
                 fulfills_online_orders: true,
+                inventory_level_number,
             },
         );
         id
+    }
+
+    /// The ID Shopify gives the level of `inventory_item_id` at `location_id`, if the location
+    /// exists (whether or not the item is stocked there).
+    #[must_use]
+    pub fn inventory_level_gid(&self, inventory_item_id: u64, location_id: u64) -> Option<String> {
+        let location = self.locations.get(&location_id)?;
+        Some(format!(
+            "gid://shopify/InventoryLevel/{}?inventory_item_id={inventory_item_id}",
+            location.inventory_level_number
+        ))
+    }
+
+    /// The (inventory item, location) an inventory level ID names, as Shopify resolves it:
+    /// `None` for an ID this shop did not mint (such as one built from a location's ID) or a
+    /// level that does not exist.
+    #[must_use]
+    pub fn resolve_inventory_level(&self, gid: &str) -> Option<(u64, u64)> {
+        let (number, item) = gid
+            .strip_prefix("gid://shopify/InventoryLevel/")?
+            .split_once("?inventory_item_id=")?;
+        let number: u64 = number.parse().ok()?;
+        let item: u64 = item.parse().ok()?;
+        let location = self
+            .locations
+            .values()
+            .find(|l| l.inventory_level_number == number)?;
+        self.inventory
+            .contains_key(&(item, location.id))
+            .then_some((item, location.id))
     }
 
     /// Adds a product and returns its ID.

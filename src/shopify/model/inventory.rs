@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::shopify::ids::{InventoryItemId, InventoryLevelId};
+use crate::shopify::ids::{InventoryItemId, InventoryLevelId, LocationId};
 
 /// The quantity names Shopify reports on an inventory level.
 ///
@@ -97,6 +97,56 @@ pub struct InventoryItemRef {
     pub sku: Option<String>,
     /// Whether Shopify tracks it.
     pub tracked: bool,
+}
+
+/// The levels of some inventory items at some locations, read through the items
+/// ([`crate::shopify::Client::inventory_levels_of_items`]): each (item, location) asked for
+/// is in exactly one of the two lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ItemLevels {
+    /// The levels found, each with the location it was read at (with the ID Shopify gave it).
+    pub levels: Vec<(LocationId, InventoryLevel)>,
+    /// The (item, location) pairs with no level, with what Shopify returned for them.
+    pub absent: Vec<AbsentLevel>,
+}
+
+/// An (item, location) pair that has no inventory level, with the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AbsentLevel {
+    /// The inventory item asked for.
+    pub item: InventoryItemId,
+    /// The location asked for.
+    pub location: LocationId,
+    /// Why there is no level.
+    pub why: LevelAbsence,
+    /// The node exactly as Shopify returned it (compact JSON: `null`, or the item with
+    /// `"inventoryLevel":null`).
+    pub returned: String,
+}
+
+/// Why an (item, location) pair has no level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LevelAbsence {
+    /// `nodes` answered `null`, or something other than an inventory item: Shopify knows no
+    /// such inventory item (deleted, or never existed).
+    UnknownItem,
+    /// The item exists but has no level at the location: it is not stocked there.
+    NotStocked,
+}
+
+impl LevelAbsence {
+    /// How reports name it.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::UnknownItem => "no such inventory item",
+            Self::NotStocked => "not stocked at the location",
+        }
+    }
 }
 
 /// One named quantity.

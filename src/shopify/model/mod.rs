@@ -13,9 +13,9 @@ pub use catalogue::{
     ProductRef, ProductStatus, ProductVariant, VariantComponent, VariantInventoryItem, VariantRef,
 };
 pub use inventory::{
-    IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
-    InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
-    InventorySetQuantitiesPayload, QuantityName,
+    AbsentLevel, IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef,
+    InventoryLevel, InventoryQuantity, InventoryQuantityInput, InventorySetQuantitiesInput,
+    InventorySetQuantitiesPayload, ItemLevels, LevelAbsence, QuantityName,
 };
 pub use order::{
     AdditionalFee, Count, CountPrecision, DiscountAllocation, DiscountApplication, FinancialStatus,
