@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::shopify::{InventoryItemId, LocationId as ShopifyLocationId};
+use crate::shopify::{InventoryItemId, LocationId as ShopifyLocationId, MAX_NUMERIC_ID};
 
 /// A level we set in Shopify: what, where, and when the call returned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,15 +42,32 @@ impl PushedLevel {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct InventoryLevelUpdate {
-    /// The inventory item's numeric ID.
+    /// The inventory item's numeric ID (1 to [`MAX_NUMERIC_ID`]; a body with another number
+    /// does not decode).
+    #[serde(deserialize_with = "shopify_number")]
     pub inventory_item_id: u64,
-    /// The location's numeric ID.
+    /// The location's numeric ID (1 to [`MAX_NUMERIC_ID`]; a body with another number does
+    /// not decode).
+    #[serde(deserialize_with = "shopify_number")]
     pub location_id: u64,
     /// The new `available` (`null` when the item is not tracked).
     #[serde(default)]
     pub available: Option<i64>,
     /// When the level changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// A numeric Shopify ID from a webhook body, refused unless in Shopify's range, so that the
+/// global IDs built from it ([`InventoryLevelUpdate::inventory_item`]) are valid.
+fn shopify_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let n = u64::deserialize(deserializer)?;
+    if (1..=MAX_NUMERIC_ID).contains(&n) {
+        Ok(n)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{n} is not a Shopify ID (1 to {MAX_NUMERIC_ID})"
+        )))
+    }
 }
 
 impl InventoryLevelUpdate {

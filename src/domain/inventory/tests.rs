@@ -1168,3 +1168,21 @@ fn drift_compares_stock_less_in_flight_without_overflow() {
     assert!(!drift::explained_by_in_flight(i64::MIN, -2, i64::MAX));
     assert!(drift::explained_by_in_flight(-i64::MAX, 0, i64::MAX));
 }
+
+#[test]
+fn a_level_webhook_with_an_id_outside_shopifys_range_does_not_decode() {
+    let body = |item: serde_json::Value, location: serde_json::Value| {
+        serde_json::from_value::<InventoryLevelUpdate>(serde_json::json!({
+            "inventory_item_id": item, "location_id": location, "available": 1,
+            "updated_at": "2026-03-01T10:10:01Z"
+        }))
+    };
+    assert!(body(7.into(), 2.into()).is_ok());
+    let zero = body(0.into(), 2.into()).unwrap_err().to_string();
+    assert!(zero.contains("0 is not a Shopify ID"), "{zero}");
+    let huge = body(7.into(), (u64::MAX).into()).unwrap_err().to_string();
+    assert!(huge.contains("is not a Shopify ID"), "{huge}");
+    // One past the largest signed 64-bit number: the ID would not parse back.
+    assert!(body((i64::MAX as u64 + 1).into(), 2.into()).is_err());
+    assert!(body((i64::MAX as u64).into(), 2.into()).is_ok());
+}
