@@ -68,11 +68,11 @@ pub trait CreateTarget: Send {
 
     /// The record for a sale order the ledger knows as posted, when the ledger's ID is this
     /// target's record (`None`: the record is looked up instead).
-    fn from_ledger(&self, sale_order: SaleOrderId) -> Option<Self::Record>;
+    fn record_known_to_ledger(&self, sale_order: SaleOrderId) -> Option<Self::Record>;
 
     /// The ID the ledger keeps for a record created or found
     /// (with [`Completion::RecordInLedger`](crate::domain::exactly_once::Completion::RecordInLedger)).
-    fn to_ledger(&self, record: &Self::Record) -> Option<SaleOrderId>;
+    fn ledger_id(&self, record: &Self::Record) -> Option<SaleOrderId>;
 }
 
 /// Runs `machine` to its end: every record then has its outcome
@@ -95,7 +95,7 @@ pub async fn run_exactly_once<T: CreateTarget + ?Sized>(
                             ClaimAnswer::Acquired { uncertain_since }
                         }
                         Ok(Claim::Posted { sale_order }) => {
-                            ClaimAnswer::Done(target.from_ledger(sale_order))
+                            ClaimAnswer::Done(target.record_known_to_ledger(sale_order))
                         }
                         Ok(Claim::Busy { until }) => ClaimAnswer::Busy { until },
                         Err(e) => ClaimAnswer::Failed {
@@ -127,7 +127,7 @@ pub async fn run_exactly_once<T: CreateTarget + ?Sized>(
                 Err(error) => machine.confirmed(Err(&error)),
             },
             Step::Record { key, record, .. } => {
-                if let Some(id) = target.to_ledger(&record) {
+                if let Some(id) = target.ledger_id(&record) {
                     if let Err(e) = ledger.posted(&key, &id).await {
                         // The record exists. The claim is left to run out (not released): no
                         // other run can take it before the lease ends, and by then (the lease

@@ -246,11 +246,11 @@ impl CreateTarget for SaleOrderTarget<'_, '_> {
         self.ports.sale_orders.create(&body).await
     }
 
-    fn from_ledger(&self, sale_order: SaleOrderId) -> Option<SaleOrderId> {
+    fn record_known_to_ledger(&self, sale_order: SaleOrderId) -> Option<SaleOrderId> {
         Some(sale_order)
     }
 
-    fn to_ledger(&self, record: &SaleOrderId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, record: &SaleOrderId) -> Option<SaleOrderId> {
         Some(record.clone())
     }
 }
@@ -659,11 +659,11 @@ impl CreateTarget for CustomerTarget<'_, '_> {
 
     // This crate never records a customer in the ledger; a ledger that knows one is believed:
     // the customer is looked up, never created.
-    fn from_ledger(&self, _sale_order: SaleOrderId) -> Option<CustomerId> {
+    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<CustomerId> {
         None
     }
 
-    fn to_ledger(&self, _record: &CustomerId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &CustomerId) -> Option<SaleOrderId> {
         None
     }
 }

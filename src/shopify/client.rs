@@ -311,6 +311,18 @@ impl GraphQlRequest {
         self
     }
 
+    /// Puts `key` (derived by the caller's input type, such as
+    /// [`InventorySetQuantitiesInput::idempotency_key`](crate::shopify::model::InventorySetQuantitiesInput::idempotency_key))
+    /// in the variable `key_variable` and marks the request safe to retry, as
+    /// [`Self::idempotent`] does with a key derived from the variables.
+    #[must_use]
+    pub fn idempotent_with_key(mut self, key_variable: &'static str, key: String) -> Self {
+        self.variables
+            .insert(key_variable.to_owned(), serde_json::Value::String(key));
+        self.idempotence = Idempotence::Safe;
+        self
+    }
+
     /// Declares a mutation safe to repeat (it sets absolute values, or Shopify rejects a
     /// duplicate by itself).
     #[must_use]

@@ -193,10 +193,15 @@ impl Client {
                 ));
             }
         }
-        let request = GraphQlRequest::mutation(SET_QUANTITIES, "InventorySetQuantities")
-            .variable("input", input)?
-            .idempotent("idempotencyKey")
-            .cost_hint(10.0);
+        // The key comes from the input type, the one derivation the inventory plan uses too.
+        let key = input
+            .idempotency_key()
+            .map_err(|e| invalid("input", e.to_string()))?;
+        let request =
+            GraphQlRequest::mutation(SET_QUANTITIES, InventorySetQuantitiesInput::OPERATION)
+                .variable("input", input)?
+                .idempotent_with_key("idempotencyKey", key)
+                .cost_hint(10.0);
         let data: SetData = self.query(&request).await?;
         data.payload.ok_or_else(|| Error::MissingPayload {
             operation: "InventorySetQuantities".to_owned(),

@@ -4,7 +4,6 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::availability::{Availability, AvailabilityCalculator};
 use super::finding::{InventoryFinding, ItemRef, VariantRef};
@@ -22,7 +21,7 @@ use crate::stokly::ItemId;
 
 /// The operation name the Shopify client sends `inventorySetQuantities` under; it enters the
 /// idempotency key.
-pub const SET_QUANTITIES_OPERATION: &str = "InventorySetQuantities";
+pub const SET_QUANTITIES_OPERATION: &str = InventorySetQuantitiesInput::OPERATION;
 
 /// The reason every planned quantity is set with.
 const REASON: &str = "correction";
@@ -574,7 +573,7 @@ pub fn batch_levels(
                 )
             })
             .collect();
-        match batch_key(&input, &mut buffer) {
+        match input.idempotency_key_with(&mut buffer) {
             Ok(idempotency_key) => batches.push(InventoryPushBatch {
                 idempotency_key,
                 input,
@@ -586,47 +585,6 @@ pub fn batch_levels(
         }
     }
     (batches, findings)
-}
-
-/// The key the Shopify client derives for `input` (see [`crate::shopify::idempotency_key`]):
-/// SHA-256 of the operation name, a zero byte and the canonical JSON of `{"input": input}`
-/// (object keys sorted, no whitespace). The canonical JSON is written straight from the
-/// input into `buffer` rather than through a `serde_json::Value` tree; a test holds it equal
-/// to [`idempotency_key`].
-fn batch_key(
-    input: &InventorySetQuantitiesInput,
-    buffer: &mut Vec<u8>,
-) -> Result<String, serde_json::Error> {
-    buffer.clear();
-    buffer.extend_from_slice(br#"{"input":{"name":"#);
-    serde_json::to_writer(&mut *buffer, &input.name)?;
-    buffer.extend_from_slice(br#","quantities":["#);
-    for (i, quantity) in input.quantities.iter().enumerate() {
-        if i > 0 {
-            buffer.push(b',');
-        }
-        buffer.extend_from_slice(br#"{"changeFromQuantity":"#);
-        serde_json::to_writer(&mut *buffer, &quantity.change_from_quantity)?;
-        buffer.extend_from_slice(br#","inventoryItemId":"#);
-        serde_json::to_writer(&mut *buffer, &quantity.inventory_item_id)?;
-        buffer.extend_from_slice(br#","locationId":"#);
-        serde_json::to_writer(&mut *buffer, &quantity.location_id)?;
-        buffer.extend_from_slice(br#","quantity":"#);
-        serde_json::to_writer(&mut *buffer, &quantity.quantity)?;
-        buffer.push(b'}');
-    }
-    buffer.extend_from_slice(br#"],"reason":"#);
-    serde_json::to_writer(&mut *buffer, &input.reason)?;
-    if let Some(uri) = &input.reference_document_uri {
-        buffer.extend_from_slice(br#","referenceDocumentUri":"#);
-        serde_json::to_writer(&mut *buffer, uri)?;
-    }
-    buffer.extend_from_slice(b"}}");
-    let mut hasher = Sha256::new();
-    hasher.update(SET_QUANTITIES_OPERATION.as_bytes());
-    hasher.update([0u8]);
-    hasher.update(buffer.as_slice());
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// Re-plans only the quantities of `previous` whose compare-and-set failed, from fresh
@@ -685,49 +643,4 @@ pub fn replan_levels(
     let evaluation = evaluate(&fresh, &calculator, &filter);
     let run = SyncRun::new(&format!("{}.retry-{attempt}", run.id()));
     build_plan(evaluation, scope, run, batch_size)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::shopify::idempotency_key;
-
-    fn through_value(input: &InventorySetQuantitiesInput) -> String {
-        let mut variables = serde_json::Map::new();
-        variables.insert("input".to_owned(), serde_json::to_value(input).unwrap());
-        idempotency_key(
-            SET_QUANTITIES_OPERATION,
-            &serde_json::Value::Object(variables),
-        )
-    }
-
-    #[test]
-    fn batch_keys_equal_the_clients_idempotency_key() {
-        let quantity = |item: u64, location: u64, target: i64, from: Option<i64>| {
-            InventoryQuantityInput::new(
-                InventoryItemId::from_numeric(item),
-                ShopifyLocationId::from_numeric(location),
-                target,
-                from,
-            )
-        };
-        let plain = InventorySetQuantitiesInput::new(QuantityName::Available, REASON);
-        let mut odd = InventorySetQuantitiesInput::new(QuantityName::OnHand, "say \"hi\"\n\u{e9}")
-            .with_reference_document_uri("gid://stokly-shopify/InventorySync/ünï \\ \"x\"")
-            .with_quantity(quantity(1, 2, 3, Some(4)))
-            .with_quantity(quantity(u64::MAX, 1, -1_000_000_000, None))
-            .with_quantity(quantity(7, 8, i64::MAX, Some(i64::MIN)));
-        let full = SyncRun::new("run-1");
-        let mut buffer = Vec::new();
-        for input in [plain.clone(), odd.clone()] {
-            assert_eq!(
-                batch_key(&input, &mut buffer).unwrap(),
-                through_value(&input)
-            );
-        }
-        odd.reference_document_uri = None;
-        assert_eq!(batch_key(&odd, &mut buffer).unwrap(), through_value(&odd));
-        let run = plain.with_reference_document_uri(full.reference_document_uri());
-        assert_eq!(batch_key(&run, &mut buffer).unwrap(), through_value(&run));
-    }
 }

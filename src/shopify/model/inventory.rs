@@ -164,15 +164,18 @@ pub struct InventoryQuantity {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InventorySetQuantitiesInput {
+    // Fields are declared in the order of their wire names (sorted), so that serde writes
+    // the canonical JSON the idempotency key is derived from (see
+    // [`InventorySetQuantitiesInput::idempotency_key`]); a test holds it so.
     /// `available` or `on_hand` (the only names Shopify accepts here).
     pub name: String,
+    /// At most 250 quantities, one per (item, location).
+    pub quantities: Vec<InventoryQuantityInput>,
     /// Why (`correction`, `cycle_count_available`, `received`...).
     pub reason: String,
     /// A URI naming the cause, e.g. `gid://stokly-shopify/InventorySync/2026-11-26T10:00Z`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_document_uri: Option<String>,
-    /// At most 250 quantities, one per (item, location).
-    pub quantities: Vec<InventoryQuantityInput>,
 }
 
 impl InventorySetQuantitiesInput {
@@ -200,6 +203,41 @@ impl InventorySetQuantitiesInput {
         self.quantities.push(quantity);
         self
     }
+
+    /// The operation name the key is derived with (`InventorySetQuantities`).
+    pub const OPERATION: &'static str = "InventorySetQuantities";
+
+    /// The `@idempotent(key:)` value for this input: the one derivation both the client
+    /// ([`crate::shopify::Client::set_inventory_quantities`]) and the inventory plan use.
+    /// It equals [`crate::shopify::idempotency_key`] of the operation and `{"input": ...}`:
+    /// the lowercase hex SHA-256 of the operation name, a zero byte and the canonical JSON
+    /// (keys sorted, no whitespace), written here by serde straight from the fields, which
+    /// are declared in sorted order, so no field can be left out of the key.
+    ///
+    /// # Errors
+    /// A serialisation error (none is possible for this type's fields; kept rather than
+    /// panicking).
+    pub fn idempotency_key(&self) -> Result<String, serde_json::Error> {
+        self.idempotency_key_with(&mut Vec::new())
+    }
+
+    /// [`Self::idempotency_key`], reusing `buffer` for the canonical JSON (planning many
+    /// batches allocates it once).
+    ///
+    /// # Errors
+    /// As [`Self::idempotency_key`].
+    pub fn idempotency_key_with(&self, buffer: &mut Vec<u8>) -> Result<String, serde_json::Error> {
+        use sha2::{Digest, Sha256};
+        buffer.clear();
+        buffer.extend_from_slice(br#"{"input":"#);
+        serde_json::to_writer(&mut *buffer, self)?;
+        buffer.push(b'}');
+        let mut hasher = Sha256::new();
+        hasher.update(Self::OPERATION.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(buffer.as_slice());
+        Ok(hex::encode(hasher.finalize()))
+    }
 }
 
 /// One absolute quantity. `changeFromQuantity` is always sent (as `null` when `None`), as
@@ -208,15 +246,16 @@ impl InventorySetQuantitiesInput {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct InventoryQuantityInput {
+    // Declared in the order of the wire names (sorted): see `InventorySetQuantitiesInput`.
+    /// The quantity Shopify must still hold for the write to apply (compare-and-set);
+    /// `None` writes unconditionally.
+    pub change_from_quantity: Option<i64>,
     /// The inventory item.
     pub inventory_item_id: InventoryItemId,
     /// The location.
     pub location_id: crate::shopify::ids::LocationId,
     /// The new quantity.
     pub quantity: i64,
-    /// The quantity Shopify must still hold for the write to apply (compare-and-set);
-    /// `None` writes unconditionally.
-    pub change_from_quantity: Option<i64>,
 }
 
 impl InventoryQuantityInput {
@@ -294,4 +333,66 @@ pub struct InventoryChange {
 pub struct IdOnly<T> {
     /// The ID.
     pub id: T,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shopify::ids::LocationId;
+
+    /// The generic derivation the client uses for other mutations: canonical JSON through a
+    /// `serde_json::Value` tree (keys sorted).
+    fn through_value(input: &InventorySetQuantitiesInput) -> String {
+        let mut variables = serde_json::Map::new();
+        variables.insert("input".to_owned(), serde_json::to_value(input).unwrap());
+        crate::shopify::idempotency_key(
+            InventorySetQuantitiesInput::OPERATION,
+            &serde_json::Value::Object(variables),
+        )
+    }
+
+    fn quantity(
+        item: u64,
+        location: u64,
+        target: i64,
+        from: Option<i64>,
+    ) -> InventoryQuantityInput {
+        InventoryQuantityInput::new(
+            InventoryItemId::from_numeric(item),
+            LocationId::from_numeric(location),
+            target,
+            from,
+        )
+    }
+
+    #[test]
+    fn the_inputs_key_is_the_canonical_key_whatever_the_content() {
+        // Fields declared out of sorted order, or one left out of the serialised form, would
+        // make the two derivations differ here.
+        let plain = InventorySetQuantitiesInput::new(QuantityName::Available, "correction");
+        let mut odd = InventorySetQuantitiesInput::new(QuantityName::OnHand, "say \"hi\"\n\u{e9}")
+            .with_reference_document_uri(
+                "gid://stokly-shopify/InventorySync/\u{fc}n\u{ef} \\ \"x\"",
+            )
+            .with_quantity(quantity(1, 2, 3, Some(4)))
+            .with_quantity(quantity(9_223_372_036_854_775_807, 1, -1_000_000_000, None))
+            .with_quantity(quantity(7, 8, i64::MAX, Some(i64::MIN)));
+        let mut buffer = Vec::new();
+        for input in [&plain, &odd] {
+            assert_eq!(input.idempotency_key().unwrap(), through_value(input));
+            assert_eq!(
+                input.idempotency_key_with(&mut buffer).unwrap(),
+                through_value(input)
+            );
+        }
+        odd.reference_document_uri = None;
+        assert_eq!(odd.idempotency_key().unwrap(), through_value(&odd));
+        // Content changes the key; the key is 64 hex digits.
+        let other = odd.clone().with_quantity(quantity(3, 3, 3, None));
+        assert_ne!(
+            other.idempotency_key().unwrap(),
+            odd.idempotency_key().unwrap()
+        );
+        assert_eq!(odd.idempotency_key().unwrap().len(), 64);
+    }
 }
