@@ -407,7 +407,7 @@ async fn a_batch_wide_user_error_rejects_every_level_of_the_batch_and_is_not_res
             (
                 level.inventory_item_id.numeric_id(),
                 level.location_id.numeric_id(),
-                error.code.as_deref(),
+                error.code.as_ref().map(|c| c.as_str()),
                 error.input_index(),
             )
         })

@@ -22,7 +22,8 @@ use stokly_shopify::shopify::model::{
     InventoryQuantityInput, InventorySetQuantitiesInput, QuantityName,
 };
 use stokly_shopify::shopify::{
-    BulkPollConfig, Error, GraphQlRequest, InventoryItemId, LocationId, PageOptions,
+    BulkPollConfig, Error, GraphQlErrorCode, GraphQlRequest, InventoryItemId, LocationId,
+    PageOptions, UserErrorCode,
 };
 
 const DOMAIN: &str = "sandbox-store.myshopify.com";
@@ -155,7 +156,11 @@ async fn search_syntax_filters_variants() {
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert!(err.graphql_codes().contains(&"INVALID_SEARCH"), "{err:?}");
+    assert!(
+        err.graphql_codes()
+            .contains(&GraphQlErrorCode::from("INVALID_SEARCH")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -315,8 +320,8 @@ async fn stale_compare_and_set_is_refused_and_changes_nothing() {
     assert!(payload.inventory_adjustment_group.is_none());
     assert_eq!(payload.user_errors.len(), 1);
     assert_eq!(
-        payload.user_errors[0].code.as_deref(),
-        Some("CHANGE_FROM_QUANTITY_STALE")
+        payload.user_errors[0].code,
+        Some(UserErrorCode::ChangeFromQuantityStale)
     );
     assert_eq!(payload.user_errors[0].input_index(), Some(0));
     assert_eq!(
@@ -354,7 +359,7 @@ async fn version_2026_04_rules_are_enforced() {
     .variable("input", json!({"name": "available", "reason": "correction", "quantities": []}))
     .unwrap();
     let err = client.query::<Value>(&no_key).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["BAD_REQUEST"]);
+    assert_eq!(err.graphql_codes(), vec![GraphQlErrorCode::BadRequest]);
 }
 
 #[tokio::test]
@@ -372,7 +377,10 @@ async fn limits_unknown_operations_and_bad_tokens_are_visible() {
         "Orders",
     );
     let err = client.query::<Value>(&unknown).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["NOT_EMULATED"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::from("NOT_EMULATED")]
+    );
 
     // Connections nested three deep: 2 + 11 x (1 + 2 + 11 x (1 + 1 + 1 + 2 + 11 x 1)) = 1,971.
     let too_costly = GraphQlRequest::query(
@@ -382,7 +390,7 @@ async fn limits_unknown_operations_and_bad_tokens_are_visible() {
     .variable("first", 250)
     .unwrap();
     let err = client.query::<Value>(&too_costly).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["MAX_COST_EXCEEDED"]);
+    assert_eq!(err.graphql_codes(), vec![GraphQlErrorCode::MaxCostExceeded]);
     assert!(!err.is_retryable());
 
     let items: Vec<Value> = (0..251).map(|i| json!({"inventoryItemId": format!("gid://shopify/InventoryItem/{i}"), "locationId": "gid://shopify/Location/1", "quantity": 1, "changeFromQuantity": null})).collect();
@@ -397,7 +405,10 @@ async fn limits_unknown_operations_and_bad_tokens_are_visible() {
     .unwrap()
     .idempotent("idempotencyKey");
     let err = client.query::<Value>(&too_many).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["MAX_INPUT_SIZE_EXCEEDED"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::MaxInputSizeExceeded]
+    );
 
     let wrong = stokly_shopify::shopify::Client::builder()
         .shop(DOMAIN)
@@ -574,8 +585,8 @@ async fn product_push_updates_and_creates_variants_with_errors_mapped_to_inputs(
         .unwrap();
     assert_eq!(payload.user_errors.len(), 1);
     assert_eq!(
-        payload.user_errors[0].code.as_deref(),
-        Some("MUST_BE_FOR_THIS_PRODUCT")
+        payload.user_errors[0].code,
+        Some(UserErrorCode::from("MUST_BE_FOR_THIS_PRODUCT"))
     );
     assert_eq!(payload.user_errors[0].input_index(), Some(1));
     emu.with_state(|s| {
@@ -876,7 +887,7 @@ async fn set_quantities_answers_as_recorded() {
             ..
         } => {
             assert_eq!(errors.len(), 1);
-            assert_eq!(errors[0].code(), Some("BAD_REQUEST"));
+            assert_eq!(errors[0].code(), Some(GraphQlErrorCode::BadRequest));
             assert_eq!(errors[0].path, [json!("inventorySetQuantities")]);
             assert_eq!(
                 partial_data.as_deref(),

@@ -17,7 +17,9 @@ use stokly_shopify::RetryConfig;
 use stokly_shopify::sandbox::shopify::{Outcome, ShopifyState};
 use stokly_shopify::sandbox::{SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator};
 use stokly_shopify::shopify::documents::ALL;
-use stokly_shopify::shopify::{BULK_PRODUCT_VARIANTS, Error, GraphQlRequest};
+use stokly_shopify::shopify::{
+    BULK_PRODUCT_VARIANTS, Error, GraphQlErrorCode, GraphQlRequest, UserErrorCode,
+};
 
 const DOMAIN: &str = "sandbox-store.myshopify.com";
 
@@ -62,7 +64,10 @@ async fn a_sixth_bulk_query_is_refused_naming_the_five_in_progress() {
         panic!("{err:?}")
     };
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].code.as_deref(), Some("OPERATION_IN_PROGRESS"));
+    assert_eq!(
+        errors[0].code,
+        Some(UserErrorCode::from("OPERATION_IN_PROGRESS"))
+    );
     assert_eq!(errors[0].field, None);
     let listed: Vec<String> = ids.iter().map(ToString::to_string).collect();
     assert_eq!(
@@ -87,7 +92,10 @@ async fn reading_a_bulk_operation_by_a_foreign_id_is_resource_not_found() {
         .variable("id", "gid://shopify/Product/1")
         .unwrap();
     let err = client.query::<Value>(&request).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["RESOURCE_NOT_FOUND"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::ResourceNotFound]
+    );
     assert!(!err.is_retryable());
     let Error::GraphQl {
         errors,
@@ -161,7 +169,10 @@ async fn an_oversized_input_array_is_answered_as_recorded() {
             .unwrap()
             .idempotent("idempotencyKey");
     let err = client.query::<Value>(&request).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["MAX_INPUT_SIZE_EXCEEDED"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::MaxInputSizeExceeded]
+    );
     assert!(!err.is_retryable());
     assert_eq!(client.learned_cost("InventorySetQuantities"), None);
     assert!(

@@ -13,7 +13,9 @@ use serde_json::json;
 use stokly_shopify::shopify::model::{
     InventoryQuantityInput, InventorySetQuantitiesInput, LevelAbsence, QuantityName,
 };
-use stokly_shopify::shopify::{Error, InventoryItemId, LocationId, idempotency_key};
+use stokly_shopify::shopify::{
+    Error, GraphQlErrorCode, InventoryItemId, LocationId, UserErrorCode, idempotency_key,
+};
 use support::*;
 use wiremock::matchers::{body_partial_json, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -63,8 +65,8 @@ async fn sends_change_from_quantity_always_and_a_content_key() {
         .unwrap();
     assert!(payload.inventory_adjustment_group.is_none());
     assert_eq!(
-        payload.user_errors[0].code.as_deref(),
-        Some("CHANGE_FROM_QUANTITY_STALE")
+        payload.user_errors[0].code,
+        Some(UserErrorCode::ChangeFromQuantityStale)
     );
     assert_eq!(payload.user_errors[0].input_index(), Some(1));
     // The document carries the directive with the key variable.
@@ -253,5 +255,5 @@ async fn a_no_op_set_is_a_success_and_a_missing_directive_is_an_error() {
     assert_eq!(same.inventory_adjustment_group, None);
     assert!(same.user_errors.is_empty());
     let err = c.set_inventory_quantities(&input(1)).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["BAD_REQUEST"]);
+    assert_eq!(err.graphql_codes(), vec![GraphQlErrorCode::BadRequest]);
 }

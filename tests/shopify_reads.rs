@@ -440,7 +440,10 @@ async fn bulk_start_user_errors_are_typed() {
         .unwrap_err()
     {
         Error::UserErrors { errors, .. } => {
-            assert_eq!(errors[0].code.as_deref(), Some("OPERATION_IN_PROGRESS"))
+            assert_eq!(
+                errors[0].code.as_ref().map(|c| c.as_str()),
+                Some("OPERATION_IN_PROGRESS")
+            )
         }
         other => panic!("{other:?}"),
     }

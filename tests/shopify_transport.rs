@@ -12,7 +12,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use stokly_shopify::shopify::{Client, Error, GraphQlRequest};
+use stokly_shopify::shopify::{Client, Error, GraphQlErrorCode, GraphQlRequest, UserErrorCode};
 use support::*;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -78,14 +78,17 @@ async fn partial_data_with_errors_is_kept_and_not_retried() {
     let request = GraphQlRequest::query("query P { shop { name } }", "P");
     let response = c.execute(&request).await.unwrap();
     assert_eq!(response.data.as_ref().unwrap()["shop"]["name"], "Acme");
-    assert_eq!(response.errors[0].code(), Some("ACCESS_DENIED"));
+    assert_eq!(
+        response.errors[0].code(),
+        Some(GraphQlErrorCode::AccessDenied)
+    );
     assert_eq!(response.request_id.as_deref(), Some("req-denied"));
 
     match c.query::<Value>(&request).await.unwrap_err() {
         err @ Error::GraphQl { .. } => {
             assert!(!err.is_retryable());
             assert_eq!(err.request_id(), Some("req-denied"));
-            assert_eq!(err.graphql_codes(), vec!["ACCESS_DENIED"]);
+            assert_eq!(err.graphql_codes(), vec![GraphQlErrorCode::AccessDenied]);
             let Error::GraphQl { partial_data, .. } = err else {
                 unreachable!()
             };
@@ -119,7 +122,7 @@ async fn user_errors_become_a_typed_error_with_field_paths() {
     match &err {
         Error::UserErrors { errors, .. } => {
             assert_eq!(errors.len(), 1);
-            assert_eq!(errors[0].code.as_deref(), Some("INVALID_NAME"));
+            assert_eq!(errors[0].code, Some(UserErrorCode::InvalidName));
             assert_eq!(errors[0].input_index(), Some(0));
             assert_eq!(
                 errors[0].field.as_deref(),
@@ -368,7 +371,7 @@ async fn max_cost_exceeded_is_not_retried() {
         .query::<Value>(&GraphQlRequest::query("query Q { shop { id } }", "Q"))
         .await
         .unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["MAX_COST_EXCEEDED"]);
+    assert_eq!(err.graphql_codes(), vec![GraphQlErrorCode::MaxCostExceeded]);
     assert!(!err.is_retryable());
 }
 
@@ -452,7 +455,10 @@ async fn internal_error_beside_partial_data_is_not_retried_and_says_so() {
         ))
         .await
         .unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["INTERNAL_SERVER_ERROR"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::InternalServerError]
+    );
     assert!(!err.is_retryable(), "not retried, so not retryable");
 }
 
@@ -473,7 +479,10 @@ async fn internal_error_without_data_is_retried_and_says_so() {
         .query::<Value>(&GraphQlRequest::query("query O { shop { id } }", "O"))
         .await
         .unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["INTERNAL_SERVER_ERROR"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::InternalServerError]
+    );
     assert!(err.is_retryable(), "retried, so retryable");
 }
 
@@ -620,7 +629,10 @@ async fn the_client_reserves_the_cost_shopify_last_reported() {
 
     let refused = GraphQlRequest::query("query Refused { shop { id } }", "Refused").cost_hint(90.0);
     let err = c.query::<Value>(&refused).await.unwrap_err();
-    assert_eq!(err.graphql_codes(), vec!["MAX_INPUT_SIZE_EXCEEDED"]);
+    assert_eq!(
+        err.graphql_codes(),
+        vec![GraphQlErrorCode::MaxInputSizeExceeded]
+    );
     assert!(!err.is_retryable());
     assert_eq!(c.learned_cost("Refused"), None);
 }

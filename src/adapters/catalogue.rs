@@ -8,7 +8,9 @@ use crate::domain::sku::{
     SkuIndex, StoklyCatalogue, VariableFamilies, audit_catalogue,
 };
 use crate::shopify::model::{BulkCreateStrategy, ProductVariant, ProductVariantsBulkInput};
-use crate::shopify::{self, BulkPollConfig, CatalogueRead, ProductVariantId, UserError};
+use crate::shopify::{
+    self, BulkPollConfig, CatalogueRead, ProductVariantId, UserError, UserErrorsByInput,
+};
 use crate::stokly::model::{ChannelType, ComposingItem, Item, ItemFormat, Listing};
 use crate::stokly::{self, ChannelId, ItemId, ListQuery};
 
@@ -212,20 +214,9 @@ pub async fn apply_product_push(
         };
         report.calls += 1;
         let saved = payload.product_variants.unwrap_or_default();
-        let batch_wide: Vec<UserError> = payload
-            .user_errors
-            .iter()
-            .filter(|e| e.input_index().is_none())
-            .cloned()
-            .collect();
+        let by_input = UserErrorsByInput::partition(&payload.user_errors, batch.variants().len());
         for (i, planned) in batch.variants().iter().enumerate() {
-            let mut errors: Vec<UserError> = payload
-                .user_errors
-                .iter()
-                .filter(|e| e.input_index() == Some(i))
-                .cloned()
-                .collect();
-            errors.extend(batch_wide.iter().cloned());
+            let errors: Vec<UserError> = by_input.concerning(i).into_iter().cloned().collect();
             let outcome = match (errors.is_empty(), saved.get(i)) {
                 (true, Some(variant)) if payload.user_errors.is_empty() => {
                     VariantPushOutcome::Saved {

@@ -8,11 +8,13 @@ use futures::TryStreamExt;
 use crate::domain::inventory::{
     BufferRules, InFlightDemand, InventoryFinding, InventoryInputs, InventoryPushBatch,
     InventoryPushPlan, InventoryScope, LocationMap, MAX_QUANTITIES_PER_BATCH, PlannedLevel,
-    ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels, stale_quantities,
+    ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels,
 };
 use crate::domain::sku::SkuIndex;
 use crate::shopify::model::{AbsentLevel, QuantityName};
-use crate::shopify::{self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError};
+use crate::shopify::{
+    self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError, UserErrorsByInput,
+};
 use crate::stokly::ItemId;
 use crate::stokly::model::InventoryRecord;
 use crate::stokly::{self, ListQuery};
@@ -330,62 +332,40 @@ impl Push<'_> {
                 self.report.written += batch.levels.len();
                 continue;
             }
-            let batch_wide: Vec<&UserError> = payload
-                .user_errors
-                .iter()
-                .filter(|e| e.input_index().is_none())
-                .collect();
-            if !batch_wide.is_empty() {
-                // An error naming no quantity refuses the whole batch: every level is rejected
-                // with it, and none is sent again (the same batch would be refused again).
+            let by_input = UserErrorsByInput::partition(&payload.user_errors, batch.levels.len());
+            if !by_input.batch_wide.is_empty() {
+                // An error naming no quantity of the batch refuses the whole batch: every level
+                // is rejected with it (and with its own errors), and none is sent again (the
+                // same batch would be refused again).
                 for level in &batch.levels {
-                    for error in &batch_wide {
+                    for error in &by_input.batch_wide {
                         self.report.rejected.push((level.clone(), (*error).clone()));
                     }
                 }
-                for error in &payload.user_errors {
-                    if let Some(level) = error.input_index().and_then(|i| batch.levels.get(i)) {
-                        self.report.rejected.push((level.clone(), error.clone()));
+                for (level, own) in batch.levels.iter().zip(&by_input.per_input) {
+                    for error in own {
+                        self.report.rejected.push((level.clone(), (*error).clone()));
                     }
                 }
                 continue;
-            }
-            let batch_stale: BTreeSet<usize> = stale_quantities(0, &payload.user_errors)
-                .into_iter()
-                .map(|s| s.index)
-                .collect();
-            let mut named = BTreeSet::new();
-            for error in &payload.user_errors {
-                let Some(index) = error.input_index() else {
-                    continue;
-                };
-                named.insert(index);
-                if let (false, Some(level)) =
-                    (batch_stale.contains(&index), batch.levels.get(index))
-                {
-                    self.report.rejected.push((level.clone(), error.clone()));
-                }
             }
             let sent = batch.levels.len();
-            self.learn(sent, batch_stale.len(), self.requests - known_at);
             let mut rest = Vec::with_capacity(sent);
-            for (i, level) in batch.levels.into_iter().enumerate() {
-                if batch_stale.contains(&i) {
-                    stale.push(level);
-                } else if !named.contains(&i) {
+            let mut stale_here = 0;
+            for (level, own) in batch.levels.into_iter().zip(&by_input.per_input) {
+                if own.is_empty() {
                     rest.push(level);
-                }
-            }
-            if rest.len() == sent {
-                // The errors name no quantity of the batch (an index beyond it): sending the
-                // same batch again would be refused again, so every level is rejected.
-                for level in rest {
-                    for error in &payload.user_errors {
-                        self.report.rejected.push((level.clone(), error.clone()));
+                } else if own.iter().any(|e| e.is_stale()) {
+                    // Re-read and re-planned, whatever else was said of it.
+                    stale_here += 1;
+                    stale.push(level);
+                } else {
+                    for error in own {
+                        self.report.rejected.push((level.clone(), (*error).clone()));
                     }
                 }
-                continue;
             }
+            self.learn(sent, stale_here, self.requests - known_at);
             // The refusal named every stale quantity, so the rest were current as of this
             // request: they go again at once, unchanged, in batches of the learnt size.
             let (resend, unencodable) = batch_levels(run, rest, self.batch_size);

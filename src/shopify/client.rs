@@ -536,7 +536,7 @@ impl Client {
                         || response
                             .errors
                             .iter()
-                            .any(|e| e.code() == Some("THROTTLED"));
+                            .any(|e| e.code() == Some(super::error::GraphQlErrorCode::Throttled));
                     let usable = self.learn(operation, response.cost.as_ref(), ran_or_throttled);
                     match classify_response(operation, attempt, response, usable) {
                         Ok(response) => return Ok(response),

@@ -21,10 +21,74 @@ pub struct GraphQlError {
     pub extensions: Option<serde_json::Value>,
 }
 
+crate::wire_enum::wire_enum!(
+    /// A top-level GraphQL error's `extensions.code`: the values the crate acts on, and
+    /// [`GraphQlErrorCode::Unknown`] for any other, kept as Shopify spelled it.
+    GraphQlErrorCode {
+        /// The cost bucket cannot afford the query now: wait and retry.
+        Throttled => "THROTTLED",
+        /// The query costs more than any bucket allows: never retried.
+        MaxCostExceeded => "MAX_COST_EXCEEDED",
+        /// The app lacks a scope (or the shop a feature).
+        AccessDenied => "ACCESS_DENIED",
+        /// Shopify failed; retried only when no data came with it.
+        InternalServerError => "INTERNAL_SERVER_ERROR",
+        /// The request was malformed (a missing `@idempotent`, say).
+        BadRequest => "BAD_REQUEST",
+        /// An input array is longer than its argument allows.
+        MaxInputSizeExceeded => "MAX_INPUT_SIZE_EXCEEDED",
+        /// A bulk operation is already running at the concurrency limit.
+        OperationInProgress => "OPERATION_IN_PROGRESS",
+        /// The resource asked for does not exist (or is of another type).
+        ResourceNotFound => "RESOURCE_NOT_FOUND",
+        /// The document did not parse.
+        GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+        /// The document is not valid against the schema.
+        GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+    }
+);
+
+crate::wire_enum::wire_enum!(
+    /// A `userErrors` entry's `code`: the values the crate acts on, and
+    /// [`UserErrorCode::Unknown`] for any other, kept as Shopify spelled it.
+    UserErrorCode {
+        /// `changeFromQuantity` no longer matches Shopify's quantity (compare-and-set lost).
+        ChangeFromQuantityStale => "CHANGE_FROM_QUANTITY_STALE",
+        /// The same, from API versions that used `compareQuantity`.
+        CompareQuantityStale => "COMPARE_QUANTITY_STALE",
+        /// A quantity that may not be negative was.
+        InvalidQuantityNegative => "INVALID_QUANTITY_NEGATIVE",
+        /// The quantity name is not one the mutation takes.
+        InvalidName => "INVALID_NAME",
+        /// The reason is not one of Shopify's.
+        InvalidReason => "INVALID_REASON",
+        /// The location is unknown or not active.
+        InvalidLocation => "INVALID_LOCATION",
+        /// The inventory item is unknown.
+        InvalidInventoryItem => "INVALID_INVENTORY_ITEM",
+        /// The item is not stocked at the location.
+        ItemNotStockedAtLocation => "ITEM_NOT_STOCKED_AT_LOCATION",
+        /// The item's quantities cannot be changed (a bundle parent, say).
+        NonMutableInventoryItem => "NON_MUTABLE_INVENTORY_ITEM",
+        /// A value is not valid.
+        Invalid => "INVALID",
+        /// A value is already taken.
+        Taken => "TAKEN",
+        /// A record was not found.
+        NotFound => "NOT_FOUND",
+    }
+);
+
 impl GraphQlError {
-    /// `extensions.code` (`THROTTLED`, `ACCESS_DENIED`, `MAX_COST_EXCEEDED`...).
+    /// `extensions.code`, typed (`THROTTLED`, `ACCESS_DENIED`, `MAX_COST_EXCEEDED`...).
     #[must_use]
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<GraphQlErrorCode> {
+        self.code_str().map(GraphQlErrorCode::from)
+    }
+
+    /// `extensions.code` as Shopify spelled it.
+    #[must_use]
+    pub fn code_str(&self) -> Option<&str> {
         self.extensions
             .as_ref()
             .and_then(|e| e.get("code"))
@@ -45,7 +109,7 @@ pub struct UserError {
     pub message: String,
     /// The typed code (`CHANGE_FROM_QUANTITY_STALE`...), on mutations that have one.
     #[serde(default)]
-    pub code: Option<String>,
+    pub code: Option<UserErrorCode>,
 }
 
 /// One segment of a `UserError.field` path: a name, or a list index Shopify sent as a number.
@@ -79,6 +143,59 @@ impl UserError {
             .as_ref()?
             .iter()
             .find_map(|segment| segment.parse::<usize>().ok())
+    }
+
+    /// Whether this error says a compare-and-set lost (the quantity changed meanwhile).
+    #[must_use]
+    pub fn is_stale(&self) -> bool {
+        matches!(
+            self.code,
+            Some(UserErrorCode::ChangeFromQuantityStale | UserErrorCode::CompareQuantityStale)
+        )
+    }
+}
+
+/// A batch's `userErrors` split by the input they name: errors at `[..., i, ...]` belong to
+/// input `i`; an error that names no input (or one beyond the batch) is batch-wide and, since
+/// Shopify applies such a batch all or nothing, concerns every input. The one partition the
+/// inventory push and the product push share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserErrorsByInput<'e> {
+    /// Per input position, its own errors (empty for an input no error names).
+    pub per_input: Vec<Vec<&'e UserError>>,
+    /// Errors that name no input of the batch.
+    pub batch_wide: Vec<&'e UserError>,
+}
+
+impl<'e> UserErrorsByInput<'e> {
+    /// Splits `errors` over a batch of `inputs` inputs.
+    #[must_use]
+    pub fn partition(errors: &'e [UserError], inputs: usize) -> Self {
+        let mut per_input = vec![Vec::new(); inputs];
+        let mut batch_wide = Vec::new();
+        for error in errors {
+            match error.input_index().and_then(|i| per_input.get_mut(i)) {
+                Some(own) => own.push(error),
+                None => batch_wide.push(error),
+            }
+        }
+        Self {
+            per_input,
+            batch_wide,
+        }
+    }
+
+    /// The errors that concern input `i`: its own, then the batch-wide ones.
+    #[must_use]
+    pub fn concerning(&self, i: usize) -> Vec<&'e UserError> {
+        self.per_input
+            .get(i)
+            .into_iter()
+            .flatten()
+            .chain(&self.batch_wide)
+            .copied()
+            .collect()
     }
 }
 
@@ -249,21 +366,24 @@ pub enum Error {
 /// `Some` for the ones it retries, `None` for the ones it hands to the caller. The one rule
 /// behind both the client's retries and [`Error::is_retryable`].
 pub(crate) fn graphql_errors_failure(errors: &[GraphQlError], has_data: bool) -> Option<Failure> {
-    if errors.iter().any(|e| e.code() == Some("THROTTLED")) {
+    if errors
+        .iter()
+        .any(|e| e.code() == Some(GraphQlErrorCode::Throttled))
+    {
         return Some(Failure::Rejected { wait: None });
     }
     let internal = !has_data
         && !errors.is_empty()
         && errors
             .iter()
-            .all(|e| e.code() == Some("INTERNAL_SERVER_ERROR"));
+            .all(|e| e.code() == Some(GraphQlErrorCode::InternalServerError));
     internal.then_some(Failure::Transient { retry_after: None })
 }
 
 fn summarize(errors: &[GraphQlError]) -> String {
     errors
         .iter()
-        .map(|e| match e.code() {
+        .map(|e| match e.code_str() {
             Some(code) => format!("[{code}] {}", e.message),
             None => e.message.clone(),
         })
@@ -344,7 +464,7 @@ impl Error {
 
     /// The `extensions.code` values of GraphQL errors (empty for other kinds).
     #[must_use]
-    pub fn graphql_codes(&self) -> Vec<&str> {
+    pub fn graphql_codes(&self) -> Vec<GraphQlErrorCode> {
         match self {
             Self::GraphQl { errors, .. } => errors.iter().filter_map(GraphQlError::code).collect(),
             _ => Vec::new(),

@@ -50,7 +50,9 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, OLDEST_API_VERSION, Response,
 };
 pub use documents::BULK_PRODUCT_VARIANTS;
-pub use error::{BulkFailure, Error, GraphQlError, UserError};
+pub use error::{
+    BulkFailure, Error, GraphQlError, GraphQlErrorCode, UserError, UserErrorCode, UserErrorsByInput,
+};
 pub use idempotency::idempotency_key;
 pub use ids::{
     BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,

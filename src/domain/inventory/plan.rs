@@ -127,12 +127,7 @@ pub struct StaleQuantity {
 pub fn stale_quantities(batch: usize, user_errors: &[UserError]) -> Vec<StaleQuantity> {
     let mut stale: Vec<StaleQuantity> = user_errors
         .iter()
-        .filter(|e| {
-            matches!(
-                e.code.as_deref(),
-                Some("CHANGE_FROM_QUANTITY_STALE" | "COMPARE_QUANTITY_STALE")
-            )
-        })
+        .filter(|e| e.is_stale())
         .filter_map(UserError::input_index)
         .map(|index| StaleQuantity { batch, index })
         .collect();
