@@ -52,9 +52,9 @@ pub use error::{BulkFailure, Error, GraphQlError, UserError};
 pub use idempotency::idempotency_key;
 pub use ids::{
     BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
-    FulfillmentOrderId, Gid, IdError, InventoryItemId, InventoryLevelId, LineItemId, LocationId,
-    OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId, ProductVariantId,
-    RefundId, ShopId,
+    FulfillmentOrderId, FulfillmentOrderLineItemId, Gid, IdError, InventoryItemId,
+    InventoryLevelId, LineItemId, LocationId, OrderId, OrderTransactionId, PayoutId, ProductId,
+    ProductVariantComponentId, ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub use orders::{DEFAULT_ORDER_OVERLAP, ORDER_TRANSACTIONS, OrderCursor};
