@@ -36,6 +36,11 @@ pub(crate) const ORDER_SHIPPING_LINES: &str = document!(
     "shipping_line.fragments"
 );
 pub(crate) const ORDERS_UPDATED: &str = document!("orders_updated");
+pub(crate) const ORDER_FULFILLMENT_ORDERS: &str = document!("fulfillment_orders");
+pub(crate) const ORDER_FULFILLMENTS: &str = document!("fulfillment_state");
+pub(crate) const FULFILLMENT_CREATE: &str = document!("fulfillment_create");
+pub(crate) const FULFILLMENT_TRACKING_UPDATE: &str = document!("fulfillment_tracking_info_update");
+pub(crate) const FULFILLMENT_ORDER_MOVE: &str = document!("fulfillment_order_move");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -58,4 +63,9 @@ pub const ALL: &[(&str, &str)] = &[
     ("OrderLineItems", ORDER_LINE_ITEMS),
     ("OrderShippingLines", ORDER_SHIPPING_LINES),
     ("OrdersUpdated", ORDERS_UPDATED),
+    ("OrderFulfillmentOrders", ORDER_FULFILLMENT_ORDERS),
+    ("OrderFulfillments", ORDER_FULFILLMENTS),
+    ("FulfillmentCreate", FULFILLMENT_CREATE),
+    ("FulfillmentTrackingInfoUpdate", FULFILLMENT_TRACKING_UPDATE),
+    ("FulfillmentOrderMove", FULFILLMENT_ORDER_MOVE),
 ];

@@ -34,6 +34,7 @@ mod client;
 #[doc(hidden)]
 pub mod documents;
 mod error;
+mod fulfillments;
 mod idempotency;
 mod ids;
 mod inventory;
@@ -49,6 +50,7 @@ pub use bulk::{BulkNode, BulkPollConfig, MAX_LINE_BYTES, group_by_parent, jsonl_
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, GraphQlRequest, Response};
 pub use documents::BULK_PRODUCT_VARIANTS;
 pub use error::{BulkFailure, Error, GraphQlError, UserError};
+pub use fulfillments::{FULFILLMENT_ORDERS_PER_PAGE, FULFILLMENTS_PER_READ};
 pub use idempotency::idempotency_key;
 pub use ids::{
     BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,

@@ -224,13 +224,17 @@ pub struct OrderFulfillments {
     /// Its fulfillments.
     #[serde(default)]
     pub fulfillments: Vec<Fulfillment>,
+    /// Whether the read may have left fulfillments out (the list filled its size).
+    #[serde(default)]
+    pub more_fulfillments: bool,
 }
 
 impl OrderFulfillments {
     /// Whether some list was cut short by its page size (the state is then incomplete).
     #[must_use]
     pub fn is_truncated(&self) -> bool {
-        self.fulfillment_orders.page_info.has_next_page
+        self.more_fulfillments
+            || self.fulfillment_orders.page_info.has_next_page
             || self
                 .fulfillment_orders
                 .nodes
@@ -341,4 +345,18 @@ impl FulfillmentOrderLineItemInput {
     pub fn new(id: FulfillmentOrderLineItemId, quantity: i64) -> Self {
         Self { id, quantity }
     }
+}
+
+/// A fulfillment as `fulfillmentCreate` and `fulfillmentTrackingInfoUpdate` answer it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FulfillmentSummary {
+    /// Its ID.
+    pub id: FulfillmentId,
+    /// Its status.
+    pub status: FulfillmentState,
+    /// Its tracking numbers.
+    #[serde(default)]
+    pub tracking_info: Vec<FulfillmentTrackingInfo>,
 }

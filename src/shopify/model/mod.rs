@@ -17,8 +17,8 @@ pub use fulfillment::{
     AssignedLocation, Fulfillment, FulfillmentHold, FulfillmentInput, FulfillmentLineItem,
     FulfillmentOrder, FulfillmentOrderAction, FulfillmentOrderLineItem,
     FulfillmentOrderLineItemInput, FulfillmentOrderLineItemsInput, FulfillmentOrderStatus,
-    FulfillmentState, FulfillmentTrackingInfo, FulfillmentTrackingInput, OrderFulfillments,
-    SupportedAction,
+    FulfillmentState, FulfillmentSummary, FulfillmentTrackingInfo, FulfillmentTrackingInput,
+    OrderFulfillments, SupportedAction,
 };
 pub use inventory::{
     IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef, InventoryLevel,
