@@ -18,12 +18,15 @@ use serde::{Deserialize, Serialize};
 
 use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
 use crate::domain::exactly_once::{Completion, DeferReason, ExactlyOnce, Outcome, ProtocolConfig};
-use crate::domain::fulfilment::{FulfilmentPlan, PlannedFulfilment};
+use crate::domain::fulfilment::{
+    Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, dispatches_from_stokly,
+};
 use crate::domain::ports::Clock;
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::shopify::model::{Fulfillment, FulfillmentState, OrderFulfillments};
 use crate::shopify::{self, FulfillmentId, OrderId};
-use crate::stokly::SaleOrderId;
+use crate::stokly::{self, ListQuery, SaleOrderId};
+use futures::TryStreamExt;
 
 /// Reads the fulfillment state of these orders (each once, in order). An order Shopify does
 /// not know is left out (the plan reports its dispatches); a read that fails is answered
@@ -43,6 +46,30 @@ pub async fn read_order_states(
         }
     }
     (states, failed)
+}
+
+/// Reads what Stokly dispatched for a sale order (the order, its lines and its dispatches,
+/// the last through the **inferred** dispatch path of
+/// [`InferredEndpoints`](crate::stokly::InferredEndpoints)) and maps it against the Shopify
+/// order's fulfillment state ([`dispatches_from_stokly`]).
+///
+/// # Errors
+/// The first Stokly error of the three reads.
+pub async fn read_stokly_dispatches(
+    stokly: &stokly::Client,
+    sale_order: &SaleOrderId,
+    shopify: &OrderFulfillments,
+) -> Result<(Vec<Dispatch>, Vec<FulfilmentException>), stokly::Error> {
+    let order = stokly.sale_order(sale_order).await?;
+    let lines: Vec<_> = stokly
+        .sale_order_lines(sale_order, ListQuery::default())
+        .try_collect()
+        .await?;
+    let dispatches: Vec<_> = stokly
+        .sale_order_dispatches(sale_order, ListQuery::default())
+        .try_collect()
+        .await?;
+    Ok(dispatches_from_stokly(&order, &lines, &dispatches, shopify))
 }
 
 /// What applying one write did.

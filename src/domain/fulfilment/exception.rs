@@ -145,6 +145,18 @@ pub enum FulfilmentException {
         /// Whether the plan moves the fulfillment order (sent by the next run).
         move_planned: bool,
     },
+    /// A Stokly dispatch that cannot be read in the plan's terms (a field missing, a line
+    /// that matches no Shopify line, or more than one).
+    DispatchNotMapped {
+        /// The order.
+        order: OrderId,
+        /// The dispatch.
+        dispatch: String,
+        /// The field (`locationId`, `items[2].lineId`).
+        field: String,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A carrier Shopify does not know, and parcels without a tracking page: the customer
     /// sees the numbers without links.
     TrackingUrlMissing {
@@ -180,6 +192,7 @@ impl FulfilmentException {
             | Self::OnHold { order, .. }
             | Self::NotFulfillable { order, .. }
             | Self::LocationMismatch { order, .. }
+            | Self::DispatchNotMapped { order, .. }
             | Self::TrackingUrlMissing { order, .. } => order,
         }
     }
@@ -203,6 +216,7 @@ impl DomainException for FulfilmentException {
             Self::OnHold { .. } => "on_hold",
             Self::NotFulfillable { .. } => "not_fulfillable",
             Self::LocationMismatch { .. } => "location_mismatch",
+            Self::DispatchNotMapped { .. } => "dispatch_not_mapped",
             Self::TrackingUrlMissing { .. } => "tracking_url_missing",
         }
     }
@@ -217,6 +231,7 @@ impl DomainException for FulfilmentException {
             | Self::UnknownLine { .. }
             | Self::OverDispatch { .. }
             | Self::LocationMismatch { .. }
+            | Self::DispatchNotMapped { .. }
             | Self::TrackingUrlMissing { .. } => Owner::Operations,
             Self::CancelledAfterDispatch { .. }
             | Self::OnHold { .. }
@@ -243,6 +258,7 @@ impl DomainException for FulfilmentException {
             | Self::UnknownLine { .. }
             | Self::OverDispatch { .. }
             | Self::OnHold { .. }
+            | Self::DispatchNotMapped { .. }
             | Self::NotFulfillable { .. } => Severity::Blocking,
         }
     }
@@ -252,6 +268,7 @@ impl DomainException for FulfilmentException {
             Self::OrderNotFound { order, .. }
             | Self::InvalidQuantity { order, .. }
             | Self::BundleIncomplete { order, .. }
+            | Self::DispatchNotMapped { order, .. }
             | Self::TrackingUrlMissing { order, .. } => vec![order_ref(order, "")],
             Self::UnmappedLocation {
                 order, location, ..
@@ -393,6 +410,12 @@ impl DomainException for FulfilmentException {
                 fulfillment_order.numeric_id(),
                 assigned.numeric_id()
             ),
+            Self::DispatchNotMapped {
+                dispatch,
+                field,
+                problem,
+                ..
+            } => format!("Stokly dispatch {dispatch}: {field} {problem}"),
             Self::TrackingUrlMissing {
                 carrier,
                 dispatches,
@@ -446,6 +469,10 @@ impl DomainException for FulfilmentException {
                      correct the dispatch location in Stokly"
                         .to_owned()
                 }
+            }
+            Self::DispatchNotMapped { .. } => {
+                "correct the dispatch or the sale order in Stokly (or the Shopify order's SKUs)"
+                    .to_owned()
             }
             Self::TrackingUrlMissing { .. } => {
                 "add the carrier to the carrier map or give it a tracking page template".to_owned()

@@ -36,6 +36,7 @@ mod config;
 mod dispatch;
 mod exception;
 mod plan;
+mod stokly;
 #[cfg(test)]
 mod tests;
 
@@ -49,3 +50,4 @@ pub use plan::{
     FulfilmentPlan, PlannedFulfilment, PlannedLine, PlannedMove, PlannedTrackingUpdate,
     plan_fulfilments,
 };
+pub use stokly::dispatches_from_stokly;

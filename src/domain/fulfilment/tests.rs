@@ -678,3 +678,123 @@ fn carrier_names_match_shopify_ignoring_case_and_punctuation() {
     assert_eq!(names.shopify_name("dhl"), Some("DHL Express"));
     assert_eq!(names.shopify_name("Speedy"), None);
 }
+
+mod from_stokly {
+    use super::*;
+    use crate::stokly::model::inferred::Dispatch as StoklyDispatch;
+    use crate::stokly::model::{SaleOrder, SaleOrderLine};
+
+    fn shopify() -> OrderFulfillments {
+        let mut fo_ = fo(
+            1,
+            WAREHOUSE,
+            "OPEN",
+            &[(11, 1, 2, 2), (12, 2, 1, 1), (13, 3, 1, 1)],
+        );
+        fo_["lineItems"]["nodes"][0]["sku"] = json!("MUG");
+        fo_["lineItems"]["nodes"][1]["sku"] = json!("GIFT-BOX");
+        fo_["lineItems"]["nodes"][2]["sku"] = json!("MUG-BLUE");
+        order(vec![fo_], vec![])
+    }
+
+    fn sale_order(reference: &str) -> SaleOrder {
+        serde_json::from_value(json!({"saleOrderId": "so-1", "sourceReferenceId": reference}))
+            .unwrap()
+    }
+
+    fn lines() -> Vec<SaleOrderLine> {
+        serde_json::from_value(json!([
+            {"lineId": "l1", "itemSku": "MUG", "quantity": 2},
+            {"lineId": "l2", "itemSku": "GIFT-BOX", "quantity": 1},
+            {"lineId": "l2a", "itemSku": "CUP", "quantity": 2, "parentId": "l2"},
+            {"lineId": "l2b", "itemSku": "TEA", "quantity": 1, "parentId": "l2"},
+            {"lineId": "l9", "itemSku": "NOT-ON-SHOPIFY", "quantity": 1}
+        ]))
+        .unwrap()
+    }
+
+    fn stokly_dispatch(items: Value) -> StoklyDispatch {
+        serde_json::from_value(json!({
+            "dispatchId": "DS1", "locationId": "wh-1", "carrier": "Royal Mail",
+            "carrierReference": "RM123", "dispatchedAt": "2026-12-01T10:00:00Z",
+            "items": items
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn lines_map_by_sku_and_composite_components_gather_into_their_bundle() {
+        let d = stokly_dispatch(json!([
+            {"lineId": "l1", "quantity": 2},
+            {"lineId": "l2a", "quantity": 2},
+            {"lineId": "l2b", "quantity": 1}
+        ]));
+        let (dispatches, exceptions) =
+            dispatches_from_stokly(&sale_order("1001"), &lines(), &[d], &shopify());
+        assert!(exceptions.is_empty(), "{exceptions:?}");
+        let expected = dispatch("DS1", 0)
+            .carrier("Royal Mail")
+            .parcel(Parcel::tracked("RM123", None))
+            .item(line(1), 2)
+            .bundle(
+                line(2),
+                vec![
+                    BundleComponent::new("CUP", 2, 2),
+                    BundleComponent::new("TEA", 1, 1),
+                ],
+            );
+        assert_eq!(dispatches, vec![expected]);
+        // And the plan fulfils the line and the whole bundle.
+        let plan = plan_fulfilments(&dispatches, &[shopify()], &config());
+        assert_eq!(
+            plan.creates[0].lines,
+            vec![
+                PlannedLine {
+                    line_item: line(1),
+                    quantity: 2
+                },
+                PlannedLine {
+                    line_item: line(2),
+                    quantity: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn unreadable_dispatches_are_reported_whole() {
+        let unknown = stokly_dispatch(
+            json!([{"lineId": "l1", "quantity": 1}, {"lineId": "l9", "quantity": 1}]),
+        );
+        let (dispatches, exceptions) = dispatches_from_stokly(
+            &sale_order("1001"),
+            &lines(),
+            &[unknown.clone()],
+            &shopify(),
+        );
+        assert!(dispatches.is_empty());
+        assert_eq!(
+            exceptions,
+            vec![FulfilmentException::DispatchNotMapped {
+                order: OrderId::from_numeric(ORDER),
+                dispatch: "DS1".into(),
+                field: "items[1].lineId".into(),
+                problem: "has a SKU on no line of the Shopify order".into(),
+            }]
+        );
+        let (_, exceptions) =
+            dispatches_from_stokly(&sale_order("999"), &lines(), &[unknown], &shopify());
+        assert_eq!(codes_of(&exceptions), vec!["dispatch_not_mapped"]);
+        let half = stokly_dispatch(json!([{"lineId": "l1", "quantity": 1.5}]));
+        let (_, exceptions) =
+            dispatches_from_stokly(&sale_order("1001"), &lines(), &[half], &shopify());
+        let FulfilmentException::DispatchNotMapped { field, .. } = &exceptions[0] else {
+            panic!()
+        };
+        assert_eq!(field, "items[0].quantity");
+    }
+
+    fn codes_of(e: &[FulfilmentException]) -> Vec<&'static str> {
+        e.iter().map(DomainException::code).collect()
+    }
+}
