@@ -60,18 +60,29 @@ async fn world() -> World {
     let mut state = ShopifyState::new("fulfil.myshopify.com", CurrencyCode::GBP);
     let warehouse = state.add_location("Warehouse");
     let product = state.add_product("Kitchen", ProductStatus::Active);
-    let mut variant = |sku: &str| {
-        state.add_variant(product, Some(sku), None, Decimal::TEN, true, epoch())
-    };
+    let mut variant =
+        |sku: &str| state.add_variant(product, Some(sku), None, Decimal::TEN, true, epoch());
     let (mug, tea, gift) = (variant("MUG"), variant("TEA"), variant("GIFT-BOX"));
     let ten = Decimal::TEN;
     let vat = Decimal::new(20, 2);
     let mut orders = BTreeMap::new();
-    orders.insert("partial", state.add_order("#1001", epoch(), &[(mug, 3, ten, vat), (tea, 1, ten, vat)]));
-    orders.insert("bundle", state.add_order("#1002", epoch(), &[(gift, 2, ten, vat)]));
-    orders.insert("held", state.add_order("#1003", epoch(), &[(mug, 1, ten, vat), (tea, 2, ten, vat)]));
-    orders.insert("cancelled", state.add_order("#1004", epoch(), &[(mug, 1, ten, vat)]));
-    let clock = SandboxClock::new(epoch(), 1.0);
+    orders.insert(
+        "partial",
+        state.add_order("#1001", epoch(), &[(mug, 3, ten, vat), (tea, 1, ten, vat)]),
+    );
+    orders.insert(
+        "bundle",
+        state.add_order("#1002", epoch(), &[(gift, 2, ten, vat)]),
+    );
+    orders.insert(
+        "held",
+        state.add_order("#1003", epoch(), &[(mug, 1, ten, vat), (tea, 2, ten, vat)]),
+    );
+    orders.insert(
+        "cancelled",
+        state.add_order("#1004", epoch(), &[(mug, 1, ten, vat)]),
+    );
+    let clock = SandboxClock::new(epoch(), 50.0);
     let shopify = ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock)
         .await
         .unwrap();
@@ -143,29 +154,47 @@ async fn dispatches_become_fulfilments_once() {
             .parcel(Parcel::tracked("RM1", None))
             .item(w.line("partial", "TEA").0, 1),
         // A bundle: one whole unit and part of the next.
-        w.dispatch("D3", "bundle").carrier("DPD").parcel(Parcel::tracked("DPD1", None)).bundle(
-            w.line("bundle", "GIFT-BOX").0,
-            vec![BundleComponent::new("CUP", 2, 3), BundleComponent::new("SAUCER", 1, 2)],
-        ),
+        w.dispatch("D3", "bundle")
+            .carrier("DPD")
+            .parcel(Parcel::tracked("DPD1", None))
+            .bundle(
+                w.line("bundle", "GIFT-BOX").0,
+                vec![
+                    BundleComponent::new("CUP", 2, 3),
+                    BundleComponent::new("SAUCER", 1, 2),
+                ],
+            ),
         // Everything of the held order left.
         w.dispatch("D4", "held")
             .carrier("UPS")
             .parcel(Parcel::tracked("1ZC", None))
             .item(w.line("held", "MUG").0, 1)
             .item(w.line("held", "TEA").0, 2),
-        w.dispatch("D5", "cancelled").carrier("UPS").item(w.line("cancelled", "MUG").0, 1),
+        w.dispatch("D5", "cancelled")
+            .carrier("UPS")
+            .item(w.line("cancelled", "MUG").0, 1),
     ];
     w.shopify.with_state(|s| {
-        s.orders.get_mut(&w.orders["cancelled"]).unwrap().cancelled_at = Some(epoch());
+        s.orders
+            .get_mut(&w.orders["cancelled"])
+            .unwrap()
+            .cancelled_at = Some(epoch());
     });
 
     let shopify = w.shopify.client_builder().build().unwrap();
-    let order_ids: Vec<OrderId> = w.orders.values().map(|&o| OrderId::from_numeric(o)).collect();
+    let order_ids: Vec<OrderId> = w
+        .orders
+        .values()
+        .map(|&o| OrderId::from_numeric(o))
+        .collect();
     let (states, failed) = read_order_states(&shopify, &order_ids).await;
     assert!(failed.is_empty());
     let plan = plan_fulfilments(&dispatches, &states, &w.config());
     let codes: Vec<&str> = plan.exceptions.iter().map(DomainException::code).collect();
-    assert_eq!(codes, vec!["bundle_incomplete", "on_hold", "cancelled_after_dispatch"]);
+    assert_eq!(
+        codes,
+        vec!["bundle_incomplete", "on_hold", "cancelled_after_dispatch"]
+    );
     // partial: UPS + Royal Mail; bundle: DPD; held: UPS for the MUG line only.
     assert_eq!(plan.creates.len(), 4);
 
@@ -183,10 +212,27 @@ async fn dispatches_become_fulfilments_once() {
         .iter()
         .map(|f| f.tracking.iter().map(|t| t.1.clone()).collect())
         .collect();
-    assert_eq!(numbers, vec![vec!["RM1".to_owned()], vec!["1ZA".to_owned(), "1ZB".to_owned()]]);
-    let companies: Vec<Option<String>> = partial.fulfillments.iter().map(|f| f.tracking[0].0.clone()).collect();
-    assert_eq!(companies, vec![Some("Royal Mail".to_owned()), Some("UPS".to_owned())]);
-    let mug_left: i64 = partial.fulfillment_orders[0].lines.iter().map(|l| l.remaining).sum();
+    assert_eq!(
+        numbers,
+        vec![
+            vec!["RM1".to_owned()],
+            vec!["1ZA".to_owned(), "1ZB".to_owned()]
+        ]
+    );
+    let companies: Vec<Option<String>> = partial
+        .fulfillments
+        .iter()
+        .map(|f| f.tracking[0].0.clone())
+        .collect();
+    assert_eq!(
+        companies,
+        vec![Some("Royal Mail".to_owned()), Some("UPS".to_owned())]
+    );
+    let mug_left: i64 = partial.fulfillment_orders[0]
+        .lines
+        .iter()
+        .map(|l| l.remaining)
+        .sum();
     assert_eq!(mug_left, 1, "one MUG stays open");
     let bundle = w.shopify.order_fulfillment(w.orders["bundle"]).unwrap();
     assert_eq!(bundle.fulfillments[0].lines[0].1, 1, "one whole bundle");
@@ -201,7 +247,10 @@ async fn dispatches_become_fulfilments_once() {
 
     // The hold is released: the held line goes, with its dispatch's tracking.
     let held = w.shopify.order_fulfillment(w.orders["held"]).unwrap();
-    assert!(w.shopify.release_fulfillment_holds(held.fulfillment_orders[1].id));
+    assert!(
+        w.shopify
+            .release_fulfillment_holds(held.fulfillment_orders[1].id)
+    );
     let (states, _) = read_order_states(&shopify, &order_ids).await;
     let third = plan_fulfilments(&dispatches, &states, &w.config());
     assert_eq!(third.creates.len(), 1);
@@ -227,7 +276,9 @@ async fn shopify_refusals_are_the_recorded_ones() {
     .unwrap();
     let error = shopify.fulfillment_create(&input).await.unwrap_err();
     assert!(
-        error.to_string().contains("Invalid fulfillment order line item quantity requested."),
+        error
+            .to_string()
+            .contains("Invalid fulfillment order line item quantity requested."),
         "{error}"
     );
 }

@@ -23,10 +23,10 @@ use super::model::{
 use super::pagination::PageOptions;
 use super::{FulfillmentId, FulfillmentOrderId, LocationId, OrderId};
 
-/// Fulfillment orders read per request (each with up to 50 lines).
+/// Fulfillment orders read per request (each with up to 25 lines).
 pub const FULFILLMENT_ORDERS_PER_PAGE: u32 = 5;
 
-/// Fulfillments of an order read at once (each with up to 30 lines). An order with this many
+/// Fulfillments of an order read at once (each with up to 25 lines). An order with this many
 /// is reported as possibly incomplete ([`OrderFulfillments::is_truncated`]).
 pub const FULFILLMENTS_PER_READ: usize = 10;
 

@@ -178,8 +178,10 @@ pub(crate) fn ensure(state: &mut ShopifyState, order_id: u64) -> bool {
 
 fn actions(status: &str) -> Value {
     match status {
-        "OPEN" | "IN_PROGRESS" => json!([{"action": "CREATE_FULFILLMENT"}, {"action": "REPORT_PROGRESS"},
-                                         {"action": "MOVE"}, {"action": "HOLD"}]),
+        "OPEN" | "IN_PROGRESS" => {
+            json!([{"action": "CREATE_FULFILLMENT"}, {"action": "REPORT_PROGRESS"},
+                                         {"action": "MOVE"}, {"action": "HOLD"}])
+        }
         "ON_HOLD" => json!([{"action": "RELEASE_HOLD"}, {"action": "HOLD"}, {"action": "MOVE"}]),
         _ => json!([]),
     }
@@ -194,11 +196,11 @@ fn fo_json(fo: &SandboxFulfillmentOrder) -> Value {
             "id": gid("FulfillmentHold", *id), "reason": reason, "reasonNotes": null
         })).collect::<Vec<_>>(),
         "supportedActions": actions(&fo.status),
-        "lineItems": {"nodes": fo.lines.iter().take(50).map(|l| json!({
+        "lineItems": {"nodes": fo.lines.iter().take(25).map(|l| json!({
             "id": gid("FulfillmentOrderLineItem", l.id),
             "sku": l.sku, "remainingQuantity": l.remaining, "totalQuantity": l.total,
             "lineItem": {"id": gid("LineItem", l.line_item)}
-        })).collect::<Vec<_>>(), "pageInfo": {"hasNextPage": fo.lines.len() > 50, "endCursor": null}}
+        })).collect::<Vec<_>>(), "pageInfo": {"hasNextPage": fo.lines.len() > 25, "endCursor": null}}
     })
 }
 
@@ -256,7 +258,10 @@ pub(crate) fn order_fulfillment_orders(
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(0);
     let end = after.saturating_add(first).min(nodes.len());
-    let page: Vec<Value> = nodes.get(after..end).map(<[Value]>::to_vec).unwrap_or_default();
+    let page: Vec<Value> = nodes
+        .get(after..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
     let returned = page.len();
     OpResult {
         data: json!({"order": {"fulfillmentOrders": {"nodes": page, "pageInfo": {
@@ -308,10 +313,18 @@ pub(crate) fn fulfillment_create(
     let mut wanted: Vec<(u64, Vec<(u64, i64)>)> = Vec::new();
     for (g, group) in groups.iter().enumerate() {
         let Some(fo_id) = parse_gid(group.get("fulfillmentOrderId"), "FulfillmentOrder") else {
-            return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order does not exist.");
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "Fulfillment order does not exist.",
+            );
         };
         let Some(owner) = order_of(state, fo_id) else {
-            return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order does not exist.");
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "Fulfillment order does not exist.",
+            );
         };
         if order.is_some_and(|o| o != owner) {
             return refuse(
@@ -331,7 +344,11 @@ pub(crate) fn fulfillment_create(
             .get(&owner)
             .and_then(|b| b.fulfillment_orders.iter().find(|f| f.id == fo_id));
         let Some(fo) = fo else {
-            return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order does not exist.");
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "Fulfillment order does not exist.",
+            );
         };
         if location.is_some_and(|l| l != fo.location) {
             return refuse(
@@ -360,17 +377,31 @@ pub(crate) fn fulfillment_create(
             .unwrap_or_default();
         for (i, item) in items.iter().enumerate() {
             let Some(line_id) = parse_gid(item.get("id"), "FulfillmentOrderLineItem") else {
-                return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order line item does not exist.");
+                return refuse(
+                    ROOT,
+                    json!(["fulfillment"]),
+                    "Fulfillment order line item does not exist.",
+                );
             };
             let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(0);
             let Some(line) = fo.lines.iter().find(|l| l.id == line_id) else {
-                return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order line item does not exist.");
+                return refuse(
+                    ROOT,
+                    json!(["fulfillment"]),
+                    "Fulfillment order line item does not exist.",
+                );
             };
             if quantity <= 0 {
                 return refuse(
                     ROOT,
-                    json!(["fulfillment", "lineItemsByFulfillmentOrder", g.to_string(),
-                           "fulfillmentOrderLineItems", i.to_string(), "quantity"]),
+                    json!([
+                        "fulfillment",
+                        "lineItemsByFulfillmentOrder",
+                        g.to_string(),
+                        "fulfillmentOrderLineItems",
+                        i.to_string(),
+                        "quantity"
+                    ]),
                     "Quantity must be greater than 0",
                 );
             }
@@ -394,7 +425,11 @@ pub(crate) fn fulfillment_create(
         wanted.push((fo_id, lines));
     }
     let (Some(order), Some(location)) = (order, location) else {
-        return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order does not exist.");
+        return refuse(
+            ROOT,
+            json!(["fulfillment"]),
+            "Fulfillment order does not exist.",
+        );
     };
     let tracking = input.get("trackingInfo").cloned().unwrap_or(Value::Null);
     let company = tracking
@@ -409,14 +444,22 @@ pub(crate) fn fulfillment_create(
     let mut numbers: Vec<String> = tracking
         .get("numbers")
         .and_then(Value::as_array)
-        .map(|n| n.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|n| {
+            n.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(n) = tracking.get("number").and_then(Value::as_str) {
         numbers.insert(0, n.to_owned());
     }
     let id = state.fulfillment.next();
     let Some(book) = state.fulfillment.orders.get_mut(&order) else {
-        return refuse(ROOT, json!(["fulfillment"]), "Fulfillment order does not exist.");
+        return refuse(
+            ROOT,
+            json!(["fulfillment"]),
+            "Fulfillment order does not exist.",
+        );
     };
     let mut fulfilled = Vec::new();
     for (fo_id, lines) in wanted {
@@ -465,9 +508,16 @@ pub(crate) fn fulfillment_tracking_update(
         .flat_map(|b| b.fulfillments.iter_mut())
         .find(|f| Some(f.id) == id);
     let Some(f) = found else {
-        return refuse(ROOT, json!(["fulfillmentId"]), "Fulfillment does not exist.");
+        return refuse(
+            ROOT,
+            json!(["fulfillmentId"]),
+            "Fulfillment does not exist.",
+        );
     };
-    let t = vars.get("trackingInfoInput").cloned().unwrap_or(Value::Null);
+    let t = vars
+        .get("trackingInfoInput")
+        .cloned()
+        .unwrap_or(Value::Null);
     let company = t.get("company").and_then(Value::as_str).map(str::to_owned);
     let urls: Vec<Option<String>> = t
         .get("urls")
@@ -481,7 +531,13 @@ pub(crate) fn fulfillment_tracking_update(
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .map(|(i, n)| (company.clone(), n.to_owned(), urls.get(i).cloned().flatten()))
+        .map(|(i, n)| {
+            (
+                company.clone(),
+                n.to_owned(),
+                urls.get(i).cloned().flatten(),
+            )
+        })
         .collect();
     let answer = fulfillment_json(f);
     data(json!({ROOT: {"fulfillment": answer, "userErrors": []}}))
@@ -495,7 +551,9 @@ pub(crate) fn fulfillment_order_move(
 ) -> OpResult {
     const ROOT: &str = "fulfillmentOrderMove";
     let refuse_move = |message: &str| {
-        data(json!({ROOT: {"movedFulfillmentOrder": null, "userErrors": [{"field": ["id"], "message": message}]}}))
+        data(
+            json!({ROOT: {"movedFulfillmentOrder": null, "userErrors": [{"field": ["id"], "message": message}]}}),
+        )
     };
     let Some(fo_id) = parse_gid(vars.get("id"), "FulfillmentOrder") else {
         return refuse_move("Fulfillment order does not exist.");

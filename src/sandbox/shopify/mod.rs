@@ -567,10 +567,18 @@ impl GraphQlResponder {
             "OrderLineItems" => ops::order_lines(&state, variables, false),
             "OrderShippingLines" => ops::order_lines(&state, variables, true),
             "OrderFulfillments" => Ok(fulfillment::order_fulfillments(&mut state, variables)),
-            "OrderFulfillmentOrders" => Ok(fulfillment::order_fulfillment_orders(&mut state, variables)),
-            "FulfillmentCreate" => Ok(fulfillment::fulfillment_create(&mut state, ctx.now, variables)),
-            "FulfillmentTrackingInfoUpdate" => Ok(fulfillment::fulfillment_tracking_update(&mut state, variables)),
-            "FulfillmentOrderMove" => Ok(fulfillment::fulfillment_order_move(&mut state, variables)),
+            "OrderFulfillmentOrders" => {
+                Ok(fulfillment::order_fulfillment_orders(&mut state, variables))
+            }
+            "FulfillmentCreate" => Ok(fulfillment::fulfillment_create(
+                &mut state, ctx.now, variables,
+            )),
+            "FulfillmentTrackingInfoUpdate" => Ok(fulfillment::fulfillment_tracking_update(
+                &mut state, variables,
+            )),
+            "FulfillmentOrderMove" => {
+                Ok(fulfillment::fulfillment_order_move(&mut state, variables))
+            }
             "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
                 &mut state, &ctx, variables,
             )),
