@@ -52,7 +52,7 @@ async fn main() -> Result<(), Failure> {
         skus.insert(sku, v);
     }
     let (ten, vat) = (Decimal::TEN, Decimal::new(20, 2));
-    let line = |sku: &str, qty: i64| (skus[sku], qty, ten, vat);
+    let line = |sku: &str, qty: i64| (skus.get(sku).copied().unwrap_or_default(), qty, ten, vat);
     let partial = state.add_order("#1001", epoch, &[line("MUG", 3), line("TEA", 1)]);
     let bundle = state.add_order("#1002", epoch, &[line("GIFT-BOX", 2)]);
     let held = state.add_order("#1003", epoch, &[line("MUG", 1), line("TEA", 2)]);

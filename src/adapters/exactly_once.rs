@@ -68,6 +68,7 @@ pub trait CreateTarget: Send {
 
     /// The record for a sale order the ledger knows as posted, when the ledger's ID is this
     /// target's record (`None`: the record is looked up instead).
+    #[allow(clippy::wrong_self_convention)] // reads the target's own state; the name says what it maps
     fn from_ledger(&self, sale_order: SaleOrderId) -> Option<Self::Record>;
 
     /// The ID the ledger keeps for a record created or found

@@ -85,8 +85,10 @@ impl Client {
             )
             .try_collect()
             .await?;
-        let mut fulfillment_orders = Connection::default();
-        fulfillment_orders.nodes = nodes;
+        let fulfillment_orders = Connection {
+            nodes,
+            ..Connection::default()
+        };
         Ok(Some(OrderFulfillments {
             id: header.id,
             name: header.name,

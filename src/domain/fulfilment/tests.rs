@@ -769,7 +769,7 @@ mod from_stokly {
         let (dispatches, exceptions) = dispatches_from_stokly(
             &sale_order("1001"),
             &lines(),
-            &[unknown.clone()],
+            std::slice::from_ref(&unknown),
             &shopify(),
         );
         assert!(dispatches.is_empty());
