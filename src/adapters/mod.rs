@@ -4,5 +4,6 @@
 
 pub mod catalogue;
 pub mod exactly_once;
+pub mod fulfilment;
 pub mod inventory;
 pub mod orders;

@@ -19,6 +19,8 @@
 //!   an exception for a person once Stokly is past the configured cut-off.
 //! - [`inventory`]: Shopify availability from Stokly stock, the compare-and-set push plan, the
 //!   drift report and echo classification.
+//! - [`fulfilment`]: Stokly dispatches as Shopify fulfilments and tracking updates, or
+//!   exceptions, as a deterministic plan.
 //! - [`exactly_once`]: the sans-IO protocol that creates a record exactly once in a system
 //!   without idempotency keys (claim, batched look-up, visibility window, lease check, create,
 //!   settle), with typed outcomes and deferral reasons.
@@ -29,6 +31,7 @@
 
 pub mod exactly_once;
 pub mod exception;
+pub mod fulfilment;
 pub mod inventory;
 pub mod order;
 pub mod order_change;

@@ -60,6 +60,11 @@ pub(crate) const ORDERS_BY_ID: &str = document!(
     "shipping_line.fragments",
     "transaction.fragments"
 );
+pub(crate) const ORDER_FULFILLMENT_ORDERS: &str = document!("fulfillment_orders");
+pub(crate) const ORDER_FULFILLMENTS: &str = document!("fulfillment_state");
+pub(crate) const FULFILLMENT_CREATE: &str = document!("fulfillment_create");
+pub(crate) const FULFILLMENT_TRACKING_UPDATE: &str = document!("fulfillment_tracking_info_update");
+pub(crate) const FULFILLMENT_ORDER_MOVE: &str = document!("fulfillment_order_move");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -84,4 +89,9 @@ pub const ALL: &[(&str, &str)] = &[
     ("OrderTransactions", ORDER_TRANSACTIONS),
     ("OrdersUpdated", ORDERS_UPDATED),
     ("OrdersById", ORDERS_BY_ID),
+    ("OrderFulfillmentOrders", ORDER_FULFILLMENT_ORDERS),
+    ("OrderFulfillments", ORDER_FULFILLMENTS),
+    ("FulfillmentCreate", FULFILLMENT_CREATE),
+    ("FulfillmentTrackingInfoUpdate", FULFILLMENT_TRACKING_UPDATE),
+    ("FulfillmentOrderMove", FULFILLMENT_ORDER_MOVE),
 ];

@@ -326,6 +326,8 @@ shopify_id!(/// `gid://shopify/Location/...`
     LocationId => "Location");
 shopify_id!(/// `gid://shopify/FulfillmentOrder/...`
     FulfillmentOrderId => "FulfillmentOrder");
+shopify_id!(/// `gid://shopify/FulfillmentOrderLineItem/...`
+    FulfillmentOrderLineItemId => "FulfillmentOrderLineItem");
 shopify_id!(/// `gid://shopify/Fulfillment/...`
     FulfillmentId => "Fulfillment");
 shopify_id!(/// `gid://shopify/Refund/...`

@@ -34,6 +34,7 @@ mod client;
 #[doc(hidden)]
 pub mod documents;
 mod error;
+mod fulfillments;
 mod idempotency;
 mod ids;
 mod inventory;
@@ -53,12 +54,13 @@ pub use documents::BULK_PRODUCT_VARIANTS;
 pub use error::{
     BulkFailure, Error, GraphQlError, GraphQlErrorCode, UserError, UserErrorCode, UserErrorsByInput,
 };
+pub use fulfillments::{FULFILLMENT_ORDERS_PER_PAGE, FULFILLMENTS_PER_READ};
 pub use idempotency::idempotency_key;
 pub use ids::{
     BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
-    FulfillmentOrderId, Gid, IdError, InventoryItemId, InventoryLevelId, LineItemId, LocationId,
-    MAX_NUMERIC_ID, OrderId, OrderTransactionId, PayoutId, ProductId, ProductVariantComponentId,
-    ProductVariantId, RefundId, ShopId,
+    FulfillmentOrderId, FulfillmentOrderLineItemId, Gid, IdError, InventoryItemId,
+    InventoryLevelId, LineItemId, LocationId, MAX_NUMERIC_ID, OrderId, OrderTransactionId,
+    PayoutId, ProductId, ProductVariantComponentId, ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub(crate) use orders::ORDERS_BATCH;

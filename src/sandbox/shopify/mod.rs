@@ -1,6 +1,7 @@
 //! The Shopify Admin GraphQL emulator.
 
 mod document;
+mod fulfillment;
 mod ops;
 mod sales;
 mod state;
@@ -12,6 +13,10 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub use fulfillment::{
+    FulfillmentBook, SandboxFoLine, SandboxFulfillment, SandboxFulfillmentOrder,
+    SandboxOrderFulfillment,
+};
 pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
@@ -235,6 +240,33 @@ impl ShopifyEmulator {
     /// Reads or changes the state (for seeding tests and asserting on the outcome).
     pub fn with_state<R>(&self, f: impl FnOnce(&mut ShopifyState) -> R) -> R {
         f(&mut lock(&self.shared.state))
+    }
+
+    /// Places a hold (with this `FulfillmentHoldReason`) on some lines of an order's
+    /// fulfillment orders, given as (fulfillment-order line number, units): as in real
+    /// Shopify the lines split off into a new fulfillment order `ON_HOLD`. Answers its
+    /// number, or `None` when the order or a line does not exist.
+    pub fn hold_fulfillment_order_lines(
+        &self,
+        order: u64,
+        lines: &[(u64, i64)],
+        reason: &str,
+    ) -> Option<u64> {
+        self.with_state(|s| fulfillment::hold_lines(s, order, lines, reason))
+    }
+
+    /// Releases every hold of a fulfillment order; `false` when it is not on hold.
+    pub fn release_fulfillment_holds(&self, fulfillment_order: u64) -> bool {
+        self.with_state(|s| fulfillment::release_holds(s, fulfillment_order))
+    }
+
+    /// The fulfillment state of an order (made on first use), if the order exists.
+    pub fn order_fulfillment(&self, order: u64) -> Option<SandboxOrderFulfillment> {
+        self.with_state(|s| {
+            fulfillment::ensure(s, order)
+                .then(|| s.fulfillment.orders.get(&order).cloned())
+                .flatten()
+        })
     }
 
     /// A copy of the state.
@@ -602,6 +634,19 @@ impl GraphQlResponder {
             "OrderLineItems" => ops::order_lines(&state, variables, false),
             "OrderShippingLines" => ops::order_lines(&state, variables, true),
             "OrderTransactions" => Ok(ops::order_transactions(&state, variables)),
+            "OrderFulfillments" => Ok(fulfillment::order_fulfillments(&mut state, variables)),
+            "OrderFulfillmentOrders" => {
+                Ok(fulfillment::order_fulfillment_orders(&mut state, variables))
+            }
+            "FulfillmentCreate" => Ok(fulfillment::fulfillment_create(
+                &mut state, ctx.now, variables,
+            )),
+            "FulfillmentTrackingInfoUpdate" => Ok(fulfillment::fulfillment_tracking_update(
+                &mut state, variables,
+            )),
+            "FulfillmentOrderMove" => {
+                Ok(fulfillment::fulfillment_order_move(&mut state, variables))
+            }
             "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
                 &mut state, &ctx, variables,
             )),

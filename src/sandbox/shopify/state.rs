@@ -253,6 +253,8 @@ pub struct ShopifyState {
     pub bulk_operations: BTreeMap<u64, SandboxBulkOperation>,
     /// Every inventory change applied, in order.
     pub inventory_changes: Vec<SandboxInventoryChange>,
+    /// Fulfillment orders and fulfillments by order.
+    pub fulfillment: super::fulfillment::FulfillmentBook,
     #[serde(skip)]
     pub(crate) idempotency: HashMap<(String, String), IdempotentRecord>,
     next_id: u64,
@@ -277,6 +279,7 @@ impl ShopifyState {
             orders: BTreeMap::new(),
             bulk_operations: BTreeMap::new(),
             inventory_changes: Vec::new(),
+            fulfillment: super::fulfillment::FulfillmentBook::default(),
             idempotency: HashMap::new(),
             next_id: 1000,
         }

@@ -2,6 +2,7 @@
 
 mod bulk;
 mod catalogue;
+mod fulfillment;
 mod inventory;
 mod order;
 mod page;
@@ -11,6 +12,13 @@ mod shop;
 pub use bulk::{BulkOperation, BulkOperationStatus};
 pub use catalogue::{
     ProductRef, ProductStatus, ProductVariant, VariantComponent, VariantInventoryItem, VariantRef,
+};
+pub use fulfillment::{
+    AssignedLocation, Fulfillment, FulfillmentHold, FulfillmentInput, FulfillmentLineItem,
+    FulfillmentOrder, FulfillmentOrderAction, FulfillmentOrderLineItem,
+    FulfillmentOrderLineItemInput, FulfillmentOrderLineItemsInput, FulfillmentOrderStatus,
+    FulfillmentState, FulfillmentSummary, FulfillmentTrackingInfo, FulfillmentTrackingInput,
+    OrderFulfillments, SupportedAction,
 };
 pub use inventory::{
     AbsentLevel, IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef,

@@ -1,0 +1,475 @@
+//! Fulfilments applied to Shopify: the reads [`plan_fulfilments`](crate::domain::fulfilment::plan_fulfilments)
+//! needs, and the writes of its plan.
+//!
+//! `fulfillmentCreate` has no idempotency key, so every create goes through the exactly-once
+//! protocol ([`run_exactly_once`]): it is claimed in the posting ledger under the plan's
+//! natural key, looked up first (the order's fulfilments re-read, matched on tracking
+//! numbers), created only while the claim outlasts the visibility window, and a create whose
+//! answer was lost is settled by re-reading the order's fulfilments and matching on tracking
+//! numbers before it is reported as deferred. A rerun therefore never fulfils twice.
+//!
+//! `fulfillmentTrackingInfoUpdate` sets the whole tracking set: repeating it changes nothing,
+//! so it is sent directly. `fulfillmentOrderMove` is sent once; a failure is reported.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
+use crate::domain::exactly_once::{Completion, DeferReason, ExactlyOnce, Outcome, ProtocolConfig};
+use crate::domain::fulfilment::{
+    Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, dispatches_from_stokly,
+};
+use crate::domain::ports::Clock;
+use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
+use crate::shopify::model::{Fulfillment, FulfillmentState, OrderFulfillments};
+use crate::shopify::{self, FulfillmentId, OrderId};
+use crate::stokly::{self, ListQuery, SaleOrderId};
+use futures::TryStreamExt;
+
+/// Reads the fulfillment state of these orders (each once, in order). An order Shopify does
+/// not know is left out (the plan reports its dispatches); a read that fails is answered
+/// with its order.
+pub async fn read_order_states(
+    shopify: &shopify::Client,
+    orders: &[OrderId],
+) -> (Vec<OrderFulfillments>, Vec<(OrderId, shopify::Error)>) {
+    let unique: BTreeSet<&OrderId> = orders.iter().collect();
+    let mut states = Vec::new();
+    let mut failed = Vec::new();
+    for order in unique {
+        match shopify.order_fulfillments(order).await {
+            Ok(Some(state)) => states.push(state),
+            Ok(None) => {}
+            Err(e) => failed.push((order.clone(), e)),
+        }
+    }
+    (states, failed)
+}
+
+/// Reads what Stokly dispatched for a sale order (the order, its lines and its dispatches,
+/// the last through the **inferred** dispatch path of
+/// [`InferredEndpoints`](crate::stokly::InferredEndpoints)) and maps it against the Shopify
+/// order's fulfillment state ([`dispatches_from_stokly`]).
+///
+/// # Errors
+/// The first Stokly error of the three reads.
+pub async fn read_stokly_dispatches(
+    stokly: &stokly::Client,
+    sale_order: &SaleOrderId,
+    shopify: &OrderFulfillments,
+) -> Result<(Vec<Dispatch>, Vec<FulfilmentException>), stokly::Error> {
+    let order = stokly.sale_order(sale_order).await?;
+    let lines: Vec<_> = stokly
+        .sale_order_lines(sale_order, ListQuery::default())
+        .try_collect()
+        .await?;
+    let dispatches: Vec<_> = stokly
+        .sale_order_dispatches(sale_order, ListQuery::default())
+        .try_collect()
+        .await?;
+    Ok(dispatches_from_stokly(&order, &lines, &dispatches, shopify))
+}
+
+/// What applying one write did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WriteResult {
+    /// Created (or changed) by this run.
+    Done {
+        /// The fulfilment (or fulfillment order, for a move).
+        id: String,
+    },
+    /// Found in Shopify already (an earlier run, or a lost answer settled).
+    AlreadyDone {
+        /// The fulfilment.
+        id: String,
+    },
+    /// Shopify refused it; a person must look.
+    Refused {
+        /// The call.
+        operation: String,
+        /// Shopify's message.
+        message: String,
+    },
+    /// Not done in this run; the next run tries again.
+    Deferred {
+        /// Why.
+        reason: DeferReason,
+    },
+    /// Failed; whether it was applied is reported by the next run's plan.
+    Failed {
+        /// What happened.
+        error: String,
+    },
+}
+
+/// One write of the plan and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct AppliedWrite {
+    /// The mutation (`fulfillmentCreate`...).
+    pub operation: String,
+    /// The order.
+    pub order: OrderId,
+    /// The plan's key (creates), or the fulfilment / fulfillment order changed.
+    pub subject: String,
+    /// What happened.
+    pub result: WriteResult,
+}
+
+/// Everything one apply did, in plan order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FulfilmentApplyReport {
+    /// One entry per write of the plan.
+    pub writes: Vec<AppliedWrite>,
+}
+
+impl FulfilmentApplyReport {
+    /// Writes this run made (created, updated, moved).
+    #[must_use]
+    pub fn done(&self) -> usize {
+        self.writes
+            .iter()
+            .filter(|w| matches!(w.result, WriteResult::Done { .. }))
+            .count()
+    }
+}
+
+/// What applying a plan needs.
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct FulfilmentPorts<'a> {
+    /// Shopify.
+    pub shopify: &'a shopify::Client,
+    /// The posting ledger the claims are taken in.
+    pub ledger: &'a dyn PostingLedger,
+    /// The clock.
+    pub clock: &'a dyn Clock,
+    /// Lease, visibility window and settling look-ups.
+    pub posting: PostingConfig,
+    /// The shop, to keep ledger keys of several shops apart.
+    pub shop: &'a str,
+}
+
+impl std::fmt::Debug for FulfilmentPorts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FulfilmentPorts")
+            .field("shop", &self.shop)
+            .field("posting", &self.posting)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> FulfilmentPorts<'a> {
+    /// The ports, with the default posting windows.
+    #[must_use]
+    pub fn new(
+        shopify: &'a shopify::Client,
+        ledger: &'a dyn PostingLedger,
+        clock: &'a dyn Clock,
+        shop: &'a str,
+    ) -> Self {
+        Self {
+            shopify,
+            ledger,
+            clock,
+            posting: PostingConfig::default(),
+            shop,
+        }
+    }
+
+    /// With these posting windows.
+    #[must_use]
+    pub fn with_posting(mut self, posting: PostingConfig) -> Self {
+        self.posting = posting;
+        self
+    }
+}
+
+/// Applies a plan: creates through the exactly-once protocol, then tracking updates, then
+/// moves. `known` is the Shopify state the plan was made from: a create without tracking
+/// numbers is found by a fulfilment not in it with the same lines.
+pub async fn apply_fulfilment_plan(
+    plan: &FulfilmentPlan,
+    known: &[OrderFulfillments],
+    ports: FulfilmentPorts<'_>,
+) -> FulfilmentApplyReport {
+    let mut report = FulfilmentApplyReport::default();
+    if !plan.creates.is_empty() {
+        let keys = plan
+            .creates
+            .iter()
+            .map(|c| format!("{}:{}", ports.shop, c.key))
+            .collect();
+        let config = ProtocolConfig {
+            posting: ports.posting,
+            completion: Completion::ConfirmThenRelease,
+            settle_lookups: ports.posting.uncertain_polls,
+            settle_delay: ports.posting.uncertain_poll_delay,
+        };
+        let mut machine = ExactlyOnce::new(keys, config);
+        let mut target = FulfilmentTarget {
+            shopify: ports.shopify,
+            creates: &plan.creates,
+            known: known
+                .iter()
+                .map(|o| {
+                    (
+                        o.id.clone(),
+                        o.fulfillments.iter().map(|f| f.id.clone()).collect(),
+                    )
+                })
+                .collect(),
+        };
+        run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
+        for (create, outcome) in plan.creates.iter().zip(machine.into_outcomes()) {
+            let result = match outcome {
+                Outcome::Created(id) => WriteResult::Done {
+                    id: id.as_str().to_owned(),
+                },
+                Outcome::AlreadyDone(id) => WriteResult::AlreadyDone {
+                    id: id.as_str().to_owned(),
+                },
+                Outcome::Refused { operation, message } => {
+                    WriteResult::Refused { operation, message }
+                }
+                Outcome::Deferred(reason) => WriteResult::Deferred { reason },
+            };
+            report.writes.push(AppliedWrite {
+                operation: "fulfillmentCreate".to_owned(),
+                order: create.order.clone(),
+                subject: create.key.clone(),
+                result,
+            });
+        }
+    }
+    for update in &plan.tracking_updates {
+        let result = match ports
+            .shopify
+            .fulfillment_tracking_update(
+                &update.fulfillment,
+                &update.tracking,
+                update.notify_customer,
+            )
+            .await
+        {
+            Ok(f) => WriteResult::Done {
+                id: f.id.as_str().to_owned(),
+            },
+            Err(e) => failure("fulfillmentTrackingInfoUpdate", e),
+        };
+        report.writes.push(AppliedWrite {
+            operation: "fulfillmentTrackingInfoUpdate".to_owned(),
+            order: update.order.clone(),
+            subject: update.fulfillment.as_str().to_owned(),
+            result,
+        });
+    }
+    for planned in &plan.moves {
+        let result = match ports
+            .shopify
+            .fulfillment_order_move(
+                &planned.fulfillment_order,
+                &planned.new_location,
+                &planned.line_items,
+            )
+            .await
+        {
+            Ok(moved) => WriteResult::Done {
+                id: moved.as_str().to_owned(),
+            },
+            Err(e) => failure("fulfillmentOrderMove", e),
+        };
+        report.writes.push(AppliedWrite {
+            operation: "fulfillmentOrderMove".to_owned(),
+            order: planned.order.clone(),
+            subject: planned.fulfillment_order.as_str().to_owned(),
+            result,
+        });
+    }
+    report
+}
+
+fn failure(operation: &str, error: shopify::Error) -> WriteResult {
+    match mutation_error(operation, error) {
+        PortError::Refused { operation, message } => WriteResult::Refused { operation, message },
+        other => WriteResult::Failed {
+            error: other.to_string(),
+        },
+    }
+}
+
+/// A Shopify error of a mutation without an idempotency key, in the protocol's terms: was
+/// anything applied?
+fn mutation_error(operation: &str, error: shopify::Error) -> PortError {
+    use shopify::Error as E;
+    let uncertain = match &error {
+        E::Transport { source, .. } => !source.is_connect(),
+        E::Http { status, .. } => *status >= 500,
+        E::GraphQl { errors, .. } => errors
+            .iter()
+            .any(|e| e.code() == Some(shopify::GraphQlErrorCode::InternalServerError)),
+        E::Decode { .. } | E::MissingPayload { .. } => true,
+        _ => false,
+    };
+    if uncertain {
+        return PortError::Uncertain {
+            operation: operation.to_owned(),
+            source: Box::new(error),
+        };
+    }
+    if error.is_retryable() {
+        return PortError::Unavailable {
+            operation: operation.to_owned(),
+            source: Box::new(error),
+        };
+    }
+    let message = match &error {
+        E::UserErrors { errors, .. } => errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    PortError::Refused {
+        operation: operation.to_owned(),
+        message,
+    }
+}
+
+/// The creates of one plan as the protocol's [`CreateTarget`].
+struct FulfilmentTarget<'a> {
+    shopify: &'a shopify::Client,
+    creates: &'a [PlannedFulfilment],
+    /// Fulfilments each order had when the plan was made.
+    known: HashMap<OrderId, BTreeSet<FulfillmentId>>,
+}
+
+impl FulfilmentTarget<'_> {
+    /// The live fulfilment that is this create: one sharing a tracking number, or (for a
+    /// create without numbers) a new one with exactly its lines.
+    fn find<'f>(
+        &self,
+        create: &PlannedFulfilment,
+        fulfillments: &'f [Fulfillment],
+    ) -> Option<&'f Fulfillment> {
+        let live = fulfillments
+            .iter()
+            .filter(|f| !matches!(f.status, FulfillmentState::Cancelled));
+        let numbers: BTreeSet<&str> = create
+            .tracking_numbers()
+            .iter()
+            .map(String::as_str)
+            .collect();
+        if !numbers.is_empty() {
+            // Chunks of one create share their numbers: match on the lines too.
+            return live
+                .filter(|f| f.tracking_numbers().any(|n| numbers.contains(n)))
+                .find(|f| same_lines(create, f));
+        }
+        let known = self.known.get(&create.order);
+        live.filter(|f| known.is_none_or(|k| !k.contains(&f.id)))
+            .find(|f| same_lines(create, f))
+    }
+}
+
+fn same_lines(create: &PlannedFulfilment, fulfillment: &Fulfillment) -> bool {
+    let mut theirs: BTreeMap<&str, i64> = BTreeMap::new();
+    for l in &fulfillment.fulfillment_line_items.nodes {
+        *theirs.entry(l.line_item.id.as_str()).or_default() += l.quantity.unwrap_or(0);
+    }
+    let ours: BTreeMap<&str, i64> = create
+        .lines
+        .iter()
+        .map(|l| (l.line_item.as_str(), l.quantity))
+        .collect();
+    theirs == ours
+}
+
+#[async_trait]
+impl CreateTarget for FulfilmentTarget<'_> {
+    type Record = FulfillmentId;
+
+    async fn look_up(&mut self, items: &[usize]) -> Result<LookUpAnswer<FulfillmentId>, PortError> {
+        let mut by_order: BTreeMap<&OrderId, Vec<usize>> = BTreeMap::new();
+        for &item in items {
+            if let Some(create) = self.creates.get(item) {
+                by_order.entry(&create.order).or_default().push(item);
+            }
+        }
+        let mut answer = LookUpAnswer::found(Vec::new());
+        for (order, items) in by_order {
+            match self.shopify.order_fulfillments(order).await {
+                Ok(state) => {
+                    let fulfillments = state.map(|s| s.fulfillments).unwrap_or_default();
+                    for item in items {
+                        let Some(create) = self.creates.get(item) else {
+                            continue;
+                        };
+                        if let Some(found) = self.find(create, &fulfillments) {
+                            answer.found.push((item, found.id.clone()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let error = std::sync::Arc::new(e);
+                    for item in items {
+                        answer.failed.push((
+                            item,
+                            PortError::Unavailable {
+                                operation: "read order fulfillments".to_owned(),
+                                source: Box::new(SharedError(error.clone())),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(answer)
+    }
+
+    async fn create(&mut self, item: usize) -> Result<FulfillmentId, PortError> {
+        let Some(create) = self.creates.get(item) else {
+            return Err(PortError::Refused {
+                operation: "fulfillmentCreate".to_owned(),
+                message: format!("no planned fulfilment {item}"),
+            });
+        };
+        self.shopify
+            .fulfillment_create(&create.input)
+            .await
+            .map(|f| f.id)
+            .map_err(|e| mutation_error("fulfillmentCreate", e))
+    }
+
+    // Shopify shows a fulfilment as soon as it is made: nothing to wait for.
+
+    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<FulfillmentId> {
+        None
+    }
+
+    fn ledger_id(&self, _record: &FulfillmentId) -> Option<SaleOrderId> {
+        None
+    }
+}
+
+/// One read error reported for several records.
+#[derive(Debug)]
+struct SharedError(std::sync::Arc<shopify::Error>);
+
+impl std::fmt::Display for SharedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SharedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
+}

@@ -1,0 +1,694 @@
+//! Fulfillment orders and fulfillments of the Shopify emulator.
+//!
+//! An order gets its fulfillment orders on first use: one per assigned location (the shop's
+//! first location that fulfils online orders), holding every line; a cancelled order's open
+//! fulfillment orders read as `CANCELLED`. `fulfillmentCreate` checks what real Shopify was
+//! recorded checking, with its messages (one order, one location, fulfillable status, known
+//! lines, quantity above 0 and within `remainingQuantity`); `fulfillmentTrackingInfoUpdate`
+//! replaces the tracking set; `fulfillmentOrderMove` moves lines to a new fulfillment order.
+//! [`ShopifyEmulator::hold_fulfillment_order_lines`](super::ShopifyEmulator::hold_fulfillment_order_lines)
+//! places a line hold, which splits the fulfillment order as real Shopify does.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::ops::OpResult;
+use super::state::ShopifyState;
+
+/// A fulfillment order line.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxFoLine {
+    /// Numeric ID.
+    pub id: u64,
+    /// The order line.
+    pub line_item: u64,
+    /// Its SKU.
+    pub sku: Option<String>,
+    /// Units left to fulfil.
+    pub remaining: i64,
+    /// Units on the fulfillment order.
+    pub total: i64,
+}
+
+/// A fulfillment order.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxFulfillmentOrder {
+    /// Numeric ID.
+    pub id: u64,
+    /// Assigned location.
+    pub location: u64,
+    /// `OPEN`, `IN_PROGRESS`, `ON_HOLD`, `CLOSED`, `CANCELLED`.
+    pub status: String,
+    /// Holds: (numeric ID, reason).
+    pub holds: Vec<(u64, String)>,
+    /// Lines.
+    pub lines: Vec<SandboxFoLine>,
+}
+
+/// A fulfillment.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxFulfillment {
+    /// Numeric ID.
+    pub id: u64,
+    /// Where it shipped from.
+    pub location: u64,
+    /// `SUCCESS` or `CANCELLED`.
+    pub status: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// Tracking: (company, number, url).
+    pub tracking: Vec<(Option<String>, String, Option<String>)>,
+    /// (order line, units).
+    pub lines: Vec<(u64, i64)>,
+}
+
+/// The fulfillment state of one order.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct SandboxOrderFulfillment {
+    /// Fulfillment orders, by creation.
+    pub fulfillment_orders: Vec<SandboxFulfillmentOrder>,
+    /// Fulfillments, by creation.
+    pub fulfillments: Vec<SandboxFulfillment>,
+}
+
+/// Every order's fulfillment state.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct FulfillmentBook {
+    /// By order ID.
+    pub orders: BTreeMap<u64, SandboxOrderFulfillment>,
+    next_id: u64,
+}
+
+impl FulfillmentBook {
+    fn next(&mut self) -> u64 {
+        self.next_id += 1;
+        900_000 + self.next_id
+    }
+}
+
+fn gid(resource: &str, id: u64) -> String {
+    format!("gid://shopify/{resource}/{id}")
+}
+
+fn parse_gid(value: Option<&Value>, resource: &str) -> Option<u64> {
+    value?
+        .as_str()?
+        .strip_prefix("gid://shopify/")?
+        .strip_prefix(resource)?
+        .strip_prefix('/')?
+        .split('?')
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn data(data: Value) -> OpResult {
+    OpResult {
+        data,
+        errors: Vec::new(),
+        returned_nodes: None,
+    }
+}
+
+/// Makes the order's fulfillment orders if it has none yet, and marks those of a cancelled
+/// order cancelled. `false` when the order does not exist.
+pub(crate) fn ensure(state: &mut ShopifyState, order_id: u64) -> bool {
+    let Some(order) = state.orders.get(&order_id) else {
+        return false;
+    };
+    let cancelled = order.cancelled_at.is_some();
+    let lines: Vec<(u64, Option<String>, i64)> = order
+        .lines
+        .iter()
+        .map(|l| (l.id, l.sku.clone(), l.quantity))
+        .collect();
+    let location = state
+        .locations
+        .values()
+        .find(|l| l.fulfills_online_orders)
+        .or_else(|| state.locations.values().next())
+        .map_or(0, |l| l.id);
+    let book = &mut state.fulfillment;
+    if !book.orders.contains_key(&order_id) {
+        let id = book.next();
+        let mut fo = SandboxFulfillmentOrder {
+            id,
+            location,
+            status: "OPEN".to_owned(),
+            holds: Vec::new(),
+            lines: Vec::new(),
+        };
+        for (line, sku, quantity) in lines {
+            let line_id = book.next();
+            fo.lines.push(SandboxFoLine {
+                id: line_id,
+                line_item: line,
+                sku,
+                remaining: quantity,
+                total: quantity,
+            });
+        }
+        book.orders.insert(
+            order_id,
+            SandboxOrderFulfillment {
+                fulfillment_orders: vec![fo],
+                fulfillments: Vec::new(),
+            },
+        );
+    }
+    if cancelled {
+        if let Some(o) = book.orders.get_mut(&order_id) {
+            for fo in &mut o.fulfillment_orders {
+                if fo.status != "CLOSED" {
+                    fo.status = "CANCELLED".to_owned();
+                }
+            }
+        }
+    }
+    true
+}
+
+fn actions(status: &str) -> Value {
+    match status {
+        "OPEN" | "IN_PROGRESS" => {
+            json!([{"action": "CREATE_FULFILLMENT"}, {"action": "REPORT_PROGRESS"},
+                                         {"action": "MOVE"}, {"action": "HOLD"}])
+        }
+        "ON_HOLD" => json!([{"action": "RELEASE_HOLD"}, {"action": "HOLD"}, {"action": "MOVE"}]),
+        _ => json!([]),
+    }
+}
+
+fn fo_json(fo: &SandboxFulfillmentOrder) -> Value {
+    json!({
+        "id": gid("FulfillmentOrder", fo.id),
+        "status": fo.status,
+        "assignedLocation": {"location": {"id": gid("Location", fo.location)}},
+        "fulfillmentHolds": fo.holds.iter().map(|(id, reason)| json!({
+            "id": gid("FulfillmentHold", *id), "reason": reason, "reasonNotes": null
+        })).collect::<Vec<_>>(),
+        "supportedActions": actions(&fo.status),
+        "lineItems": {"nodes": fo.lines.iter().take(25).map(|l| json!({
+            "id": gid("FulfillmentOrderLineItem", l.id),
+            "sku": l.sku, "remainingQuantity": l.remaining, "totalQuantity": l.total,
+            "lineItem": {"id": gid("LineItem", l.line_item)}
+        })).collect::<Vec<_>>(), "pageInfo": {"hasNextPage": fo.lines.len() > 25, "endCursor": null}}
+    })
+}
+
+fn fulfillment_json(f: &SandboxFulfillment) -> Value {
+    json!({
+        "id": gid("Fulfillment", f.id),
+        "status": f.status,
+        "createdAt": f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "location": {"id": gid("Location", f.location)},
+        "trackingInfo": f.tracking.iter().map(|(c, n, u)| json!({"company": c, "number": n, "url": u})).collect::<Vec<_>>(),
+        "fulfillmentLineItems": {"nodes": f.lines.iter().map(|(l, q)| json!({
+            "lineItem": {"id": gid("LineItem", *l)}, "quantity": q
+        })).collect::<Vec<_>>(), "pageInfo": {"hasNextPage": false, "endCursor": null}}
+    })
+}
+
+/// `OrderFulfillments`: the order's header and first 10 fulfillments.
+pub(crate) fn order_fulfillments(state: &mut ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    let Some(id) = parse_gid(vars.get("id"), "Order").filter(|id| ensure(state, *id)) else {
+        return data(json!({"order": null}));
+    };
+    let order = state.orders.get(&id);
+    let book = state.fulfillment.orders.get(&id);
+    data(json!({"order": {
+        "id": gid("Order", id),
+        "name": order.map(|o| o.name.clone()),
+        "cancelledAt": order.and_then(|o| o.cancelled_at).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "fulfillments": book.map(|b| b.fulfillments.iter().take(10).map(fulfillment_json).collect::<Vec<_>>()).unwrap_or_default(),
+    }}))
+}
+
+/// `OrderFulfillmentOrders`: a page of the order's fulfillment orders (cursor: position).
+pub(crate) fn order_fulfillment_orders(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let Some(id) = parse_gid(vars.get("id"), "Order").filter(|id| ensure(state, *id)) else {
+        return data(json!({"order": null}));
+    };
+    let nodes: Vec<Value> = state
+        .fulfillment
+        .orders
+        .get(&id)
+        .map(|b| b.fulfillment_orders.iter().map(fo_json).collect())
+        .unwrap_or_default();
+    let after: usize = vars
+        .get("after")
+        .and_then(Value::as_str)
+        .and_then(|c| c.strip_prefix("fo:"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let first = vars
+        .get("first")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    let end = after.saturating_add(first).min(nodes.len());
+    let page: Vec<Value> = nodes
+        .get(after..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let returned = page.len();
+    OpResult {
+        data: json!({"order": {"fulfillmentOrders": {"nodes": page, "pageInfo": {
+            "hasNextPage": end < nodes.len(), "endCursor": format!("fo:{end}")
+        }}}}),
+        errors: Vec::new(),
+        returned_nodes: Some(returned as u64),
+    }
+}
+
+fn refuse(root: &str, field: Value, message: impl Into<String>) -> OpResult {
+    let mut payload = Map::new();
+    payload.insert("fulfillment".to_owned(), Value::Null);
+    payload.insert(
+        "userErrors".to_owned(),
+        json!([{"field": field, "message": message.into()}]),
+    );
+    let mut root_map = Map::new();
+    root_map.insert(root.to_owned(), Value::Object(payload));
+    data(Value::Object(root_map))
+}
+
+/// Finds the order holding a fulfillment order.
+fn order_of(state: &ShopifyState, fo: u64) -> Option<u64> {
+    state
+        .fulfillment
+        .orders
+        .iter()
+        .find(|(_, b)| b.fulfillment_orders.iter().any(|f| f.id == fo))
+        .map(|(id, _)| *id)
+}
+
+/// `fulfillmentCreate`.
+pub(crate) fn fulfillment_create(
+    state: &mut ShopifyState,
+    now: DateTime<Utc>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const ROOT: &str = "fulfillmentCreate";
+    let input = vars.get("fulfillment").cloned().unwrap_or(Value::Null);
+    let groups = input
+        .get("lineItemsByFulfillmentOrder")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    // Every fulfillment order: exists, one order, one location, fulfillable.
+    let mut order: Option<u64> = None;
+    let mut location: Option<u64> = None;
+    let mut wanted: Vec<(u64, Vec<(u64, i64)>)> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        let Some(fo_id) = parse_gid(group.get("fulfillmentOrderId"), "FulfillmentOrder") else {
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "Fulfillment order does not exist.",
+            );
+        };
+        let Some(owner) = order_of(state, fo_id) else {
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "Fulfillment order does not exist.",
+            );
+        };
+        if order.is_some_and(|o| o != owner) {
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                format!(
+                    "All fulfillment orders must belong to the same order. Multiple orders with ids [{}, {owner}] were found.",
+                    order.unwrap_or_default()
+                ),
+            );
+        }
+        order = Some(owner);
+        ensure(state, owner);
+        let fo = state
+            .fulfillment
+            .orders
+            .get(&owner)
+            .and_then(|b| b.fulfillment_orders.iter().find(|f| f.id == fo_id));
+        let Some(fo) = fo else {
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "Fulfillment order does not exist.",
+            );
+        };
+        if location.is_some_and(|l| l != fo.location) {
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                "All fulfillment orders must be assigned to a single location.",
+            );
+        }
+        location = Some(fo.location);
+        if fo.status != "OPEN" && fo.status != "IN_PROGRESS" {
+            return refuse(
+                ROOT,
+                json!(["fulfillment"]),
+                format!(
+                    "Fulfillment order {} has an unfulfillable status= {}.",
+                    fo.id,
+                    fo.status.to_lowercase()
+                ),
+            );
+        }
+        let mut lines = Vec::new();
+        let items = group
+            .get("fulfillmentOrderLineItems")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            let Some(line_id) = parse_gid(item.get("id"), "FulfillmentOrderLineItem") else {
+                return refuse(
+                    ROOT,
+                    json!(["fulfillment"]),
+                    "Fulfillment order line item does not exist.",
+                );
+            };
+            let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+            let Some(line) = fo.lines.iter().find(|l| l.id == line_id) else {
+                return refuse(
+                    ROOT,
+                    json!(["fulfillment"]),
+                    "Fulfillment order line item does not exist.",
+                );
+            };
+            if quantity <= 0 {
+                return refuse(
+                    ROOT,
+                    json!([
+                        "fulfillment",
+                        "lineItemsByFulfillmentOrder",
+                        g.to_string(),
+                        "fulfillmentOrderLineItems",
+                        i.to_string(),
+                        "quantity"
+                    ]),
+                    "Quantity must be greater than 0",
+                );
+            }
+            if quantity > line.remaining {
+                return refuse(
+                    ROOT,
+                    json!(["fulfillment"]),
+                    "Invalid fulfillment order line item quantity requested.",
+                );
+            }
+            lines.push((line_id, quantity));
+        }
+        if lines.is_empty() {
+            lines = fo
+                .lines
+                .iter()
+                .filter(|l| l.remaining > 0)
+                .map(|l| (l.id, l.remaining))
+                .collect();
+        }
+        wanted.push((fo_id, lines));
+    }
+    let (Some(order), Some(location)) = (order, location) else {
+        return refuse(
+            ROOT,
+            json!(["fulfillment"]),
+            "Fulfillment order does not exist.",
+        );
+    };
+    let tracking = input.get("trackingInfo").cloned().unwrap_or(Value::Null);
+    let company = tracking
+        .get("company")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let urls: Vec<Option<String>> = tracking
+        .get("urls")
+        .and_then(Value::as_array)
+        .map(|u| u.iter().map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let mut numbers: Vec<String> = tracking
+        .get("numbers")
+        .and_then(Value::as_array)
+        .map(|n| {
+            n.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(n) = tracking.get("number").and_then(Value::as_str) {
+        numbers.insert(0, n.to_owned());
+    }
+    let id = state.fulfillment.next();
+    let Some(book) = state.fulfillment.orders.get_mut(&order) else {
+        return refuse(
+            ROOT,
+            json!(["fulfillment"]),
+            "Fulfillment order does not exist.",
+        );
+    };
+    let mut fulfilled = Vec::new();
+    for (fo_id, lines) in wanted {
+        if let Some(fo) = book.fulfillment_orders.iter_mut().find(|f| f.id == fo_id) {
+            for (line_id, quantity) in lines {
+                if let Some(line) = fo.lines.iter_mut().find(|l| l.id == line_id) {
+                    line.remaining -= quantity;
+                    fulfilled.push((line.line_item, quantity));
+                }
+            }
+            fo.status = if fo.lines.iter().all(|l| l.remaining == 0) {
+                "CLOSED".to_owned()
+            } else {
+                "IN_PROGRESS".to_owned()
+            };
+        }
+    }
+    let fulfillment = SandboxFulfillment {
+        id,
+        location,
+        status: "SUCCESS".to_owned(),
+        created_at: now,
+        tracking: numbers
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (company.clone(), n, urls.get(i).cloned().flatten()))
+            .collect(),
+        lines: fulfilled,
+    };
+    let answer = fulfillment_json(&fulfillment);
+    book.fulfillments.push(fulfillment);
+    data(json!({ROOT: {"fulfillment": answer, "userErrors": []}}))
+}
+
+/// `fulfillmentTrackingInfoUpdate`: replaces the tracking set.
+pub(crate) fn fulfillment_tracking_update(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const ROOT: &str = "fulfillmentTrackingInfoUpdate";
+    let id = parse_gid(vars.get("fulfillmentId"), "Fulfillment");
+    let found = state
+        .fulfillment
+        .orders
+        .values_mut()
+        .flat_map(|b| b.fulfillments.iter_mut())
+        .find(|f| Some(f.id) == id);
+    let Some(f) = found else {
+        return refuse(
+            ROOT,
+            json!(["fulfillmentId"]),
+            "Fulfillment does not exist.",
+        );
+    };
+    let t = vars
+        .get("trackingInfoInput")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let company = t.get("company").and_then(Value::as_str).map(str::to_owned);
+    let urls: Vec<Option<String>> = t
+        .get("urls")
+        .and_then(Value::as_array)
+        .map(|u| u.iter().map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    f.tracking = t
+        .get("numbers")
+        .and_then(Value::as_array)
+        .map(|n| n.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| {
+            (
+                company.clone(),
+                n.to_owned(),
+                urls.get(i).cloned().flatten(),
+            )
+        })
+        .collect();
+    let answer = fulfillment_json(f);
+    data(json!({ROOT: {"fulfillment": answer, "userErrors": []}}))
+}
+
+/// `fulfillmentOrderMove`: the named lines (all when none) go to a new fulfillment order at
+/// the new location.
+pub(crate) fn fulfillment_order_move(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const ROOT: &str = "fulfillmentOrderMove";
+    let refuse_move = |message: &str| {
+        data(
+            json!({ROOT: {"movedFulfillmentOrder": null, "userErrors": [{"field": ["id"], "message": message}]}}),
+        )
+    };
+    let Some(fo_id) = parse_gid(vars.get("id"), "FulfillmentOrder") else {
+        return refuse_move("Fulfillment order does not exist.");
+    };
+    let Some(new_location) = parse_gid(vars.get("newLocationId"), "Location")
+        .filter(|l| state.locations.contains_key(l))
+    else {
+        return refuse_move("Location does not exist.");
+    };
+    let Some(order) = order_of(state, fo_id) else {
+        return refuse_move("Fulfillment order does not exist.");
+    };
+    let wanted: Option<Vec<(u64, i64)>> = vars
+        .get("fulfillmentOrderLineItems")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    Some((
+                        parse_gid(i.get("id"), "FulfillmentOrderLineItem")?,
+                        i.get("quantity")?.as_i64()?,
+                    ))
+                })
+                .collect()
+        });
+    let new_id = state.fulfillment.next();
+    let mut next_ids: Vec<u64> = (0..64).map(|_| state.fulfillment.next()).collect();
+    let Some(book) = state.fulfillment.orders.get_mut(&order) else {
+        return refuse_move("Fulfillment order does not exist.");
+    };
+    let Some(fo) = book.fulfillment_orders.iter_mut().find(|f| f.id == fo_id) else {
+        return refuse_move("Fulfillment order does not exist.");
+    };
+    if !matches!(fo.status.as_str(), "OPEN" | "IN_PROGRESS" | "ON_HOLD") {
+        return refuse_move("Cannot move a fulfillment order in this status.");
+    }
+    let mut moved = SandboxFulfillmentOrder {
+        id: new_id,
+        location: new_location,
+        status: "OPEN".to_owned(),
+        holds: Vec::new(),
+        lines: Vec::new(),
+    };
+    for line in &mut fo.lines {
+        let quantity = match &wanted {
+            Some(w) => w
+                .iter()
+                .find(|(id, _)| *id == line.id)
+                .map_or(0, |(_, q)| *q),
+            None => line.remaining,
+        };
+        let quantity = quantity.min(line.remaining);
+        if quantity <= 0 {
+            continue;
+        }
+        line.remaining -= quantity;
+        line.total -= quantity;
+        moved.lines.push(SandboxFoLine {
+            id: next_ids.pop().unwrap_or(new_id),
+            line_item: line.line_item,
+            sku: line.sku.clone(),
+            remaining: quantity,
+            total: quantity,
+        });
+    }
+    if fo.lines.iter().all(|l| l.remaining == 0) {
+        fo.status = "CLOSED".to_owned();
+    }
+    let answer = json!({"id": gid("FulfillmentOrder", moved.id), "status": moved.status});
+    book.fulfillment_orders.push(moved);
+    data(json!({ROOT: {"movedFulfillmentOrder": answer, "userErrors": []}}))
+}
+
+/// A hold on some lines of a fulfillment order: they move to a new fulfillment order
+/// `ON_HOLD` (the original keeps the rest, `OPEN`). Answers the held fulfillment order's ID.
+pub(crate) fn hold_lines(
+    state: &mut ShopifyState,
+    order: u64,
+    lines: &[(u64, i64)],
+    reason: &str,
+) -> Option<u64> {
+    if !ensure(state, order) {
+        return None;
+    }
+    let held_id = state.fulfillment.next();
+    let hold_id = state.fulfillment.next();
+    let mut ids: Vec<u64> = lines.iter().map(|_| 0).collect();
+    for id in &mut ids {
+        *id = state.fulfillment.next();
+    }
+    let book = state.fulfillment.orders.get_mut(&order)?;
+    let mut held = SandboxFulfillmentOrder {
+        id: held_id,
+        location: 0,
+        status: "ON_HOLD".to_owned(),
+        holds: vec![(hold_id, reason.to_owned())],
+        lines: Vec::new(),
+    };
+    for ((fo_line, quantity), new_line_id) in lines.iter().zip(ids) {
+        let fo = book
+            .fulfillment_orders
+            .iter_mut()
+            .find(|f| f.lines.iter().any(|l| l.id == *fo_line))?;
+        held.location = fo.location;
+        let line = fo.lines.iter_mut().find(|l| l.id == *fo_line)?;
+        let quantity = (*quantity).min(line.remaining);
+        line.remaining -= quantity;
+        line.total -= quantity;
+        held.lines.push(SandboxFoLine {
+            id: new_line_id,
+            line_item: line.line_item,
+            sku: line.sku.clone(),
+            remaining: quantity,
+            total: quantity,
+        });
+    }
+    book.fulfillment_orders.push(held);
+    Some(held_id)
+}
+
+/// Releases every hold of a fulfillment order.
+pub(crate) fn release_holds(state: &mut ShopifyState, fulfillment_order: u64) -> bool {
+    let found = state
+        .fulfillment
+        .orders
+        .values_mut()
+        .flat_map(|b| b.fulfillment_orders.iter_mut())
+        .find(|f| f.id == fulfillment_order);
+    match found {
+        Some(fo) if fo.status == "ON_HOLD" => {
+            fo.holds.clear();
+            fo.status = "OPEN".to_owned();
+            true
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,284 @@
+//! Fulfilment end to end on the Shopify sandbox: orders get fulfillment orders, dispatches
+//! (partial, several parcels, several carriers, a bundle, a held line, an order cancelled
+//! after dispatch) are planned against what Shopify shows and applied through the
+//! exactly-once protocol; a second run sends nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+use stokly_shopify::adapters::fulfilment::{
+    FulfilmentPorts, WriteResult, apply_fulfilment_plan, read_order_states,
+};
+use stokly_shopify::domain::exception::DomainException;
+use stokly_shopify::domain::fulfilment::{
+    BundleComponent, Dispatch, FulfilmentConfig, Parcel, plan_fulfilments,
+};
+use stokly_shopify::domain::ports::Clock;
+use stokly_shopify::domain::posting::InMemoryPostingLedger;
+use stokly_shopify::money::CurrencyCode;
+use stokly_shopify::sandbox::shopify::ShopifyState;
+use stokly_shopify::sandbox::{SandboxClock, ShopifyConfig, ShopifyEmulator};
+use stokly_shopify::shopify::model::ProductStatus;
+use stokly_shopify::shopify::{LineItemId, LocationId, OrderId};
+use stokly_shopify::stokly::{LocationId as StoklyLocationId, SaleOrderId};
+
+struct SteppingClock(Mutex<DateTime<Utc>>);
+
+#[async_trait]
+impl Clock for SteppingClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+    async fn sleep_until(&self, until: DateTime<Utc>) {
+        let mut now = self.0.lock().unwrap();
+        if until > *now {
+            *now = until;
+        }
+    }
+}
+
+fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+}
+
+struct World {
+    shopify: ShopifyEmulator,
+    warehouse: u64,
+    orders: BTreeMap<&'static str, u64>,
+}
+
+async fn world() -> World {
+    let mut state = ShopifyState::new("fulfil.myshopify.com", CurrencyCode::GBP);
+    let warehouse = state.add_location("Warehouse");
+    let product = state.add_product("Kitchen", ProductStatus::Active);
+    let mut variant =
+        |sku: &str| state.add_variant(product, Some(sku), None, Decimal::TEN, true, epoch());
+    let (mug, tea, gift) = (variant("MUG"), variant("TEA"), variant("GIFT-BOX"));
+    let ten = Decimal::TEN;
+    let vat = Decimal::new(20, 2);
+    let mut orders = BTreeMap::new();
+    orders.insert(
+        "partial",
+        state.add_order("#1001", epoch(), &[(mug, 3, ten, vat), (tea, 1, ten, vat)]),
+    );
+    orders.insert(
+        "bundle",
+        state.add_order("#1002", epoch(), &[(gift, 2, ten, vat)]),
+    );
+    orders.insert(
+        "held",
+        state.add_order("#1003", epoch(), &[(mug, 1, ten, vat), (tea, 2, ten, vat)]),
+    );
+    orders.insert(
+        "cancelled",
+        state.add_order("#1004", epoch(), &[(mug, 1, ten, vat)]),
+    );
+    let clock = SandboxClock::new(epoch(), 50.0);
+    let shopify = ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock)
+        .await
+        .unwrap();
+    World {
+        shopify,
+        warehouse,
+        orders,
+    }
+}
+
+impl World {
+    /// The order line of `sku` on an order, and its fulfillment-order line.
+    fn line(&self, order: &str, sku: &str) -> (LineItemId, u64) {
+        let state = self.shopify.order_fulfillment(self.orders[order]).unwrap();
+        let line = state
+            .fulfillment_orders
+            .iter()
+            .flat_map(|f| &f.lines)
+            .find(|l| l.sku.as_deref() == Some(sku))
+            .unwrap();
+        (LineItemId::from_numeric(line.line_item), line.id)
+    }
+
+    fn dispatch(&self, id: &str, order: &str) -> Dispatch {
+        Dispatch::new(
+            id,
+            SaleOrderId::new(format!("so-{order}")).unwrap(),
+            OrderId::from_numeric(self.orders[order]),
+            StoklyLocationId::new("wh-1").unwrap(),
+            epoch(),
+        )
+    }
+
+    fn config(&self) -> FulfilmentConfig {
+        let mut locations = BTreeMap::new();
+        locations.insert(
+            StoklyLocationId::new("wh-1").unwrap(),
+            LocationId::from_numeric(self.warehouse),
+        );
+        FulfilmentConfig::new(locations)
+    }
+
+    fn mutations(&self) -> usize {
+        self.shopify
+            .requests()
+            .iter()
+            .filter(|r| r.operation.starts_with("Fulfillment"))
+            .count()
+    }
+}
+
+#[tokio::test]
+async fn dispatches_become_fulfilments_once() {
+    let w = world().await;
+    // A held line: Shopify splits it into its own fulfillment order.
+    let (_, held_fo_line) = w.line("held", "TEA");
+    w.shopify
+        .hold_fulfillment_order_lines(w.orders["held"], &[(held_fo_line, 2)], "INCORRECT_ADDRESS")
+        .unwrap();
+    let dispatches = vec![
+        // Partial, two parcels of one carrier, and a second carrier.
+        w.dispatch("D1", "partial")
+            .carrier("ups")
+            .parcel(Parcel::tracked("1ZA", None))
+            .parcel(Parcel::tracked("1ZB", None))
+            .item(w.line("partial", "MUG").0, 2),
+        w.dispatch("D2", "partial")
+            .carrier("Royal Mail")
+            .parcel(Parcel::tracked("RM1", None))
+            .item(w.line("partial", "TEA").0, 1),
+        // A bundle: one whole unit and part of the next.
+        w.dispatch("D3", "bundle")
+            .carrier("DPD")
+            .parcel(Parcel::tracked("DPD1", None))
+            .bundle(
+                w.line("bundle", "GIFT-BOX").0,
+                vec![
+                    BundleComponent::new("CUP", 2, 3),
+                    BundleComponent::new("SAUCER", 1, 2),
+                ],
+            ),
+        // Everything of the held order left.
+        w.dispatch("D4", "held")
+            .carrier("UPS")
+            .parcel(Parcel::tracked("1ZC", None))
+            .item(w.line("held", "MUG").0, 1)
+            .item(w.line("held", "TEA").0, 2),
+        w.dispatch("D5", "cancelled")
+            .carrier("UPS")
+            .item(w.line("cancelled", "MUG").0, 1),
+    ];
+    w.shopify.with_state(|s| {
+        s.orders
+            .get_mut(&w.orders["cancelled"])
+            .unwrap()
+            .cancelled_at = Some(epoch());
+    });
+
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let order_ids: Vec<OrderId> = w
+        .orders
+        .values()
+        .map(|&o| OrderId::from_numeric(o))
+        .collect();
+    let (states, failed) = read_order_states(&shopify, &order_ids).await;
+    assert!(failed.is_empty());
+    let plan = plan_fulfilments(&dispatches, &states, &w.config());
+    let codes: Vec<&str> = plan.exceptions.iter().map(DomainException::code).collect();
+    assert_eq!(
+        codes,
+        vec!["bundle_incomplete", "on_hold", "cancelled_after_dispatch"]
+    );
+    // partial: UPS + Royal Mail; bundle: DPD; held: UPS for the MUG line only.
+    assert_eq!(plan.creates.len(), 4);
+
+    let ledger = InMemoryPostingLedger::new();
+    let clock = SteppingClock(Mutex::new(epoch()));
+    let ports = FulfilmentPorts::new(&shopify, &ledger, &clock, "fulfil");
+    let report = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert_eq!(report.done(), 4, "{report:?}");
+    assert_eq!(w.mutations(), 4);
+
+    // What Shopify shows now.
+    let partial = w.shopify.order_fulfillment(w.orders["partial"]).unwrap();
+    let numbers: Vec<Vec<String>> = partial
+        .fulfillments
+        .iter()
+        .map(|f| f.tracking.iter().map(|t| t.1.clone()).collect())
+        .collect();
+    assert_eq!(
+        numbers,
+        vec![
+            vec!["RM1".to_owned()],
+            vec!["1ZA".to_owned(), "1ZB".to_owned()]
+        ]
+    );
+    let companies: Vec<Option<String>> = partial
+        .fulfillments
+        .iter()
+        .map(|f| f.tracking[0].0.clone())
+        .collect();
+    assert_eq!(
+        companies,
+        vec![Some("Royal Mail".to_owned()), Some("UPS".to_owned())]
+    );
+    let mug_left: i64 = partial.fulfillment_orders[0]
+        .lines
+        .iter()
+        .map(|l| l.remaining)
+        .sum();
+    assert_eq!(mug_left, 1, "one MUG stays open");
+    let bundle = w.shopify.order_fulfillment(w.orders["bundle"]).unwrap();
+    assert_eq!(bundle.fulfillments[0].lines[0].1, 1, "one whole bundle");
+
+    // A second run: nothing sent.
+    let (states, _) = read_order_states(&shopify, &order_ids).await;
+    let again = plan_fulfilments(&dispatches, &states, &w.config());
+    assert_eq!(again.mutations(), 0, "{again:?}");
+    let report = apply_fulfilment_plan(&again, &states, ports).await;
+    assert!(report.writes.is_empty());
+    assert_eq!(w.mutations(), 4);
+
+    // The hold is released: the held line goes, with its dispatch's tracking.
+    let held = w.shopify.order_fulfillment(w.orders["held"]).unwrap();
+    assert!(
+        w.shopify
+            .release_fulfillment_holds(held.fulfillment_orders[1].id)
+    );
+    let (states, _) = read_order_states(&shopify, &order_ids).await;
+    let third = plan_fulfilments(&dispatches, &states, &w.config());
+    assert_eq!(third.creates.len(), 1);
+    assert_eq!(third.creates[0].input.tracking_info.numbers, vec!["1ZC"]);
+    let report = apply_fulfilment_plan(&third, &states, ports).await;
+    assert!(matches!(report.writes[0].result, WriteResult::Done { .. }));
+}
+
+#[tokio::test]
+async fn shopify_refusals_are_the_recorded_ones() {
+    let w = world().await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let state = w.shopify.order_fulfillment(w.orders["partial"]).unwrap();
+    let fo = &state.fulfillment_orders[0];
+    let input: stokly_shopify::shopify::model::FulfillmentInput = serde_json::from_value(serde_json::json!({
+        "trackingInfo": {"numbers": [], "urls": []},
+        "notifyCustomer": false,
+        "lineItemsByFulfillmentOrder": [{
+            "fulfillmentOrderId": format!("gid://shopify/FulfillmentOrder/{}", fo.id),
+            "fulfillmentOrderLineItems": [{"id": format!("gid://shopify/FulfillmentOrderLineItem/{}", fo.lines[0].id), "quantity": 9}]
+        }]
+    }))
+    .unwrap();
+    let error = shopify.fulfillment_create(&input).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("Invalid fulfillment order line item quantity requested."),
+        "{error}"
+    );
+}
