@@ -5,6 +5,7 @@ mod catalogue;
 mod inventory;
 mod order;
 mod page;
+mod payout;
 mod push;
 mod shop;
 
@@ -24,6 +25,11 @@ pub use order::{
     TransactionKind, TransactionStatus, VariantId,
 };
 pub use page::{Connection, PageInfo};
+pub use payout::{
+    AdjustmentOrder, AssociatedOrder, AssociatedPayout, BalanceSourceType, BalanceTransaction,
+    BalanceTransactionPayoutStatus, BalanceTransactionType, Payout, PayoutStatus, PayoutSummary,
+    PayoutTransactionType,
+};
 pub use push::{
     BulkCreateStrategy, InventoryItemInput, ProductVariantsBulkInput, ProductVariantsBulkPayload,
     PushedVariant, VariantOptionValueInput,
