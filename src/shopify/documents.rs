@@ -36,6 +36,9 @@ pub(crate) const ORDER_SHIPPING_LINES: &str = document!(
     "shipping_line.fragments"
 );
 pub(crate) const ORDERS_UPDATED: &str = document!("orders_updated");
+pub(crate) const PAYOUTS: &str = document!("payouts", "payout_money.fragments");
+pub(crate) const BALANCE_TRANSACTIONS: &str =
+    document!("payout_balance_transactions", "payout_money.fragments");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -58,4 +61,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("OrderLineItems", ORDER_LINE_ITEMS),
     ("OrderShippingLines", ORDER_SHIPPING_LINES),
     ("OrdersUpdated", ORDERS_UPDATED),
+    ("ShopifyPaymentsPayouts", PAYOUTS),
+    ("ShopifyPaymentsBalanceTransactions", BALANCE_TRANSACTIONS),
 ];

@@ -206,6 +206,19 @@ pub enum Error {
     /// An ID in a response or argument was not a valid Shopify global ID.
     #[error("invalid Shopify ID")]
     Id(#[from] IdError),
+    /// The app may not read what it asked for: Shopify denied access or answered `null` for
+    /// an object that needs a scope (as `shopifyPaymentsAccount` does).
+    #[error("{operation} needs the {scope} access scope: {reason} (request id {request_id:?})")]
+    AccessDenied {
+        /// The GraphQL operation.
+        operation: String,
+        /// The access scope the read needs (`read_shopify_payments_payouts`).
+        scope: &'static str,
+        /// What Shopify answered.
+        reason: String,
+        /// Shopify's `X-Request-Id`.
+        request_id: Option<String>,
+    },
 }
 
 fn summarize(errors: &[GraphQlError]) -> String {
@@ -254,6 +267,7 @@ impl Error {
             | Self::MissingPayload { .. }
             | Self::BulkOperation(_)
             | Self::BulkLine { .. }
+            | Self::AccessDenied { .. }
             | Self::Id(_) => false,
         }
     }
@@ -276,7 +290,8 @@ impl Error {
             | Self::Decode { request_id, .. }
             | Self::GraphQl { request_id, .. }
             | Self::Throttled { request_id, .. }
-            | Self::UserErrors { request_id, .. } => request_id.as_deref(),
+            | Self::UserErrors { request_id, .. }
+            | Self::AccessDenied { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

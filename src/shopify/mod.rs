@@ -40,6 +40,7 @@ mod inventory;
 pub mod model;
 mod orders;
 mod pagination;
+mod payouts;
 mod products;
 mod shop;
 mod throttle;
@@ -59,6 +60,9 @@ pub use ids::{
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub use orders::{DEFAULT_ORDER_OVERLAP, ORDER_TRANSACTIONS, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
+pub use payouts::{
+    DEFAULT_PAYOUT_OVERLAP, PAYOUTS_SCOPE, PayoutCursor, payout_transactions_search,
+};
 pub use products::CatalogueRead;
 pub use throttle::{CostBucket, QueryCost, ThrottleStatus};
 pub use webhooks::{WebhookError, WebhookEvent, WebhookTopic, WebhookVerifier};

@@ -1,7 +1,7 @@
 //! [`reconcile_payout`]: one payout and its balance transactions checked, matched to posted
 //! records and accounts, and turned into a journal, a reversal, or a reason to wait.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rust_decimal::Decimal;
@@ -227,42 +227,78 @@ fn summary_figures(payout: &Payout) -> [(SummaryFigure, Money); FIGURES] {
     ]
 }
 
-/// The running state of one reconciliation.
+/// The running state of one reconciliation. Amounts are summed per posted record and per
+/// family while the transactions are read, and split into legs once at the end, so the cost
+/// per transaction is a few additions and one look-up.
 struct Run<'a> {
     payout: &'a Payout,
     chart: &'a ChartOfAccounts,
     sums: LegSums<'a>,
     findings: Vec<PayoutFinding>,
+    /// Per posted record (by address) and kind (refund or not): the sum of its amounts.
+    records: Vec<(&'a Breakdown, &'a OrderId, bool, Decimal)>,
+    record_index: HashMap<(usize, bool), usize>,
+    family_amounts: [Decimal; FAMILIES],
+    fee_amounts: [Decimal; FAMILIES],
+    suspense: Decimal,
     unmapped_taxes: HashSet<&'a PayoutTaxKey>,
     unmapped_families: HashSet<TransactionFamily>,
     unmapped_fees: HashSet<TransactionFamily>,
     overflow: bool,
 }
 
+const FAMILIES: usize = TransactionFamily::ALL.len();
+
+fn family_index(family: TransactionFamily) -> usize {
+    TransactionFamily::ALL
+        .iter()
+        .position(|f| *f == family)
+        .unwrap_or(0)
+}
+
+fn add_to(slot: &mut Decimal, x: Decimal, overflow: &mut bool) {
+    match slot.checked_add(x) {
+        Some(total) => *slot = total,
+        None => *overflow = true,
+    }
+}
+
 impl<'a> Run<'a> {
+    /// Adds a transaction's amount to its posted record's sum.
+    fn on_record(
+        &mut self,
+        breakdown: &'a Breakdown,
+        order: &'a OrderId,
+        refund: bool,
+        x: Decimal,
+    ) {
+        let key = (std::ptr::from_ref(breakdown) as usize, refund);
+        let index = *self.record_index.entry(key).or_insert_with(|| {
+            self.records.push((breakdown, order, refund, Decimal::ZERO));
+            self.records.len() - 1
+        });
+        if let Some(entry) = self.records.get_mut(index) {
+            add_to(&mut entry.3, x, &mut self.overflow);
+        }
+    }
+
     /// Splits `amount` (signed: the money into the balance, credited) over a posted record's
     /// breakdown. `refund` sends goods to the refunds account when there is one.
-    fn split(
-        &mut self,
-        amount: &Money,
-        breakdown: &'a Breakdown,
-        order: &OrderId,
-        refund: bool,
-    ) -> bool {
+    fn split(&mut self, amount: Decimal, breakdown: &'a Breakdown, order: &OrderId, refund: bool) {
         let goods_account = match (refund, self.chart.refunds()) {
             (true, Some(account)) => (account, Leg::Refunds),
             _ => (self.chart.sales(), Leg::Sales),
         };
         if breakdown.is_empty() {
-            self.sums
-                .add(goods_account.0, goods_account.1, -amount.amount());
-            return true;
+            self.sums.add(goods_account.0, goods_account.1, -amount);
+            return;
         }
-        let Ok(parts) = amount.allocate(breakdown.weights()) else {
+        let Ok(parts) =
+            Money::new(amount, self.payout.net.currency()).allocate(breakdown.weights())
+        else {
             self.overflow = true;
-            return false;
+            return;
         };
-        let mut mapped = true;
         for (i, part) in parts.iter().enumerate() {
             let credit = -part.amount();
             match i {
@@ -275,7 +311,6 @@ impl<'a> Run<'a> {
                     match self.chart.tax(key) {
                         Some(account) => self.sums.add(account, Leg::Tax, credit),
                         None => {
-                            mapped = false;
                             if self.unmapped_taxes.insert(key) {
                                 self.findings.push(PayoutFinding::UnmappedTax {
                                     payout: self.payout.id.clone(),
@@ -288,7 +323,27 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        mapped
+    }
+
+    /// Turns the sums per record, family and fee into legs.
+    fn into_legs(&mut self) {
+        let records = std::mem::take(&mut self.records);
+        for (breakdown, order, refund, amount) in records {
+            self.split(amount, breakdown, order, refund);
+        }
+        for family in TransactionFamily::ALL {
+            let i = family_index(family);
+            if let (Some(account), Some(x)) =
+                (self.chart.family(family), self.family_amounts.get(i))
+            {
+                self.sums.add(account, Leg::Family(family), -*x);
+            }
+            if let (Some(account), Some(x)) = (self.chart.fee(family), self.fee_amounts.get(i)) {
+                self.sums.add(account, Leg::Fees(family), *x);
+            }
+        }
+        self.sums
+            .add(self.chart.suspense(), Leg::Suspense, -self.suspense);
     }
 }
 
@@ -323,6 +378,11 @@ pub fn reconcile_payout(
         chart,
         sums: LegSums::default(),
         findings: Vec::new(),
+        records: Vec::new(),
+        record_index: HashMap::new(),
+        family_amounts: [Decimal::ZERO; FAMILIES],
+        fee_amounts: [Decimal::ZERO; FAMILIES],
+        suspense: Decimal::ZERO,
         unmapped_taxes: HashSet::new(),
         unmapped_families: HashSet::new(),
         unmapped_fees: HashSet::new(),
@@ -385,17 +445,13 @@ pub fn reconcile_payout(
             record(MatchStatus::Transfer);
             continue;
         };
-        let add = |slot: &mut Decimal, x: Decimal, overflow: &mut bool| match slot.checked_add(x) {
-            Some(total) => *slot = total,
-            None => *overflow = true,
-        };
         if let Some(slot) = totals.get_mut(figure_index(gross_figure)) {
-            add(slot, amount, &mut run.overflow);
+            add_to(slot, amount, &mut run.overflow);
         }
         if let Some(slot) = totals.get_mut(figure_index(fee_figure)) {
-            add(slot, fee, &mut run.overflow);
+            add_to(slot, fee, &mut run.overflow);
         }
-        add(&mut nets, net, &mut run.overflow);
+        add_to(&mut nets, net, &mut run.overflow);
 
         let order = tx.associated_order.as_ref();
         let outcome: Result<MatchStatus, UnmatchedReason> = match family {
@@ -412,7 +468,7 @@ pub fn reconcile_payout(
                 Some(o) => match posted.sale(&o.id) {
                     None => Err(UnmatchedReason::OrderNotPosted),
                     Some(sale) => {
-                        run.split(&tx.amount, &sale.breakdown, &o.id, false);
+                        run.on_record(&sale.breakdown, &sale.order, false, amount);
                         Ok(MatchStatus::SaleOrder(sale.sale_order.clone()))
                     }
                 },
@@ -420,7 +476,7 @@ pub fn reconcile_payout(
             Some(TransactionFamily::Refund) => {
                 match posted.credit(tx.source_order_transaction_id, order.map(|o| &o.id)) {
                     Some(credit) => {
-                        run.split(&tx.amount, &credit.breakdown, &credit.order, true);
+                        run.on_record(&credit.breakdown, &credit.order, true, amount);
                         Ok(MatchStatus::CreditDocument {
                             refund: credit.refund.clone(),
                             credit_document: credit.credit_document.clone(),
@@ -432,7 +488,9 @@ pub fn reconcile_payout(
             }
             Some(other) => match chart.family(other) {
                 Some(account) => {
-                    run.sums.add(account, Leg::Family(other), -amount);
+                    if let Some(slot) = run.family_amounts.get_mut(family_index(other)) {
+                        add_to(slot, amount, &mut run.overflow);
+                    }
                     Ok(MatchStatus::Account(account.clone()))
                 }
                 None => {
@@ -451,7 +509,11 @@ pub fn reconcile_payout(
             Ok(status) => {
                 if let Some(family) = family.filter(|_| !fee.is_zero()) {
                     match chart.fee(family) {
-                        Some(account) => run.sums.add(account, Leg::Fees(family), fee),
+                        Some(_) => {
+                            if let Some(slot) = run.fee_amounts.get_mut(family_index(family)) {
+                                add_to(slot, fee, &mut run.overflow);
+                            }
+                        }
                         None => {
                             if run.unmapped_fees.insert(family) {
                                 run.findings.push(PayoutFinding::UnmappedFee {
@@ -467,7 +529,7 @@ pub fn reconcile_payout(
             }
             Err(reason) => match config.suspense_after {
                 Some(after) if age >= after => {
-                    run.sums.add(chart.suspense(), Leg::Suspense, -net);
+                    add_to(&mut run.suspense, net, &mut run.overflow);
                     run.findings.push(PayoutFinding::SentToSuspense {
                         payout: payout.id.clone(),
                         transaction: tx.id.clone(),
@@ -531,6 +593,7 @@ pub fn reconcile_payout(
         });
     }
 
+    run.into_legs();
     run.sums.add(chart.bank(), Leg::BankDeposit, nets);
     let blocked = run.overflow || run.findings.iter().any(PayoutFinding::blocks_journal);
     let journal = if blocked {
