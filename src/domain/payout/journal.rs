@@ -255,13 +255,16 @@ impl PayoutJournal {
         self.kind
     }
 
-    /// The natural key the journal is created under exactly once: the payout ID, with
-    /// `/reversal` for a reversal.
+    /// The natural key the journal is created under exactly once, and its reference in the
+    /// ledger system: `shopify-payout-<numeric payout ID>`, with `-reversal` for a reversal
+    /// (plain characters, so a reference filter can carry it).
     #[must_use]
     pub fn natural_key(&self) -> String {
         match self.kind {
-            JournalKind::Payout => self.payout.as_str().to_owned(),
-            JournalKind::Reversal => format!("{}/reversal", self.payout.as_str()),
+            JournalKind::Payout => format!("shopify-payout-{}", self.payout.numeric_id()),
+            JournalKind::Reversal => {
+                format!("shopify-payout-{}-reversal", self.payout.numeric_id())
+            }
         }
     }
 

@@ -222,10 +222,7 @@ fn a_paid_payout_posts_one_balanced_journal_with_every_leg() {
     assert_eq!(journal.totals(), Some((d("148.50"), d("148.50"))));
     assert_eq!(journal.bank_deposit(), d("73.50"));
     assert_eq!(journal.reference(), Some("TRACE-1"));
-    assert_eq!(
-        journal.natural_key(),
-        "gid://shopify/ShopifyPaymentsPayout/900"
-    );
+    assert_eq!(journal.natural_key(), "shopify-payout-900");
     let statuses: Vec<_> = r.matches.iter().map(|m| m.status.clone()).collect();
     assert_eq!(
         statuses[..3],
@@ -506,10 +503,7 @@ fn only_paid_payouts_post_and_a_posted_payout_that_fails_is_reversed() {
     };
     assert_eq!(reversal.kind(), JournalKind::Reversal);
     assert_eq!(reversal.date(), at(10));
-    assert_eq!(
-        reversal.natural_key(),
-        "gid://shopify/ShopifyPaymentsPayout/900/reversal"
-    );
+    assert_eq!(reversal.natural_key(), "shopify-payout-900-reversal");
     assert_eq!(reversal.bank_deposit(), d("-73.50"));
     for (orig, rev) in journal.lines().iter().zip(reversal.lines()) {
         assert_eq!((&orig.account, orig.amount), (&rev.account, rev.amount));
@@ -632,11 +626,11 @@ fn the_csv_export_has_one_row_per_line_and_quotes_what_needs_it() {
     assert_eq!(rows[0], PayoutJournal::CSV_HEADER);
     assert_eq!(
         rows[1],
-        "gid://shopify/ShopifyPaymentsPayout/900,payout,gid://shopify/ShopifyPaymentsPayout/900,2026-11-03,\"'=SUM(A1),\"\"x\"\"\",4000,sales,,120.00,GBP"
+        "shopify-payout-900,payout,gid://shopify/ShopifyPaymentsPayout/900,2026-11-03,\"'=SUM(A1),\"\"x\"\"\",4000,sales,,120.00,GBP"
     );
     assert_eq!(
         rows[10],
-        "gid://shopify/ShopifyPaymentsPayout/900,payout,gid://shopify/ShopifyPaymentsPayout/900,2026-11-03,\"'=SUM(A1),\"\"x\"\"\",1200,bank deposit,73.50,,GBP"
+        "shopify-payout-900,payout,gid://shopify/ShopifyPaymentsPayout/900,2026-11-03,\"'=SUM(A1),\"\"x\"\"\",1200,bank deposit,73.50,,GBP"
     );
 }
 
