@@ -6,3 +6,4 @@ pub mod catalogue;
 pub mod exactly_once;
 pub mod inventory;
 pub mod orders;
+pub mod payouts;

@@ -29,6 +29,7 @@
 
 mod clock;
 mod faults;
+pub mod payouts;
 mod rng;
 mod scenario;
 pub mod shopify;
