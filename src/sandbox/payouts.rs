@@ -5,6 +5,7 @@
 //! a payout with an order not posted yet, and a payout still scheduled.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::rng::SeededRng;
@@ -261,7 +262,7 @@ impl PayoutMonth {
                 _ => {}
             }
             let net: Decimal = txs.iter().map(|t| t.net.amount()).sum();
-            let net_cents = i64::try_from((net * Decimal::ONE_HUNDRED).mantissa()).unwrap_or(0);
+            let net_cents = (net * Decimal::ONE_HUNDRED).trunc().to_i64().unwrap_or(0);
             let transfer = b.tx(&id, "TRANSFER", -net_cents, 0, None, day);
             let summary = summary_of(&txs);
             txs.push(transfer);

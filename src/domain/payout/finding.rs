@@ -152,6 +152,15 @@ pub enum PayoutFinding {
         /// The sum of the transactions' nets.
         transactions_net: Money,
     },
+    /// The payout's own row in the balance (`TRANSFER`) is not the payout's net negated.
+    TransferMismatch {
+        /// The payout.
+        payout: PayoutId,
+        /// The payout's net (negated for a withdrawal).
+        payout_net: Money,
+        /// The sum of the transfer rows.
+        transfers: Money,
+    },
     /// A figure of Shopify's summary disagrees with the transactions.
     SummaryMismatch {
         /// The payout.
@@ -260,6 +269,7 @@ impl PayoutFinding {
             | Self::NetMismatch { payout, .. }
             | Self::CurrencyMismatch { payout, .. }
             | Self::PayoutNetMismatch { payout, .. }
+            | Self::TransferMismatch { payout, .. }
             | Self::SummaryMismatch { payout, .. }
             | Self::Unmatched { payout, .. }
             | Self::SentToSuspense { payout, .. }
@@ -290,6 +300,7 @@ impl DomainException for PayoutFinding {
             Self::NetMismatch { .. } => "net_mismatch",
             Self::CurrencyMismatch { .. } => "currency_mismatch",
             Self::PayoutNetMismatch { .. } => "payout_net_mismatch",
+            Self::TransferMismatch { .. } => "transfer_mismatch",
             Self::SummaryMismatch { .. } => "summary_mismatch",
             Self::Unmatched { .. } => "unmatched_transaction",
             Self::SentToSuspense { .. } => "sent_to_suspense",
@@ -352,6 +363,7 @@ impl DomainException for PayoutFinding {
                 name: String::new(),
             }),
             Self::PayoutNetMismatch { .. }
+            | Self::TransferMismatch { .. }
             | Self::SummaryMismatch { .. }
             | Self::UnknownPayoutStatus { .. }
             | Self::Unbalanced { .. } => {}
@@ -403,6 +415,16 @@ impl DomainException for PayoutFinding {
                 payout_net.amount(),
                 payout_net.currency(),
                 transactions_net.amount()
+            ),
+            Self::TransferMismatch {
+                payout_net,
+                transfers,
+                ..
+            } => format!(
+                "Payout {payout}: its transfer rows sum to {} {}, not the payout net {} negated.",
+                transfers.amount(),
+                transfers.currency(),
+                payout_net.amount()
             ),
             Self::SummaryMismatch {
                 figure,
@@ -489,7 +511,10 @@ impl DomainException for PayoutFinding {
     fn fix_hint(&self) -> String {
         match self {
             Self::UnknownTransactionType { .. } => "Ask for the type to be added to TransactionFamily::of, or reconcile the transaction by hand.".into(),
-            Self::NetMismatch { .. } | Self::PayoutNetMismatch { .. } | Self::SummaryMismatch { .. } => {
+            Self::NetMismatch { .. }
+            | Self::PayoutNetMismatch { .. }
+            | Self::TransferMismatch { .. }
+            | Self::SummaryMismatch { .. } => {
                 "Compare the payout with the Shopify Payments payout statement and raise the difference with Shopify support; post by hand if finance accepts it.".into()
             }
             Self::CurrencyMismatch { .. } => "Reconcile multi-currency transactions by hand; the journal is in the payout currency.".into(),

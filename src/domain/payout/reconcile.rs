@@ -390,6 +390,7 @@ pub fn reconcile_payout(
     };
     let mut totals = [Decimal::ZERO; FIGURES];
     let mut nets = Decimal::ZERO;
+    let mut transfers: Option<Decimal> = None;
     let mut matches = Vec::with_capacity(transactions.len());
 
     for tx in transactions {
@@ -442,6 +443,9 @@ pub fn reconcile_payout(
             });
         }
         let Some((gross_figure, fee_figure)) = figures_of(family) else {
+            let mut sum = transfers.unwrap_or_default();
+            add_to(&mut sum, net, &mut run.overflow);
+            transfers = Some(sum);
             record(MatchStatus::Transfer);
             continue;
         };
@@ -567,6 +571,13 @@ pub fn reconcile_payout(
             payout: payout.id.clone(),
             payout_net: Money::new(expected, currency),
             transactions_net: Money::new(nets, currency),
+        });
+    }
+    if let Some(transfers) = transfers.filter(|t| *t != -expected) {
+        run.findings.push(PayoutFinding::TransferMismatch {
+            payout: payout.id.clone(),
+            payout_net: Money::new(expected, currency),
+            transfers: Money::new(transfers, currency),
         });
     }
     for (figure, stated) in summary_figures(payout) {

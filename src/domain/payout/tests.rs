@@ -183,6 +183,23 @@ fn scenario() -> Vec<BalanceTransaction> {
     ]
 }
 
+/// `txs` with the transfer row set to the payout's net negated, as Shopify sends it.
+fn balanced(mut txs: Vec<BalanceTransaction>) -> Vec<BalanceTransaction> {
+    let net: Decimal = txs
+        .iter()
+        .filter(|t| t.transaction_type.as_str() != "TRANSFER")
+        .map(|t| t.net.amount())
+        .sum();
+    for t in txs
+        .iter_mut()
+        .filter(|t| t.transaction_type.as_str() == "TRANSFER")
+    {
+        t.amount = Money::new(-net, CurrencyCode::GBP);
+        t.net = t.amount;
+    }
+    txs
+}
+
 fn lines(journal: &PayoutJournal) -> Vec<(String, String, Side, Decimal)> {
     journal
         .lines()
@@ -298,6 +315,7 @@ fn refunds_net_against_sales_without_a_refunds_account() {
 fn a_net_that_is_not_amount_minus_fee_is_an_exception_naming_the_transaction() {
     let mut txs = scenario();
     txs[1].net = gbp("19.00");
+    let txs = balanced(txs);
     let p = payout(PayoutStatus::Paid, &txs);
     let r = reconcile_payout(&p, &txs, &posted(), &chart(), &ReconcileConfig::new(at(5)));
     assert_eq!(
@@ -327,11 +345,23 @@ fn a_payout_net_that_the_transactions_do_not_reach_is_an_exception() {
     let r = reconcile_payout(&p, &txs, &posted(), &chart(), &ReconcileConfig::new(at(5)));
     assert_eq!(
         r.findings,
-        vec![PayoutFinding::PayoutNetMismatch {
-            payout: PayoutId::from_numeric(PAYOUT),
-            payout_net: gbp("73.49"),
-            transactions_net: gbp("73.50"),
-        }]
+        vec![
+            PayoutFinding::PayoutNetMismatch {
+                payout: PayoutId::from_numeric(PAYOUT),
+                payout_net: gbp("73.49"),
+                transactions_net: gbp("73.50"),
+            },
+            PayoutFinding::TransferMismatch {
+                payout: PayoutId::from_numeric(PAYOUT),
+                payout_net: gbp("73.49"),
+                transfers: gbp("-73.50"),
+            },
+        ]
+    );
+    assert!(
+        r.findings[1]
+            .reason()
+            .contains("transfer rows sum to -73.50 GBP")
     );
     assert_eq!(r.action, PayoutAction::Hold);
 }
@@ -368,6 +398,7 @@ fn a_summary_figure_that_disagrees_is_an_exception_naming_the_figure() {
 fn an_unknown_transaction_type_is_an_exception_and_never_dropped() {
     let mut txs = scenario();
     txs.push(tx(9, "SOMETHING_NEW", "-2.00", "0", None));
+    let txs = balanced(txs);
     let p = payout(PayoutStatus::Paid, &txs);
     let r = reconcile_payout(&p, &txs, &posted(), &chart(), &ReconcileConfig::new(at(5)));
     assert_eq!(r.matches.len(), 9);
@@ -392,6 +423,7 @@ fn an_unknown_transaction_type_is_an_exception_and_never_dropped() {
 fn an_unposted_order_holds_the_payout_with_its_age_then_goes_to_suspense() {
     let mut txs = scenario();
     txs.push(tx(9, "CHARGE", "40.00", "1.00", Some(77)));
+    let txs = balanced(txs);
     let p = payout(PayoutStatus::Paid, &txs);
     let config = ReconcileConfig::new(at(5)).with_suspense_after_days(7);
     let r = reconcile_payout(&p, &txs, &posted(), &chart(), &config);
