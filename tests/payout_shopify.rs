@@ -207,3 +207,75 @@ async fn a_page_size_over_250_is_refused_before_sending() {
         }
     ));
 }
+
+fn payouts_page(nodes: Vec<Value>, next: Option<&str>) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(
+        json!({"data": {"shopifyPaymentsAccount": {"payouts": {
+            "nodes": nodes,
+            "pageInfo": {"hasNextPage": next.is_some(), "endCursor": next}
+        }}}}),
+    )
+}
+
+#[tokio::test]
+async fn read_payouts_follows_every_page_and_returns_the_cursor_to_store() {
+    use stokly_shopify::adapters::payouts::read_payouts;
+    let server = MockServer::start().await;
+    Mock::given(body_partial_json(
+        json!({"operationName": "ShopifyPaymentsPayouts", "variables": {"first": 250, "after": null, "query": null}}),
+    ))
+    .respond_with(payouts_page(
+        vec![payout(1, "PAID", "2026-11-02T00:00:00Z")],
+        Some("p1"),
+    ))
+    .expect(1)
+    .named("page 1")
+    .mount(&server)
+    .await;
+    Mock::given(body_partial_json(json!({"variables": {"after": "p1"}})))
+        .respond_with(payouts_page(
+            vec![
+                payout(2, "FAILED", "2026-11-05T00:00:00Z"),
+                payout(3, "SCHEDULED", "2026-11-08T00:00:00Z"),
+            ],
+            None,
+        ))
+        .expect(1)
+        .named("page 2")
+        .mount(&server)
+        .await;
+    let (payouts, cursor) = read_payouts(
+        &client(&server),
+        &PayoutCursor::start(),
+        DEFAULT_PAYOUT_OVERLAP,
+    )
+    .await
+    .unwrap();
+    assert_eq!(payouts.len(), 3);
+    assert_eq!(
+        cursor,
+        PayoutCursor::at(Utc.with_ymd_and_hms(2026, 11, 5, 0, 0, 0).unwrap())
+    );
+}
+
+#[tokio::test]
+async fn read_payouts_stops_on_a_repeated_page_cursor() {
+    use stokly_shopify::adapters::payouts::read_payouts;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(payouts_page(
+            vec![payout(1, "PAID", "2026-11-02T00:00:00Z")],
+            Some("same"),
+        ))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let err = read_payouts(
+        &client(&server),
+        &PayoutCursor::start(),
+        DEFAULT_PAYOUT_OVERLAP,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Pagination { .. }), "{err:?}");
+}
