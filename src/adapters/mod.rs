@@ -7,3 +7,4 @@ pub mod exactly_once;
 pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
+pub mod payouts;

@@ -34,7 +34,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::shopify::{LocationId as ShopifyLocationId, OrderId, ProductId, ProductVariantId};
+use crate::shopify::{
+    BalanceTransactionId, LocationId as ShopifyLocationId, OrderId, PayoutId, ProductId,
+    ProductVariantId,
+};
 use crate::stokly::{ItemId, ListingId, LocationId as StoklyLocationId};
 
 /// The team that acts on an exception.
@@ -200,6 +203,16 @@ pub enum RecordRef {
         /// The location.
         id: StoklyLocationId,
     },
+    /// A Shopify Payments payout.
+    ShopifyPayout {
+        /// The payout.
+        id: PayoutId,
+    },
+    /// A Shopify Payments balance transaction.
+    ShopifyBalanceTransaction {
+        /// The transaction.
+        id: BalanceTransactionId,
+    },
 }
 
 impl fmt::Display for RecordRef {
@@ -228,6 +241,10 @@ impl fmt::Display for RecordRef {
             }
             Self::ShopifyLocation { id } => write!(f, "Shopify location {}", id.numeric_id()),
             Self::StoklyLocation { id } => write!(f, "Stokly location {id}"),
+            Self::ShopifyPayout { id } => write!(f, "Shopify payout {}", id.numeric_id()),
+            Self::ShopifyBalanceTransaction { id } => {
+                write!(f, "Shopify balance transaction {}", id.numeric_id())
+            }
         }
     }
 }
@@ -359,6 +376,8 @@ impl ExceptionRecord {
                     key.push_str("stokly:location:");
                     key.push_str(id.as_str());
                 }
+                RecordRef::ShopifyPayout { id } => key.push_str(id.as_str()),
+                RecordRef::ShopifyBalanceTransaction { id } => key.push_str(id.as_str()),
             }
         }
         key

@@ -24,6 +24,8 @@
 //! - [`exactly_once`]: the sans-IO protocol that creates a record exactly once in a system
 //!   without idempotency keys (claim, batched look-up, visibility window, lease check, create,
 //!   settle), with typed outcomes and deferral reasons.
+//! - [`payout`]: Shopify Payments payouts matched transaction by transaction to posted
+//!   records and accounts, one balanced journal per payout, and the finance report.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
 //!   customer ports that make posting exactly-once.
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
@@ -35,6 +37,7 @@ pub mod fulfilment;
 pub mod inventory;
 pub mod order;
 pub mod order_change;
+pub mod payout;
 pub mod ports;
 pub mod posting;
 mod report;

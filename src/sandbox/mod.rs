@@ -31,6 +31,7 @@
 
 mod clock;
 mod faults;
+pub mod payouts;
 mod rng;
 mod scenario;
 pub mod shopify;

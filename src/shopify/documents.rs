@@ -65,6 +65,9 @@ pub(crate) const ORDER_FULFILLMENTS: &str = document!("fulfillment_state");
 pub(crate) const FULFILLMENT_CREATE: &str = document!("fulfillment_create");
 pub(crate) const FULFILLMENT_TRACKING_UPDATE: &str = document!("fulfillment_tracking_info_update");
 pub(crate) const FULFILLMENT_ORDER_MOVE: &str = document!("fulfillment_order_move");
+pub(crate) const PAYOUTS: &str = document!("payouts", "payout_money.fragments");
+pub(crate) const BALANCE_TRANSACTIONS: &str =
+    document!("payout_balance_transactions", "payout_money.fragments");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -94,4 +97,6 @@ pub const ALL: &[(&str, &str)] = &[
     ("FulfillmentCreate", FULFILLMENT_CREATE),
     ("FulfillmentTrackingInfoUpdate", FULFILLMENT_TRACKING_UPDATE),
     ("FulfillmentOrderMove", FULFILLMENT_ORDER_MOVE),
+    ("ShopifyPaymentsPayouts", PAYOUTS),
+    ("ShopifyPaymentsBalanceTransactions", BALANCE_TRANSACTIONS),
 ];

@@ -360,6 +360,19 @@ pub enum Error {
     /// An ID in a response or argument was not a valid Shopify global ID.
     #[error("invalid Shopify ID")]
     Id(#[from] IdError),
+    /// The app may not read what it asked for: Shopify denied access or answered `null` for
+    /// an object that needs a scope (as `shopifyPaymentsAccount` does).
+    #[error("{operation} needs the {scope} access scope: {reason} (request id {request_id:?})")]
+    AccessDenied {
+        /// The GraphQL operation.
+        operation: String,
+        /// The access scope the read needs (`read_shopify_payments_payouts`).
+        scope: &'static str,
+        /// What Shopify answered.
+        reason: String,
+        /// Shopify's `X-Request-Id`.
+        request_id: Option<String>,
+    },
 }
 
 /// How the client treats top-level errors that came with (`has_data`) or without data:
@@ -434,6 +447,7 @@ impl Error {
             | Self::MissingPayload { .. }
             | Self::BulkOperation(_)
             | Self::BulkLine { .. }
+            | Self::AccessDenied { .. }
             | Self::Id(_) => false,
         }
     }
@@ -457,7 +471,8 @@ impl Error {
             | Self::GraphQl { request_id, .. }
             | Self::Throttled { request_id, .. }
             | Self::Protocol { request_id, .. }
-            | Self::UserErrors { request_id, .. } => request_id.as_deref(),
+            | Self::UserErrors { request_id, .. }
+            | Self::AccessDenied { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

@@ -41,6 +41,7 @@ mod inventory;
 pub mod model;
 mod orders;
 mod pagination;
+mod payouts;
 mod products;
 mod shop;
 mod throttle;
@@ -66,6 +67,9 @@ pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub(crate) use orders::ORDERS_BATCH;
 pub use orders::{DEFAULT_ORDER_OVERLAP, FIRST_READ_TRANSACTIONS, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
+pub use payouts::{
+    DEFAULT_PAYOUT_OVERLAP, PAYOUTS_SCOPE, PayoutCursor, payout_transactions_search,
+};
 pub use products::CatalogueRead;
 pub use throttle::{
     CostBucket, DEFAULT_EXPECTED_COST, DEFAULT_MAX_WAIT, LearnedCosts, QueryCost, ThrottleStatus,

@@ -88,6 +88,7 @@ mod inferred;
 mod inventory;
 mod invoices;
 mod items;
+mod journals;
 mod listings;
 mod locations;
 pub mod model;

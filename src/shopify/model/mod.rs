@@ -6,6 +6,7 @@ mod fulfillment;
 mod inventory;
 mod order;
 mod page;
+mod payout;
 mod push;
 mod shop;
 
@@ -32,6 +33,11 @@ pub use order::{
     ShippingLine, TaxLine, TransactionKind, TransactionStatus, VariantId,
 };
 pub use page::{Connection, PageInfo};
+pub use payout::{
+    AdjustmentOrder, AssociatedOrder, AssociatedPayout, BalanceSourceType, BalanceTransaction,
+    BalanceTransactionPayoutStatus, BalanceTransactionType, Payout, PayoutStatus, PayoutSummary,
+    PayoutTransactionType,
+};
 pub use push::{
     BulkCreateStrategy, InventoryItemInput, ProductVariantsBulkInput, ProductVariantsBulkPayload,
     PushedVariant, VariantOptionValueInput,

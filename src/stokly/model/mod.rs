@@ -15,6 +15,7 @@ pub mod inferred;
 mod inventory;
 mod invoice;
 mod item;
+pub mod journal;
 pub(crate) mod lenient;
 mod location;
 mod sale_order;
