@@ -326,7 +326,7 @@ impl<'a> Run<'a> {
     }
 
     /// Turns the sums per record, family and fee into legs.
-    fn into_legs(&mut self) {
+    fn flush_legs(&mut self) {
         let records = std::mem::take(&mut self.records);
         for (breakdown, order, refund, amount) in records {
             self.split(amount, breakdown, order, refund);
@@ -604,7 +604,7 @@ pub fn reconcile_payout(
         });
     }
 
-    run.into_legs();
+    run.flush_legs();
     run.sums.add(chart.bank(), Leg::BankDeposit, nets);
     let blocked = run.overflow || run.findings.iter().any(PayoutFinding::blocks_journal);
     let journal = if blocked {
