@@ -302,7 +302,7 @@ fn index_posted(found: Vec<PostedSaleOrder>) -> HashMap<String, SaleOrderId> {
 }
 
 /// A Stokly error as a port error, for a write: may it have been applied?
-fn write_error(operation: &str, error: stokly::Error) -> PortError {
+pub(crate) fn write_error(operation: &str, error: stokly::Error) -> PortError {
     if error.may_have_been_applied() {
         PortError::Uncertain {
             operation: operation.to_owned(),
@@ -314,7 +314,7 @@ fn write_error(operation: &str, error: stokly::Error) -> PortError {
 }
 
 /// A Stokly error as a port error, for a read (nothing is ever applied).
-fn read_error(operation: &str, error: stokly::Error) -> PortError {
+pub(crate) fn read_error(operation: &str, error: stokly::Error) -> PortError {
     if error.is_retryable() {
         PortError::Unavailable {
             operation: operation.to_owned(),

@@ -142,27 +142,6 @@ pub fn stokly_journal(journal: &PayoutJournal) -> NewJournal {
     )
 }
 
-fn stokly_error(operation: &str, error: stokly::Error, write: bool) -> PortError {
-    if write && error.may_have_been_applied() {
-        PortError::Uncertain {
-            operation: operation.to_owned(),
-            source: Box::new(error),
-        }
-    } else if error.is_retryable() {
-        PortError::Unavailable {
-            operation: operation.to_owned(),
-            source: Box::new(error),
-        }
-    } else {
-        PortError::Refused {
-            operation: operation.to_owned(),
-            message: error
-                .message()
-                .map_or_else(|| error.to_string(), str::to_owned),
-        }
-    }
-}
-
 #[async_trait]
 impl JournalPort for stokly::Client {
     async fn find(&self, references: &[String]) -> Result<HashMap<String, String>, PortError> {
@@ -170,7 +149,7 @@ impl JournalPort for stokly::Client {
         let journals = self
             .journals_by_references(&refs)
             .await
-            .map_err(|e| stokly_error("find journals", e, false))?;
+            .map_err(|e| super::orders::read_error("find journals", e))?;
         Ok(journals
             .into_iter()
             .map(|j| (j.reference, j.journal_id.as_str().to_owned()))
@@ -181,7 +160,7 @@ impl JournalPort for stokly::Client {
         self.create_journal(&stokly_journal(journal))
             .await
             .map(|id| id.as_str().to_owned())
-            .map_err(|e| stokly_error("create journal", e, true))
+            .map_err(|e| super::orders::write_error("create journal", e))
     }
 }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::ops::OpResult;
+use super::ops::{OpResult, gid, parse_gid};
 use super::state::ShopifyState;
 
 /// A fulfillment order line.
@@ -92,22 +92,6 @@ impl FulfillmentBook {
         self.next_id += 1;
         900_000 + self.next_id
     }
-}
-
-fn gid(resource: &str, id: u64) -> String {
-    format!("gid://shopify/{resource}/{id}")
-}
-
-fn parse_gid(value: Option<&Value>, resource: &str) -> Option<u64> {
-    value?
-        .as_str()?
-        .strip_prefix("gid://shopify/")?
-        .strip_prefix(resource)?
-        .strip_prefix('/')?
-        .split('?')
-        .next()?
-        .parse()
-        .ok()
 }
 
 fn data(data: Value) -> OpResult {

@@ -46,12 +46,12 @@ pub(crate) fn top_error(code: &str, message: impl Into<String>) -> Value {
     json!({"message": message.into(), "extensions": {"code": code}})
 }
 
-fn gid(resource: &str, id: u64) -> String {
+pub(crate) fn gid(resource: &str, id: u64) -> String {
     format!("gid://shopify/{resource}/{id}")
 }
 
 /// The numeric part of a GID of `resource`.
-fn parse_gid(value: Option<&Value>, resource: &str) -> Option<u64> {
+pub(crate) fn parse_gid(value: Option<&Value>, resource: &str) -> Option<u64> {
     value?
         .as_str()?
         .strip_prefix("gid://shopify/")?
