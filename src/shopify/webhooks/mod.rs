@@ -23,6 +23,13 @@
 //!   2xx within a few seconds; so answer quickly and do the work from a queue.
 //! - Not guaranteed at all: run reconciliation reads as well.
 //!
+//! # Layout
+//!
+//! One file per concern, all re-exported here: `verification` (the HMAC check and
+//! [`WebhookVerifier`]), `headers` (the `X-Shopify-*` names, [`DeliveryFormat`]), `topics`
+//! ([`WebhookTopic`]), `events` ([`WebhookEvent`] and its [`DedupId`]), `body` (the few body
+//! facts read) and `error` ([`WebhookError`]).
+//!
 //! # Header forms
 //!
 //! Header names are matched without regard to case. Both the classic webhook names
