@@ -1,33 +1,69 @@
 //! # stokly-shopify
 //!
 //! Connects Shopify (where goods are sold) to Stokly ERP (the single source of truth for stock,
-//! product data and money) and keeps the order-to-cash loop exact.
+//! product data and money) and keeps the order-to-cash loop exact: orders posted once, stock
+//! pushed without overwriting a sale, dispatches fulfilled, payouts reconciled to the cent.
 //!
 //! ## Layers
 //!
 //! ```text
-//!  your application (scheduling, queues, persistence)      examples/
-//!            |
-//!  domain   pure mappings, plans and reports (no I/O)
-//!            |
-//!  shopify  typed Admin GraphQL client      stokly  typed REST client
-//!            \_________ http (private): retry policy, timeouts _________/
+//!  your application: scheduling, queues, storage, the webhook endpoint        examples/
+//!     |  calls                   |  implements the ports (ledger, dedup, clock...)
+//!     v                          v
+//!  adapters   reads that feed the domain, writes that apply its plans, and the one
+//!     |       driver of the exactly-once protocol (run_exactly_once)
+//!     |------------------------------------------------.
+//!     v                                                 v
+//!  domain     pure (sans-IO): mappings, plans,       shopify  Admin GraphQL client, webhooks
+//!             reports, the exactly-once protocol,    stokly   REST client
+//!             the ports as traits                       \__ http (private): retries, timeouts
+//!             (reads the clients' wire models, never calls a client)
+//!
+//!  sandbox (feature): both APIs emulated on loopback, a clock you drive, seeded faults
 //! ```
+//!
+//! Dependencies point down only. The domain takes time as an argument (`now`) and does no I/O,
+//! so every plan is also a dry run and every rule is tested without a server. The clients hold
+//! no business rules: they send what they are given, pace themselves against the APIs' limits
+//! and retry only what is safe to repeat. The adapters are the one place the two meet.
 //!
 //! ## Module map
 //!
 //! - [`shopify`]: the Shopify Admin GraphQL client: cost-based throttling shared by clones,
-//!   cursor pagination, bulk operations streamed line by line, idempotency keys, typed reads.
-//! - [`stokly`]: the Stokly REST client.
-//! - [`domain`]: the pure layer (no I/O): typed exceptions, strict SKU matching, the catalogue
-//!   audit and the ERP-first product push plan.
-//! - [`adapters`]: the reads and writes that connect the domain to the two clients.
+//!   cursor pagination, bulk operations streamed line by line, `@idempotent` keys, typed reads
+//!   and writes, typed error codes; [`shopify::webhooks`] verifies deliveries (HMAC in
+//!   constant time, both header forms) and turns them into events to deduplicate.
+//! - [`stokly`]: the Stokly REST client: the signed grant and a shared token, a rate budget,
+//!   the filter grammar, lazy paging, and [`stokly::Client::wait_until_visible`] for writes
+//!   that become readable late.
+//! - [`domain`]: the pure layer (no I/O, no clock, no tokio):
+//!   - [`domain::exactly_once`]: creating a record exactly once in a system without
+//!     idempotency keys, as a sans-IO protocol with typed outcomes and deferral reasons;
+//!   - [`domain::order`]: a Shopify order as a Stokly sale-order draft whose total equals
+//!     Shopify's, or one exception per problem;
+//!   - [`domain::order_change`]: edits and cancellations of posted orders;
+//!   - [`domain::inventory`]: safe availability, the compare-and-set push plan, the drift
+//!     report and echo classification;
+//!   - [`domain::fulfilment`]: Stokly dispatches as Shopify fulfilments and tracking;
+//!   - [`domain::payout`]: payouts matched transaction by transaction, one balanced journal
+//!     per payout, and the finance report;
+//!   - [`domain::sku`]: strict SKU matching, the catalogue audit and the ERP-first product
+//!     push plan;
+//!   - [`domain::posting`]: order work items, posting outcomes and the posting ports;
+//!   - [`domain::ports`]: the async traits a flow reads and writes through (clock, dedup
+//!     store, ...), with in-memory implementations;
+//!   - [`domain::exception`]: the typed exception every flow reports (owner, severity,
+//!     subject, reason, fix hint).
+//! - [`adapters`]: the flows end to end: catalogue reads and the product push, inventory
+//!   reads and push, order capture and posting, fulfilments, payouts and their journals, and
+//!   [`adapters::exactly_once::run_exactly_once`], the driver every create goes through.
+//! - `sandbox` (feature `sandbox`): stateful emulators of both APIs on loopback, a seeded
+//!   scenario, fault injection and a controllable clock.
 //! - [`money`]: [`Money`], exact amounts with a currency, checked arithmetic and allocation.
-//! - `sandbox` (feature `sandbox`): stateful emulators of both APIs on loopback.
 //! - [`Secret`]: credentials that never print.
 //! - [`Error`]: the root error, with [`Error::is_retryable`] and [`Error::retry_after`].
 //!
-//! ## Quick start
+//! ## Quick start: Shopify
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), stokly_shopify::Error> {
@@ -42,6 +78,91 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Quick start: Stokly
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use futures::TryStreamExt;
+//! use stokly_shopify::stokly::{self, Environment, Filter, ListQuery};
+//!
+//! let client = stokly::Client::builder()
+//!     .environment(Environment::Development)
+//!     .account_key("acme")
+//!     .client_id(std::env::var("STOKLY_CLIENT_ID").unwrap_or_default())
+//!     .client_secret(std::env::var("STOKLY_CLIENT_SECRET").unwrap_or_default())
+//!     .build()?;
+//! let active = ListQuery::new().filter(Filter::field("status").eq(0)?);
+//! let items: Vec<_> = client.items(active).try_collect().await?;
+//! println!("{} active items", items.len());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Quick start: webhooks
+//!
+//! A receiver answers quickly and leaves the work to a queue; the event is a doorbell (re-read
+//! the resource before acting) and is deduplicated on [`shopify::webhooks::WebhookEvent::dedup_id`].
+//!
+//! ```
+//! use stokly_shopify::Secret;
+//! use stokly_shopify::shopify::webhooks::{WebhookEvent, WebhookVerifier};
+//!
+//! /// The HTTP status to answer, and the event to queue when there is one.
+//! fn receive(
+//!     verifier: &WebhookVerifier,
+//!     headers: &[(&str, &str)],
+//!     body: &[u8],
+//! ) -> (u16, Option<WebhookEvent>) {
+//!     match verifier.verify(headers.iter().copied(), body) {
+//!         Ok(event) => (200, Some(event)),
+//!         Err(refused) => (refused.http_status(), None),
+//!     }
+//! }
+//!
+//! let verifier = WebhookVerifier::new(Secret::new("app-client-secret"))?;
+//! let (status, event) = receive(&verifier, &[("X-Shopify-Topic", "orders/paid")], b"{}");
+//! assert_eq!((status, event), (401, None));
+//! # Ok::<(), stokly_shopify::shopify::webhooks::WebhookError>(())
+//! ```
+//!
+//! ## Quick start: the sandbox
+//!
+//! With the `sandbox` feature, both clients run against emulators seeded from a scenario, on a
+//! clock the test drives:
+//!
+//! ```no_run
+//! # #[cfg(feature = "sandbox")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use stokly_shopify::sandbox::{
+//!     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
+//!     StoklyEmulator, StoklyState,
+//! };
+//!
+//! let scenario = ScenarioBuilder::new(2026).skus(40).locations(2).orders(12).build();
+//! let clock = SandboxClock::new(scenario.epoch, 1.0);
+//! let shopify_emulator = ShopifyEmulator::start(
+//!     scenario.shopify_state("acme-sandbox.myshopify.com"),
+//!     ShopifyConfig::standard_plan(),
+//!     clock.clone(),
+//! )
+//! .await?;
+//! let stokly_emulator = StoklyEmulator::start(
+//!     StoklyState::from_scenario(&scenario, "acme"),
+//!     StoklyConfig::default(),
+//!     clock,
+//! )
+//! .await?;
+//! let shopify = shopify_emulator.client_builder().build()?;
+//! let stokly = stokly_emulator.client_builder().build()?;
+//! println!("{} in the sandbox", shopify.shop().await?.name);
+//! # drop(stokly);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The `examples/` folder runs each flow end to end on the sandbox (`cargo run --example
+//! quickstart`, `order_to_cash`, `sync_inventory`, `fulfil_orders`, `reconcile_payouts`...).
 
 pub mod adapters;
 pub mod domain;
