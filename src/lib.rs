@@ -23,7 +23,9 @@
 //! ```
 //!
 //! Dependencies point down only. The domain takes time as an argument (`now`) and does no I/O,
-//! so every plan is also a dry run and every rule is tested without a server. The clients hold
+//! so every plan is also a dry run and every rule is tested without a server (a test,
+//! `tests/domain_purity.rs`, fails if code under `src/domain` reads the clock, sleeps, or
+//! reaches the network, the file system, the clients or the adapters). The clients hold
 //! no business rules: they send what they are given, pace themselves against the APIs' limits
 //! and retry only what is safe to repeat. The adapters are the one place the two meet.
 //!
