@@ -200,10 +200,13 @@ pub fn dispatches_from_stokly(
     (out, exceptions)
 }
 
+/// A dispatch's carrier and its tracked parcels.
+type CarrierParcels = (Option<String>, Vec<Parcel>);
+
 /// The carrier and the tracked parcels of `d`: its `parcels` when it has any (each parcel's
 /// carrier or else the dispatch's; they must agree, since a dispatch's lines are not split by
 /// parcel), else its one `carrierReference`. A parcel without a tracking number adds nothing.
-fn parcels(d: &StoklyDispatch) -> Result<(Option<String>, Vec<Parcel>), (String, &'static str)> {
+fn parcels(d: &StoklyDispatch) -> Result<CarrierParcels, (String, &'static str)> {
     let text = |t: &Option<String>| {
         t.as_deref()
             .map(str::trim)
