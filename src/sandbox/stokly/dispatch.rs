@@ -254,3 +254,89 @@ impl StoklyEmulator {
         lock(&self.shared.state).dispatch(sale_order, spec, now)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+    }
+
+    /// An account with one order of 3 MUG and 1 TEA; (state, order, location).
+    fn account() -> (StoklyState, String, String) {
+        let mut s = StoklyState::new("a", 1);
+        let (location, _) = s.add_location("Warehouse");
+        let order = s.new_id();
+        for (sku, q) in [("MUG", 3), ("TEA", 1)] {
+            let line = s.new_id();
+            s.sale_order_lines
+                .push(json!({"lineId": line, "saleOrderId": order,
+                "itemSku": sku, "quantity": q, "status": "unprocessed", "parentId": null}));
+        }
+        s.sale_orders.push(json!({"saleOrderId": order}));
+        (s, order, location)
+    }
+
+    #[test]
+    fn a_partial_dispatch_leaves_the_rest_for_the_next() {
+        let (mut s, order, location) = account();
+        let spec = DispatchSpec::from(&location)
+            .carrier("UPS")
+            .parcel(ParcelSpec::tracked("1ZA", None))
+            .parcel(ParcelSpec::tracked("RM1", Some("https://t/RM1")).carrier("Royal Mail"))
+            .line("MUG", 2);
+        s.dispatch(&order, &spec, at()).unwrap();
+        let d = &rows(&s, &order)[0];
+        assert_eq!(d["items"][0]["quantity"], json!(2));
+        assert_eq!(d["parcels"][1]["carrier"], json!("Royal Mail"));
+        assert_eq!(d["dispatchedAt"], json!("2026-12-01T09:00:00Z"));
+        assert_eq!(s.sale_order_lines[0]["status"], json!("unprocessed"));
+        // The rest: one MUG and the TEA.
+        s.dispatch(&order, &DispatchSpec::from(&location), at())
+            .unwrap();
+        let rest = &rows(&s, &order)[1]["items"];
+        assert_eq!(rest[0]["quantity"], json!(1));
+        assert_eq!(rest[1]["quantity"], json!(1));
+        assert_eq!(s.sale_order_lines[0]["status"], json!("dispatched"));
+        let err = s
+            .dispatch(&order, &DispatchSpec::from(&location), at())
+            .unwrap_err();
+        assert_eq!(err.field, "lines");
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        let (mut s, order, location) = account();
+        let field = |s: &mut StoklyState, order: &str, spec: DispatchSpec| {
+            s.dispatch(order, &spec, at()).unwrap_err().field
+        };
+        assert_eq!(
+            field(&mut s, &order, DispatchSpec::from("nowhere")),
+            "locationId"
+        );
+        assert_eq!(
+            field(&mut s, "no-order", DispatchSpec::from(&location)),
+            "saleOrderId"
+        );
+        assert_eq!(
+            field(&mut s, &order, DispatchSpec::from(&location).line("CUP", 1)),
+            "lines[0].sku"
+        );
+        assert_eq!(
+            field(
+                &mut s,
+                &order,
+                DispatchSpec::from(&location).line("MUG", 2).line("MUG", 2)
+            ),
+            "lines[1].quantity"
+        );
+        assert_eq!(
+            field(&mut s, &order, DispatchSpec::from(&location).line("TEA", 0)),
+            "lines[0].quantity"
+        );
+        assert!(s.dispatches.is_empty());
+    }
+}
