@@ -1,7 +1,8 @@
 //! Stokly's dispatches of a sale order in the plan's terms.
 //!
 //! Stokly's dispatch shape is **inferred** ([`crate::stokly::model::inferred::Dispatch`]: one
-//! carrier and one tracking reference per dispatch, lines by sale-order line). Sale-order
+//! carrier per dispatch, its parcels each with a tracking number and page, or else one
+//! tracking reference, lines by sale-order line). Sale-order
 //! lines do not name the Shopify line they came from, so a line is matched to the Shopify
 //! order's line by SKU (the SKU matched exactly when the order was posted); a SKU on two
 //! Shopify lines of the order is reported, not guessed. Components of a Stokly composite
@@ -93,15 +94,17 @@ pub fn dispatches_from_stokly(
             location,
             at,
         );
-        dispatch.carrier = d.carrier.clone();
-        if let Some(number) = d
-            .carrier_reference
-            .as_deref()
-            .filter(|n| !n.trim().is_empty())
-        {
-            dispatch = dispatch.parcel(Parcel::tracked(number.trim(), d.tracking_url.clone()));
-        }
         let mut ok = true;
+        match parcels(d) {
+            Ok((carrier, parcels)) => {
+                dispatch.carrier = carrier;
+                dispatch.parcels = parcels;
+            }
+            Err((field, problem)) => {
+                exceptions.push(not_mapped(id, field, problem));
+                ok = false;
+            }
+        }
         let mut components: BTreeMap<&SaleOrderLineId, BTreeMap<&SaleOrderLineId, i64>> =
             BTreeMap::new();
         for (i, item) in d.items.iter().enumerate() {
@@ -195,6 +198,45 @@ pub fn dispatches_from_stokly(
         }
     }
     (out, exceptions)
+}
+
+/// A dispatch's carrier and its tracked parcels.
+type CarrierParcels = (Option<String>, Vec<Parcel>);
+
+/// The carrier and the tracked parcels of `d`: its `parcels` when it has any (each parcel's
+/// carrier or else the dispatch's; they must agree, since a dispatch's lines are not split by
+/// parcel), else its one `carrierReference`. A parcel without a tracking number adds nothing.
+fn parcels(d: &StoklyDispatch) -> Result<CarrierParcels, (String, &'static str)> {
+    let text = |t: &Option<String>| {
+        t.as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    if d.parcels.is_empty() {
+        let parcels = text(&d.carrier_reference)
+            .map(|n| Parcel::tracked(n, d.tracking_url.clone()))
+            .into_iter()
+            .collect();
+        return Ok((d.carrier.clone(), parcels));
+    }
+    let mut carrier: Option<String> = None;
+    let mut out = Vec::new();
+    for (i, p) in d.parcels.iter().enumerate() {
+        let this = text(&p.carrier).or_else(|| text(&d.carrier));
+        if i == 0 {
+            carrier = this;
+        } else if this != carrier {
+            return Err((
+                format!("parcels[{i}].carrier"),
+                "differs from the first parcel's carrier (a dispatch's lines are not split by parcel)",
+            ));
+        }
+        if let Some(number) = text(&p.tracking_number) {
+            out.push(Parcel::tracked(number, text(&p.tracking_url)));
+        }
+    }
+    Ok((carrier, out))
 }
 
 fn whole(quantity: Decimal) -> Option<i64> {

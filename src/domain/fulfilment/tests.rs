@@ -794,6 +794,51 @@ mod from_stokly {
         assert_eq!(field, "items[0].quantity");
     }
 
+    #[test]
+    fn parcels_carry_their_own_tracking_and_must_share_a_carrier() {
+        let mut d = stokly_dispatch(json!([{"lineId": "l1", "quantity": 2}]));
+        d.parcels = serde_json::from_value(json!([
+            {"trackingNumber": "RM1", "trackingUrl": "https://track.example/RM1"},
+            {"carrier": " Royal Mail ", "trackingNumber": 442},
+            {"carrier": "Royal Mail"}
+        ]))
+        .unwrap();
+        let (dispatches, exceptions) = dispatches_from_stokly(
+            &sale_order("1001"),
+            &lines(),
+            std::slice::from_ref(&d),
+            &shopify(),
+        );
+        assert!(exceptions.is_empty(), "{exceptions:?}");
+        let expected = dispatch("DS1", 0)
+            .carrier("Royal Mail")
+            .parcel(Parcel::tracked(
+                "RM1",
+                Some("https://track.example/RM1".into()),
+            ))
+            .parcel(Parcel::tracked("442", None))
+            .item(line(1), 2);
+        assert_eq!(dispatches, vec![expected]);
+        // One fulfilment with both numbers, paired by position.
+        let plan = plan_fulfilments(&dispatches, &[shopify()], &config());
+        assert_eq!(plan.creates.len(), 1);
+        assert_eq!(plan.creates[0].tracking_numbers(), ["RM1", "442"]);
+
+        d.parcels[1].carrier = Some("DPD".into());
+        let (dispatches, exceptions) =
+            dispatches_from_stokly(&sale_order("1001"), &lines(), &[d], &shopify());
+        assert!(dispatches.is_empty());
+        assert_eq!(
+            exceptions,
+            vec![FulfilmentException::DispatchNotMapped {
+                order: OrderId::from_numeric(ORDER),
+                dispatch: "DS1".into(),
+                field: "parcels[1].carrier".into(),
+                problem: "differs from the first parcel's carrier (a dispatch's lines are not split by parcel)".into(),
+            }]
+        );
+    }
+
     fn codes_of(e: &[FulfilmentException]) -> Vec<&'static str> {
         e.iter().map(DomainException::code).collect()
     }

@@ -1,5 +1,6 @@
 //! The Stokly REST emulator.
 
+mod dispatch;
 mod filter;
 mod routes;
 mod state;
@@ -14,6 +15,7 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub use dispatch::{DispatchRefused, DispatchSpec, ParcelSpec};
 pub use state::{StockCell, StoklyState};
 
 use super::clock::SandboxClock;

@@ -218,6 +218,9 @@ pub(crate) fn route(
                 .collect();
             list(rows, ctx)
         }
+        ("GET", ["v2", "saleorders", id, "dispatches"]) => {
+            list(super::dispatch::rows(state, id), ctx)
+        }
         ("POST", ["v2", "saleorders"]) => create_sale_order(state, ctx),
         ("PATCH", ["v2", "saleorders", id]) => patch_sale_order(state, id, ctx),
         ("POST", ["v2", "saleorders", id, "collect-items"]) => collect_items(state, id, ctx),

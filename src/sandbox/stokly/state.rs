@@ -48,6 +48,9 @@ pub struct StoklyState {
     pub sale_orders: Vec<Value>,
     /// Sale-order lines (`lineId`, `saleOrderId`, `referenceId`, `quantity`, `status`...).
     pub sale_order_lines: Vec<Value>,
+    /// Dispatches (**inferred** shape: `dispatchId`, `saleOrderId`, `locationId`, `carrier`,
+    /// `parcels`, `dispatchedAt`, `items`); see [`StoklyState::dispatch`].
+    pub dispatches: Vec<Value>,
     /// Customers.
     pub customers: Vec<Value>,
     /// Sale invoices.
@@ -83,6 +86,7 @@ impl StoklyState {
             adjustments: Vec::new(),
             sale_orders: Vec::new(),
             sale_order_lines: Vec::new(),
+            dispatches: Vec::new(),
             customers: Vec::new(),
             invoices: Vec::new(),
             visible_at: HashMap::new(),

@@ -45,6 +45,10 @@ pub struct Dispatch {
     /// Tracking URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_url: Option<String>,
+    /// **Inferred.** The parcels, each with its own tracking; when present they replace
+    /// `carrierReference` and `trackingUrl` (which then describe at most the first parcel).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parcels: Vec<DispatchParcel>,
     /// When it shipped.
     #[serde(
         default,
@@ -55,6 +59,29 @@ pub struct Dispatch {
     /// What shipped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<DispatchLine>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// **Inferred.** One parcel of a dispatch: its carrier, tracking number and tracking page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DispatchParcel {
+    /// Carrier name (`None`: the dispatch's `carrier`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// Tracking number.
+    #[serde(
+        default,
+        with = "lenient::option_text",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tracking_number: Option<String>,
+    /// Tracking URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_url: Option<String>,
     /// Every other field.
     #[serde(flatten)]
     pub extra: Extra,
