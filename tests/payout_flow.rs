@@ -9,13 +9,15 @@
 )] // test code should fail loudly
 
 use stokly_shopify::adapters::exactly_once::SYSTEM_CLOCK;
-use stokly_shopify::adapters::payouts::{InMemoryJournals, post_journals};
+use stokly_shopify::adapters::payouts::{InMemoryJournals, JournalPort, post_journals};
 use stokly_shopify::domain::exactly_once::Outcome;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::payout::{
     JournalKind, PayoutAction, PayoutJournal, PayoutReconciliation, ReconcileConfig,
     reconcile_payout,
 };
+use stokly_shopify::domain::ports::Clock;
+use stokly_shopify::domain::posting::PortError;
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostingConfig};
 use stokly_shopify::sandbox::payouts::PayoutMonth;
 use stokly_shopify::shopify::model::PayoutStatus;
@@ -176,4 +178,96 @@ async fn journals_post_exactly_once_and_a_failed_payout_is_reversed_once() {
             .skip(1)
             .all(|l| l.starts_with("shopify-payout-"))
     );
+}
+
+/// A journal store that shows a new journal only after `lag` look-ups, like Stokly's 202.
+struct LaggingJournals {
+    inner: InMemoryJournals,
+    hidden: std::sync::Mutex<Vec<(String, u32)>>,
+    lag: u32,
+}
+
+#[async_trait::async_trait]
+impl JournalPort for LaggingJournals {
+    async fn find(
+        &self,
+        references: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, PortError> {
+        let mut found = self.inner.find(references).await?;
+        let mut hidden = self.hidden.lock().unwrap();
+        for (reference, left) in hidden.iter_mut() {
+            if *left > 0 {
+                found.remove(reference);
+                *left -= 1;
+            }
+        }
+        Ok(found)
+    }
+
+    async fn create(&self, journal: &PayoutJournal) -> Result<String, PortError> {
+        self.hidden
+            .lock()
+            .unwrap()
+            .push((journal.natural_key(), self.lag));
+        self.inner.create(journal).await
+    }
+}
+
+struct SteppingClock(std::sync::Mutex<chrono::DateTime<chrono::Utc>>);
+
+#[async_trait::async_trait]
+impl Clock for SteppingClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        *self.0.lock().unwrap()
+    }
+    async fn sleep_until(&self, until: chrono::DateTime<chrono::Utc>) {
+        let mut now = self.0.lock().unwrap();
+        if until > *now {
+            *now = until;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_journal_is_read_back_before_its_claim_is_released() {
+    let month = PayoutMonth::generate(3).unwrap();
+    let journals = to_post(&reconcile_all(
+        &month,
+        &ReconcileConfig::new(month.month_end),
+    ));
+    assert!(!journals.is_empty());
+    let port = LaggingJournals {
+        inner: InMemoryJournals::new(),
+        hidden: std::sync::Mutex::new(Vec::new()),
+        lag: 3,
+    };
+    let clock = SteppingClock(std::sync::Mutex::new(month.month_end));
+    let config = PostingConfig::default()
+        .with_visibility_window(std::time::Duration::from_secs(60))
+        .with_uncertain_polls(4, std::time::Duration::from_secs(1));
+    let ledger = InMemoryPostingLedger::new();
+    let first = post_journals(&journals, &port, &ledger, &clock, config).await;
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o.outcome, Outcome::Created(_))),
+        "{first:?}"
+    );
+    // Released only once visible: an immediate rerun (even from another process, with its
+    // own ledger) finds every journal and creates none.
+    let again = post_journals(
+        &journals,
+        &port,
+        &InMemoryPostingLedger::new(),
+        &clock,
+        config,
+    )
+    .await;
+    assert!(
+        again
+            .iter()
+            .all(|o| matches!(o.outcome, Outcome::AlreadyDone(_))),
+        "{again:?}"
+    );
+    assert_eq!(port.inner.journals().len(), journals.len());
 }

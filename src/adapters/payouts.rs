@@ -227,6 +227,8 @@ pub struct JournalResult {
 struct JournalTarget<'a> {
     port: &'a dyn JournalPort,
     journals: &'a [PayoutJournal],
+    clock: &'a dyn Clock,
+    config: PostingConfig,
 }
 
 #[async_trait]
@@ -260,6 +262,50 @@ impl CreateTarget for JournalTarget<'_> {
         self.port.create(journal).await
     }
 
+    // Journals are never recorded in the ledger, so a claim may only be released once the
+    // journal can be found by its reference: until then a rerun would create it again. Polls
+    // the look-up every `uncertain_poll_delay` for up to `visibility_window`.
+    async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError> {
+        let references: Vec<String> = items
+            .iter()
+            .filter_map(|&i| self.journals.get(i).map(PayoutJournal::natural_key))
+            .collect();
+        let window = chrono::Duration::from_std(self.config.visibility_window)
+            .unwrap_or(chrono::Duration::MAX);
+        let delay = chrono::Duration::from_std(self.config.uncertain_poll_delay)
+            .unwrap_or(chrono::Duration::seconds(1))
+            .max(chrono::Duration::milliseconds(1));
+        let started = self.clock.now();
+        let deadline = started.checked_add_signed(window).unwrap_or(started);
+        loop {
+            let found = self.port.find(&references).await?;
+            let missing = references
+                .iter()
+                .filter(|r| !found.contains_key(*r))
+                .count();
+            if missing == 0 {
+                return Ok(());
+            }
+            let now = self.clock.now();
+            if now >= deadline {
+                return Err(PortError::Unavailable {
+                    operation: "read back new journals".to_owned(),
+                    source: format!(
+                        "{missing} of {} journal(s) not visible by reference after {:?}",
+                        references.len(),
+                        self.config.visibility_window
+                    )
+                    .into(),
+                });
+            }
+            let next = now
+                .checked_add_signed(delay)
+                .unwrap_or(deadline)
+                .min(deadline);
+            self.clock.sleep_until(next).await;
+        }
+    }
+
     // Journals are never recorded in the ledger (it keeps sale-order IDs): a claim is
     // released once the journal is visible, and later runs find it by its reference.
     fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<String> {
@@ -283,7 +329,12 @@ pub async fn post_journals(
 ) -> Vec<JournalResult> {
     let keys: Vec<String> = journals.iter().map(PayoutJournal::natural_key).collect();
     let mut machine = ExactlyOnce::new(keys.clone(), ProtocolConfig::confirmed(config));
-    let mut target = JournalTarget { port, journals };
+    let mut target = JournalTarget {
+        port,
+        journals,
+        clock,
+        config,
+    };
     run_exactly_once(&mut machine, &mut target, ledger, clock).await;
     keys.into_iter()
         .zip(journals)

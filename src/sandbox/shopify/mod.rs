@@ -3,6 +3,7 @@
 mod document;
 mod fulfillment;
 mod ops;
+mod payouts;
 mod sales;
 mod state;
 
@@ -17,6 +18,7 @@ pub use fulfillment::{
     FulfillmentBook, SandboxFoLine, SandboxFulfillment, SandboxFulfillmentOrder,
     SandboxOrderFulfillment,
 };
+pub use payouts::SandboxPaymentsAccount;
 pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
@@ -646,6 +648,10 @@ impl GraphQlResponder {
             )),
             "FulfillmentOrderMove" => {
                 Ok(fulfillment::fulfillment_order_move(&mut state, variables))
+            }
+            "ShopifyPaymentsPayouts" => Ok(payouts::payouts(&state, variables)),
+            "ShopifyPaymentsBalanceTransactions" => {
+                Ok(payouts::balance_transactions(&state, variables))
             }
             "ProductVariantsBulkUpdate" => Ok(ops::product_variants_bulk_update(
                 &mut state, &ctx, variables,

@@ -255,6 +255,9 @@ pub struct ShopifyState {
     pub inventory_changes: Vec<SandboxInventoryChange>,
     /// Fulfillment orders and fulfillments by order.
     pub fulfillment: super::fulfillment::FulfillmentBook,
+    /// The Shopify Payments account (`None`: payout reads are denied).
+    #[serde(skip)]
+    pub payments_account: Option<super::payouts::SandboxPaymentsAccount>,
     #[serde(skip)]
     pub(crate) idempotency: HashMap<(String, String), IdempotentRecord>,
     next_id: u64,
@@ -280,6 +283,7 @@ impl ShopifyState {
             bulk_operations: BTreeMap::new(),
             inventory_changes: Vec::new(),
             fulfillment: super::fulfillment::FulfillmentBook::default(),
+            payments_account: None,
             idempotency: HashMap::new(),
             next_id: 1000,
         }

@@ -2,6 +2,7 @@
 
 mod dispatch;
 mod filter;
+mod journals;
 mod routes;
 mod state;
 
@@ -348,8 +349,11 @@ impl RestResponder {
             elapsed: shared.clock.elapsed(),
             visibility_delay: shared.config.visibility_delay,
         };
-        let answer = routes::route(&mut lock(&shared.state), &method, &segments, &ctx)
+        let mut state = lock(&shared.state);
+        let answer = journals::route(&mut state, &method, &segments, &ctx)
+            .or_else(|| routes::route(&mut state, &method, &segments, &ctx))
             .unwrap_or_else(|| message(404, format!("sandbox: {method} {path} is not emulated")));
+        drop(state);
         if shared.faults.lose_response() {
             return (
                 reply(

@@ -24,7 +24,7 @@ fn ok(body: Value) -> Answer {
     Answer { status: 200, body }
 }
 
-fn accepted(id: &str) -> Answer {
+pub(crate) fn accepted(id: &str) -> Answer {
     Answer {
         status: 202,
         body: json!({"data": {"id": id}}),
@@ -53,7 +53,7 @@ impl RouteCtx<'_> {
 const MAX_SIZE: u64 = 1000;
 
 /// Filters, sorts and pages `rows` into the list envelope.
-fn list(rows: Vec<Value>, ctx: &RouteCtx<'_>) -> Answer {
+pub(crate) fn list(rows: Vec<Value>, ctx: &RouteCtx<'_>) -> Answer {
     let filter = ctx
         .query
         .get("filter")
@@ -117,7 +117,7 @@ fn one(record: Option<&Value>) -> Answer {
     }
 }
 
-fn visible_rows(
+pub(crate) fn visible_rows(
     state: &StoklyState,
     rows: &[Value],
     id_field: &str,
@@ -261,7 +261,7 @@ fn children(state: &StoklyState, id: &str) -> Vec<Value> {
         .collect()
 }
 
-fn make_visible_later(state: &mut StoklyState, id: &str, ctx: &RouteCtx<'_>) {
+pub(crate) fn make_visible_later(state: &mut StoklyState, id: &str, ctx: &RouteCtx<'_>) {
     state
         .visible_at
         .insert(id.to_owned(), ctx.elapsed + ctx.visibility_delay);

@@ -55,6 +55,8 @@ pub struct StoklyState {
     pub customers: Vec<Value>,
     /// Sale invoices.
     pub invoices: Vec<Value>,
+    /// **Inferred.** Journals posted (as received, with `journalId`).
+    pub journals: Vec<Value>,
     /// When each written record becomes visible to reads (emulated time since start).
     pub(crate) visible_at: HashMap<String, Duration>,
     rng: SeededRng,
@@ -89,6 +91,7 @@ impl StoklyState {
             dispatches: Vec::new(),
             customers: Vec::new(),
             invoices: Vec::new(),
+            journals: Vec::new(),
             visible_at: HashMap::new(),
             rng: SeededRng::new(seed ^ 0x5707_1700),
             next_nice_id: 1000,
