@@ -59,12 +59,14 @@ pub trait CreateTarget: Send {
     async fn create(&mut self, item: usize) -> Result<Self::Record, PortError>;
 
     /// Reads these new records back until the system shows them (with
-    /// [`Completion::ConfirmThenRelease`](crate::domain::exactly_once::Completion::ConfirmThenRelease)).
-    /// The default confirms at once.
-    async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError> {
-        let _ = items;
-        Ok(())
-    }
+    /// [`Completion::ConfirmThenRelease`](crate::domain::exactly_once::Completion::ConfirmThenRelease)),
+    /// or fails ([`PortError::Unavailable`]: the records are then released as uncertain).
+    ///
+    /// There is deliberately no default: a target whose system shows writes late must wait
+    /// here, or a run inside the visibility delay would not find the record and create it
+    /// again once the claim is released. A target whose writes are readable as soon as they
+    /// are answered says so in its own implementation.
+    async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError>;
 
     /// The record for a sale order the ledger knows as posted, when the ledger's ID is this
     /// target's record (`None`: the record is looked up instead).
