@@ -22,8 +22,8 @@ use stokly_shopify::domain::order::OrderMappingConfig;
 use stokly_shopify::domain::sku::SkuIndex;
 use stokly_shopify::sandbox::shopify::ShopifyState;
 use stokly_shopify::sandbox::{
-    FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
-    StoklyEmulator, StoklyState,
+    FaultConfig, SandboxClock, Scenario, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
+    StoklyConfig, StoklyEmulator, StoklyState,
 };
 use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, OrderId, PageOptions};
 use support::orders::sandbox_mapping_config;
@@ -49,8 +49,6 @@ async fn world(orders: usize) -> World {
         .build();
     let clock = SandboxClock::new(scenario.epoch, 200.0);
     let mut state = scenario.shopify_state(SHOP);
-    let mut stokly_state = StoklyState::from_scenario(&scenario, "capture");
-    stokly_state.link_shopify_listings(&state);
     let (variant, price) = state
         .variants
         .values()
@@ -61,10 +59,35 @@ async fn world(orders: usize) -> World {
         .map(|_| (variant, 1, price, Decimal::new(20, 2)))
         .collect();
     let long = OrderId::from_numeric(state.add_order("#LONG", scenario.epoch, &lines));
-    let shopify =
-        ShopifyEmulator::start(state.clone(), ShopifyConfig::standard_plan(), clock.clone())
-            .await
-            .unwrap();
+    let read = read_side(&scenario, state.clone(), &clock).await;
+    let ids = read.ids;
+    let ids = ids.into_iter().filter(|id| *id != long).collect();
+    World {
+        state,
+        clock,
+        index: read.index,
+        config: read.config,
+        ids,
+        long,
+    }
+}
+
+/// Both emulators started on `state` and the scenario's Stokly side, with what capturing
+/// needs: the Shopify client, the SKU index, the mapping config and every order's ID.
+struct ReadSide {
+    _emulators: (ShopifyEmulator, StoklyEmulator),
+    shopify: stokly_shopify::shopify::Client,
+    index: SkuIndex,
+    config: OrderMappingConfig,
+    ids: Vec<OrderId>,
+}
+
+async fn read_side(scenario: &Scenario, state: ShopifyState, clock: &SandboxClock) -> ReadSide {
+    let mut stokly_state = StoklyState::from_scenario(scenario, "capture");
+    stokly_state.link_shopify_listings(&state);
+    let shopify = ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock.clone())
+        .await
+        .unwrap();
     let stokly = StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone())
         .await
         .unwrap();
@@ -89,14 +112,12 @@ async fn world(orders: usize) -> World {
         .try_collect()
         .await
         .unwrap();
-    let ids = ids.into_iter().filter(|id| *id != long).collect();
-    World {
-        state,
-        clock,
+    ReadSide {
+        _emulators: (shopify, stokly),
+        shopify: shopify_client,
         index,
         config,
         ids,
-        long,
     }
 }
 
@@ -347,36 +368,7 @@ async fn orders_with_more_transactions_than_the_first_read_are_completed_not_ref
         .many_transactions(2)
         .build();
     let clock = SandboxClock::new(scenario.epoch, 200.0);
-    let state = scenario.shopify_state(SHOP);
-    let mut stokly_state = StoklyState::from_scenario(&scenario, "capture");
-    stokly_state.link_shopify_listings(&state);
-    let shopify = ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock.clone())
-        .await
-        .unwrap();
-    let stokly = StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock)
-        .await
-        .unwrap();
-    let shopify_client = shopify.client_builder().build().unwrap();
-    let stokly_client = stokly.client_builder().build().unwrap();
-    let index = read_catalogue(
-        &shopify_client,
-        &stokly_client,
-        &CatalogueReadOptions::default(),
-    )
-    .await
-    .unwrap()
-    .into_index();
-    let config = sandbox_mapping_config(&stokly_client).await;
-    let ids: Vec<OrderId> = shopify_client
-        .orders_updated_since(
-            &OrderCursor::start(),
-            DEFAULT_ORDER_OVERLAP,
-            PageOptions::default(),
-        )
-        .map_ok(|r| r.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let read = read_side(&scenario, scenario.shopify_state(SHOP), &clock).await;
     let long: Vec<&str> = scenario
         .orders
         .iter()
@@ -389,12 +381,12 @@ async fn orders_with_more_transactions_than_the_first_read_are_completed_not_ref
         "the scenario seeds two long transaction lists"
     );
 
-    let captured = capture_orders(&shopify_client, &ids, &index, &config)
+    let captured = capture_orders(&read.shopify, &read.ids, &read.index, &read.config)
         .await
         .unwrap();
 
     assert!(captured.is_complete(), "{:?}", captured.failed);
-    assert_eq!(captured.mapped.len(), ids.len());
+    assert_eq!(captured.mapped.len(), read.ids.len());
     for result in &captured.mapped {
         if let Err(rejection) = result {
             assert!(

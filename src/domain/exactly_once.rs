@@ -945,6 +945,15 @@ mod tests {
         }
     }
 
+    /// Claims `n` records at t(0), finds none, and takes the prepare step: the next poll
+    /// sends the first create (or refuses it).
+    fn ready_to_create(m: &mut Machine, n: usize) {
+        claim_all(m, t(0), (0..n).map(|_| acquired()).collect());
+        assert!(matches!(m.poll(t(0)), Step::LookUp { .. }));
+        m.looked_up(Ok(vec![]));
+        assert!(matches!(m.poll(t(0)), Step::Prepare { .. }));
+    }
+
     fn release(item: usize, since: Option<DateTime<Utc>>) -> Step<String> {
         Step::Release {
             item,
@@ -1130,10 +1139,7 @@ mod tests {
     #[test]
     fn an_uncertain_create_never_seen_is_released_with_the_time_it_was_sent() {
         let mut m = machine(1, ProtocolConfig::recorded(posting()));
-        claim_all(&mut m, t(0), vec![acquired()]);
-        m.poll(t(0));
-        m.looked_up(Ok(vec![]));
-        m.poll(t(0));
+        ready_to_create(&mut m, 1);
         assert_eq!(m.poll(t(7)), Step::Create { item: 0 });
         m.created(0, Err(&uncertain()));
         let mut now = t(7);
@@ -1171,10 +1177,7 @@ mod tests {
     #[test]
     fn a_create_is_sent_only_while_the_claim_outlasts_the_visibility_window() {
         let mut m = machine(2, ProtocolConfig::recorded(posting()));
-        claim_all(&mut m, t(0), vec![acquired(), acquired()]);
-        m.poll(t(0));
-        m.looked_up(Ok(vec![]));
-        m.poll(t(0));
+        ready_to_create(&mut m, 2);
         // lease 300 s, window 60 s: a create sent at 239 s is visible by 299 s, before the end.
         assert_eq!(m.poll(t(239)), Step::Create { item: 0 });
         m.created(0, Ok(rec("SO-0")));
@@ -1224,10 +1227,7 @@ mod tests {
     #[test]
     fn refusals_and_failures_of_the_create_release_the_claim() {
         let mut m = machine(2, ProtocolConfig::recorded(posting()));
-        claim_all(&mut m, t(0), vec![acquired(), acquired()]);
-        m.poll(t(0));
-        m.looked_up(Ok(vec![]));
-        m.poll(t(0));
+        ready_to_create(&mut m, 2);
         assert_eq!(m.poll(t(0)), Step::Create { item: 0 });
         m.created(
             0,
@@ -1316,10 +1316,7 @@ mod tests {
     #[test]
     fn without_settle_look_ups_an_uncertain_create_is_released_at_once() {
         let mut m = machine(1, ProtocolConfig::confirmed(posting()));
-        claim_all(&mut m, t(0), vec![acquired()]);
-        m.poll(t(0));
-        m.looked_up(Ok(vec![]));
-        m.poll(t(0));
+        ready_to_create(&mut m, 1);
         assert_eq!(m.poll(t(5)), Step::Create { item: 0 });
         m.created(0, Err(&uncertain()));
         assert_eq!(m.poll(t(6)), release(0, Some(t(5))));
@@ -1367,10 +1364,7 @@ mod tests {
         );
         // A create never answered: released as uncertain.
         let mut m = machine(1, ProtocolConfig::recorded(posting()));
-        claim_all(&mut m, t(0), vec![acquired()]);
-        m.poll(t(0));
-        m.looked_up(Ok(vec![]));
-        m.poll(t(0));
+        ready_to_create(&mut m, 1);
         assert_eq!(m.poll(t(1)), Step::Create { item: 0 });
         assert_eq!(m.poll(t(2)), release(0, Some(t(1))));
         assert_eq!(m.poll(t(2)), Step::Done);
