@@ -66,10 +66,10 @@ pub async fn read_payouts(
     Err(repeated("ShopifyPaymentsPayouts"))
 }
 
-/// The balance transactions of one payout: `payments_transfer_id:<payout>`, every page. The
-/// search is not documented as a payout filter, so it is cross-checked: the reconciliation
-/// reports any transaction naming another payout and refuses a payout whose transactions do
-/// not sum to its net.
+/// The balance transactions of one payout: every page of `payments_transfer_id:<payout>`,
+/// joined on `associatedPayout.id`. The search is not documented as a payout filter, so it
+/// only narrows what is read: the join decides, and a Shopify that ignores the term costs
+/// more pages, never a wrong payout (the sandbox ignores it for that reason).
 ///
 /// # Errors
 /// As [`read_payouts`].
@@ -85,7 +85,13 @@ pub async fn read_payout_transactions(
         let page = client
             .balance_transactions_page(Some(&search), after.as_deref(), PAGE)
             .await?;
-        transactions.extend(page.nodes);
+        // The search term only narrows (it is not a documented filter); the join on
+        // `associatedPayout.id` decides.
+        transactions.extend(
+            page.nodes
+                .into_iter()
+                .filter(|t| t.associated_payout.id.as_ref() == Some(&payout.id)),
+        );
         match (page.page_info.has_next_page, page.page_info.end_cursor) {
             (true, Some(next)) => {
                 if !seen.insert(next.clone()) {

@@ -2,8 +2,10 @@
 //! balanceTransactions }` served from a [`PayoutMonth`] loaded into the state.
 //!
 //! Payouts page by issue date (`sortKey: ISSUED_AT`) and accept the `issued_at:>='…'` search
-//! the crate's cursor sends; balance transactions page by ID (`sortKey: ID`) and accept
-//! `payments_transfer_id:<payout>`. Any other search term is refused with a top-level error,
+//! the crate's cursor sends; balance transactions page by ID (`sortKey: ID`). The
+//! `payments_transfer_id:<payout>` term the client sends is accepted but not honoured: it is
+//! not a documented filter, so the emulator answers as a Shopify that ignores it would, and the
+//! client must join on `associatedPayout.id`. Any other search term is refused with an error,
 //! so a client that starts sending one is noticed. A shop with no payments account loaded
 //! answers as a store without Shopify Payments was recorded answering: `ACCESS_DENIED`
 //! naming the `read_shopify_payments_payouts` scope, with `shopifyPaymentsAccount: null`.
@@ -216,20 +218,12 @@ pub(crate) fn balance_transactions(state: &ShopifyState, vars: &Map<String, Valu
         let mut selected = Vec::new();
         for tx in &account.transactions {
             let mut keep = tx.id.numeric_id() > after;
-            for (key, value) in &terms {
+            for (key, _value) in &terms {
                 keep &= match key.as_str() {
-                    "payments_transfer_id" => {
-                        let wanted: u64 = value.parse().map_err(|_| {
-                            top_error(
-                                "BAD_REQUEST",
-                                format!("sandbox: payments_transfer_id {value:?} is not a number"),
-                            )
-                        })?;
-                        tx.associated_payout
-                            .id
-                            .as_ref()
-                            .is_some_and(|p| p.numeric_id() == wanted)
-                    }
+                    // Not a documented filter of Shopify's: the emulator does not honour it
+                    // (as a Shopify that ignores it would not), so the client's own join on
+                    // `associatedPayout.id` is what selects a payout's transactions.
+                    "payments_transfer_id" => true,
                     other => return Err(unsupported(other)),
                 };
             }
