@@ -21,7 +21,7 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use stokly_shopify::domain::sku::{
+use stokly_shopify::domain::catalogue::{
     OwnedStoklyCatalogue, SkuIndex, StoklyCatalogue, audit_catalogue,
 };
 

@@ -19,7 +19,7 @@
 
 use std::time::{Duration, Instant};
 
-use stokly_shopify::domain::sku::{
+use stokly_shopify::domain::catalogue::{
     OwnedStoklyCatalogue, SkuIndex, StoklyCatalogue, audit_catalogue,
 };
 

@@ -13,7 +13,7 @@ use stokly_shopify::domain::inventory::{
     BufferRounding, BufferRule, BufferRules, InFlightDemand, InventoryInputs, InventoryScope,
     LocationMap, ShopifyStockLevel, SyncRun, plan_inventory_push,
 };
-use stokly_shopify::domain::sku::{CompositeComponents, SkuIndex, StoklyCatalogue};
+use stokly_shopify::domain::catalogue::{CompositeComponents, SkuIndex, StoklyCatalogue};
 use stokly_shopify::shopify::model::ProductVariant;
 use stokly_shopify::shopify::{InventoryItemId, LocationId as ShopifyLocationId};
 use stokly_shopify::stokly::LocationId as StoklyLocationId;

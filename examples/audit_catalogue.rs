@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
-use stokly_shopify::domain::sku::{Readiness, audit_catalogue};
+use stokly_shopify::domain::catalogue::{Readiness, audit_catalogue};
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
     StoklyState,

@@ -55,7 +55,7 @@ use stokly_shopify::domain::ports::{DedupEntry, DedupStore, DedupVerdict, InMemo
 use stokly_shopify::domain::posting::{
     InMemoryPostingLedger, OrderWork, PostOutcome, PostResult, PostingConfig,
 };
-use stokly_shopify::domain::sku::SkuIndex;
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::{
     LoggedStoklyRequest, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
     StoklyConfig, StoklyEmulator, StoklyState,

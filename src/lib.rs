@@ -49,7 +49,7 @@
 //!   - [`domain::fulfilment`]: Stokly dispatches as Shopify fulfilments and tracking;
 //!   - [`domain::payout`]: payouts matched transaction by transaction, one balanced journal
 //!     per payout, and the finance report;
-//!   - [`domain::sku`]: strict SKU matching, the catalogue audit and the ERP-first product
+//!   - [`domain::catalogue`]: strict SKU matching, the catalogue audit and the ERP-first product
 //!     push plan;
 //!   - [`domain::posting`]: order work items, posting outcomes and the posting ports;
 //!   - [`domain::ports`]: the async traits a flow reads and writes through (clock, dedup

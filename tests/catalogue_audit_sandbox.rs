@@ -95,7 +95,7 @@ async fn seeded_defects_are_all_found_and_nothing_else() {
 #[tokio::test]
 async fn the_product_push_brings_shopify_back_to_stokly_and_then_has_nothing_to_do() {
     use stokly_shopify::adapters::catalogue::apply_product_push;
-    use stokly_shopify::domain::sku::{ProductPushOptions, plan_product_push};
+    use stokly_shopify::domain::catalogue::{ProductPushOptions, plan_product_push};
     let scenario = ScenarioBuilder::new(12)
         .skus(30)
         .bundles(3)

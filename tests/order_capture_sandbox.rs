@@ -19,7 +19,7 @@ use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::capture_orders;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::OrderMappingConfig;
-use stokly_shopify::domain::sku::SkuIndex;
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::shopify::ShopifyState;
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, Scenario, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
@@ -315,7 +315,7 @@ async fn reads_in_flight_wait_for_the_shared_bucket_instead_of_being_throttled()
 #[tokio::test]
 async fn a_batch_that_does_not_decode_is_read_order_by_order() {
     use stokly_shopify::domain::order::TaxAccountMap;
-    use stokly_shopify::domain::sku::StoklyCatalogue;
+    use stokly_shopify::domain::catalogue::StoklyCatalogue;
     use stokly_shopify::stokly::ChannelId;
     use wiremock::matchers::body_partial_json;
     use wiremock::{Mock, MockServer, ResponseTemplate};

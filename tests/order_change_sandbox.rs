@@ -23,7 +23,7 @@ use stokly_shopify::domain::order_change::{
 };
 use stokly_shopify::domain::ports::SaleOrderChanges;
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
-use stokly_shopify::domain::sku::SkuIndex;
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
     StoklyState,

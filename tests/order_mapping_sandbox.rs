@@ -15,7 +15,7 @@ use stokly_shopify::domain::order::{
     ChargeAccount, ChargeKind, CurrencyPolicy, CustomerLookup, GlAccountCode, OrderMappingConfig,
     TaxAccountMap, TaxKey, map_order,
 };
-use stokly_shopify::domain::sku::{SkuIndex, StoklyCatalogue};
+use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::sandbox::{
     SandboxClock, Scenario, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
 };

@@ -22,7 +22,7 @@ use stokly_shopify::domain::order::{CustomerLookup, OrderRejection, SaleOrderDra
 use stokly_shopify::domain::posting::{
     InMemoryPostingLedger, PostResult, PostingConfig, in_flight_demand,
 };
-use stokly_shopify::domain::sku::SkuIndex;
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
     StoklyEmulator, StoklyState,

@@ -3,7 +3,7 @@
 //! in twenty is wrong in some way).
 
 use serde_json::{Value, json};
-use stokly_shopify::domain::sku::CompositeComponents;
+use stokly_shopify::domain::catalogue::CompositeComponents;
 use stokly_shopify::shopify::model::ProductVariant;
 use stokly_shopify::stokly::model::{ComposingItem, Item, Listing};
 

@@ -3,7 +3,7 @@
 
 use futures::TryStreamExt;
 
-use crate::domain::sku::{
+use crate::domain::catalogue::{
     BatchOperation, CatalogueAudit, CompositeComponents, OwnedStoklyCatalogue, ProductPushPlan,
     SkuIndex, StoklyCatalogue, VariableFamilies, audit_catalogue,
 };

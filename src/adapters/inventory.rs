@@ -10,7 +10,7 @@ use crate::domain::inventory::{
     InventoryPushPlan, InventoryScope, LocationMap, MAX_QUANTITIES_PER_BATCH, PlannedLevel,
     ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels,
 };
-use crate::domain::sku::SkuIndex;
+use crate::domain::catalogue::SkuIndex;
 use crate::shopify::model::{AbsentLevel, QuantityName};
 use crate::shopify::{
     self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError, UserErrorsByInput,

@@ -853,7 +853,7 @@ pub struct CaptureFailure {
 pub async fn capture_orders(
     shopify: &crate::shopify::Client,
     ids: &[crate::shopify::OrderId],
-    index: &crate::domain::sku::SkuIndex,
+    index: &crate::domain::catalogue::SkuIndex,
     config: &crate::domain::order::OrderMappingConfig,
 ) -> Result<CapturedOrders, crate::Error> {
     use futures::StreamExt;
@@ -1062,8 +1062,8 @@ mod tests {
     use super::*;
     use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
     use crate::domain::posting::{Claim, InMemoryPostingLedger, customer_ledger_key};
-    use crate::domain::sku::test_support::simple;
-    use crate::domain::sku::{SkuIndex, StoklyCatalogue};
+    use crate::domain::catalogue::test_support::simple;
+    use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
     use crate::stokly::{ChannelId, RateLimit, VisibilityPoll};
     use chrono::{DateTime, TimeDelta, Utc};
 

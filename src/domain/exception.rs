@@ -4,7 +4,7 @@
 //! # Design
 //!
 //! Each flow keeps its own findings as a `#[non_exhaustive]` enum with one variant per kind
-//! (for example [`crate::domain::sku::CatalogueFinding`]). The variants carry the typed records
+//! (for example [`crate::domain::catalogue::CatalogueFinding`]). The variants carry the typed records
 //! involved, so code can match on them, and tests can assert them field by field. Each such
 //! enum implements [`DomainException`], which answers the questions every exception queue
 //! and report asks:
@@ -106,7 +106,7 @@ impl fmt::Display for Severity {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Flow {
-    /// SKU matching, the catalogue audit and the product push ([`crate::domain::sku`]).
+    /// SKU matching, the catalogue audit and the product push ([`crate::domain::catalogue`]).
     Catalogue,
     /// Shopify orders posted as Stokly sale orders.
     Order,

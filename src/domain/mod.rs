@@ -11,7 +11,7 @@
 //! - [`exception`]: the typed exception shared by every flow (owner, severity, subject,
 //!   reason, fix hint) and the plain [`exception::ExceptionRecord`] that queues and reports
 //!   carry.
-//! - [`sku`]: strict SKU matching between Stokly items and Shopify variants, the catalogue
+//! - [`catalogue`]: strict SKU matching between Stokly items and Shopify variants, the catalogue
 //!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
 //! - [`order`]: a Shopify order mapped to a Stokly sale-order draft whose total equals
 //!   Shopify's, or a rejection with one exception per problem.
@@ -41,4 +41,4 @@ pub mod payout;
 pub mod ports;
 pub mod posting;
 mod report;
-pub mod sku;
+pub mod catalogue;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::finding::{InventoryFinding, ItemRef, StockField};
 use super::{BufferRule, BufferScope, InventoryInputs, MAX_SHOPIFY_QUANTITY};
-use crate::domain::sku::{StoklyEntry, StoklyMatch};
+use crate::domain::catalogue::{StoklyEntry, StoklyMatch};
 use crate::shopify::LocationId as ShopifyLocationId;
 use crate::stokly::model::{InventoryRecord, RecordLevel};
 use crate::stokly::{ItemId, LocationId as StoklyLocationId};

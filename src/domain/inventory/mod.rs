@@ -4,7 +4,7 @@
 //! # What Shopify is told
 //!
 //! For each Shopify variant whose SKU matches exactly one active Stokly item (the rule of
-//! [`crate::domain::sku`]) and each Shopify location in the [`LocationMap`], the `available`
+//! [`crate::domain::catalogue`]) and each Shopify location in the [`LocationMap`], the `available`
 //! quantity Shopify should show is:
 //!
 //! 1. **Stock**: the sum, over the Stokly locations that feed the Shopify location, of
@@ -500,7 +500,7 @@ impl SyncRun {
 #[derive(Debug, Clone, Copy)]
 pub struct InventoryInputs<'a> {
     /// Both catalogues keyed by exact SKU (with Stokly composite components).
-    pub index: &'a crate::domain::sku::SkuIndex,
+    pub index: &'a crate::domain::catalogue::SkuIndex,
     /// Rows of Stokly's `/v1/inventory-records` (any mix of levels).
     pub stokly_records: &'a [crate::stokly::model::InventoryRecord],
     /// Which Stokly locations feed which Shopify location.

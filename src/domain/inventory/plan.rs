@@ -10,7 +10,7 @@ use super::finding::{InventoryFinding, ItemRef, VariantRef};
 use super::{
     InventoryInputs, InventoryScope, MAX_QUANTITIES_PER_BATCH, ShopifyStockLevel, SyncRun,
 };
-use crate::domain::sku::{NO_SKU, ShopifyEntry, StoklyEntry, StoklyMatch};
+use crate::domain::catalogue::{NO_SKU, ShopifyEntry, StoklyEntry, StoklyMatch};
 #[cfg(doc)]
 use crate::shopify::idempotency_key;
 use crate::shopify::model::{InventoryQuantityInput, InventorySetQuantitiesInput, QuantityName};

@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 
 use super::*;
 use crate::domain::exception::{DomainException, Severity};
-use crate::domain::sku::test_support::*;
-use crate::domain::sku::{ComponentLine, CompositeComponents, SkuIndex, StoklyCatalogue};
+use crate::domain::catalogue::test_support::*;
+use crate::domain::catalogue::{ComponentLine, CompositeComponents, SkuIndex, StoklyCatalogue};
 use crate::shopify::model::ProductVariant;
 use crate::shopify::{GraphQlRequest, UserError};
 use crate::stokly::model::{Extra, InventoryRecord, Item, ItemFormat};

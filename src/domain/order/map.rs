@@ -11,7 +11,7 @@ use super::rejection::{
     LineSubject, OrderException, OrderPart, OrderRejection, OrderSubject, PaymentMeasure,
     SkipReason, ValueProblem,
 };
-use crate::domain::sku::{SkuIndex, StoklyMatch};
+use crate::domain::catalogue::{SkuIndex, StoklyMatch};
 use crate::money::{CurrencyCode, Money, MoneyError};
 use crate::shopify::model::{
     CountPrecision, LineItem, MailingAddress, MoneyBag, Order, PurchasingEntity, ShippingLine,

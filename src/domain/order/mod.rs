@@ -11,7 +11,7 @@
 //! - **Gate** ([`OrderGate`]): an order cancelled before posting is skipped, a test order is
 //!   skipped unless test orders are allowed, and only the configured financial statuses post
 //!   (by default `PAID`). An order with no current units at all is skipped too.
-//! - **Lines** are matched on the exact SKU through the [`SkuIndex`](crate::domain::sku::SkuIndex).
+//! - **Lines** are matched on the exact SKU through the [`SkuIndex`](crate::domain::catalogue::SkuIndex).
 //!   A blank, unknown or duplicate SKU (or one held only by deleted items) rejects the whole
 //!   order, with one exception per bad line: never a partial order.
 //! - **Completeness**: an order whose `lineItems` or `shippingLines` still say `hasNextPage`, or

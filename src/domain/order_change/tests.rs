@@ -11,8 +11,8 @@ use crate::domain::order::{
     GlAccountCode, OrderGate, OrderMappingConfig, SaleOrderDraft, TaxAccountMap, TaxKey, map_order,
 };
 use crate::domain::ports::{RecordingSaleOrderChanges, SaleOrderChangeCall, SaleOrderChanges};
-use crate::domain::sku::test_support::simple;
-use crate::domain::sku::{SkuIndex, StoklyCatalogue};
+use crate::domain::catalogue::test_support::simple;
+use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::{FinancialStatus, MoneyBag, Order};
 use crate::shopify::{LineItemId, OrderId};

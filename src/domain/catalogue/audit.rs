@@ -1512,8 +1512,8 @@ mod tests {
     use rust_decimal::Decimal;
 
     use super::*;
-    use crate::domain::sku::test_support::*;
-    use crate::domain::sku::{
+    use crate::domain::catalogue::test_support::*;
+    use crate::domain::catalogue::{
         ComponentLine, CompositeComponents, OwnedStoklyCatalogue, StoklyCatalogue, VariableFamilies,
     };
     use crate::shopify::model::{ProductStatus, ProductVariant};
@@ -2335,7 +2335,7 @@ mod tests {
                 .iter()
                 .filter(|s| {
                     s.as_deref().is_some_and(|s| {
-                        !crate::domain::sku::is_blank_sku(s)
+                        !crate::domain::catalogue::is_blank_sku(s)
                             && stokly_skus.iter().filter(|t| t.as_deref() == Some(s)).count() == 1
                     })
                 })

@@ -53,7 +53,7 @@
 //! # Example
 //!
 //! ```
-//! use stokly_shopify::domain::sku::{SkuIndex, StoklyCatalogue, audit_catalogue};
+//! use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue, audit_catalogue};
 //! use stokly_shopify::shopify::model::ProductVariant;
 //! use stokly_shopify::stokly::model::Item;
 //!

@@ -1367,7 +1367,7 @@ pub fn near_miss_reasons(a: &str, b: &str) -> Vec<NearMissReason> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::sku::test_support::*;
+    use crate::domain::catalogue::test_support::*;
     use crate::stokly::model::ItemFormat;
 
     #[test]

@@ -258,8 +258,8 @@ tr.info td:first-child, tr.info td:nth-child(2) { border-left: 4px solid #1565c0
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::sku::test_support::*;
-    use crate::domain::sku::{SkuIndex, StoklyCatalogue, audit_catalogue};
+    use crate::domain::catalogue::test_support::*;
+    use crate::domain::catalogue::{SkuIndex, StoklyCatalogue, audit_catalogue};
 
     fn sample() -> CatalogueAudit {
         let items = vec![simple("i1", "A|B"), simple("i2", "OK")];

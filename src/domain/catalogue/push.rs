@@ -1113,8 +1113,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::domain::sku::test_support::*;
-    use crate::domain::sku::{StoklyCatalogue, VariableFamilies};
+    use crate::domain::catalogue::test_support::*;
+    use crate::domain::catalogue::{StoklyCatalogue, VariableFamilies};
     use crate::shopify::model::ProductVariant;
     use crate::stokly::model::{Item, ItemFormat, Listing};
 
@@ -1563,7 +1563,7 @@ mod tests {
             vec![PushFinding::LinkedVariantContested {
                 item: i_ref(&items[1]),
                 variant: ShopifyVariantRef::of(
-                    &crate::domain::sku::SkuIndex::build(StoklyCatalogue::new(&items), &variants)
+                    &crate::domain::catalogue::SkuIndex::build(StoklyCatalogue::new(&items), &variants)
                         .shopify_variants()[1]
                 ),
                 other: Some(i_ref(&items[2])),
