@@ -28,17 +28,20 @@
 //!   records and accounts, one balanced journal per payout, and the finance report.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
 //!   customer ports that make posting exactly-once.
+//! - [`lifecycle`]: each order from payment capture to the payout journal, stage by stage,
+//!   with expected times and stuck orders (reason and owner).
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
 //!   implements them over its own storage; the in-memory implementations here do no I/O).
 
+pub mod catalogue;
 pub mod exactly_once;
 pub mod exception;
 pub mod fulfilment;
 pub mod inventory;
+pub mod lifecycle;
 pub mod order;
 pub mod order_change;
 pub mod payout;
 pub mod ports;
 pub mod posting;
 mod report;
-pub mod catalogue;
