@@ -11,6 +11,8 @@
 //! - [`exception`]: the typed exception shared by every flow (owner, severity, subject,
 //!   reason, fix hint) and the plain [`exception::ExceptionRecord`] that queues and reports
 //!   carry.
+//! - [`exception_catalogue`]: every exception kind once, with owner, severity, meaning, fix
+//!   and the daily or weekly check that finds it.
 //! - [`catalogue`]: strict SKU matching between Stokly items and Shopify variants, the catalogue
 //!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
 //! - [`order`]: a Shopify order mapped to a Stokly sale-order draft whose total equals
@@ -36,6 +38,7 @@
 pub mod catalogue;
 pub mod exactly_once;
 pub mod exception;
+pub mod exception_catalogue;
 pub mod fulfilment;
 pub mod inventory;
 pub mod lifecycle;
@@ -44,4 +47,4 @@ pub mod order_change;
 pub mod payout;
 pub mod ports;
 pub mod posting;
-mod report;
+pub(crate) mod report;
