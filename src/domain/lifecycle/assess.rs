@@ -529,6 +529,15 @@ fn reason_for(facts: &OrderFacts, stage: Stage) -> Option<StuckReason> {
             .map(|t| StuckReason::UnmatchedPayoutLine {
                 transaction: t.clone(),
             })
+            .or_else(|| {
+                // The payout cannot match a charge whose order is not posted: the journal
+                // waits for whatever holds the posting.
+                facts
+                    .posted_at
+                    .is_none()
+                    .then(|| reason_for(facts, Stage::Posted))
+                    .flatten()
+            })
             .or_else(exception),
         Stage::Captured | Stage::Posted | Stage::PaidOut | Stage::Credited => exception(),
     }
@@ -563,7 +572,8 @@ fn stuck(
 /// and its expected time has passed. A refund is stuck when it has no credit document a
 /// day (by default) after it was made. The reason comes from the facts: unreserved lines
 /// for a posted order without stock, holds for release, dispatch and fulfilment, unmatched
-/// payout lines for the journal, and otherwise the worst open exception of a flow that can
+/// payout lines for the journal (or, for an order not posted, what holds its posting), and
+/// otherwise the worst open exception of a flow that can
 /// hold that stage (a SKU code reads as a SKU mismatch, `unmapped_location` as a missing
 /// location mapping).
 #[must_use]
