@@ -36,7 +36,9 @@ use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::inventory::{read_shopify_levels, read_stokly_records};
-use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, capture_orders, post_orders};
+use stokly_shopify::adapters::orders::{
+    PostingPorts, StoklyCustomers, capture_orders, post_orders,
+};
 use stokly_shopify::domain::catalogue::audit_catalogue;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::inventory::{

@@ -16,7 +16,9 @@ use chrono::TimeDelta;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
-use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, capture_orders, post_orders};
+use stokly_shopify::adapters::orders::{
+    PostingPorts, StoklyCustomers, capture_orders, post_orders,
+};
 use stokly_shopify::domain::exception::{DomainException, Owner};
 use stokly_shopify::domain::lifecycle::{
     LifecycleConfig, OrderLifecycle, Stage, StuckReason, assess_lifecycle,
@@ -83,7 +85,9 @@ async fn posted_day() -> (Vec<PostOutcome>, chrono::DateTime<chrono::Utc>) {
         .keys()
         .map(|&n| OrderId::from_numeric(n))
         .collect();
-    let captured = capture_orders(&shopify, &ids, &index, &config).await.unwrap();
+    let captured = capture_orders(&shopify, &ids, &index, &config)
+        .await
+        .unwrap();
     assert_eq!(captured.mapped.len(), 60);
     let customers = StoklyCustomers::new(stokly.clone());
     let ledger = InMemoryPostingLedger::new();
@@ -95,7 +99,10 @@ async fn posted_day() -> (Vec<PostOutcome>, chrono::DateTime<chrono::Utc>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_stuck_order_of_the_seeded_day_is_found_with_its_stage_and_owner() {
     let (outcomes, now) = posted_day().await;
-    let rejected = outcomes.iter().filter(|o| o.result.kind() == "rejected").count();
+    let rejected = outcomes
+        .iter()
+        .filter(|o| o.result.kind() == "rejected")
+        .count();
     assert!(rejected >= 1, "the scenario's unknown SKU rejects an order");
 
     let day = play_day(&outcomes, now + TimeDelta::days(5));
@@ -137,7 +144,12 @@ async fn every_stuck_order_of_the_seeded_day_is_found_with_its_stage_and_owner()
 
     // The reasons are the seeded ones.
     let reason_of = |fault: SeededFault| {
-        let order = &day.expected.iter().find(|e| e.fault == fault).unwrap().order;
+        let order = &day
+            .expected
+            .iter()
+            .find(|e| e.fault == fault)
+            .unwrap()
+            .order;
         let life = lifecycles.iter().find(|l| &l.order == order).unwrap();
         life.first_stuck().unwrap().clone()
     };
@@ -180,7 +192,9 @@ async fn every_stuck_order_of_the_seeded_day_is_found_with_its_stage_and_owner()
     assert_eq!(report.stuck_orders, day.expected.len());
     assert!(report.stuck.windows(2).all(|w| w[0].due <= w[1].due));
     assert_eq!(
-        report.complete + report.stuck_orders + (report.orders - report.complete - report.stuck_orders),
+        report.complete
+            + report.stuck_orders
+            + (report.orders - report.complete - report.stuck_orders),
         60
     );
     let html = report.to_html();

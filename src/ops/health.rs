@@ -168,7 +168,13 @@ impl HealthReport {
             }
         };
         for s in &stuck {
-            count(s.flow(), s.code(), s.owner, s.severity(), s.to_record().key());
+            count(
+                s.flow(),
+                s.code(),
+                s.owner,
+                s.severity(),
+                s.to_record().key(),
+            );
         }
         let mut record = |r: &ExceptionRecord| count(r.flow, &r.code, r.owner, r.severity, r.key());
         inputs.exceptions.iter().for_each(&mut record);
@@ -176,10 +182,7 @@ impl HealthReport {
             audit.records().iter().for_each(&mut record);
         }
         if let Some(drift) = inputs.drift {
-            drift
-                .findings
-                .iter()
-                .for_each(|f| record(&f.to_record()));
+            drift.findings.iter().for_each(|f| record(&f.to_record()));
         }
         let mut unreconciled = Vec::new();
         for payout in inputs.payouts {
@@ -512,17 +515,15 @@ impl HealthReport {
                 ],
             })
             .collect();
-        out.push_str(
-            &stacked_columns(
-                "Open exceptions by owner and severity",
-                &[
-                    ("blocking", "#b3261e"),
-                    ("warning", "#e0a526"),
-                    ("info", "#9bb7d4"),
-                ],
-                &columns,
-            ),
-        );
+        out.push_str(&stacked_columns(
+            "Open exceptions by owner and severity",
+            &[
+                ("blocking", "#b3261e"),
+                ("warning", "#e0a526"),
+                ("info", "#9bb7d4"),
+            ],
+            &columns,
+        ));
         out.push_str("</div></div>\n<h2>Stuck orders, oldest first</h2>\n");
         if self.stuck.is_empty() {
             out.push_str("<p>None.</p>\n");

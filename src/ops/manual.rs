@@ -28,17 +28,72 @@ pub struct OperationsManual {
 
 /// Where each kind of record is kept, and who keeps it right.
 const DATA: &[(&str, &str, &str, Owner)] = &[
-    ("Products, items and SKUs", "Stokly", "Shopify shows the variants Stokly's items are listed as; the SKU must be exactly equal on both sides.", Owner::Operations),
-    ("Storefront products, variants, photos and options", "Shopify", "Stokly does not hold them; the product push can create variants from Stokly listings.", Owner::Ecommerce),
-    ("Stock levels", "Stokly", "Shopify shows Stokly's stock less a safety buffer, pushed after every change and in full on a schedule. Never edit stock in Shopify.", Owner::Operations),
-    ("Locations", "Stokly", "Each Shopify location is mapped to the Stokly location(s) that feed it. An unmapped location gets no stock and its orders cannot be reserved.", Owner::Operations),
-    ("Checkout, payments and captures", "Shopify", "Stokly receives the paid order as a sale order with its payment.", Owner::Ecommerce),
-    ("Sale orders and their reservations", "Stokly", "Created from each paid Shopify order, exactly once; Stokly allocates stock and dispatches.", Owner::Operations),
-    ("Dispatches and tracking", "Stokly", "Sent to Shopify as fulfilments, so the customer gets the tracking.", Owner::Operations),
-    ("Refunds", "Shopify", "Each refund becomes a credit document in Stokly against the original sale order.", Owner::Finance),
-    ("Credit documents", "Stokly", "The accounting record of every refund.", Owner::Finance),
-    ("Payouts and fees", "Shopify", "Shopify Payments pays out in batches; each payout becomes one balanced journal in Stokly.", Owner::Finance),
-    ("Journals and the chart of accounts", "Stokly", "Tax, fee and payout accounts are mapped in the connector's account maps.", Owner::Finance),
+    (
+        "Products, items and SKUs",
+        "Stokly",
+        "Shopify shows the variants Stokly's items are listed as; the SKU must be exactly equal on both sides.",
+        Owner::Operations,
+    ),
+    (
+        "Storefront products, variants, photos and options",
+        "Shopify",
+        "Stokly does not hold them; the product push can create variants from Stokly listings.",
+        Owner::Ecommerce,
+    ),
+    (
+        "Stock levels",
+        "Stokly",
+        "Shopify shows Stokly's stock less a safety buffer, pushed after every change and in full on a schedule. Never edit stock in Shopify.",
+        Owner::Operations,
+    ),
+    (
+        "Locations",
+        "Stokly",
+        "Each Shopify location is mapped to the Stokly location(s) that feed it. An unmapped location gets no stock and its orders cannot be reserved.",
+        Owner::Operations,
+    ),
+    (
+        "Checkout, payments and captures",
+        "Shopify",
+        "Stokly receives the paid order as a sale order with its payment.",
+        Owner::Ecommerce,
+    ),
+    (
+        "Sale orders and their reservations",
+        "Stokly",
+        "Created from each paid Shopify order, exactly once; Stokly allocates stock and dispatches.",
+        Owner::Operations,
+    ),
+    (
+        "Dispatches and tracking",
+        "Stokly",
+        "Sent to Shopify as fulfilments, so the customer gets the tracking.",
+        Owner::Operations,
+    ),
+    (
+        "Refunds",
+        "Shopify",
+        "Each refund becomes a credit document in Stokly against the original sale order.",
+        Owner::Finance,
+    ),
+    (
+        "Credit documents",
+        "Stokly",
+        "The accounting record of every refund.",
+        Owner::Finance,
+    ),
+    (
+        "Payouts and fees",
+        "Shopify",
+        "Shopify Payments pays out in batches; each payout becomes one balanced journal in Stokly.",
+        Owner::Finance,
+    ),
+    (
+        "Journals and the chart of accounts",
+        "Stokly",
+        "Tax, fee and payout accounts are mapped in the connector's account maps.",
+        Owner::Finance,
+    ),
 ];
 
 fn owns(owner: Owner) -> &'static str {
@@ -84,7 +139,10 @@ impl OperationsManual {
     #[must_use]
     pub fn generate(config: &LifecycleConfig) -> Self {
         let mut b = Vec::new();
-        b.push(Block::Heading(1, "Shopify and Stokly: operations manual".into()));
+        b.push(Block::Heading(
+            1,
+            "Shopify and Stokly: operations manual".into(),
+        ));
         b.push(Block::Para(
             "Shopify sells; Stokly is the record of items, stock and money. The connector \
              moves each paid order from Shopify into Stokly, sends stock and tracking back, \
@@ -103,10 +161,20 @@ impl OperationsManual {
                 .into(),
         ));
         b.push(Block::Table(
-            vec!["Data".into(), "Master".into(), "How it reaches the other side".into(), "Kept right by".into()],
+            vec![
+                "Data".into(),
+                "Master".into(),
+                "How it reaches the other side".into(),
+                "Kept right by".into(),
+            ],
             DATA.iter()
                 .map(|(what, master, how, owner)| {
-                    vec![(*what).into(), (*master).into(), (*how).into(), owner.label().into()]
+                    vec![
+                        (*what).into(),
+                        (*master).into(),
+                        (*how).into(),
+                        owner.label().into(),
+                    ]
                 })
                 .collect(),
         ));
@@ -122,7 +190,9 @@ impl OperationsManual {
         ));
         let mut rows = Vec::new();
         for stage in Stage::ALL.into_iter().skip(1) {
-            let after = stage.after().map_or_else(|| "the refund".to_owned(), |s| s.label().to_lowercase());
+            let after = stage
+                .after()
+                .map_or_else(|| "the refund".to_owned(), |s| s.label().to_lowercase());
             rows.push(vec![
                 stage.label().into(),
                 format!("within {} of {after}", hours(config.expected(stage))),
@@ -130,14 +200,21 @@ impl OperationsManual {
             ]);
         }
         b.push(Block::Table(
-            vec!["Stage".into(), "Expected".into(), "Owner when stuck (unless the reason names another)".into()],
+            vec![
+                "Stage".into(),
+                "Expected".into(),
+                "Owner when stuck (unless the reason names another)".into(),
+            ],
             rows,
         ));
 
         for cadence in [Cadence::Daily, Cadence::Weekly] {
             b.push(Block::Heading(2, format!("{} checks", cadence.label())));
             for check in Check::ALL.into_iter().filter(|c| c.cadence() == cadence) {
-                b.push(Block::Heading(3, format!("{} ({})", check.title(), check.owner())));
+                b.push(Block::Heading(
+                    3,
+                    format!("{} ({})", check.title(), check.owner()),
+                ));
                 b.push(Block::Para(check.how().into()));
                 let kinds: Vec<String> = kinds_of(check)
                     .filter(|k| k.severity == Severity::Blocking)
@@ -168,7 +245,13 @@ impl OperationsManual {
                 CATALOGUE.iter().filter(|k| k.owner == owner).collect();
             kinds.sort_by_key(|k| (k.severity, k.check, k.flow, k.code));
             b.push(Block::Table(
-                vec!["Exception".into(), "Severity".into(), "What it means".into(), "How to resolve it".into(), "Found by".into()],
+                vec![
+                    "Exception".into(),
+                    "Severity".into(),
+                    "What it means".into(),
+                    "How to resolve it".into(),
+                    "Found by".into(),
+                ],
                 kinds
                     .iter()
                     .map(|k| {
@@ -219,7 +302,10 @@ impl OperationsManual {
                 }
                 Block::Table(head, rows) => {
                     let cells = |row: &[String]| {
-                        row.iter().map(|c| markdown_cell(c)).collect::<Vec<_>>().join(" | ")
+                        row.iter()
+                            .map(|c| markdown_cell(c))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
                     };
                     let _ = writeln!(out, "| {} |", cells(head));
                     let _ = writeln!(out, "|{}", " --- |".repeat(head.len()));

@@ -231,9 +231,7 @@ pub fn play_day(outcomes: &[PostOutcome], now: DateTime<Utc>) -> OperationsDay {
         // What a monitor must report, from the fault alone (the default times).
         let must = match fault {
             Some(SeededFault::SkuMismatch) => Some((Stage::Reserved, Owner::Ecommerce)),
-            Some(SeededFault::MissingLocationMapping) => {
-                Some((Stage::Reserved, Owner::Operations))
-            }
+            Some(SeededFault::MissingLocationMapping) => Some((Stage::Reserved, Owner::Operations)),
             Some(SeededFault::Hold) => Some((Stage::Released, Owner::Ecommerce)),
             Some(SeededFault::RefundNotCredited) => Some((Stage::Credited, Owner::Finance)),
             Some(SeededFault::UnmatchedPayoutLine) => Some((Stage::Journaled, Owner::Finance)),
