@@ -151,32 +151,33 @@ impl HealthReport {
         let mut by_owner_severity: BTreeMap<Owner, BTreeMap<Severity, usize>> = BTreeMap::new();
         let mut by_kind: BTreeMap<(Flow, String), usize> = BTreeMap::new();
         let mut exceptions = 0;
-        let mut count = |flow: Flow, code: &str, owner: Owner, severity: Severity, key: String| {
-            if seen.insert(key) {
-                exceptions += 1;
-                *by_owner_severity
-                    .entry(owner)
-                    .or_default()
-                    .entry(severity)
-                    .or_default() += 1;
-                match by_kind.get_mut(&(flow, code.to_owned())) {
-                    Some(n) => *n += 1,
-                    None => {
-                        by_kind.insert((flow, code.to_owned()), 1);
+        let mut count =
+            |flow: Flow, code: &str, owner: Owner, severity: Severity, key: Option<String>| {
+                if key.is_none_or(|key| seen.insert(key)) {
+                    exceptions += 1;
+                    *by_owner_severity
+                        .entry(owner)
+                        .or_default()
+                        .entry(severity)
+                        .or_default() += 1;
+                    match by_kind.get_mut(&(flow, code.to_owned())) {
+                        Some(n) => *n += 1,
+                        None => {
+                            by_kind.insert((flow, code.to_owned()), 1);
+                        }
                     }
                 }
-            }
-        };
+            };
+        // A stuck stage's key is its code and order (see `ExceptionRecord::key`); they are
+        // told apart without building each record.
+        let mut stuck_seen: HashSet<(&'static str, &str)> = HashSet::with_capacity(stuck.len());
         for s in &stuck {
-            count(
-                s.flow(),
-                s.code(),
-                s.owner,
-                s.severity(),
-                s.to_record().key(),
-            );
+            if stuck_seen.insert((s.code(), s.order.as_str())) {
+                count(s.flow(), s.code(), s.owner, s.severity(), None);
+            }
         }
-        let mut record = |r: &ExceptionRecord| count(r.flow, &r.code, r.owner, r.severity, r.key());
+        let mut record =
+            |r: &ExceptionRecord| count(r.flow, &r.code, r.owner, r.severity, Some(r.key()));
         inputs.exceptions.iter().for_each(&mut record);
         if let Some(audit) = inputs.audit {
             audit.records().iter().for_each(&mut record);

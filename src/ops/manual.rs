@@ -190,19 +190,21 @@ impl OperationsManual {
         ));
         let mut rows = Vec::new();
         for stage in Stage::ALL.into_iter().skip(1) {
-            let after = stage
+            let from = stage
                 .after()
-                .map_or_else(|| "the refund".to_owned(), |s| s.label().to_lowercase());
+                .map_or_else(|| "The refund".to_owned(), |s| s.label().to_owned());
             rows.push(vec![
                 stage.label().into(),
-                format!("within {} of {after}", hours(config.expected(stage))),
+                hours(config.expected(stage)),
+                from,
                 stage.default_owner().label().into(),
             ]);
         }
         b.push(Block::Table(
             vec![
                 "Stage".into(),
-                "Expected".into(),
+                "Expected within".into(),
+                "Counted from".into(),
                 "Owner when stuck (unless the reason names another)".into(),
             ],
             rows,
