@@ -25,7 +25,7 @@ fn at(hours: i64) -> DateTime<Utc> {
 fn counts_stages_owners_and_days_and_lists_oldest_first() {
     let now = at(100);
     let config = LifecycleConfig::default();
-    let facts = vec![
+    let facts = [
         // Complete.
         OrderFacts::captured(OrderId::from_numeric(1), "#1", at(0))
             .posted(SaleOrderId::new("s1").unwrap(), at(0))

@@ -215,7 +215,7 @@ impl HealthReport {
                 });
             }
         }
-        unreconciled.sort_by(|a, b| a.issued_at.cmp(&b.issued_at));
+        unreconciled.sort_by_key(|a| a.issued_at);
 
         Self {
             generated_at: now,
