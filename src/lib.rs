@@ -56,6 +56,12 @@
 //!     store, ...), with in-memory implementations;
 //!   - [`domain::exception`]: the typed exception every flow reports (owner, severity,
 //!     subject, reason, fix hint).
+//!   - [`domain::lifecycle`]: each order from payment capture to the payout journal, with
+//!     expected times per stage and stuck orders (reason and owner);
+//!   - [`domain::exception_catalogue`]: every exception kind once, with owner, severity,
+//!     meaning, fix and the check that finds it.
+//! - [`ops`]: the daily health report (Markdown, or one HTML page with inline SVG charts)
+//!   and the generated operations manual for business readers.
 //! - [`adapters`]: the flows end to end: catalogue reads and the product push, inventory
 //!   reads and push, order capture and posting, fulfilments, payouts and their journals, and
 //!   [`adapters::exactly_once::run_exactly_once`], the driver every create goes through.
@@ -171,6 +177,7 @@ pub mod domain;
 mod error;
 mod http;
 pub mod money;
+pub mod ops;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod secret;

@@ -122,6 +122,8 @@ pub enum Flow {
     Payout,
     /// Tax lines mapped to accounts.
     Tax,
+    /// Orders past the expected time of a stage ([`crate::domain::lifecycle`]).
+    Lifecycle,
 }
 
 impl Flow {
@@ -137,6 +139,7 @@ impl Flow {
             Self::Refund => "refund",
             Self::Payout => "payout",
             Self::Tax => "tax",
+            Self::Lifecycle => "lifecycle",
         }
     }
 }

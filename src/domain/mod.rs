@@ -11,6 +11,8 @@
 //! - [`exception`]: the typed exception shared by every flow (owner, severity, subject,
 //!   reason, fix hint) and the plain [`exception::ExceptionRecord`] that queues and reports
 //!   carry.
+//! - [`exception_catalogue`]: every exception kind once, with owner, severity, meaning, fix
+//!   and the daily or weekly check that finds it.
 //! - [`catalogue`]: strict SKU matching between Stokly items and Shopify variants, the catalogue
 //!   audit with its Markdown and HTML reports, and the ERP-first product push plan.
 //! - [`order`]: a Shopify order mapped to a Stokly sale-order draft whose total equals
@@ -28,17 +30,21 @@
 //!   records and accounts, one balanced journal per payout, and the finance report.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
 //!   customer ports that make posting exactly-once.
+//! - [`lifecycle`]: each order from payment capture to the payout journal, stage by stage,
+//!   with expected times and stuck orders (reason and owner).
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
 //!   implements them over its own storage; the in-memory implementations here do no I/O).
 
+pub mod catalogue;
 pub mod exactly_once;
 pub mod exception;
+pub mod exception_catalogue;
 pub mod fulfilment;
 pub mod inventory;
+pub mod lifecycle;
 pub mod order;
 pub mod order_change;
 pub mod payout;
 pub mod ports;
 pub mod posting;
-mod report;
-pub mod catalogue;
+pub(crate) mod report;

@@ -25,12 +25,16 @@
 //!   (and, on Stokly, answers lost after the work was done and tokens expiring early), drawn
 //!   from a seeded generator so that a failing run can be replayed.
 //!
+//! - [`operations_day`]: a seeded day of operations over posted orders, with deliberate
+//!   faults and the stuck orders a monitor must report for them.
+//!
 //! Time: the emulators run on a [`SandboxClock`] that can run faster than the wall clock
 //! (`time_scale`) and can be advanced by hand, so token expiry and bucket refills can be tested
 //! without waiting.
 
 mod clock;
 mod faults;
+pub mod operations_day;
 pub mod payouts;
 mod rng;
 mod scenario;
