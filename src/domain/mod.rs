@@ -26,6 +26,8 @@
 //!   settle), with typed outcomes and deferral reasons.
 //! - [`payout`]: Shopify Payments payouts matched transaction by transaction to posted
 //!   records and accounts, one balanced journal per payout, and the finance report.
+//! - [`refund`]: Shopify refunds and returns as Stokly credit documents balancing to the
+//!   refund's total, with restock decisions, or exceptions.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
 //!   customer ports that make posting exactly-once.
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
@@ -40,5 +42,6 @@ pub mod order_change;
 pub mod payout;
 pub mod ports;
 pub mod posting;
+pub mod refund;
 mod report;
 pub mod catalogue;

@@ -215,6 +215,10 @@ impl Client {
                     "must be positive",
                 ));
             }
+            if line.account.is_some() {
+                // A money-only line (an adjustment) may take money off the credit.
+                continue;
+            }
             for (name, v) in [
                 ("displayPrice", line.display_price),
                 ("displayTax", line.display_tax),

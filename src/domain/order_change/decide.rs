@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::change::{Cancellation, LineRef, OrderChange, ShopifyOrderState, diff_drafts};
 use super::progress::{CutOff, OrderChangeConfig, StoklyProgress};
 use super::review::{LineMismatch, OrderChangeException};
+use super::refunds::{RefundedUnits, without_refunded_units};
 use crate::domain::order::{OrderSubject, SaleOrderDraft};
 use crate::shopify::LineItemId;
 use crate::stokly::model::{NewSaleOrderLine, SaleOrder, SaleOrderLine, Shipping};
@@ -114,6 +115,29 @@ pub fn decide_order_change(
     stokly_lines: &[SaleOrderLine],
     config: &OrderChangeConfig,
 ) -> OrderChangeDecision {
+    decide_order_change_after_refunds(
+        posted,
+        shopify,
+        stokly,
+        stokly_lines,
+        config,
+        &RefundedUnits::none(),
+    )
+}
+
+/// [`decide_order_change`] for an order refunded since it was posted: the units and
+/// shipping in `refunded` belong to the refund flow (which credits them), so they are taken
+/// out of the changes ([`without_refunded_units`]), and "no units left" because every
+/// posted unit was refunded is no change.
+#[must_use]
+pub fn decide_order_change_after_refunds(
+    posted: &SaleOrderDraft,
+    shopify: &ShopifyOrderState<'_>,
+    stokly: &SaleOrder,
+    stokly_lines: &[SaleOrderLine],
+    config: &OrderChangeConfig,
+    refunded: &RefundedUnits,
+) -> OrderChangeDecision {
     let order = OrderSubject::new(
         posted.shopify_order_id().clone(),
         posted.customer_reference(),
@@ -139,13 +163,16 @@ pub fn decide_order_change(
             };
             return decide_cancellation(order, sale_order, &progress, cut_off, cancellation);
         }
+        ShopifyOrderState::NoUnitsLeft if refunded.covers_every_unit_of(posted) => {
+            return OrderChangeDecision::NoChange;
+        }
         ShopifyOrderState::NoUnitsLeft => {
             let cancellation = Cancellation::NoUnitsLeft;
             return decide_cancellation(order, sale_order, &progress, cut_off, cancellation);
         }
     };
 
-    let changes = diff_drafts(posted, current);
+    let changes = without_refunded_units(posted, diff_drafts(posted, current), refunded);
     if progress == StoklyProgress::Removed {
         return review(OrderChangeException::RemovedInStokly {
             order,
