@@ -16,7 +16,7 @@ use super::lenient;
 use super::sale_order::{LineType, Payment};
 use crate::money::CurrencyCode;
 use crate::stokly::ids::{
-    DispatchId, ItemId, LocationId, PriceListId, SaleOrderId, SaleOrderLineId,
+    CreditNoteId, DispatchId, ItemId, LocationId, PriceListId, SaleOrderId, SaleOrderLineId,
 };
 
 /// **Inferred.** A dispatch (shipment) of part or all of a sale order.
@@ -276,6 +276,25 @@ impl NewCreditNote {
             payments: Vec::new(),
         }
     }
+}
+
+/// **Inferred.** A credit note as Stokly would list it: the fields the refund flow reads
+/// back (every other field is kept in `extra`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CreditNote {
+    /// The credit note.
+    pub credit_note_id: CreditNoteId,
+    /// The sale order credited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_order_id: Option<SaleOrderId>,
+    /// The caller's reference (the Shopify refund GID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_reference: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// **Inferred.** A price list.
