@@ -23,7 +23,7 @@ use crate::stokly::SaleOrderId;
 /// A sale order as posted to Stokly, with what the refund mapping needs to know about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct PostedSaleOrder {
+pub struct SaleOrderFacts {
     /// The Stokly sale order.
     pub sale_order_id: SaleOrderId,
     /// The draft it was posted from (as posted: amendments applied since replace it).
@@ -37,7 +37,7 @@ pub struct PostedSaleOrder {
     pub paid_out: bool,
 }
 
-impl PostedSaleOrder {
+impl SaleOrderFacts {
     /// `draft`, posted as `sale_order_id` at `posted_at`, nothing dispatched, not paid out.
     #[must_use]
     pub fn new(sale_order_id: SaleOrderId, draft: SaleOrderDraft, posted_at: DateTime<Utc>) -> Self {
@@ -73,7 +73,7 @@ pub enum SaleOrderState<'a> {
     /// leave the refunded units out.
     NotPosted,
     /// Posted.
-    Posted(&'a PostedSaleOrder),
+    Posted(&'a SaleOrderFacts),
 }
 
 /// What to do about one refund.
@@ -408,7 +408,7 @@ pub fn map_refund(
 
 fn credit_line(
     ctx: &mut Ctx<'_>,
-    posted: &PostedSaleOrder,
+    posted: &SaleOrderFacts,
     returned: Option<&Return>,
     i: usize,
     item: &RefundLineItem,

@@ -20,7 +20,7 @@
 //!   order was posted: [`RefundDecision::BeforePosting`]. Posting takes Shopify's current
 //!   quantities, so the sale order never carried the refunded units: the sale order is the
 //!   amended document, and there is nothing to credit. Posted: a credit. Posted and already
-//!   paid out ([`PostedSaleOrder::paid_out`]): a credit with
+//!   paid out ([`SaleOrderFacts::paid_out`]): a credit with
 //!   [`FinanceNote::RefundAfterPayout`] (the money leaves in a later payout).
 //! - **Currency.** Every amount is taken in the currency the [`RefundMappingConfig`]'s policy
 //!   picks (shop or presentment money), which must be the sale order's; any other is
@@ -34,7 +34,7 @@
 //!   [`RefundException::TaxWithoutTaxLines`]. A line not posted, or more units than posted,
 //!   is an exception.
 //! - **Units** ([`StockEffect`]): units Stokly has not dispatched yet (posted less
-//!   [`PostedSaleOrder::dispatched_units`]) are taken first and come off the sale order
+//!   [`SaleOrderFacts::dispatched_units`]) are taken first and come off the sale order
 //!   ([`StockEffect::RemoveFromOrder`]): they never left, so they are not returned stock.
 //!   The rest follow `restockType`: `RETURN` (and the deprecated `LEGACY_RESTOCK`) restock at
 //!   the refund line's location mapped to a Stokly location; `NO_RESTOCK` is money only;
@@ -77,7 +77,7 @@ pub use draft::{
     NotRestockedReason, StockEffect, StockMovement,
 };
 pub use exception::{RefundAccount, RefundException, RefundRef, RefundRejection};
-pub use map::{PostedSaleOrder, RefundDecision, SaleOrderState, map_refund};
+pub use map::{SaleOrderFacts, RefundDecision, SaleOrderState, map_refund};
 pub use port::CreditDocuments;
 
 #[cfg(test)]

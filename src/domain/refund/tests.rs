@@ -85,10 +85,10 @@ fn posted_at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
 }
 
-fn posted(name: &str, policy: CurrencyPolicy) -> PostedSaleOrder {
+fn posted(name: &str, policy: CurrencyPolicy) -> SaleOrderFacts {
     let draft: SaleOrderDraft =
         map_order(&fixture(name), &index(), &order_config(policy)).unwrap();
-    PostedSaleOrder::new(SaleOrderId::new("so-1").unwrap(), draft, posted_at())
+    SaleOrderFacts::new(SaleOrderId::new("so-1").unwrap(), draft, posted_at())
 }
 
 fn config() -> RefundMappingConfig {
@@ -167,7 +167,7 @@ fn order_refunds(order: &str, refunds: Vec<Refund>, returns: Value) -> OrderRefu
     serde_json::from_value(value).unwrap()
 }
 
-fn decide(order: &str, refund: Value, posted: &PostedSaleOrder) -> Result<RefundDecision, RefundRejection> {
+fn decide(order: &str, refund: Value, posted: &SaleOrderFacts) -> Result<RefundDecision, RefundRejection> {
     decide_with(order, refund, json!([]), posted, &config())
 }
 
@@ -175,7 +175,7 @@ fn decide_with(
     order: &str,
     refund: Value,
     returns: Value,
-    posted: &PostedSaleOrder,
+    posted: &SaleOrderFacts,
     config: &RefundMappingConfig,
 ) -> Result<RefundDecision, RefundRejection> {
     let refund = parse(refund);
