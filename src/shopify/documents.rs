@@ -80,6 +80,7 @@ pub(crate) const REFUND_LINE_ITEMS: &str = document!(
     "refund_line.fragments",
     "money.fragments"
 );
+pub(crate) const RETURN_DISPOSITIONS: &str = document!("return_dispositions");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -113,4 +114,5 @@ pub const ALL: &[(&str, &str)] = &[
     ("ShopifyPaymentsBalanceTransactions", BALANCE_TRANSACTIONS),
     ("OrderRefunds", ORDER_REFUNDS),
     ("RefundLineItems", REFUND_LINE_ITEMS),
+    ("ReturnDispositions", RETURN_DISPOSITIONS),
 ];

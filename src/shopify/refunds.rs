@@ -8,10 +8,10 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 
 use super::client::{Client, GraphQlRequest};
-use super::documents::{ORDER_REFUNDS, REFUND_LINE_ITEMS};
+use super::documents::{ORDER_REFUNDS, REFUND_LINE_ITEMS, RETURN_DISPOSITIONS};
 use super::error::Error;
 use super::ids::OrderId;
-use super::model::{OrderRefunds, RefundLineItem};
+use super::model::{OrderRefunds, RefundLineItem, Return};
 use super::pagination::PageOptions;
 
 /// Refunded lines per follow-up page.
@@ -22,9 +22,15 @@ struct OrderRefundsData {
     order: Option<OrderRefunds>,
 }
 
+#[derive(Deserialize)]
+struct ReturnData {
+    r#return: Option<Return>,
+}
+
 impl Client {
-    /// The refunds (every refunded line: later pages are fetched) and returns of an order,
-    /// or `None` if Shopify does not know the order.
+    /// The refunds (every refunded line: later pages are fetched) of an order, with the
+    /// returns they belong to (read one by one with their dispositions), or `None` if Shopify
+    /// does not know the order.
     ///
     /// `Order.refunds` is a list Shopify gives whole; each refund's lines are a connection
     /// read to its end here. A refund whose shipping lines, adjustments or transactions
@@ -58,6 +64,23 @@ impl Client {
                 .await?;
             refund.refund_line_items.nodes.extend(rest);
             refund.refund_line_items.page_info.has_next_page = false;
+        }
+        // The returns the refunds belong to, one by one (a nested read of every return would
+        // cost more than one query may).
+        let mut wanted: Vec<String> = order
+            .refunds
+            .iter()
+            .filter_map(|r| r.r#return.as_ref().map(|r| r.id.clone()))
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        for id in wanted {
+            let request = GraphQlRequest::query(RETURN_DISPOSITIONS, "ReturnDispositions")
+                .variable("id", &id)?;
+            let data: ReturnData = self.query(&request).await?;
+            if let Some(r) = data.r#return {
+                order.returns.nodes.push(r);
+            }
         }
         Ok(Some(order))
     }

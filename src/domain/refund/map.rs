@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -212,10 +212,16 @@ pub fn map_refund(
         SaleOrderState::NotPosted => return Ok(RefundDecision::BeforePosting),
         SaleOrderState::Posted(posted) => posted,
     };
-    if refund.created_at.unwrap_or(refund.processed_at) < posted.posted_at {
+    // Shopify stamps whole seconds: a refund in the second the order was posted counts as
+    // after it.
+    if refund.created_at.unwrap_or(refund.processed_at) < posted.posted_at.trunc_subsecs(0) {
         return Ok(RefundDecision::BeforePosting);
     }
-    if refund.has_unread_parts() {
+    let returned = refund
+        .r#return
+        .as_ref()
+        .and_then(|r| order.returns.nodes.iter().find(|candidate| candidate.id == r.id));
+    if refund.has_unread_parts() || returned.is_some_and(Return::has_unread_parts) {
         return Err(RefundRejection {
             refund: refund_ref.clone(),
             exceptions: vec![RefundException::IncompleteRefund { refund: refund_ref }],
@@ -228,10 +234,6 @@ pub fn map_refund(
         errors: Vec::new(),
     };
     let zero = Money::zero(posted.draft.currency());
-    let returned = refund
-        .r#return
-        .as_ref()
-        .and_then(|r| order.returns.nodes.iter().find(|candidate| candidate.id == r.id));
 
     let mut lines = Vec::new();
     let mut parts = zero;

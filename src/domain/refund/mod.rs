@@ -17,7 +17,8 @@
 //!   refund with a connection still on `hasNextPage` is refused
 //!   ([`RefundException::IncompleteRefund`]), never credited in part.
 //! - **Timing.** Not posted yet ([`SaleOrderState::NotPosted`]), or created before the sale
-//!   order was posted: [`RefundDecision::BeforePosting`]. Posting takes Shopify's current
+//!   order was posted (compared at whole seconds, as Shopify stamps them; a refund in the
+//!   second of posting counts as after it): [`RefundDecision::BeforePosting`]. Posting takes Shopify's current
 //!   quantities, so the sale order never carried the refunded units: the sale order is the
 //!   amended document, and there is nothing to credit. Posted: a credit. Posted and already
 //!   paid out ([`SaleOrderFacts::paid_out`]): a credit with

@@ -654,6 +654,7 @@ impl GraphQlResponder {
             "ShopifyPaymentsPayouts" => Ok(payouts::payouts(&state, variables)),
             "OrderRefunds" => Ok(refund::order_refunds(&state, variables)),
             "RefundLineItems" => Ok(refund::refund_line_items(&state, variables)),
+            "ReturnDispositions" => Ok(refund::return_dispositions(&state, variables)),
             "RefundCreate" => Ok(refund::refund_create(&mut state, ctx.now, variables)),
             "ShopifyPaymentsBalanceTransactions" => {
                 Ok(payouts::balance_transactions(&state, variables))

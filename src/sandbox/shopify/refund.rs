@@ -12,7 +12,7 @@
 //! amount asked (or what is left, with `fullRefund`); the money refunded is the sum of the
 //! transactions (none: a restock-only refund of no money), and any difference between the
 //! parts and the money is an order adjustment `REFUND_DISCREPANCY` stated from the order's
-//! side. Returns are not emulated: refunds read with an empty `returns` connection.
+//! side. Returns are not emulated (`return(id:)` answers `null`).
 //!
 //! The order read does not yet reflect refunds (current quantities, current totals and the
 //! refund transactions stay as placed); only the refund reads show them.
@@ -393,7 +393,6 @@ pub(crate) fn order_refunds(state: &ShopifyState, vars: &Map<String, Value>) -> 
         "currencyCode": order.currency.as_str(),
         "presentmentCurrencyCode": order.presentment_currency.as_str(),
         "refunds": refunds,
-        "returns": page(Vec::new()),
     }}))
 }
 
@@ -401,4 +400,9 @@ pub(crate) fn order_refunds(state: &ShopifyState, vars: &Map<String, Value>) -> 
 /// follow-up page is empty.
 pub(crate) fn refund_line_items(_state: &ShopifyState, _vars: &Map<String, Value>) -> OpResult {
     ok(json!({"refund": {"refundLineItems": page(Vec::new())}}))
+}
+
+/// `return(id:)`: returns are not emulated, so no return is known.
+pub(crate) fn return_dispositions(_state: &ShopifyState, _vars: &Map<String, Value>) -> OpResult {
+    ok(json!({"return": null}))
 }

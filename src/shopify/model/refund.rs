@@ -92,7 +92,7 @@ pub struct OrderRefunds {
     /// Every refund, oldest first (a list: Shopify gives it whole).
     #[serde(default)]
     pub refunds: Vec<Refund>,
-    /// The returns (goods side).
+    /// The returns the refunds belong to (goods side), with their dispositions.
     #[serde(default)]
     pub returns: Connection<Return>,
 }
@@ -275,6 +275,19 @@ pub struct Return {
     /// Its reverse fulfilment orders, whose lines carry the dispositions.
     #[serde(default)]
     pub reverse_fulfillment_orders: Connection<ReverseFulfillmentOrder>,
+}
+
+impl Return {
+    /// Whether a part of the return was not read (a connection says `hasNextPage`).
+    #[must_use]
+    pub fn has_unread_parts(&self) -> bool {
+        self.reverse_fulfillment_orders.page_info.has_next_page
+            || self
+                .reverse_fulfillment_orders
+                .nodes
+                .iter()
+                .any(|rfo| rfo.line_items.page_info.has_next_page)
+    }
 }
 
 /// A reverse fulfilment order of a return.
