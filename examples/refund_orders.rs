@@ -18,7 +18,7 @@
 //! and set the credit paths with `InferredEndpoints::with_sale_order_credit_notes` and
 //! `with_credit_notes`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // an example should fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // an example should fail loudly
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -28,7 +28,9 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::exactly_once::SYSTEM_CLOCK;
-use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, capture_orders, post_orders};
+use stokly_shopify::adapters::orders::{
+    PostingPorts, StoklyCustomers, capture_orders, post_orders,
+};
 use stokly_shopify::adapters::refunds::{post_credits, read_and_map_refunds};
 use stokly_shopify::domain::exactly_once::Outcome;
 use stokly_shopify::domain::exception::DomainException;
@@ -52,7 +54,8 @@ use stokly_shopify::stokly::{ItemId, ListQuery, LocationId, SaleOrderId};
 const SHOP: &str = "refunds.myshopify.com";
 
 /// The crate reads refunds; it does not make them. The example refunds as a merchant would.
-const REFUND_CREATE: &str = "mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {
+const REFUND_CREATE: &str =
+    "mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {
   refundCreate(input: $input) @idempotent(key: $idempotencyKey) {
     refund { id totalRefundedSet { shopMoney { amount currencyCode } } }
     userErrors { field message }
@@ -68,7 +71,10 @@ async fn refund(shopify: &shopify::Client, input: Value) -> Result<String, Strin
     let payload = &response.data.unwrap_or_default()["refundCreate"];
     match payload["userErrors"].as_array() {
         Some(errors) if !errors.is_empty() => Err(errors[0]["message"].to_string()),
-        _ => Ok(payload["refund"]["id"].as_str().unwrap_or_default().to_owned()),
+        _ => Ok(payload["refund"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()),
     }
 }
 
@@ -109,11 +115,16 @@ fn describe(credit: &CreditDraft) -> String {
             .map(|m| match &m.effect {
                 StockEffect::RemoveFromOrder => format!("{} off the order", m.units),
                 StockEffect::Restock { location } => format!("{} restocked at {location}", m.units),
-                StockEffect::NotRestocked { reason } => format!("{} not restocked ({reason:?})", m.units),
+                StockEffect::NotRestocked { reason } => {
+                    format!("{} not restocked ({reason:?})", m.units)
+                }
                 _ => format!("{} other", m.units),
             })
             .collect();
-        let bundle = l.bundle.as_ref().map_or(String::new(), |b| format!(" [bundle {}]", b.title));
+        let bundle = l
+            .bundle
+            .as_ref()
+            .map_or(String::new(), |b| format!(" [bundle {}]", b.title));
         parts.push(format!(
             "{} x {} net {} tax {}{bundle}: {}",
             l.quantity,
@@ -124,7 +135,11 @@ fn describe(credit: &CreditDraft) -> String {
         ));
     }
     if let Some(s) = credit.shipping() {
-        parts.push(format!("shipping net {} tax {}", s.amount.amount(), s.tax.amount()));
+        parts.push(format!(
+            "shipping net {} tax {}",
+            s.amount.amount(),
+            s.tax.amount()
+        ));
     }
     for c in credit.charges() {
         parts.push(format!("{} {}", c.kind.label(), c.amount.amount()));
@@ -134,7 +149,11 @@ fn describe(credit: &CreditDraft) -> String {
 
 #[tokio::main]
 async fn main() {
-    let scenario = ScenarioBuilder::new(2027).skus(20).bundles(3).orders(16).build();
+    let scenario = ScenarioBuilder::new(2027)
+        .skus(20)
+        .bundles(3)
+        .orders(16)
+        .build();
     let clock = SandboxClock::new(scenario.epoch, 200.0);
     let shopify_state = scenario.shopify_state(SHOP);
     let mut stokly_state = StoklyState::from_scenario(&scenario, "refunds");
@@ -177,7 +196,11 @@ async fn main() {
     }
     let order_config = OrderMappingConfig::new(channel, taxes);
     let ids: Vec<OrderId> = shopify
-        .orders_updated_since(&OrderCursor::start(), DEFAULT_ORDER_OVERLAP, PageOptions::default())
+        .orders_updated_since(
+            &OrderCursor::start(),
+            DEFAULT_ORDER_OVERLAP,
+            PageOptions::default(),
+        )
         .map_ok(|r| r.id)
         .try_collect()
         .await
@@ -201,7 +224,10 @@ async fn main() {
     let mut posted: BTreeMap<u64, (SaleOrderDraft, SaleOrderId)> = BTreeMap::new();
     for (mapped, outcome) in captured.mapped.iter().zip(&outcomes) {
         if let (Ok(draft), PostResult::Created { sale_order }) = (mapped, &outcome.result) {
-            posted.insert(draft.shopify_order_id().numeric_id(), (draft.clone(), sale_order.clone()));
+            posted.insert(
+                draft.shopify_order_id().numeric_id(),
+                (draft.clone(), sale_order.clone()),
+            );
         }
     }
     println!("posted {} sale orders", posted.len());
@@ -220,9 +246,12 @@ async fn main() {
         .filter(|&i| i != with_bundle && i != shipping_only)
         .collect();
     let (full, partial, dispatched, greedy) = (others[0], others[1], others[2], others[3]);
-    let all_lines = |d: &SaleOrderDraft, restock: &'static str| -> Vec<(usize, i64, &'static str)> {
-        (0..d.lines().len()).map(|i| (i, d.lines()[i].quantity, restock)).collect()
-    };
+    let all_lines =
+        |d: &SaleOrderDraft, restock: &'static str| -> Vec<(usize, i64, &'static str)> {
+            (0..d.lines().len())
+                .map(|i| (i, d.lines()[i].quantity, restock))
+                .collect()
+        };
     let bundle_lines: Vec<(usize, i64, &str)> = drafts[with_bundle]
         .lines()
         .iter()
@@ -231,28 +260,86 @@ async fn main() {
         .map(|(i, l)| (i, l.quantity, "RETURN"))
         .collect();
     let plan: Vec<(&str, usize, Value)> = vec![
-        ("full, with shipping", full, refund_input(drafts[full], &all_lines(drafts[full], "CANCEL"), shipping_of(drafts[full]), "cancelled by the customer")),
-        ("partial", partial, refund_input(drafts[partial], &[(0, 1, "CANCEL")], Decimal::ZERO, "one unit out of stock")),
-        ("shipping only", shipping_only, refund_input(drafts[shipping_only], &[], shipping_of(drafts[shipping_only]), "late delivery")),
-        ("after dispatch, restocked", dispatched, refund_input(drafts[dispatched], &[(0, 1, "RETURN")], Decimal::ZERO, "returned")),
-        ("bundle", with_bundle, refund_input(drafts[with_bundle], &bundle_lines, Decimal::ZERO, "bundle returned")),
+        (
+            "full, with shipping",
+            full,
+            refund_input(
+                drafts[full],
+                &all_lines(drafts[full], "CANCEL"),
+                shipping_of(drafts[full]),
+                "cancelled by the customer",
+            ),
+        ),
+        (
+            "partial",
+            partial,
+            refund_input(
+                drafts[partial],
+                &[(0, 1, "CANCEL")],
+                Decimal::ZERO,
+                "one unit out of stock",
+            ),
+        ),
+        (
+            "shipping only",
+            shipping_only,
+            refund_input(
+                drafts[shipping_only],
+                &[],
+                shipping_of(drafts[shipping_only]),
+                "late delivery",
+            ),
+        ),
+        (
+            "after dispatch, restocked",
+            dispatched,
+            refund_input(
+                drafts[dispatched],
+                &[(0, 1, "RETURN")],
+                Decimal::ZERO,
+                "returned",
+            ),
+        ),
+        (
+            "bundle",
+            with_bundle,
+            refund_input(
+                drafts[with_bundle],
+                &bundle_lines,
+                Decimal::ZERO,
+                "bundle returned",
+            ),
+        ),
     ];
     for (label, i, input) in &plan {
         match refund(&shopify, input.clone()).await {
-            Ok(id) => println!("refunded {} ({label}): {id}", drafts[*i].customer_reference()),
-            Err(e) => println!("refund of {} ({label}) refused: {e}", drafts[*i].customer_reference()),
+            Ok(id) => println!(
+                "refunded {} ({label}): {id}",
+                drafts[*i].customer_reference()
+            ),
+            Err(e) => println!(
+                "refund of {} ({label}) refused: {e}",
+                drafts[*i].customer_reference()
+            ),
         }
     }
     let mut greedy_input = refund_input(drafts[greedy], &[], Decimal::ZERO, "too much");
     greedy_input["transactions"][0]["amount"] = json!("99999.00");
     greedy_input["allowOverRefunding"] = json!(true);
     match refund(&shopify, greedy_input).await {
-        Ok(id) => println!("over-refund of {} accepted?! {id}", drafts[greedy].customer_reference()),
-        Err(e) => println!("over-refund of {} refused: {e}", drafts[greedy].customer_reference()),
+        Ok(id) => println!(
+            "over-refund of {} accepted?! {id}",
+            drafts[greedy].customer_reference()
+        ),
+        Err(e) => println!(
+            "over-refund of {} refused: {e}",
+            drafts[greedy].customer_reference()
+        ),
     }
 
     // Re-read, map and credit.
-    let location = LocationId::new(erp.state().locations[0]["locationId"].as_str().unwrap()).unwrap();
+    let location =
+        LocationId::new(erp.state().locations[0]["locationId"].as_str().unwrap()).unwrap();
     let refund_config = RefundMappingConfig::new(CurrencyPolicy::ShopMoney)
         .with_shipping_account(GlAccountCode::new("4090").unwrap())
         .with_adjustments(ChargeAccount::new(
@@ -272,14 +359,24 @@ async fn main() {
                 facts = facts.with_dispatched(l.shopify_line_id.clone(), l.quantity);
             }
         }
-        let mapped = read_and_map_refunds(&shopify, draft.shopify_order_id(), SaleOrderState::Posted(&facts), &refund_config)
-            .await
-            .expect("read refunds")
-            .expect("the order exists");
+        let mapped = read_and_map_refunds(
+            &shopify,
+            draft.shopify_order_id(),
+            SaleOrderState::Posted(&facts),
+            &refund_config,
+        )
+        .await
+        .expect("read refunds")
+        .expect("the order exists");
         for m in mapped {
             match m.decision {
                 Ok(RefundDecision::Credit(credit)) => {
-                    println!("  {} ({label}): credit {} = {}", draft.customer_reference(), credit.total(), describe(&credit));
+                    println!(
+                        "  {} ({label}): credit {} = {}",
+                        draft.customer_reference(),
+                        credit.total(),
+                        describe(&credit)
+                    );
                     credits.push(credit);
                 }
                 Ok(other) => println!("  {} ({label}): {other:?}", draft.customer_reference()),
@@ -289,14 +386,24 @@ async fn main() {
     }
     for run in 1..=2 {
         let results = post_credits(&credits, &stokly, &ledger, &SYSTEM_CLOCK, posting).await;
-        let created = results.iter().filter(|r| matches!(r.outcome, Outcome::Created(_))).count();
-        let found = results.iter().filter(|r| matches!(r.outcome, Outcome::AlreadyDone(_))).count();
+        let created = results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Created(_)))
+            .count();
+        let found = results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::AlreadyDone(_)))
+            .count();
         println!("run {run}: {created} credit document(s) created, {found} already there");
         if run == 2 {
             assert_eq!(created, 0, "a rerun creates nothing");
         }
     }
-    let requests = erp.requests().iter().filter(|r| r.path.ends_with("/credit-notes")).count();
+    let requests = erp
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/credit-notes"))
+        .count();
     println!(
         "{} credit notes in Stokly; {requests} credit requests for {} credits over two runs",
         erp.state().credit_notes.len(),
@@ -304,6 +411,12 @@ async fn main() {
     );
     println!("{} exception(s)", exceptions.len());
     for e in &exceptions {
-        println!("  [{}] {}: {} ({})", e.owner(), e.code(), e.reason(), e.fix_hint());
+        println!(
+            "  [{}] {}: {} ({})",
+            e.owner(),
+            e.code(),
+            e.reason(),
+            e.fix_hint()
+        );
     }
 }

@@ -26,7 +26,9 @@ use stokly_shopify::domain::refund::{
 use stokly_shopify::shopify::model::{Order, RestockType};
 use stokly_shopify::shopify::{LineItemId, LocationId as ShopifyLocationId, OrderId};
 use stokly_shopify::stokly::model::Item;
-use stokly_shopify::stokly::{ChannelId, Client as StoklyClient, LocationId, RateLimit, SaleOrderId};
+use stokly_shopify::stokly::{
+    ChannelId, Client as StoklyClient, LocationId, RateLimit, SaleOrderId,
+};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -121,7 +123,10 @@ async fn an_orders_refunds_are_read_whole_with_every_refunded_line() {
         .map(|l| (l.line_item.id.numeric_id(), l.quantity))
         .collect();
     assert_eq!(lines, vec![(22, 1), (21, 1)]);
-    assert_eq!(refund.refund_line_items.nodes[1].restock_type, RestockType::Return);
+    assert_eq!(
+        refund.refund_line_items.nodes[1].restock_type,
+        RestockType::Return
+    );
     assert_eq!(refund.transactions.nodes.len(), 1);
     let bodies = support::bodies(&server).await;
     assert_eq!(bodies.len(), 2);
@@ -154,15 +159,16 @@ fn stokly(server: &MockServer) -> StoklyClient {
 /// dispatched and restocked at the warehouse.
 fn credit() -> stokly_shopify::domain::refund::CreditDraft {
     let order: Order = serde_json::from_value(
-        support::fixture("shopify/orders/tax_excluded_free_shipping.json")["data"]["order"]
-            .clone(),
+        support::fixture("shopify/orders/tax_excluded_free_shipping.json")["data"]["order"].clone(),
     )
     .unwrap();
     let items: Vec<Item> = [("i-sneaker", "SNEAKER-42"), ("i-socks", "SOCKS-3PK")]
         .iter()
         .map(|(id, sku)| {
-            serde_json::from_value(json!({"itemId": id, "sku": sku, "name": sku, "format": 0, "status": 0}))
-                .unwrap()
+            serde_json::from_value(
+                json!({"itemId": id, "sku": sku, "name": sku, "format": 0, "status": 0}),
+            )
+            .unwrap()
         })
         .collect();
     let mut accounts = TaxAccountMap::new();
@@ -197,11 +203,10 @@ fn credit() -> stokly_shopify::domain::refund::CreditDraft {
     lines["pageInfo"]["hasNextPage"] = json!(false);
     let refunds: stokly_shopify::shopify::model::OrderRefunds =
         serde_json::from_value(body).unwrap();
-    let config = RefundMappingConfig::new(CurrencyPolicy::ShopMoney)
-        .with_restock_location(
-            ShopifyLocationId::from_numeric(1),
-            LocationId::new("loc-main").unwrap(),
-        );
+    let config = RefundMappingConfig::new(CurrencyPolicy::ShopMoney).with_restock_location(
+        ShopifyLocationId::from_numeric(1),
+        LocationId::new("loc-main").unwrap(),
+    );
     match map_refund(
         &refunds.refunds[0],
         &refunds,

@@ -20,15 +20,17 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::exactly_once::SYSTEM_CLOCK;
-use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, capture_orders, post_orders};
+use stokly_shopify::adapters::orders::{
+    PostingPorts, StoklyCustomers, capture_orders, post_orders,
+};
 use stokly_shopify::adapters::refunds::post_credits;
 use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::exactly_once::Outcome;
 use stokly_shopify::domain::order::{CurrencyPolicy, GlAccountCode, SaleOrderDraft};
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
 use stokly_shopify::domain::refund::{
-    CreditDraft, RefundDecision, RefundMappingConfig, SaleOrderFacts, SaleOrderState,
-    StockEffect, map_refund,
+    CreditDraft, RefundDecision, RefundMappingConfig, SaleOrderFacts, SaleOrderState, StockEffect,
+    map_refund,
 };
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
@@ -65,7 +67,11 @@ fn fast_client(stokly: &StoklyEmulator) -> stokly::Client {
 }
 
 async fn world(orders: usize) -> World {
-    let scenario = ScenarioBuilder::new(61).skus(30).bundles(3).orders(orders).build();
+    let scenario = ScenarioBuilder::new(61)
+        .skus(30)
+        .bundles(3)
+        .orders(orders)
+        .build();
     let clock = SandboxClock::new(scenario.epoch, 200.0);
     let shopify_state = scenario.shopify_state(SHOP);
     let mut stokly_state = StoklyState::from_scenario(&scenario, "refunds");
@@ -265,7 +271,9 @@ async fn credits_are_posted_once_at_under_1_05_requests_each_and_a_rerun_creates
     for c in &credits {
         let line = &c.lines()[0];
         if matches!(line.stock[0].effect, StockEffect::Restock { .. }) {
-            *restocked.entry(line.item_id.as_str().to_owned()).or_insert(0) += line.quantity;
+            *restocked
+                .entry(line.item_id.as_str().to_owned())
+                .or_insert(0) += line.quantity;
         }
     }
     assert!(!restocked.is_empty());
@@ -317,13 +325,20 @@ async fn credits_are_posted_once_at_under_1_05_requests_each_and_a_rerun_creates
                 .map(|l| l["quantity"].as_i64().unwrap_or(0))
                 .sum()
         };
-        assert!(quantity(&state) < quantity(&w.state), "{item} came off the order");
+        assert!(
+            quantity(&state) < quantity(&w.state),
+            "{item} came off the order"
+        );
     }
 
     // A rerun (a fresh worker, the same ledger) finds every credit and creates none.
     let before = erp.requests().len();
     let rerun = post_credits(&credits, &fast_client(&erp), &ledger, &SYSTEM_CLOCK, config).await;
-    assert!(rerun.iter().all(|r| matches!(r.outcome, Outcome::AlreadyDone(_))));
+    assert!(
+        rerun
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::AlreadyDone(_)))
+    );
     let posts = erp.requests()[before..]
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/credit-notes"))
@@ -364,7 +379,10 @@ async fn a_lost_answer_never_creates_a_second_credit() {
             .filter(|r| matches!(r.outcome, Outcome::Created(_)))
             .count();
         for (reference, n) in credit_counts(&erp) {
-            assert_eq!(n, 1, "refund {reference} credited {n} times in round {round}");
+            assert_eq!(
+                n, 1,
+                "refund {reference} credited {n} times in round {round}"
+            );
         }
         if credit_counts(&erp).len() == credits.len()
             && results

@@ -37,9 +37,10 @@ async fn shop() -> (ShopifyEmulator, u64, Vec<u64>) {
     let rate = Decimal::new(2, 1);
     let order = state.add_order("#1001", t, &[(1, 3, d(3000), rate), (2, 1, d(500), rate)]);
     let lines = state.orders[&order].lines.iter().map(|l| l.id).collect();
-    let emulator = ShopifyEmulator::start(state, ShopifyConfig::default(), SandboxClock::new(t, 50.0))
-        .await
-        .unwrap();
+    let emulator =
+        ShopifyEmulator::start(state, ShopifyConfig::default(), SandboxClock::new(t, 50.0))
+            .await
+            .unwrap();
     (emulator, order, lines)
 }
 
@@ -68,7 +69,10 @@ async fn create(client: &Client, input: Value) -> Value {
 }
 
 fn error(payload: &Value) -> String {
-    payload["userErrors"][0]["message"].as_str().unwrap().to_owned()
+    payload["userErrors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -84,7 +88,10 @@ async fn refusals_are_the_recorded_ones() {
     let mut tx = refund_tx(order, "10.00");
     tx.as_object_mut().unwrap().remove("parentId");
     let p = create(&client, input(order, lines[0], 1, "RETURN", tx)).await;
-    assert_eq!(error(&p), "Transactions require a parent_id associated with the order");
+    assert_eq!(
+        error(&p),
+        "Transactions require a parent_id associated with the order"
+    );
 
     let mut over = input(order, lines[0], 1, "RETURN", refund_tx(order, "999.00"));
     over["allowOverRefunding"] = json!(true);
@@ -94,15 +101,35 @@ async fn refusals_are_the_recorded_ones() {
         "Refund amount $999.00 is greater than net payment received $35.00"
     );
 
-    let p = create(&client, input(order, lines[0], 4, "RETURN", refund_tx(order, "1.00"))).await;
-    assert_eq!(error(&p), "Quantity cannot refund more items than were purchased");
+    let p = create(
+        &client,
+        input(order, lines[0], 4, "RETURN", refund_tx(order, "1.00")),
+    )
+    .await;
+    assert_eq!(
+        error(&p),
+        "Quantity cannot refund more items than were purchased"
+    );
 
-    let p = create(&client, input(order, lines[0], 1, "LEGACY_RESTOCK", refund_tx(order, "1.00"))).await;
+    let p = create(
+        &client,
+        input(
+            order,
+            lines[0],
+            1,
+            "LEGACY_RESTOCK",
+            refund_tx(order, "1.00"),
+        ),
+    )
+    .await;
     assert!(error(&p).contains("LEGACY_RESTOCK"));
 
     // Without @idempotent: a top-level error naming the field, and a null payload.
     let request = GraphQlRequest::mutation(CREATE_WITHOUT_KEY, "RefundCreate")
-        .variable("input", input(order, lines[0], 1, "RETURN", refund_tx(order, "10.00")))
+        .variable(
+            "input",
+            input(order, lines[0], 1, "RETURN", refund_tx(order, "10.00")),
+        )
         .unwrap();
     let response = client.execute(&request).await.unwrap();
     assert_eq!(response.errors.len(), 1);
@@ -117,9 +144,15 @@ async fn a_refund_reads_back_once_and_a_replay_makes_no_second_one() {
     let client = shop.client_builder().build().unwrap();
     let refund = input(order, lines[0], 1, "RETURN", refund_tx(order, "10.00"));
     let first = create(&client, refund.clone()).await;
-    assert!(first["userErrors"].as_array().unwrap().is_empty(), "{first}");
+    assert!(
+        first["userErrors"].as_array().unwrap().is_empty(),
+        "{first}"
+    );
     let again = create(&client, refund).await;
-    assert_eq!(again["refund"]["id"], first["refund"]["id"], "the same key, the same refund");
+    assert_eq!(
+        again["refund"]["id"], first["refund"]["id"],
+        "the same key, the same refund"
+    );
     assert_eq!(shop.state().refunds.by_order[&order].len(), 1);
 
     let read = client
@@ -130,7 +163,10 @@ async fn a_refund_reads_back_once_and_a_replay_makes_no_second_one() {
     assert_eq!(read.refunds.len(), 1);
     let r = &read.refunds[0];
     assert_eq!(r.id.as_str(), first["refund"]["id"].as_str().unwrap());
-    assert_eq!(r.total_refunded_set.shop_money.amount(), Decimal::new(1000, 2));
+    assert_eq!(
+        r.total_refunded_set.shop_money.amount(),
+        Decimal::new(1000, 2)
+    );
     let line = &r.refund_line_items.nodes[0];
     assert_eq!(line.quantity, 1);
     assert_eq!(line.restock_type, RestockType::Return);
@@ -141,13 +177,21 @@ async fn a_refund_reads_back_once_and_a_replay_makes_no_second_one() {
     assert_eq!(r.transactions.nodes.len(), 1);
 
     // What is left to refund is the net payment less this refund.
-    let p = create(&client, input(order, lines[1], 1, "NO_RESTOCK", refund_tx(order, "30.00"))).await;
+    let p = create(
+        &client,
+        input(order, lines[1], 1, "NO_RESTOCK", refund_tx(order, "30.00")),
+    )
+    .await;
     assert_eq!(
         error(&p),
         "Refund amount $30.00 is greater than net payment received $25.00"
     );
     // A refund paying back less than its parts carries the difference as an adjustment.
-    let p = create(&client, input(order, lines[1], 1, "NO_RESTOCK", refund_tx(order, "4.00"))).await;
+    let p = create(
+        &client,
+        input(order, lines[1], 1, "NO_RESTOCK", refund_tx(order, "4.00")),
+    )
+    .await;
     assert!(p["userErrors"].as_array().unwrap().is_empty(), "{p}");
     let read = client
         .order_refunds(&OrderId::from_numeric(order))
@@ -155,5 +199,8 @@ async fn a_refund_reads_back_once_and_a_replay_makes_no_second_one() {
         .unwrap()
         .unwrap();
     let adjustment = &read.refunds[1].order_adjustments.nodes[0];
-    assert_eq!(adjustment.amount_set.shop_money.amount(), Decimal::new(100, 2));
+    assert_eq!(
+        adjustment.amount_set.shop_money.amount(),
+        Decimal::new(100, 2)
+    );
 }

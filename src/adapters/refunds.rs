@@ -180,10 +180,7 @@ impl CreditTarget<'_> {
 impl CreateTarget for CreditTarget<'_> {
     type Record = CreditNoteId;
 
-    async fn look_up(
-        &mut self,
-        items: &[usize],
-    ) -> Result<LookUpAnswer<CreditNoteId>, PortError> {
+    async fn look_up(&mut self, items: &[usize]) -> Result<LookUpAnswer<CreditNoteId>, PortError> {
         let found = self.port.find(&self.keys(items)).await?;
         Ok(LookUpAnswer::found(
             items

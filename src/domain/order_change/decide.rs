@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::change::{Cancellation, LineRef, OrderChange, ShopifyOrderState, diff_drafts};
 use super::progress::{CutOff, OrderChangeConfig, StoklyProgress};
-use super::review::{LineMismatch, OrderChangeException};
 use super::refunds::{RefundedUnits, without_refunded_units};
+use super::review::{LineMismatch, OrderChangeException};
 use crate::domain::order::{OrderSubject, SaleOrderDraft};
 use crate::shopify::LineItemId;
 use crate::stokly::model::{NewSaleOrderLine, SaleOrder, SaleOrderLine, Shipping};

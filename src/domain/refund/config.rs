@@ -120,7 +120,10 @@ impl RefundMappingConfig {
     /// The Stokly location goods restocked at `shopify` go back to (`None` for no location:
     /// the default).
     #[must_use]
-    pub fn restock_location(&self, shopify: Option<&ShopifyLocationId>) -> Option<&StoklyLocationId> {
+    pub fn restock_location(
+        &self,
+        shopify: Option<&ShopifyLocationId>,
+    ) -> Option<&StoklyLocationId> {
         shopify
             .and_then(|l| self.restock_locations.get(l))
             .or(self.default_restock_location.as_ref())

@@ -294,10 +294,7 @@ impl DomainException for RefundException {
                 field,
                 value,
                 problem,
-            } => format!(
-                "{refund}: {field} is \"{}\": {problem}",
-                printable(value)
-            ),
+            } => format!("{refund}: {field} is \"{}\": {problem}", printable(value)),
             Self::OtherCurrency {
                 refund,
                 field,

@@ -40,7 +40,11 @@ pub struct SaleOrderFacts {
 impl SaleOrderFacts {
     /// `draft`, posted as `sale_order_id` at `posted_at`, nothing dispatched, not paid out.
     #[must_use]
-    pub fn new(sale_order_id: SaleOrderId, draft: SaleOrderDraft, posted_at: DateTime<Utc>) -> Self {
+    pub fn new(
+        sale_order_id: SaleOrderId,
+        draft: SaleOrderDraft,
+        posted_at: DateTime<Utc>,
+    ) -> Self {
         Self {
             sale_order_id,
             draft,
@@ -112,7 +116,11 @@ impl Ctx<'_> {
             return None;
         }
         if m.amount().normalize().scale() > m.currency().minor_units() {
-            self.invalid(field, m.amount().to_string(), "finer than the currency's minor unit");
+            self.invalid(
+                field,
+                m.amount().to_string(),
+                "finer than the currency's minor unit",
+            );
             return None;
         }
         Some(m)
@@ -217,10 +225,13 @@ pub fn map_refund(
     if refund.created_at.unwrap_or(refund.processed_at) < posted.posted_at.trunc_subsecs(0) {
         return Ok(RefundDecision::BeforePosting);
     }
-    let returned = refund
-        .r#return
-        .as_ref()
-        .and_then(|r| order.returns.nodes.iter().find(|candidate| candidate.id == r.id));
+    let returned = refund.r#return.as_ref().and_then(|r| {
+        order
+            .returns
+            .nodes
+            .iter()
+            .find(|candidate| candidate.id == r.id)
+    });
     if refund.has_unread_parts() || returned.is_some_and(Return::has_unread_parts) {
         return Err(RefundRejection {
             refund: refund_ref.clone(),
@@ -321,7 +332,10 @@ pub fn map_refund(
 
     for (i, a) in refund.order_adjustments.nodes.iter().enumerate() {
         let amount = ctx.money(&a.amount_set, &format!("orderAdjustments[{i}].amountSet"));
-        let tax = ctx.money(&a.tax_amount_set, &format!("orderAdjustments[{i}].taxAmountSet"));
+        let tax = ctx.money(
+            &a.tax_amount_set,
+            &format!("orderAdjustments[{i}].taxAmountSet"),
+        );
         let (Some(amount), Some(tax)) = (amount, tax) else {
             continue;
         };
@@ -447,8 +461,14 @@ fn credit_line(
         });
         return None;
     }
-    let subtotal = ctx.non_negative(&item.subtotal_set, &format!("refundLineItems[{i}].subtotalSet"));
-    let tax = ctx.non_negative(&item.total_tax_set, &format!("refundLineItems[{i}].totalTaxSet"));
+    let subtotal = ctx.non_negative(
+        &item.subtotal_set,
+        &format!("refundLineItems[{i}].subtotalSet"),
+    );
+    let tax = ctx.non_negative(
+        &item.total_tax_set,
+        &format!("refundLineItems[{i}].totalTaxSet"),
+    );
     let (subtotal, tax) = (subtotal?, tax?);
     let net = ctx.net_of(subtotal, tax);
     let taxes = ctx.split_tax(
@@ -488,9 +508,11 @@ fn credit_line(
                 }
                 left = left.saturating_sub(units);
                 let effect = match effect {
-                    DispositionEffect::Restock(location) => {
-                        restock_effect(ctx, line_id, location.or(item.location.as_ref().map(|l| &l.id)))?
-                    }
+                    DispositionEffect::Restock(location) => restock_effect(
+                        ctx,
+                        line_id,
+                        location.or(item.location.as_ref().map(|l| &l.id)),
+                    )?,
                     DispositionEffect::Not(reason) => StockEffect::NotRestocked { reason },
                 };
                 stock.push(StockMovement { units, effect });
@@ -503,7 +525,10 @@ fn credit_line(
                 } else {
                     restock_effect(ctx, line_id, item.location.as_ref().map(|l| &l.id))?
                 };
-                stock.push(StockMovement { units: left, effect });
+                stock.push(StockMovement {
+                    units: left,
+                    effect,
+                });
             }
         }
         RestockType::Unknown(value) => {

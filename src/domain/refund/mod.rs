@@ -78,7 +78,7 @@ pub use draft::{
     NotRestockedReason, StockEffect, StockMovement,
 };
 pub use exception::{RefundAccount, RefundException, RefundRef, RefundRejection};
-pub use map::{SaleOrderFacts, RefundDecision, SaleOrderState, map_refund};
+pub use map::{RefundDecision, SaleOrderFacts, SaleOrderState, map_refund};
 pub use port::CreditDocuments;
 
 #[cfg(test)]

@@ -20,10 +20,8 @@ use crate::stokly::CreditNoteId;
 pub trait CreditDocuments: Send + Sync {
     /// The credit documents whose external reference is one of `references`, by reference,
     /// in as few requests as the system allows.
-    async fn find(
-        &self,
-        references: &[String],
-    ) -> Result<HashMap<String, CreditNoteId>, PortError>;
+    async fn find(&self, references: &[String])
+    -> Result<HashMap<String, CreditNoteId>, PortError>;
 
     /// Creates one credit document; an uncertain failure is [`PortError::Uncertain`].
     async fn create(&self, draft: &CreditDraft) -> Result<CreditNoteId, PortError>;

@@ -86,8 +86,7 @@ fn posted_at() -> DateTime<Utc> {
 }
 
 fn posted(name: &str, policy: CurrencyPolicy) -> SaleOrderFacts {
-    let draft: SaleOrderDraft =
-        map_order(&fixture(name), &index(), &order_config(policy)).unwrap();
+    let draft: SaleOrderDraft = map_order(&fixture(name), &index(), &order_config(policy)).unwrap();
     SaleOrderFacts::new(SaleOrderId::new("so-1").unwrap(), draft, posted_at())
 }
 
@@ -167,7 +166,11 @@ fn order_refunds(order: &str, refunds: Vec<Refund>, returns: Value) -> OrderRefu
     serde_json::from_value(value).unwrap()
 }
 
-fn decide(order: &str, refund: Value, posted: &SaleOrderFacts) -> Result<RefundDecision, RefundRejection> {
+fn decide(
+    order: &str,
+    refund: Value,
+    posted: &SaleOrderFacts,
+) -> Result<RefundDecision, RefundRejection> {
     decide_with(order, refund, json!([]), posted, &config())
 }
 
@@ -225,10 +228,18 @@ fn sum_of_parts(draft: &CreditDraft) -> Money {
         );
     }
     if let Some(s) = draft.shipping() {
-        sum = sum.checked_add(&s.amount).unwrap().checked_add(&s.tax).unwrap();
+        sum = sum
+            .checked_add(&s.amount)
+            .unwrap()
+            .checked_add(&s.tax)
+            .unwrap();
     }
     for c in draft.charges() {
-        sum = sum.checked_add(&c.amount).unwrap().checked_add(&c.tax).unwrap();
+        sum = sum
+            .checked_add(&c.amount)
+            .unwrap()
+            .checked_add(&c.tax)
+            .unwrap();
     }
     sum
 }
@@ -239,7 +250,11 @@ fn partial_refund_before_dispatch_splits_the_tax_and_takes_the_units_off_the_ord
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney);
     let draft = credit(decide(
         "tax_excluded_free_shipping",
-        refund(vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")], "6.45", "USD"),
+        refund(
+            vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")],
+            "6.45",
+            "USD",
+        ),
         &posted,
     ));
     assert_eq!(draft.total(), usd(645));
@@ -310,10 +325,16 @@ fn full_refund_after_dispatch_restocks_at_the_mapped_location() {
     assert_eq!(sum_of_parts(&draft), draft.total());
 
     let body = draft.to_new_credit_note();
-    assert_eq!(body.external_reference.as_deref(), Some("gid://shopify/Refund/900"));
+    assert_eq!(
+        body.external_reference.as_deref(),
+        Some("gid://shopify/Refund/900")
+    );
     assert_eq!(body.items.len(), 2);
     assert!(body.items[0].restock);
-    assert_eq!(body.items[0].display_line_price, Some(Decimal::new(8000, 2)));
+    assert_eq!(
+        body.items[0].display_line_price,
+        Some(Decimal::new(8000, 2))
+    );
     assert_eq!(body.items[1].display_price, Decimal::new(6, 0));
     assert_eq!(body.items[1].movements[0].kind, "notRestocked");
     assert_eq!(body.shipping, None);
@@ -334,7 +355,11 @@ fn shipping_only_refund_of_a_tax_inclusive_order_goes_to_the_shipping_account() 
     assert_eq!((s.amount, s.tax), (gbp(208), gbp(42)));
     assert_eq!(s.account.as_str(), "4090");
     // Both shipping lines carry the one VAT key: the posted shipping has one tax to split over.
-    let taxes: Vec<(&str, Money)> = s.taxes.iter().map(|t| (t.account.as_str(), t.amount)).collect();
+    let taxes: Vec<(&str, Money)> = s
+        .taxes
+        .iter()
+        .map(|t| (t.account.as_str(), t.amount))
+        .collect();
     assert_eq!(taxes, vec![("2200", gbp(42))]);
     assert!(draft.lines().is_empty());
     assert_eq!(draft.total(), gbp(250));
@@ -347,15 +372,22 @@ fn shipping_only_refund_of_a_tax_inclusive_order_goes_to_the_shipping_account() 
 #[test]
 fn a_tax_inclusive_line_is_credited_net_of_its_tax() {
     // T-shirt: 2 posted at 33.00 gross (VAT 5.50). One refunded: 16.50 gross, VAT 2.75.
-    let posted = posted("vat_included_discounts", CurrencyPolicy::ShopMoney)
-        .with_dispatched(line_id(11), 2);
+    let posted =
+        posted("vat_included_discounts", CurrencyPolicy::ShopMoney).with_dispatched(line_id(11), 2);
     let draft = credit(decide(
         "vat_included_discounts",
-        refund(vec![line(11, 1, "RETURN", "16.50", "2.75", "GBP")], "16.50", "GBP"),
+        refund(
+            vec![line(11, 1, "RETURN", "16.50", "2.75", "GBP")],
+            "16.50",
+            "GBP",
+        ),
         &posted,
     ));
     let l = &draft.lines()[0];
-    assert_eq!((l.net, l.tax, l.total().unwrap()), (gbp(1375), gbp(275), gbp(1650)));
+    assert_eq!(
+        (l.net, l.tax, l.total().unwrap()),
+        (gbp(1375), gbp(275), gbp(1650))
+    );
     assert_eq!(draft.total(), gbp(1650));
 }
 
@@ -386,8 +418,14 @@ fn a_refunded_bundle_credits_and_restocks_its_components() {
         assert_eq!(l.bundle.as_ref().unwrap().title, "Gift Box");
         assert!(matches!(l.stock[0].effect, StockEffect::Restock { .. }));
     }
-    assert_eq!((lines[0].item_id.as_str(), lines[0].quantity), ("i-soap", 2));
-    assert_eq!((lines[1].item_id.as_str(), lines[1].quantity), ("i-towel", 1));
+    assert_eq!(
+        (lines[0].item_id.as_str(), lines[0].quantity),
+        ("i-soap", 2)
+    );
+    assert_eq!(
+        (lines[1].item_id.as_str(), lines[1].quantity),
+        ("i-towel", 1)
+    );
     assert!(lines[2].stokly_composite);
     assert_eq!(lines[2].item_id.as_str(), "i-kit");
     assert_eq!(draft.total(), gbp(5000));
@@ -398,7 +436,11 @@ fn a_refunded_bundle_credits_and_restocks_its_components() {
 fn a_processed_return_restocks_by_its_dispositions() {
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
         .with_dispatched(line_id(22), 3);
-    let mut r = refund(vec![line(22, 3, "RETURN", "18.00", "1.36", "USD")], "19.36", "USD");
+    let mut r = refund(
+        vec![line(22, 3, "RETURN", "18.00", "1.36", "USD")],
+        "19.36",
+        "USD",
+    );
     r["return"] = json!({"id": "gid://shopify/Return/7"});
     let returns = json!([{
         "id": "gid://shopify/Return/7", "name": "#1002-R1", "status": "CLOSED",
@@ -447,7 +489,11 @@ fn a_processed_return_restocks_by_its_dispositions() {
 #[test]
 fn timing_before_posting_after_payout() {
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney);
-    let r = parse(refund(vec![line(22, 1, "CANCEL", "6.00", "0.45", "USD")], "6.45", "USD"));
+    let r = parse(refund(
+        vec![line(22, 1, "CANCEL", "6.00", "0.45", "USD")],
+        "6.45",
+        "USD",
+    ));
     let refunds = order_refunds("tax_excluded_free_shipping", vec![r.clone()], json!([]));
     assert_eq!(
         map_refund(&r, &refunds, SaleOrderState::NotPosted, &config()),
@@ -467,7 +513,10 @@ fn timing_before_posting_after_payout() {
         &config(),
     ));
     assert_eq!(draft.finance_note(), Some(FinanceNote::RefundAfterPayout));
-    assert_eq!(draft.lines()[0].stock[0].effect, StockEffect::RemoveFromOrder);
+    assert_eq!(
+        draft.lines()[0].stock[0].effect,
+        StockEffect::RemoveFromOrder
+    );
 }
 
 #[test]
@@ -476,13 +525,21 @@ fn cancel_of_dispatched_units_is_an_exception_for_operations() {
         .with_dispatched(line_id(22), 2);
     let found = rejected(decide(
         "tax_excluded_free_shipping",
-        refund(vec![line(22, 2, "CANCEL", "12.00", "0.90", "USD")], "12.90", "USD"),
+        refund(
+            vec![line(22, 2, "CANCEL", "12.00", "0.90", "USD")],
+            "12.90",
+            "USD",
+        ),
         &posted,
     ));
     assert_eq!(found.len(), 1);
     assert!(matches!(
         &found[0],
-        RefundException::CancelOfDispatchedUnits { cancelled: 2, open: 1, .. }
+        RefundException::CancelOfDispatchedUnits {
+            cancelled: 2,
+            open: 1,
+            ..
+        }
     ));
     assert_eq!(found[0].owner(), Owner::Operations);
     assert_eq!(found[0].code(), "cancel_of_dispatched_units");
@@ -497,7 +554,11 @@ fn adjustments_are_negated_and_a_small_difference_is_posted() {
     // paid back); Shopify's total is one cent off the parts.
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
         .with_dispatched(line_id(21), 1);
-    let mut r = refund(vec![line(21, 1, "RETURN", "80.00", "6.00", "USD")], "84.01", "USD");
+    let mut r = refund(
+        vec![line(21, 1, "RETURN", "80.00", "6.00", "USD")],
+        "84.01",
+        "USD",
+    );
     r["orderAdjustments"]["nodes"] = json!([{
         "id": "gid://shopify/OrderAdjustment/1", "reason": "RESTOCK",
         "amountSet": money("2.00", "USD"), "taxAmountSet": money("0.00", "USD"),
@@ -534,7 +595,13 @@ fn every_problem_is_reported_not_only_the_first() {
     );
     r["duties"] = json!([{"amountSet": money("3.00", "USD"), "originalDuty": null}]);
     let cfg = RefundMappingConfig::new(CurrencyPolicy::ShopMoney);
-    let found = rejected(decide_with("tax_excluded_free_shipping", r, json!([]), &posted, &cfg));
+    let found = rejected(decide_with(
+        "tax_excluded_free_shipping",
+        r,
+        json!([]),
+        &posted,
+        &cfg,
+    ));
     let codes: Vec<&str> = found.iter().map(DomainException::code).collect();
     assert_eq!(
         codes,
@@ -555,7 +622,11 @@ fn totals_that_do_not_balance_and_incomplete_refunds_are_refused() {
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney);
     let found = rejected(decide(
         "tax_excluded_free_shipping",
-        refund(vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")], "7.45", "USD"),
+        refund(
+            vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")],
+            "7.45",
+            "USD",
+        ),
         &posted,
     ));
     assert!(matches!(
@@ -564,10 +635,17 @@ fn totals_that_do_not_balance_and_incomplete_refunds_are_refused() {
     ));
     assert_eq!(found[0].owner(), Owner::Finance);
 
-    let mut r = refund(vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")], "6.45", "USD");
+    let mut r = refund(
+        vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")],
+        "6.45",
+        "USD",
+    );
     r["refundLineItems"]["pageInfo"] = json!({"hasNextPage": true, "endCursor": "c1"});
     let found = rejected(decide("tax_excluded_free_shipping", r, &posted));
-    assert!(matches!(&found[..], [RefundException::IncompleteRefund { .. }]));
+    assert!(matches!(
+        &found[..],
+        [RefundException::IncompleteRefund { .. }]
+    ));
 }
 
 #[test]
@@ -583,14 +661,30 @@ fn presentment_money_is_never_mixed_with_shop_money() {
     }]);
     r["totalRefundedSet"] = bag("25.00", "29.00", "GBP", "EUR");
     let eur = RefundMappingConfig::new(CurrencyPolicy::PresentmentMoney);
-    let found = rejected(decide_with("multi_currency", r.clone(), json!([]), &posted, &eur));
-    assert!(found.iter().all(|e| matches!(e, RefundException::OtherCurrency { .. })));
+    let found = rejected(decide_with(
+        "multi_currency",
+        r.clone(),
+        json!([]),
+        &posted,
+        &eur,
+    ));
+    assert!(
+        found
+            .iter()
+            .all(|e| matches!(e, RefundException::OtherCurrency { .. }))
+    );
     // In shop money it balances in GBP.
     let draft = credit(decide("multi_currency", r.clone(), &posted));
     assert_eq!(draft.total(), gbp(2500));
     // Posted in EUR and mapped in EUR, it balances in EUR.
     let posted_eur = self::posted("multi_currency", CurrencyPolicy::PresentmentMoney);
-    let draft = credit(decide_with("multi_currency", r, json!([]), &posted_eur, &eur));
+    let draft = credit(decide_with(
+        "multi_currency",
+        r,
+        json!([]),
+        &posted_eur,
+        &eur,
+    ));
     assert_eq!(
         draft.total(),
         Money::new(Decimal::new(2900, 2), CurrencyCode::EUR)
@@ -602,7 +696,11 @@ fn presentment_money_is_never_mixed_with_shop_money() {
 fn a_refund_with_nothing_to_credit() {
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney);
     assert_eq!(
-        decide("tax_excluded_free_shipping", refund(vec![], "0.00", "USD"), &posted),
+        decide(
+            "tax_excluded_free_shipping",
+            refund(vec![], "0.00", "USD"),
+            &posted
+        ),
         Ok(RefundDecision::NothingToCredit)
     );
 }
@@ -612,7 +710,11 @@ fn drafts_round_trip_as_work_items() {
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney);
     let draft = credit(decide(
         "tax_excluded_free_shipping",
-        refund(vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")], "6.45", "USD"),
+        refund(
+            vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")],
+            "6.45",
+            "USD",
+        ),
         &posted,
     ));
     let text = serde_json::to_string(&draft).unwrap();

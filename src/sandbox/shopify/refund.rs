@@ -79,7 +79,9 @@ impl SandboxRefund {
     fn total(&self) -> (Decimal, Decimal) {
         self.transactions
             .iter()
-            .fold((Decimal::ZERO, Decimal::ZERO), |a, (_, _, m)| (a.0 + m.0, a.1 + m.1))
+            .fold((Decimal::ZERO, Decimal::ZERO), |a, (_, _, m)| {
+                (a.0 + m.0, a.1 + m.1)
+            })
     }
 }
 
@@ -159,7 +161,12 @@ pub(crate) fn refund_create(
     let Some(order) = state.orders.get(&order_id).cloned() else {
         return refuse(json!(["orderId"]), "Order does not exist");
     };
-    let earlier = state.refunds.by_order.get(&order_id).cloned().unwrap_or_default();
+    let earlier = state
+        .refunds
+        .by_order
+        .get(&order_id)
+        .cloned()
+        .unwrap_or_default();
     let refunded_units = |line: u64| -> i64 {
         earlier
             .iter()
@@ -176,10 +183,16 @@ pub(crate) fn refund_create(
         .unwrap_or_default();
     for (i, item) in items.iter().enumerate() {
         let Some(line_id) = parse_gid(item.get("lineItemId"), "LineItem") else {
-            return refuse(json!(["refundLineItems", i.to_string(), "lineItemId"]), "Line item does not exist");
+            return refuse(
+                json!(["refundLineItems", i.to_string(), "lineItemId"]),
+                "Line item does not exist",
+            );
         };
         let Some(line) = order.lines.iter().find(|l| l.id == line_id) else {
-            return refuse(json!(["refundLineItems", i.to_string(), "lineItemId"]), "Line item does not exist");
+            return refuse(
+                json!(["refundLineItems", i.to_string(), "lineItemId"]),
+                "Line item does not exist",
+            );
         };
         let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(0);
         let before = refunded_units(line_id)
@@ -222,11 +235,13 @@ pub(crate) fn refund_create(
     }
     let shipping_refunded: Decimal = earlier
         .iter()
-        .filter_map(|r| r.shipping.map(|s| s.0 .0))
+        .filter_map(|r| r.shipping.map(|s| s.0.0))
         .sum();
     let shipping_left = order.shipping - shipping_refunded;
     let shipping = match input.get("shipping") {
-        Some(s) if s.get("fullRefund").and_then(Value::as_bool) == Some(true) => Some(shipping_left),
+        Some(s) if s.get("fullRefund").and_then(Value::as_bool) == Some(true) => {
+            Some(shipping_left)
+        }
         Some(s) => money(s.get("amount")),
         None => None,
     }
@@ -255,7 +270,11 @@ pub(crate) fn refund_create(
         .unwrap_or_default();
     for (i, tx) in txs.iter().enumerate() {
         if tx.get("kind").and_then(Value::as_str) != Some("REFUND") {
-            let kind = tx.get("kind").and_then(Value::as_str).unwrap_or("").to_lowercase();
+            let kind = tx
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
             return refuse(
                 json!(["transactions", i.to_string(), "kind"]),
                 format!("Kind {kind} is not a valid transaction"),
@@ -268,7 +287,10 @@ pub(crate) fn refund_create(
             );
         }
         let Some(amount) = money(tx.get("amount")).filter(|a| a.is_sign_positive()) else {
-            return refuse(json!(["transactions", i.to_string(), "amount"]), "Amount must be positive");
+            return refuse(
+                json!(["transactions", i.to_string(), "amount"]),
+                "Amount must be positive",
+            );
         };
         transactions.push(amount);
     }
@@ -292,15 +314,15 @@ pub(crate) fn refund_create(
         );
     }
     let parts_shop: Decimal = lines.iter().map(|l| l.subtotal.0).sum::<Decimal>()
-        + shipping.map_or(Decimal::ZERO, |s| s.0 .0);
+        + shipping.map_or(Decimal::ZERO, |s| s.0.0);
     let parts_pres: Decimal = lines.iter().map(|l| l.subtotal.1).sum::<Decimal>()
-        + shipping.map_or(Decimal::ZERO, |s| s.0 .1);
+        + shipping.map_or(Decimal::ZERO, |s| s.0.1);
     let refund_id = state.next_id();
     let transactions: Vec<(u64, u64, (Decimal, Decimal))> = transactions
         .into_iter()
         .map(|a| (state.next_id(), sale_id, pair(&order, a)))
         .collect();
-    let money_pres: Decimal = transactions.iter().map(|t| t.2 .1).sum();
+    let money_pres: Decimal = transactions.iter().map(|t| t.2.1).sum();
     let refund = SandboxRefund {
         id: refund_id,
         created_at: now,
@@ -311,7 +333,12 @@ pub(crate) fn refund_create(
         transactions,
     };
     let payload = refund_json(&order, &refund);
-    state.refunds.by_order.entry(order_id).or_default().push(refund);
+    state
+        .refunds
+        .by_order
+        .entry(order_id)
+        .or_default()
+        .push(refund);
     if let Some(o) = state.orders.get_mut(&order_id) {
         o.updated_at = now;
     }
@@ -340,7 +367,9 @@ fn line_json(order: &SandboxOrder, l: &SandboxRefundLine) -> Value {
 }
 
 fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
-    let stamp = r.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = r
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let shipping: Vec<Value> = r
         .shipping
         .iter()
@@ -352,8 +381,10 @@ fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
     let adjustments: Vec<Value> = if r.discrepancy.0.is_zero() && r.discrepancy.1.is_zero() {
         Vec::new()
     } else {
-        vec![json!({"id": gid("OrderAdjustment", r.id), "reason": "REFUND_DISCREPANCY",
-                    "amountSet": bag(order, r.discrepancy), "taxAmountSet": bag(order, (Decimal::ZERO, Decimal::ZERO))})]
+        vec![
+            json!({"id": gid("OrderAdjustment", r.id), "reason": "REFUND_DISCREPANCY",
+                    "amountSet": bag(order, r.discrepancy), "taxAmountSet": bag(order, (Decimal::ZERO, Decimal::ZERO))}),
+        ]
     };
     let transactions: Vec<Value> = r
         .transactions
@@ -377,8 +408,8 @@ fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
 
 /// `order(id:) { refunds returns }`.
 pub(crate) fn order_refunds(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
-    let Some((id, order)) = parse_gid(vars.get("id"), "Order")
-        .and_then(|id| state.orders.get(&id).map(|o| (id, o)))
+    let Some((id, order)) =
+        parse_gid(vars.get("id"), "Order").and_then(|id| state.orders.get(&id).map(|o| (id, o)))
     else {
         return ok(json!({"order": null}));
     };

@@ -57,15 +57,23 @@ fn default_bin(state: &StoklyState, location: &str) -> Option<String> {
         .bins
         .iter()
         .find(|b| {
-            field(b, "locationId").as_str() == Some(location) && field(b, "default").as_u64() == Some(1)
+            field(b, "locationId").as_str() == Some(location)
+                && field(b, "default").as_u64() == Some(1)
         })
         .and_then(|b| field(b, "binId").as_str().map(str::to_owned))
 }
 
 /// What the credit does to stock, checked before anything changes.
 enum Effect {
-    Restock { item: String, bin: String, units: i64 },
-    RemoveFromOrder { item: String, units: i64 },
+    Restock {
+        item: String,
+        bin: String,
+        units: i64,
+    },
+    RemoveFromOrder {
+        item: String,
+        units: i64,
+    },
 }
 
 fn create(state: &mut StoklyState, sale_order: &str, ctx: &RouteCtx<'_>) -> Answer {
@@ -93,7 +101,9 @@ fn create(state: &mut StoklyState, sale_order: &str, ctx: &RouteCtx<'_>) -> Answ
         if state.item(item).is_none() {
             return message(400, format!("items[{i}]: item {item} not found"));
         }
-        let Some(quantity) = number(field(line, "quantity")).filter(|q| q.is_sign_positive() && !q.is_zero()) else {
+        let Some(quantity) =
+            number(field(line, "quantity")).filter(|q| q.is_sign_positive() && !q.is_zero())
+        else {
             return message(400, format!("items[{i}].quantity must be positive"));
         };
         for key in ["displayPrice", "displayTax"] {
@@ -101,35 +111,57 @@ fn create(state: &mut StoklyState, sale_order: &str, ctx: &RouteCtx<'_>) -> Answ
                 return message(400, format!("items[{i}].{key} must be a number"));
             }
         }
-        let movements = field(line, "movements").as_array().cloned().unwrap_or_default();
+        let movements = field(line, "movements")
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let mut moved = Decimal::ZERO;
         for (j, m) in movements.iter().enumerate() {
             let Some(units) = number(field(m, "quantity")).filter(|q| q.is_sign_positive()) else {
-                return message(400, format!("items[{i}].movements[{j}].quantity must be positive"));
+                return message(
+                    400,
+                    format!("items[{i}].movements[{j}].quantity must be positive"),
+                );
             };
             moved += units;
             let whole = i64::try_from(units.trunc().mantissa()).unwrap_or(0);
             match field(m, "kind").as_str() {
                 Some("restock") => {
                     let Some(location) = field(m, "locationId").as_str() else {
-                        return message(400, format!("items[{i}].movements[{j}].locationId is required"));
+                        return message(
+                            400,
+                            format!("items[{i}].movements[{j}].locationId is required"),
+                        );
                     };
                     let Some(bin) = default_bin(state, location) else {
                         return message(400, format!("location {location} has no default bin"));
                     };
-                    effects.push(Effect::Restock { item: item.to_owned(), bin, units: whole });
+                    effects.push(Effect::Restock {
+                        item: item.to_owned(),
+                        bin,
+                        units: whole,
+                    });
                 }
                 Some("removeFromOrder") => {
-                    effects.push(Effect::RemoveFromOrder { item: item.to_owned(), units: whole });
+                    effects.push(Effect::RemoveFromOrder {
+                        item: item.to_owned(),
+                        units: whole,
+                    });
                 }
                 Some("notRestocked") => {}
                 other => {
-                    return message(400, format!("items[{i}].movements[{j}].kind {other:?} is not known"));
+                    return message(
+                        400,
+                        format!("items[{i}].movements[{j}].kind {other:?} is not known"),
+                    );
                 }
             }
         }
         if !movements.is_empty() && moved != quantity {
-            return message(400, format!("items[{i}]: movements add up to {moved}, not {quantity}"));
+            return message(
+                400,
+                format!("items[{i}]: movements add up to {moved}, not {quantity}"),
+            );
         }
     }
     for effect in effects {
@@ -143,7 +175,11 @@ fn create(state: &mut StoklyState, sale_order: &str, ctx: &RouteCtx<'_>) -> Answ
                     field(l, "saleOrderId").as_str() == Some(sale_order)
                         && field(l, "referenceId").as_str() == Some(item.as_str())
                 }) {
-                    let left = field(line, "quantity").as_i64().unwrap_or(0).saturating_sub(units).max(0);
+                    let left = field(line, "quantity")
+                        .as_i64()
+                        .unwrap_or(0)
+                        .saturating_sub(units)
+                        .max(0);
                     if let Some(map) = line.as_object_mut() {
                         map.insert("quantity".to_owned(), json!(left));
                     }

@@ -1,8 +1,8 @@
 //! The Stokly REST emulator.
 
+mod credits;
 mod dispatch;
 mod filter;
-mod credits;
 mod journals;
 mod routes;
 mod state;
