@@ -186,7 +186,7 @@ pub fn decide_order_change_after_refunds(
     if let Some(exception) = hold(&order, &sale_order, &changes, &progress, cut_off) {
         return review(exception);
     }
-    let (matched, mut mismatches) = match_lines(posted, stokly_lines);
+    let (matched, mut mismatches) = match_lines(posted, stokly_lines, refunded);
     let mut amendments = Vec::with_capacity(changes.len());
     if mismatches.is_empty() {
         for change in &changes {
@@ -304,9 +304,12 @@ fn inconsistency(
 
 /// The Stokly line matched to each posted line (by Shopify line ID), and every posted line
 /// that does not match.
+/// A Stokly line matches a posted line at the posted quantity or, when credits took refunded
+/// units off the order, at the posted quantity less those units.
 fn match_lines<'a>(
     posted: &SaleOrderDraft,
     stokly_lines: &'a [SaleOrderLine],
+    refunded: &RefundedUnits,
 ) -> (Vec<(LineItemId, &'a SaleOrderLine)>, Vec<LineMismatch>) {
     let top: Vec<&SaleOrderLine> = stokly_lines
         .iter()
@@ -330,8 +333,14 @@ fn match_lines<'a>(
         if let Some(slot) = taken.get_mut(index) {
             *slot = true;
         }
+        let after_credits = line
+            .quantity
+            .saturating_sub(refunded.units(&line.shopify_line_id));
         match candidate.quantity {
-            Some(quantity) if quantity != Decimal::from(line.quantity) => {
+            Some(quantity)
+                if quantity != Decimal::from(line.quantity)
+                    && quantity != Decimal::from(after_credits) =>
+            {
                 mismatches.push(LineMismatch::QuantityDiffers {
                     line: LineRef::of(line),
                     posted: line.quantity,

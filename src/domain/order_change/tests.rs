@@ -1266,3 +1266,45 @@ fn every_unit_refunded_is_no_cancellation() {
         OrderChangeDecision::Cancel { .. }
     ));
 }
+
+#[test]
+fn a_stokly_line_a_credit_took_units_off_still_matches() {
+    // The credit of the refunded T-shirt took it off the Stokly order (2 -> 1); the mug is
+    // then removed by an edit.
+    let mut order = fixture();
+    tshirt_down(&mut order);
+    mug_removed(&mut order);
+    let current = map(&order);
+    let mut refunded = RefundedUnits::none();
+    refunded.add_units(LineItemId::from_numeric(11), 1);
+    let stokly = stokly_with(
+        "order",
+        vec![
+            line_json("l-1", "i-tshirt", 1, "unprocessed"),
+            line_json("l-2", "i-mug", 1, "unprocessed"),
+        ],
+    );
+    let decision = decide_order_change_after_refunds(
+        &posted(),
+        &ShopifyOrderState::Live(&current),
+        &stokly.0,
+        &stokly.1,
+        &OrderChangeConfig::new(CutOff::BeforePicking),
+        &refunded,
+    );
+    let (changes, amendments) = amend(decision);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(amendments.len(), 1, "{amendments:?}");
+    // Without the refund, the Stokly line looks wrong and a person must look.
+    let decision = decide_order_change(
+        &posted(),
+        &ShopifyOrderState::Live(&current),
+        &stokly.0,
+        &stokly.1,
+        &OrderChangeConfig::new(CutOff::BeforePicking),
+    );
+    assert!(
+        matches!(decision, OrderChangeDecision::Review { .. }),
+        "{decision:?}"
+    );
+}
