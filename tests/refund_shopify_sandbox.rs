@@ -11,9 +11,9 @@ use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use stokly_shopify::money::CurrencyCode;
-use stokly_shopify::sandbox::shopify::ShopifyState;
+use stokly_shopify::sandbox::shopify::{SandboxDisposition, ShopifyState};
 use stokly_shopify::sandbox::{SandboxClock, ShopifyConfig, ShopifyEmulator};
-use stokly_shopify::shopify::model::RestockType;
+use stokly_shopify::shopify::model::{DispositionType, RestockType};
 use stokly_shopify::shopify::{Client, GraphQlRequest, OrderId};
 
 const CREATE: &str = "mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {
@@ -203,4 +203,75 @@ async fn a_refund_reads_back_once_and_a_replay_makes_no_second_one() {
         adjustment.amount_set.shop_money.amount(),
         Decimal::new(100, 2)
     );
+}
+
+#[tokio::test]
+async fn a_refund_of_a_processed_return_reads_with_its_dispositions() {
+    let (shop, order, lines) = shop().await;
+    let client = shop.client_builder().build().unwrap();
+    let p = create(
+        &client,
+        input(order, lines[0], 2, "RETURN", refund_tx(order, "20.00")),
+    )
+    .await;
+    let refund_gid = p["refund"]["id"].as_str().unwrap().to_owned();
+    let refund_id: u64 = refund_gid.rsplit('/').next().unwrap().parse().unwrap();
+    let return_id = shop
+        .with_state(|s| {
+            s.add_processed_return(
+                order,
+                refund_id,
+                vec![(
+                    lines[0],
+                    2,
+                    vec![
+                        SandboxDisposition::new("RESTOCKED", 1, Some(77)),
+                        SandboxDisposition::new("MISSING", 1, None),
+                    ],
+                )],
+            )
+        })
+        .unwrap();
+    let read = client
+        .order_refunds(&OrderId::from_numeric(order))
+        .await
+        .unwrap()
+        .unwrap();
+    let r = &read.refunds[0];
+    let wanted = format!("gid://shopify/Return/{return_id}");
+    assert_eq!(r.r#return.as_ref().unwrap().id, wanted);
+    assert_eq!(read.returns.nodes.len(), 1);
+    let returned = &read.returns.nodes[0];
+    assert_eq!(returned.id, wanted);
+    assert!(!returned.has_unread_parts());
+    let line = &returned.reverse_fulfillment_orders.nodes[0]
+        .line_items
+        .nodes[0];
+    assert_eq!(line.total_quantity, 2);
+    let kinds: Vec<(DispositionType, i64, Option<u64>)> = line
+        .dispositions
+        .iter()
+        .map(|d| {
+            (
+                d.kind.clone(),
+                d.quantity,
+                d.location.as_ref().map(|l| l.id.numeric_id()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (DispositionType::Restocked, 1, Some(77)),
+            (DispositionType::Missing, 1, None)
+        ]
+    );
+    // One query for the refunds, one for the return.
+    let operations: Vec<String> = shop
+        .requests()
+        .iter()
+        .map(|r| r.operation.clone())
+        .filter(|o| o != "RefundCreate")
+        .collect();
+    assert_eq!(operations, vec!["OrderRefunds", "ReturnDispositions"]);
 }

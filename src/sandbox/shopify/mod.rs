@@ -20,7 +20,7 @@ pub use fulfillment::{
     SandboxOrderFulfillment,
 };
 pub use payouts::SandboxPaymentsAccount;
-pub use refund::{RefundBook, SandboxRefund, SandboxRefundLine};
+pub use refund::{RefundBook, SandboxDisposition, SandboxRefund, SandboxRefundLine, SandboxReturn};
 pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,

@@ -12,7 +12,8 @@
 //! amount asked (or what is left, with `fullRefund`); the money refunded is the sum of the
 //! transactions (none: a restock-only refund of no money), and any difference between the
 //! parts and the money is an order adjustment `REFUND_DISCREPANCY` stated from the order's
-//! side. Returns are not emulated (`return(id:)` answers `null`).
+//! side. The return mutations are not emulated: a processed return with its dispositions is
+//! recorded with [`ShopifyState::add_processed_return`] and read with `return(id:)`.
 //!
 //! The order read does not yet reflect refunds (current quantities, current totals and the
 //! refund transactions stay as placed); only the refund reads show them.
@@ -27,12 +28,86 @@ use serde_json::{Map, Value, json};
 use super::ops::{OpResult, gid, parse_gid};
 use super::state::{SandboxOrder, ShopifyState};
 
-/// Refunds by order.
+/// Refunds by order, and processed returns.
 #[derive(Debug, Clone, Default, Serialize)]
 #[non_exhaustive]
 pub struct RefundBook {
     /// Refunds of each order, oldest first.
     pub by_order: BTreeMap<u64, Vec<SandboxRefund>>,
+    /// Processed returns by ID.
+    pub returns: BTreeMap<u64, SandboxReturn>,
+}
+
+/// Where some returned units went: `RESTOCKED`, `PROCESSING_REQUIRED`, `NOT_RESTOCKED` or
+/// `MISSING`, with the location for restocked units.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxDisposition {
+    /// The disposition type.
+    pub kind: String,
+    /// Units.
+    pub quantity: i64,
+    /// Where restocked.
+    pub location_id: Option<u64>,
+}
+
+/// A processed (closed) return of an order, with the dispositions of its units per line.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxReturn {
+    /// Numeric ID.
+    pub id: u64,
+    /// `#1001-R1`.
+    pub name: String,
+    /// The order.
+    pub order_id: u64,
+    /// Per order line: units returned and their dispositions.
+    pub lines: Vec<(u64, i64, Vec<SandboxDisposition>)>,
+}
+
+impl SandboxDisposition {
+    /// `quantity` units of `kind` (at `location_id` when restocked).
+    #[must_use]
+    pub fn new(kind: &str, quantity: i64, location_id: Option<u64>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            quantity,
+            location_id,
+        }
+    }
+}
+
+impl ShopifyState {
+    /// Records that the refund `refund_id` of `order_id` belongs to a return processed with
+    /// these dispositions (per order line: units returned, dispositions), as `returnProcess`
+    /// leaves it (the return's mutations themselves are not emulated). Returns the return's
+    /// ID, or `None` when the order or the refund is unknown.
+    pub fn add_processed_return(
+        &mut self,
+        order_id: u64,
+        refund_id: u64,
+        lines: Vec<(u64, i64, Vec<SandboxDisposition>)>,
+    ) -> Option<u64> {
+        let name = format!("{}-R1", self.orders.get(&order_id)?.name);
+        let id = self.next_id();
+        let refund = self
+            .refunds
+            .by_order
+            .get_mut(&order_id)?
+            .iter_mut()
+            .find(|r| r.id == refund_id)?;
+        refund.return_id = Some(id);
+        self.refunds.returns.insert(
+            id,
+            SandboxReturn {
+                id,
+                name,
+                order_id,
+                lines,
+            },
+        );
+        Some(id)
+    }
 }
 
 /// One refunded line.
@@ -73,6 +148,8 @@ pub struct SandboxRefund {
     pub transactions: Vec<(u64, u64, (Decimal, Decimal))>,
     /// Parts less money, from the order's side (zero: none).
     pub discrepancy: (Decimal, Decimal),
+    /// The processed return it belongs to.
+    pub return_id: Option<u64>,
 }
 
 impl SandboxRefund {
@@ -331,6 +408,7 @@ pub(crate) fn refund_create(
         shipping,
         discrepancy: (parts_shop - asked, parts_pres - money_pres),
         transactions,
+        return_id: None,
     };
     let payload = refund_json(&order, &refund);
     state
@@ -398,7 +476,7 @@ fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
     json!({
         "id": gid("Refund", r.id), "createdAt": stamp, "processedAt": stamp, "note": r.note,
         "totalRefundedSet": bag(order, r.total()),
-        "return": null, "duties": [],
+        "return": r.return_id.map(|id| json!({"id": gid("Return", id)})), "duties": [],
         "refundLineItems": page(r.lines.iter().map(|l| line_json(order, l)).collect()),
         "refundShippingLines": page(shipping),
         "orderAdjustments": page(adjustments),
@@ -433,7 +511,36 @@ pub(crate) fn refund_line_items(_state: &ShopifyState, _vars: &Map<String, Value
     ok(json!({"refund": {"refundLineItems": page(Vec::new())}}))
 }
 
-/// `return(id:)`: returns are not emulated, so no return is known.
-pub(crate) fn return_dispositions(_state: &ShopifyState, _vars: &Map<String, Value>) -> OpResult {
-    ok(json!({"return": null}))
+/// `return(id:)`: a processed return with the dispositions of its units (`null` when
+/// unknown).
+pub(crate) fn return_dispositions(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    let Some(r) = parse_gid(vars.get("id"), "Return").and_then(|id| state.refunds.returns.get(&id))
+    else {
+        return ok(json!({"return": null}));
+    };
+    let sku = |line: u64| {
+        state
+            .orders
+            .get(&r.order_id)
+            .and_then(|o| o.lines.iter().find(|l| l.id == line))
+            .and_then(|l| l.sku.clone())
+    };
+    let lines: Vec<Value> = r
+        .lines
+        .iter()
+        .map(|(line, quantity, dispositions)| {
+            let dispositions: Vec<Value> = dispositions
+                .iter()
+                .map(|d| json!({"type": d.kind, "quantity": d.quantity,
+                    "location": d.location_id.map(|l| json!({"id": gid("Location", l)}))}))
+                .collect();
+            json!({"totalQuantity": quantity,
+                   "fulfillmentLineItem": {"lineItem": {"id": gid("LineItem", *line), "sku": sku(*line)}},
+                   "dispositions": dispositions})
+        })
+        .collect();
+    ok(json!({"return": {
+        "id": gid("Return", r.id), "name": r.name, "status": "CLOSED",
+        "reverseFulfillmentOrders": page(vec![json!({"lineItems": page(lines)})]),
+    }}))
 }
