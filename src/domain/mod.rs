@@ -33,7 +33,6 @@
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
 //!   implements them over its own storage; the in-memory implementations here do no I/O).
 
-pub mod catalogue;
 pub mod exactly_once;
 pub mod exception;
 pub mod fulfilment;
@@ -45,3 +44,4 @@ pub mod ports;
 pub mod posting;
 pub mod refund;
 mod report;
+pub mod catalogue;
