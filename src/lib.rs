@@ -49,6 +49,8 @@
 //!   - [`domain::fulfilment`]: Stokly dispatches as Shopify fulfilments and tracking;
 //!   - [`domain::payout`]: payouts matched transaction by transaction, one balanced journal
 //!     per payout, and the finance report;
+//!   - [`domain::refund`]: Shopify refunds and returns as Stokly credit documents balancing
+//!     to the refund's total, with restock decisions;
 //!   - [`domain::catalogue`]: strict SKU matching, the catalogue audit and the ERP-first product
 //!     push plan;
 //!   - [`domain::posting`]: order work items, posting outcomes and the posting ports;
@@ -63,7 +65,8 @@
 //! - [`ops`]: the daily health report (Markdown, or one HTML page with inline SVG charts)
 //!   and the generated operations manual for business readers.
 //! - [`adapters`]: the flows end to end: catalogue reads and the product push, inventory
-//!   reads and push, order capture and posting, fulfilments, payouts and their journals, and
+//!   reads and push, order capture and posting, fulfilments, payouts and their journals,
+//!   refunds and their credit documents, and
 //!   [`adapters::exactly_once::run_exactly_once`], the driver every create goes through.
 //! - `sandbox` (feature `sandbox`): stateful emulators of both APIs on loopback, a seeded
 //!   scenario, fault injection and a controllable clock.

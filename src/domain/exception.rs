@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::shopify::{
     BalanceTransactionId, LocationId as ShopifyLocationId, OrderId, PayoutId, ProductId,
-    ProductVariantId,
+    ProductVariantId, RefundId,
 };
 use crate::stokly::{ItemId, ListingId, LocationId as StoklyLocationId};
 
@@ -216,6 +216,11 @@ pub enum RecordRef {
         /// The transaction.
         id: BalanceTransactionId,
     },
+    /// A Shopify refund.
+    ShopifyRefund {
+        /// The refund.
+        id: RefundId,
+    },
 }
 
 impl fmt::Display for RecordRef {
@@ -248,6 +253,7 @@ impl fmt::Display for RecordRef {
             Self::ShopifyBalanceTransaction { id } => {
                 write!(f, "Shopify balance transaction {}", id.numeric_id())
             }
+            Self::ShopifyRefund { id } => write!(f, "Shopify refund {}", id.numeric_id()),
         }
     }
 }
@@ -381,6 +387,7 @@ impl ExceptionRecord {
                 }
                 RecordRef::ShopifyPayout { id } => key.push_str(id.as_str()),
                 RecordRef::ShopifyBalanceTransaction { id } => key.push_str(id.as_str()),
+                RecordRef::ShopifyRefund { id } => key.push_str(id.as_str()),
             }
         }
         key

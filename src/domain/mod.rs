@@ -28,6 +28,8 @@
 //!   settle), with typed outcomes and deferral reasons.
 //! - [`payout`]: Shopify Payments payouts matched transaction by transaction to posted
 //!   records and accounts, one balanced journal per payout, and the finance report.
+//! - [`refund`]: Shopify refunds and returns as Stokly credit documents balancing to the
+//!   refund's total, with restock decisions, or exceptions.
 //! - [`posting`]: order work items, posting outcomes, and the ledger, sale-order and
 //!   customer ports that make posting exactly-once.
 //! - [`lifecycle`]: each order from payment capture to the payout journal, stage by stage,
@@ -47,4 +49,5 @@ pub mod order_change;
 pub mod payout;
 pub mod ports;
 pub mod posting;
+pub mod refund;
 pub(crate) mod report;

@@ -68,6 +68,19 @@ pub(crate) const FULFILLMENT_ORDER_MOVE: &str = document!("fulfillment_order_mov
 pub(crate) const PAYOUTS: &str = document!("payouts", "payout_money.fragments");
 pub(crate) const BALANCE_TRANSACTIONS: &str =
     document!("payout_balance_transactions", "payout_money.fragments");
+pub(crate) const ORDER_REFUNDS: &str = document!(
+    "order_refunds",
+    "refund.fragments",
+    "refund_line.fragments",
+    "money.fragments",
+    "transaction.fragments"
+);
+pub(crate) const REFUND_LINE_ITEMS: &str = document!(
+    "refund_line_items",
+    "refund_line.fragments",
+    "money.fragments"
+);
+pub(crate) const RETURN_DISPOSITIONS: &str = document!("return_dispositions");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -99,4 +112,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("FulfillmentOrderMove", FULFILLMENT_ORDER_MOVE),
     ("ShopifyPaymentsPayouts", PAYOUTS),
     ("ShopifyPaymentsBalanceTransactions", BALANCE_TRANSACTIONS),
+    ("OrderRefunds", ORDER_REFUNDS),
+    ("RefundLineItems", REFUND_LINE_ITEMS),
+    ("ReturnDispositions", RETURN_DISPOSITIONS),
 ];

@@ -43,6 +43,7 @@ mod orders;
 mod pagination;
 mod payouts;
 mod products;
+mod refunds;
 mod shop;
 mod throttle;
 pub mod webhooks;

@@ -104,6 +104,10 @@ pub struct InferredEndpoints {
     /// **Inferred.** `POST`: cancels a sale order (which then shows stage `removed`, the
     /// only terminal stage seen). Default `/v2/saleorders/{id}/cancel`.
     pub sale_order_cancel: Cow<'static, str>,
+    /// **Inferred.** `GET`: sales credit notes across sale orders, filterable like other
+    /// lists (the refund flow looks them up by `[externalReference]=*{...}`, many refunds in
+    /// one request). Default `/v2/credit-notes`.
+    pub credit_notes: Cow<'static, str>,
 }
 
 impl Default for InferredEndpoints {
@@ -116,6 +120,7 @@ impl Default for InferredEndpoints {
             sale_order_add_items: Cow::Borrowed("/v2/saleorders/{id}/items"),
             sale_order_line: Cow::Borrowed("/v2/saleorders/{id}/items/{lineId}"),
             sale_order_cancel: Cow::Borrowed("/v2/saleorders/{id}/cancel"),
+            credit_notes: Cow::Borrowed("/v2/credit-notes"),
         }
     }
 }
@@ -165,9 +170,16 @@ impl InferredEndpoints {
         self
     }
 
+    /// Sets the path that lists credit notes across sale orders.
+    #[must_use]
+    pub fn with_credit_notes(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.credit_notes = path.into();
+        self
+    }
+
     /// Checks every path; the error names the field.
     pub(crate) fn validate(&self) -> Result<(), (&'static str, &'static str)> {
-        let checks: [(&'static str, &str, bool); 7] = [
+        let checks: [(&'static str, &str, bool); 8] = [
             ("sale_order_dispatches", &self.sale_order_dispatches, true),
             (
                 "sale_order_credit_notes",
@@ -179,6 +191,7 @@ impl InferredEndpoints {
             ("sale_order_add_items", &self.sale_order_add_items, true),
             ("sale_order_line", &self.sale_order_line, true),
             ("sale_order_cancel", &self.sale_order_cancel, true),
+            ("credit_notes", &self.credit_notes, false),
         ];
         for (field, path, needs_id) in checks {
             check_template(path, needs_id).map_err(|reason| (field, reason))?;

@@ -16,7 +16,7 @@ use super::client::Client;
 use super::endpoints::{expand, expand_line};
 use super::error::{Error, invalid};
 use super::ids::{CreditNoteId, JournalId, SaleOrderId, SaleOrderLineId};
-use super::model::inferred::{Dispatch, NewCreditNote, NewJournal, PriceList};
+use super::model::inferred::{CreditNote, Dispatch, NewCreditNote, NewJournal, PriceList};
 use super::model::{NewSaleOrderLine, Shipping};
 use super::pagination::ListQuery;
 use crate::http::Idempotence;
@@ -215,6 +215,10 @@ impl Client {
                     "must be positive",
                 ));
             }
+            if line.account.is_some() {
+                // A money-only line (an adjustment) may take money off the credit.
+                continue;
+            }
             for (name, v) in [
                 ("displayPrice", line.display_price),
                 ("displayTax", line.display_tax),
@@ -241,6 +245,30 @@ impl Client {
             sale_order.as_str(),
         );
         Ok(CreditNoteId::new(self.create_at(&path, note).await?)?)
+    }
+
+    /// **Inferred path.** Credit notes whose `externalReference` is one of `references`
+    /// (Shopify refund GIDs), across sale orders, by `[externalReference]=*{a,b,...}` on
+    /// [`InferredEndpoints::credit_notes`](super::InferredEndpoints::credit_notes), at most
+    /// [`SOURCE_REFERENCE_BATCH`](super::sale_orders::SOURCE_REFERENCE_BATCH) references per
+    /// request. Only exact matches are kept.
+    ///
+    /// # Errors
+    /// [`Error::Filter`] for a reference the list cannot carry; otherwise as any read (404
+    /// until the real path is configured).
+    pub async fn credit_notes_by_references(
+        &self,
+        references: &[&str],
+    ) -> Result<Vec<CreditNote>, Error> {
+        let path = self.inferred_endpoints().credit_notes.to_string();
+        self.list_in(
+            &path,
+            "externalReference",
+            references,
+            super::sale_orders::SOURCE_REFERENCE_BATCH,
+            |c: &CreditNote| c.external_reference.as_deref(),
+        )
+        .await
     }
 
     /// **Inferred path.** Price lists.

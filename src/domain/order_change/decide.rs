@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::change::{Cancellation, LineRef, OrderChange, ShopifyOrderState, diff_drafts};
 use super::progress::{CutOff, OrderChangeConfig, StoklyProgress};
+use super::refunds::{RefundedUnits, without_refunded_units};
 use super::review::{LineMismatch, OrderChangeException};
 use crate::domain::order::{OrderSubject, SaleOrderDraft};
 use crate::shopify::LineItemId;
@@ -114,6 +115,29 @@ pub fn decide_order_change(
     stokly_lines: &[SaleOrderLine],
     config: &OrderChangeConfig,
 ) -> OrderChangeDecision {
+    decide_order_change_after_refunds(
+        posted,
+        shopify,
+        stokly,
+        stokly_lines,
+        config,
+        &RefundedUnits::none(),
+    )
+}
+
+/// [`decide_order_change`] for an order refunded since it was posted: the units and
+/// shipping in `refunded` belong to the refund flow (which credits them), so they are taken
+/// out of the changes ([`without_refunded_units`]), and "no units left" because every
+/// posted unit was refunded is no change.
+#[must_use]
+pub fn decide_order_change_after_refunds(
+    posted: &SaleOrderDraft,
+    shopify: &ShopifyOrderState<'_>,
+    stokly: &SaleOrder,
+    stokly_lines: &[SaleOrderLine],
+    config: &OrderChangeConfig,
+    refunded: &RefundedUnits,
+) -> OrderChangeDecision {
     let order = OrderSubject::new(
         posted.shopify_order_id().clone(),
         posted.customer_reference(),
@@ -139,13 +163,16 @@ pub fn decide_order_change(
             };
             return decide_cancellation(order, sale_order, &progress, cut_off, cancellation);
         }
+        ShopifyOrderState::NoUnitsLeft if refunded.covers_every_unit_of(posted) => {
+            return OrderChangeDecision::NoChange;
+        }
         ShopifyOrderState::NoUnitsLeft => {
             let cancellation = Cancellation::NoUnitsLeft;
             return decide_cancellation(order, sale_order, &progress, cut_off, cancellation);
         }
     };
 
-    let changes = diff_drafts(posted, current);
+    let changes = without_refunded_units(posted, diff_drafts(posted, current), refunded);
     if progress == StoklyProgress::Removed {
         return review(OrderChangeException::RemovedInStokly {
             order,
@@ -159,7 +186,7 @@ pub fn decide_order_change(
     if let Some(exception) = hold(&order, &sale_order, &changes, &progress, cut_off) {
         return review(exception);
     }
-    let (matched, mut mismatches) = match_lines(posted, stokly_lines);
+    let (matched, mut mismatches) = match_lines(posted, stokly_lines, refunded);
     let mut amendments = Vec::with_capacity(changes.len());
     if mismatches.is_empty() {
         for change in &changes {
@@ -277,9 +304,12 @@ fn inconsistency(
 
 /// The Stokly line matched to each posted line (by Shopify line ID), and every posted line
 /// that does not match.
+/// A Stokly line matches a posted line at the posted quantity or, when credits took refunded
+/// units off the order, at the posted quantity less those units.
 fn match_lines<'a>(
     posted: &SaleOrderDraft,
     stokly_lines: &'a [SaleOrderLine],
+    refunded: &RefundedUnits,
 ) -> (Vec<(LineItemId, &'a SaleOrderLine)>, Vec<LineMismatch>) {
     let top: Vec<&SaleOrderLine> = stokly_lines
         .iter()
@@ -303,8 +333,14 @@ fn match_lines<'a>(
         if let Some(slot) = taken.get_mut(index) {
             *slot = true;
         }
+        let after_credits = line
+            .quantity
+            .saturating_sub(refunded.units(&line.shopify_line_id));
         match candidate.quantity {
-            Some(quantity) if quantity != Decimal::from(line.quantity) => {
+            Some(quantity)
+                if quantity != Decimal::from(line.quantity)
+                    && quantity != Decimal::from(after_credits) =>
+            {
                 mismatches.push(LineMismatch::QuantityDiffers {
                     line: LineRef::of(line),
                     posted: line.quantity,

@@ -40,26 +40,32 @@
 //! # Caveats for the caller
 //!
 //! - Shopify's `currentQuantity` also drops refunded units, so a refund without an edit shows
-//!   here as a quantity change or a removed line. Where refunds are posted as credit
-//!   documents by the refund flow, decide which flow owns refunded units before applying
-//!   both.
+//!   in [`diff_drafts`] as a quantity change or a removed line. Refunded units belong to the
+//!   refund flow ([`crate::domain::refund`]), which credits them: decide with
+//!   [`decide_order_change_after_refunds`] and the [`RefundedUnits`] of the order's credits
+//!   since posting ([`without_refunded_units`] is the rule), so the same units are never
+//!   both credited and amended away. [`decide_order_change`] assumes no refunds.
 //! - Decisions are relative to the posted draft: after an amendment is applied, store the
 //!   current draft as the posted one, or the same change is decided again.
 
 mod change;
 mod decide;
 mod progress;
+mod refunds;
 mod review;
 
 pub use change::{
     Cancellation, LineAmounts, LineRef, OrderChange, ShippingDetails, ShopifyOrderState,
     diff_drafts,
 };
-pub use decide::{OrderAmendment, OrderChangeDecision, decide_order_change};
+pub use decide::{
+    OrderAmendment, OrderChangeDecision, decide_order_change, decide_order_change_after_refunds,
+};
 pub use progress::{
     CutOff, DISPATCHED_STATUSES, OrderChangeConfig, PICKING_STATUSES, StoklyProgress,
     UNRELEASED_STAGES,
 };
+pub use refunds::{RefundedUnits, without_refunded_units};
 pub use review::{LineMismatch, OrderChangeException};
 
 #[cfg(test)]

@@ -1195,3 +1195,116 @@ proptest::proptest! {
         }
     }
 }
+
+// ----- refunded units belong to the refund flow -----
+
+fn decide_after_refunds(
+    current: &ShopifyOrderState<'_>,
+    refunded: &RefundedUnits,
+) -> OrderChangeDecision {
+    let stokly = stokly_at(At::Released);
+    decide_order_change_after_refunds(
+        &posted(),
+        current,
+        &stokly.0,
+        &stokly.1,
+        &OrderChangeConfig::new(CutOff::BeforePicking),
+        refunded,
+    )
+}
+
+#[test]
+fn a_refund_without_an_edit_is_no_order_change() {
+    let mut order = fixture();
+    tshirt_down(&mut order);
+    let current = map(&order);
+    let mut refunded = RefundedUnits::none();
+    refunded.add_units(LineItemId::from_numeric(11), 1);
+    assert_eq!(
+        decide_after_refunds(&ShopifyOrderState::Live(&current), &refunded),
+        OrderChangeDecision::NoChange
+    );
+    // Without the refund the same state is a quantity change (the old caveat).
+    assert!(matches!(
+        decide_after_refunds(&ShopifyOrderState::Live(&current), &RefundedUnits::none()),
+        OrderChangeDecision::Amend { .. }
+    ));
+}
+
+#[test]
+fn an_edit_on_top_of_a_refund_amends_only_the_edit() {
+    let mut order = fixture();
+    tshirt_down(&mut order);
+    mug_removed(&mut order);
+    let current = map(&order);
+    let mut refunded = RefundedUnits::none();
+    refunded.add_units(LineItemId::from_numeric(11), 1);
+    let (changes, _) = amend(decide_after_refunds(
+        &ShopifyOrderState::Live(&current),
+        &refunded,
+    ));
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(matches!(
+        &changes[0],
+        OrderChange::LineRemoved { quantity: 1, .. }
+    ));
+}
+
+#[test]
+fn every_unit_refunded_is_no_cancellation() {
+    let mut refunded = RefundedUnits::none();
+    refunded.add_units(LineItemId::from_numeric(11), 2);
+    refunded.add_units(LineItemId::from_numeric(12), 1);
+    assert_eq!(
+        decide_after_refunds(&ShopifyOrderState::NoUnitsLeft, &refunded),
+        OrderChangeDecision::NoChange
+    );
+    refunded = RefundedUnits::none();
+    refunded.add_units(LineItemId::from_numeric(11), 2);
+    assert!(matches!(
+        decide_after_refunds(&ShopifyOrderState::NoUnitsLeft, &refunded),
+        OrderChangeDecision::Cancel { .. }
+    ));
+}
+
+#[test]
+fn a_stokly_line_a_credit_took_units_off_still_matches() {
+    // The credit of the refunded T-shirt took it off the Stokly order (2 -> 1); the mug is
+    // then removed by an edit.
+    let mut order = fixture();
+    tshirt_down(&mut order);
+    mug_removed(&mut order);
+    let current = map(&order);
+    let mut refunded = RefundedUnits::none();
+    refunded.add_units(LineItemId::from_numeric(11), 1);
+    let stokly = stokly_with(
+        "order",
+        vec![
+            line_json("l-1", "i-tshirt", 1, "unprocessed"),
+            line_json("l-2", "i-mug", 1, "unprocessed"),
+        ],
+    );
+    let decision = decide_order_change_after_refunds(
+        &posted(),
+        &ShopifyOrderState::Live(&current),
+        &stokly.0,
+        &stokly.1,
+        &OrderChangeConfig::new(CutOff::BeforePicking),
+        &refunded,
+    );
+    let (changes, amendments) = amend(decision);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(amendments.len(), 1, "{amendments:?}");
+    // Without the refund, the Stokly line looks wrong and a person must look.
+    let decision = decide_order_change(
+        &posted(),
+        &ShopifyOrderState::Live(&current),
+        &stokly.0,
+        &stokly.1,
+        &OrderChangeConfig::new(CutOff::BeforePicking),
+    );
+    assert!(
+        matches!(decision, OrderChangeDecision::Review { .. }),
+        "{decision:?}"
+    );
+}

@@ -4,6 +4,7 @@ mod document;
 mod fulfillment;
 mod ops;
 mod payouts;
+mod refund;
 mod sales;
 mod state;
 
@@ -19,6 +20,7 @@ pub use fulfillment::{
     SandboxOrderFulfillment,
 };
 pub use payouts::SandboxPaymentsAccount;
+pub use refund::{RefundBook, SandboxDisposition, SandboxRefund, SandboxRefundLine, SandboxReturn};
 pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
@@ -650,6 +652,10 @@ impl GraphQlResponder {
                 Ok(fulfillment::fulfillment_order_move(&mut state, variables))
             }
             "ShopifyPaymentsPayouts" => Ok(payouts::payouts(&state, variables)),
+            "OrderRefunds" => Ok(refund::order_refunds(&state, variables)),
+            "RefundLineItems" => Ok(refund::refund_line_items(&state, variables)),
+            "ReturnDispositions" => Ok(refund::return_dispositions(&state, variables)),
+            "RefundCreate" => Ok(refund::refund_create(&mut state, ctx.now, variables)),
             "ShopifyPaymentsBalanceTransactions" => {
                 Ok(payouts::balance_transactions(&state, variables))
             }

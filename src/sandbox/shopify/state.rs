@@ -255,6 +255,8 @@ pub struct ShopifyState {
     pub inventory_changes: Vec<SandboxInventoryChange>,
     /// Fulfillment orders and fulfillments by order.
     pub fulfillment: super::fulfillment::FulfillmentBook,
+    /// Refunds by order.
+    pub refunds: super::refund::RefundBook,
     /// The Shopify Payments account (`None`: payout reads are denied).
     #[serde(skip)]
     pub payments_account: Option<super::payouts::SandboxPaymentsAccount>,
@@ -283,6 +285,7 @@ impl ShopifyState {
             bulk_operations: BTreeMap::new(),
             inventory_changes: Vec::new(),
             fulfillment: super::fulfillment::FulfillmentBook::default(),
+            refunds: super::refund::RefundBook::default(),
             payments_account: None,
             idempotency: HashMap::new(),
             next_id: 1000,

@@ -1,5 +1,6 @@
 //! The Stokly REST emulator.
 
+mod credits;
 mod dispatch;
 mod filter;
 mod journals;
@@ -351,6 +352,7 @@ impl RestResponder {
         };
         let mut state = lock(&shared.state);
         let answer = journals::route(&mut state, &method, &segments, &ctx)
+            .or_else(|| credits::route(&mut state, &method, &segments, &ctx))
             .or_else(|| routes::route(&mut state, &method, &segments, &ctx))
             .unwrap_or_else(|| message(404, format!("sandbox: {method} {path} is not emulated")));
         drop(state);

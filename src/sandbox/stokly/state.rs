@@ -57,6 +57,9 @@ pub struct StoklyState {
     pub invoices: Vec<Value>,
     /// **Inferred.** Journals posted (as received, with `journalId`).
     pub journals: Vec<Value>,
+    /// **Inferred.** Sales credit notes posted (as received, with `creditNoteId` and
+    /// `saleOrderId`).
+    pub credit_notes: Vec<Value>,
     /// When each written record becomes visible to reads (emulated time since start).
     pub(crate) visible_at: HashMap<String, Duration>,
     rng: SeededRng,
@@ -92,6 +95,7 @@ impl StoklyState {
             customers: Vec::new(),
             invoices: Vec::new(),
             journals: Vec::new(),
+            credit_notes: Vec::new(),
             visible_at: HashMap::new(),
             rng: SeededRng::new(seed ^ 0x5707_1700),
             next_nice_id: 1000,

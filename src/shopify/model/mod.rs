@@ -8,6 +8,7 @@ mod order;
 mod page;
 mod payout;
 mod push;
+mod refund;
 mod shop;
 
 pub use bulk::{BulkOperation, BulkOperationStatus};
@@ -41,5 +42,11 @@ pub use payout::{
 pub use push::{
     BulkCreateStrategy, InventoryItemInput, ProductVariantsBulkInput, ProductVariantsBulkPayload,
     PushedVariant, VariantOptionValueInput,
+};
+pub use refund::{
+    AdjustmentReason, Disposition, DispositionType, DutyRef, FulfilledLineRef, LocationRef,
+    OrderAdjustment, OrderRefunds, Refund, RefundDuty, RefundLineItem, RefundShippingLine,
+    RefundedLine, RefundedShippingLine, RestockType, Return, ReturnRef, ReturnStatus,
+    ReverseFulfillmentOrder, ReverseFulfillmentOrderLineItem,
 };
 pub use shop::{Location, Shop, ShopPlan, ShopResourceLimits};

@@ -16,7 +16,7 @@ use super::lenient;
 use super::sale_order::{LineType, Payment};
 use crate::money::CurrencyCode;
 use crate::stokly::ids::{
-    DispatchId, ItemId, LocationId, PriceListId, SaleOrderId, SaleOrderLineId,
+    CreditNoteId, DispatchId, ItemId, LocationId, PriceListId, SaleOrderId, SaleOrderLineId,
 };
 
 /// **Inferred.** A dispatch (shipment) of part or all of a sale order.
@@ -128,6 +128,77 @@ pub struct CreditNoteLine {
     pub display_tax: Decimal,
     /// Whether the goods go back into stock.
     pub restock: bool,
+    /// **Inferred.** Net amount of the whole line (the authority; `displayPrice` is it per
+    /// unit, rounded).
+    #[serde(
+        default,
+        with = "lenient::option_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub display_line_price: Option<Decimal>,
+    /// **Inferred.** Tax of the whole line.
+    #[serde(
+        default,
+        with = "lenient::option_decimal",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub display_line_tax: Option<Decimal>,
+    /// **Inferred.** What happens to the units, part by part (they sum to `quantity`);
+    /// empty for a money-only line.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub movements: Vec<CreditNoteMovement>,
+    /// **Inferred.** The ledger account of a money-only line (duties, adjustments); such a
+    /// line may be negative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+/// **Inferred.** Some units of a credit-note line and what happens to them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CreditNoteMovement {
+    /// Units.
+    #[serde(with = "lenient::decimal")]
+    pub quantity: Decimal,
+    /// `restock` (back into stock at `locationId`), `removeFromOrder` (never dispatched: off
+    /// the order's open quantity) or `notRestocked`.
+    pub kind: String,
+    /// Where restocked units go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<LocationId>,
+}
+
+impl CreditNoteMovement {
+    /// `quantity` units back into stock at `location`.
+    #[must_use]
+    pub fn restock(quantity: Decimal, location: LocationId) -> Self {
+        Self {
+            quantity,
+            kind: "restock".to_owned(),
+            location_id: Some(location),
+        }
+    }
+
+    /// `quantity` units taken off the order's open quantity (never dispatched).
+    #[must_use]
+    pub fn remove_from_order(quantity: Decimal) -> Self {
+        Self {
+            quantity,
+            kind: "removeFromOrder".to_owned(),
+            location_id: None,
+        }
+    }
+
+    /// `quantity` units not restocked.
+    #[must_use]
+    pub fn not_restocked(quantity: Decimal) -> Self {
+        Self {
+            quantity,
+            kind: "notRestocked".to_owned(),
+            location_id: None,
+        }
+    }
 }
 
 impl CreditNoteLine {
@@ -148,6 +219,10 @@ impl CreditNoteLine {
             display_price,
             display_tax,
             restock,
+            display_line_price: None,
+            display_line_tax: None,
+            movements: Vec::new(),
+            account: None,
         }
     }
 }
@@ -201,6 +276,25 @@ impl NewCreditNote {
             payments: Vec::new(),
         }
     }
+}
+
+/// **Inferred.** A credit note as Stokly would list it: the fields the refund flow reads
+/// back (every other field is kept in `extra`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CreditNote {
+    /// The credit note.
+    pub credit_note_id: CreditNoteId,
+    /// The sale order credited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale_order_id: Option<SaleOrderId>,
+    /// The caller's reference (the Shopify refund GID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_reference: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
 /// **Inferred.** A price list.

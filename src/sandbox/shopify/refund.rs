@@ -1,0 +1,546 @@
+//! Refunds in the Shopify emulator: `refundCreate` and the refund reads (`OrderRefunds`,
+//! `RefundLineItems`).
+//!
+//! `refundCreate` needs `@idempotent` (checked before it runs, as for inventory writes) and
+//! answers as recorded where a recording shows how: a transaction of another kind than
+//! `REFUND` is "Kind authorization is not a valid transaction"; one without a parent of the
+//! order is "Transactions require a parent_id associated with the order"; more than the net
+//! payment is "Refund amount $999.00 is greater than net payment received $35.00", even with
+//! `allowOverRefunding`; more units than bought is "Quantity cannot refund more items than
+//! were purchased". `LEGACY_RESTOCK` is refused. A refund's line amounts are the refunded
+//! units' share of the line (tax included, as the emulator's orders are); shipping is the
+//! amount asked (or what is left, with `fullRefund`); the money refunded is the sum of the
+//! transactions (none: a restock-only refund of no money), and any difference between the
+//! parts and the money is an order adjustment `REFUND_DISCREPANCY` stated from the order's
+//! side. The return mutations are not emulated: a processed return with its dispositions is
+//! recorded with [`ShopifyState::add_processed_return`] and read with `return(id:)`.
+//!
+//! The order read does not yet reflect refunds (current quantities, current totals and the
+//! refund transactions stay as placed); only the refund reads show them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::ops::{OpResult, gid, parse_gid};
+use super::state::{SandboxOrder, ShopifyState};
+
+/// Refunds by order, and processed returns.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct RefundBook {
+    /// Refunds of each order, oldest first.
+    pub by_order: BTreeMap<u64, Vec<SandboxRefund>>,
+    /// Processed returns by ID.
+    pub returns: BTreeMap<u64, SandboxReturn>,
+}
+
+/// Where some returned units went: `RESTOCKED`, `PROCESSING_REQUIRED`, `NOT_RESTOCKED` or
+/// `MISSING`, with the location for restocked units.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxDisposition {
+    /// The disposition type.
+    pub kind: String,
+    /// Units.
+    pub quantity: i64,
+    /// Where restocked.
+    pub location_id: Option<u64>,
+}
+
+/// A processed (closed) return of an order, with the dispositions of its units per line.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxReturn {
+    /// Numeric ID.
+    pub id: u64,
+    /// `#1001-R1`.
+    pub name: String,
+    /// The order.
+    pub order_id: u64,
+    /// Per order line: units returned and their dispositions.
+    pub lines: Vec<(u64, i64, Vec<SandboxDisposition>)>,
+}
+
+impl SandboxDisposition {
+    /// `quantity` units of `kind` (at `location_id` when restocked).
+    #[must_use]
+    pub fn new(kind: &str, quantity: i64, location_id: Option<u64>) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            quantity,
+            location_id,
+        }
+    }
+}
+
+impl ShopifyState {
+    /// Records that the refund `refund_id` of `order_id` belongs to a return processed with
+    /// these dispositions (per order line: units returned, dispositions), as `returnProcess`
+    /// leaves it (the return's mutations themselves are not emulated). Returns the return's
+    /// ID, or `None` when the order or the refund is unknown.
+    pub fn add_processed_return(
+        &mut self,
+        order_id: u64,
+        refund_id: u64,
+        lines: Vec<(u64, i64, Vec<SandboxDisposition>)>,
+    ) -> Option<u64> {
+        let name = format!("{}-R1", self.orders.get(&order_id)?.name);
+        let id = self.next_id();
+        let refund = self
+            .refunds
+            .by_order
+            .get_mut(&order_id)?
+            .iter_mut()
+            .find(|r| r.id == refund_id)?;
+        refund.return_id = Some(id);
+        self.refunds.returns.insert(
+            id,
+            SandboxReturn {
+                id,
+                name,
+                order_id,
+                lines,
+            },
+        );
+        Some(id)
+    }
+}
+
+/// One refunded line.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxRefundLine {
+    /// The order line.
+    pub line_id: u64,
+    /// Its SKU.
+    pub sku: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// `RETURN`, `CANCEL` or `NO_RESTOCK`.
+    pub restock_type: String,
+    /// Where restocked.
+    pub location_id: Option<u64>,
+    /// Refunded amount, tax included (shop currency, presentment currency).
+    pub subtotal: (Decimal, Decimal),
+    /// Its tax.
+    pub tax: (Decimal, Decimal),
+}
+
+/// A refund.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxRefund {
+    /// Numeric ID.
+    pub id: u64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Note.
+    pub note: Option<String>,
+    /// Lines.
+    pub lines: Vec<SandboxRefundLine>,
+    /// Shipping refunded, tax included, and its tax.
+    pub shipping: Option<((Decimal, Decimal), (Decimal, Decimal))>,
+    /// Money refunded (the transactions), and its transaction IDs.
+    pub transactions: Vec<(u64, u64, (Decimal, Decimal))>,
+    /// Parts less money, from the order's side (zero: none).
+    pub discrepancy: (Decimal, Decimal),
+    /// The processed return it belongs to.
+    pub return_id: Option<u64>,
+}
+
+impl SandboxRefund {
+    fn total(&self) -> (Decimal, Decimal) {
+        self.transactions
+            .iter()
+            .fold((Decimal::ZERO, Decimal::ZERO), |a, (_, _, m)| {
+                (a.0 + m.0, a.1 + m.1)
+            })
+    }
+}
+
+fn ok(data: Value) -> OpResult {
+    OpResult {
+        data,
+        errors: Vec::new(),
+        returned_nodes: None,
+    }
+}
+
+fn round2(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+fn included_tax(gross: Decimal, rate: Decimal) -> Decimal {
+    if rate.is_zero() {
+        Decimal::ZERO
+    } else {
+        round2(gross * rate / (Decimal::ONE + rate))
+    }
+}
+
+/// `amount` in both currencies.
+fn pair(order: &SandboxOrder, shop: Decimal) -> (Decimal, Decimal) {
+    (shop, round2(shop * order.exchange_rate))
+}
+
+fn bag(order: &SandboxOrder, (shop, presentment): (Decimal, Decimal)) -> Value {
+    json!({
+        "shopMoney": {"amount": shop.to_string(), "currencyCode": order.currency.as_str()},
+        "presentmentMoney": {"amount": presentment.to_string(), "currencyCode": order.presentment_currency.as_str()},
+    })
+}
+
+fn refuse(field: Value, message: impl Into<String>) -> OpResult {
+    ok(json!({"refundCreate": {
+        "refund": null, "order": null,
+        "userErrors": [{"field": field, "message": message.into()}],
+    }}))
+}
+
+fn symbol(order: &SandboxOrder) -> &'static str {
+    match order.currency.as_str() {
+        "USD" | "CAD" | "AUD" => "$",
+        "GBP" => "£",
+        "EUR" => "€",
+        _ => "",
+    }
+}
+
+fn money(v: Option<&Value>) -> Option<Decimal> {
+    match v? {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The share of `whole` that units `from..from + k` of `quantity` carry, so that the shares
+/// of every unit add up to `whole`.
+fn share(whole: Decimal, quantity: i64, from: i64, k: i64) -> Decimal {
+    let q = Decimal::from(quantity.max(1));
+    round2(whole * Decimal::from(from + k) / q) - round2(whole * Decimal::from(from) / q)
+}
+
+/// `refundCreate(input:)`.
+pub(crate) fn refund_create(
+    state: &mut ShopifyState,
+    now: DateTime<Utc>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let input = vars.get("input").cloned().unwrap_or(Value::Null);
+    let Some(order_id) = parse_gid(input.get("orderId"), "Order") else {
+        return refuse(json!(["orderId"]), "Order does not exist");
+    };
+    let Some(order) = state.orders.get(&order_id).cloned() else {
+        return refuse(json!(["orderId"]), "Order does not exist");
+    };
+    let earlier = state
+        .refunds
+        .by_order
+        .get(&order_id)
+        .cloned()
+        .unwrap_or_default();
+    let refunded_units = |line: u64| -> i64 {
+        earlier
+            .iter()
+            .flat_map(|r| &r.lines)
+            .filter(|l| l.line_id == line)
+            .map(|l| l.quantity)
+            .sum()
+    };
+    let mut lines = Vec::new();
+    let items = input
+        .get("refundLineItems")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, item) in items.iter().enumerate() {
+        let Some(line_id) = parse_gid(item.get("lineItemId"), "LineItem") else {
+            return refuse(
+                json!(["refundLineItems", i.to_string(), "lineItemId"]),
+                "Line item does not exist",
+            );
+        };
+        let Some(line) = order.lines.iter().find(|l| l.id == line_id) else {
+            return refuse(
+                json!(["refundLineItems", i.to_string(), "lineItemId"]),
+                "Line item does not exist",
+            );
+        };
+        let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+        let before = refunded_units(line_id)
+            + lines
+                .iter()
+                .filter(|l: &&SandboxRefundLine| l.line_id == line_id)
+                .map(|l| l.quantity)
+                .sum::<i64>();
+        if quantity < 1 || before + quantity > line.quantity {
+            return refuse(
+                json!(["refundLineItems", i.to_string(), "quantity"]),
+                "Quantity cannot refund more items than were purchased",
+            );
+        }
+        let restock_type = item
+            .get("restockType")
+            .and_then(Value::as_str)
+            .unwrap_or("NO_RESTOCK")
+            .to_owned();
+        if !matches!(restock_type.as_str(), "RETURN" | "CANCEL" | "NO_RESTOCK") {
+            return refuse(
+                json!(["refundLineItems", i.to_string(), "restockType"]),
+                format!("Restock type {restock_type} is not accepted"),
+            );
+        }
+        let location_id = parse_gid(item.get("locationId"), "Location");
+        let discounted = line.original_total - line.discount;
+        let gross = share(discounted, line.quantity, before, quantity);
+        let tax_whole = included_tax(discounted, line.tax_rate);
+        let tax = share(tax_whole, line.quantity, before, quantity);
+        lines.push(SandboxRefundLine {
+            line_id,
+            sku: line.sku.clone(),
+            quantity,
+            restock_type,
+            location_id,
+            subtotal: pair(&order, gross),
+            tax: pair(&order, tax),
+        });
+    }
+    let shipping_refunded: Decimal = earlier
+        .iter()
+        .filter_map(|r| r.shipping.map(|s| s.0.0))
+        .sum();
+    let shipping_left = order.shipping - shipping_refunded;
+    let shipping = match input.get("shipping") {
+        Some(s) if s.get("fullRefund").and_then(Value::as_bool) == Some(true) => {
+            Some(shipping_left)
+        }
+        Some(s) => money(s.get("amount")),
+        None => None,
+    }
+    .filter(|a| !a.is_zero());
+    if let Some(amount) = shipping {
+        if amount > shipping_left || amount.is_sign_negative() {
+            return refuse(
+                json!(["shipping", "amount"]),
+                format!("Shipping refund amount must be at most {shipping_left}"),
+            );
+        }
+    }
+    let shipping = shipping.map(|a| {
+        (
+            pair(&order, a),
+            pair(&order, included_tax(a, order.shipping_tax_rate)),
+        )
+    });
+    // Transactions: REFUND kind, a parent of the order, no more than the net payment.
+    let sale_id = order.id;
+    let mut transactions = Vec::new();
+    let txs = input
+        .get("transactions")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, tx) in txs.iter().enumerate() {
+        if tx.get("kind").and_then(Value::as_str) != Some("REFUND") {
+            let kind = tx
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_lowercase();
+            return refuse(
+                json!(["transactions", i.to_string(), "kind"]),
+                format!("Kind {kind} is not a valid transaction"),
+            );
+        }
+        if parse_gid(tx.get("parentId"), "OrderTransaction") != Some(sale_id) {
+            return refuse(
+                json!(["transactions", i.to_string(), "parentId"]),
+                "Transactions require a parent_id associated with the order",
+            );
+        }
+        let Some(amount) = money(tx.get("amount")).filter(|a| a.is_sign_positive()) else {
+            return refuse(
+                json!(["transactions", i.to_string(), "amount"]),
+                "Amount must be positive",
+            );
+        };
+        transactions.push(amount);
+    }
+    let received = order
+        .lines
+        .iter()
+        .map(|l| l.original_total - l.discount)
+        .sum::<Decimal>()
+        + order.shipping
+        + order.tip
+        + order.duties
+        + order.additional_fee;
+    let already: Decimal = earlier.iter().map(|r| r.total().0).sum();
+    let net = received - already;
+    let asked: Decimal = transactions.iter().sum();
+    if asked > net {
+        let s = symbol(&order);
+        return refuse(
+            json!(["transactions"]),
+            format!("Refund amount {s}{asked:.2} is greater than net payment received {s}{net:.2}"),
+        );
+    }
+    let parts_shop: Decimal = lines.iter().map(|l| l.subtotal.0).sum::<Decimal>()
+        + shipping.map_or(Decimal::ZERO, |s| s.0.0);
+    let parts_pres: Decimal = lines.iter().map(|l| l.subtotal.1).sum::<Decimal>()
+        + shipping.map_or(Decimal::ZERO, |s| s.0.1);
+    let refund_id = state.next_id();
+    let transactions: Vec<(u64, u64, (Decimal, Decimal))> = transactions
+        .into_iter()
+        .map(|a| (state.next_id(), sale_id, pair(&order, a)))
+        .collect();
+    let money_pres: Decimal = transactions.iter().map(|t| t.2.1).sum();
+    let refund = SandboxRefund {
+        id: refund_id,
+        created_at: now,
+        note: input.get("note").and_then(Value::as_str).map(str::to_owned),
+        lines,
+        shipping,
+        discrepancy: (parts_shop - asked, parts_pres - money_pres),
+        transactions,
+        return_id: None,
+    };
+    let payload = refund_json(&order, &refund);
+    state
+        .refunds
+        .by_order
+        .entry(order_id)
+        .or_default()
+        .push(refund);
+    if let Some(o) = state.orders.get_mut(&order_id) {
+        o.updated_at = now;
+    }
+    ok(json!({"refundCreate": {
+        "refund": payload,
+        "order": {"id": gid("Order", order_id)},
+        "userErrors": [],
+    }}))
+}
+
+fn page(nodes: Vec<Value>) -> Value {
+    json!({"nodes": nodes, "pageInfo": {"hasNextPage": false, "endCursor": null}})
+}
+
+fn line_json(order: &SandboxOrder, l: &SandboxRefundLine) -> Value {
+    let units = Decimal::from(l.quantity.max(1));
+    json!({
+        "quantity": l.quantity, "restockType": l.restock_type,
+        "restocked": l.restock_type != "NO_RESTOCK",
+        "location": l.location_id.map(|id| json!({"id": gid("Location", id)})),
+        "lineItem": {"id": gid("LineItem", l.line_id), "sku": l.sku},
+        "priceSet": bag(order, (round2(l.subtotal.0 / units), round2(l.subtotal.1 / units))),
+        "subtotalSet": bag(order, l.subtotal),
+        "totalTaxSet": bag(order, l.tax),
+    })
+}
+
+fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
+    let stamp = r
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let shipping: Vec<Value> = r
+        .shipping
+        .iter()
+        .map(|(amount, tax)| {
+            json!({"shippingLine": {"id": gid("ShippingLine", order.id), "title": "Standard delivery"},
+                   "subtotalAmountSet": bag(order, *amount), "taxAmountSet": bag(order, *tax)})
+        })
+        .collect();
+    let adjustments: Vec<Value> = if r.discrepancy.0.is_zero() && r.discrepancy.1.is_zero() {
+        Vec::new()
+    } else {
+        vec![
+            json!({"id": gid("OrderAdjustment", r.id), "reason": "REFUND_DISCREPANCY",
+                    "amountSet": bag(order, r.discrepancy), "taxAmountSet": bag(order, (Decimal::ZERO, Decimal::ZERO))}),
+        ]
+    };
+    let transactions: Vec<Value> = r
+        .transactions
+        .iter()
+        .map(|(id, _, amount)| {
+            json!({"id": gid("OrderTransaction", *id), "kind": "REFUND", "status": "SUCCESS",
+                   "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
+                   "amountSet": bag(order, *amount)})
+        })
+        .collect();
+    json!({
+        "id": gid("Refund", r.id), "createdAt": stamp, "processedAt": stamp, "note": r.note,
+        "totalRefundedSet": bag(order, r.total()),
+        "return": r.return_id.map(|id| json!({"id": gid("Return", id)})), "duties": [],
+        "refundLineItems": page(r.lines.iter().map(|l| line_json(order, l)).collect()),
+        "refundShippingLines": page(shipping),
+        "orderAdjustments": page(adjustments),
+        "transactions": page(transactions),
+    })
+}
+
+/// `order(id:) { refunds returns }`.
+pub(crate) fn order_refunds(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    let Some((id, order)) =
+        parse_gid(vars.get("id"), "Order").and_then(|id| state.orders.get(&id).map(|o| (id, o)))
+    else {
+        return ok(json!({"order": null}));
+    };
+    let refunds: Vec<Value> = state
+        .refunds
+        .by_order
+        .get(&id)
+        .map(|rs| rs.iter().map(|r| refund_json(order, r)).collect())
+        .unwrap_or_default();
+    ok(json!({"order": {
+        "id": gid("Order", id), "name": order.name,
+        "currencyCode": order.currency.as_str(),
+        "presentmentCurrencyCode": order.presentment_currency.as_str(),
+        "refunds": refunds,
+    }}))
+}
+
+/// `refund(id:) { refundLineItems(first:, after:) }`: every line fits the first read, so a
+/// follow-up page is empty.
+pub(crate) fn refund_line_items(_state: &ShopifyState, _vars: &Map<String, Value>) -> OpResult {
+    ok(json!({"refund": {"refundLineItems": page(Vec::new())}}))
+}
+
+/// `return(id:)`: a processed return with the dispositions of its units (`null` when
+/// unknown).
+pub(crate) fn return_dispositions(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    let Some(r) = parse_gid(vars.get("id"), "Return").and_then(|id| state.refunds.returns.get(&id))
+    else {
+        return ok(json!({"return": null}));
+    };
+    let sku = |line: u64| {
+        state
+            .orders
+            .get(&r.order_id)
+            .and_then(|o| o.lines.iter().find(|l| l.id == line))
+            .and_then(|l| l.sku.clone())
+    };
+    let lines: Vec<Value> = r
+        .lines
+        .iter()
+        .map(|(line, quantity, dispositions)| {
+            let dispositions: Vec<Value> = dispositions
+                .iter()
+                .map(|d| json!({"type": d.kind, "quantity": d.quantity,
+                    "location": d.location_id.map(|l| json!({"id": gid("Location", l)}))}))
+                .collect();
+            json!({"totalQuantity": quantity,
+                   "fulfillmentLineItem": {"lineItem": {"id": gid("LineItem", *line), "sku": sku(*line)}},
+                   "dispositions": dispositions})
+        })
+        .collect();
+    ok(json!({"return": {
+        "id": gid("Return", r.id), "name": r.name, "status": "CLOSED",
+        "reverseFulfillmentOrders": page(vec![json!({"lineItems": page(lines)})]),
+    }}))
+}

@@ -1,0 +1,277 @@
+//! `refundCreate` on the Shopify emulator answers as real Shopify was recorded answering, and
+//! the refunds it makes read back through `shopify::Client::order_refunds`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use stokly_shopify::money::CurrencyCode;
+use stokly_shopify::sandbox::shopify::{SandboxDisposition, ShopifyState};
+use stokly_shopify::sandbox::{SandboxClock, ShopifyConfig, ShopifyEmulator};
+use stokly_shopify::shopify::model::{DispositionType, RestockType};
+use stokly_shopify::shopify::{Client, GraphQlRequest, OrderId};
+
+const CREATE: &str = "mutation RefundCreate($input: RefundInput!, $idempotencyKey: String!) {
+  refundCreate(input: $input) @idempotent(key: $idempotencyKey) {
+    refund { id totalRefundedSet { shopMoney { amount currencyCode } } }
+    userErrors { field message }
+  }
+}";
+
+const CREATE_WITHOUT_KEY: &str = "mutation RefundCreate($input: RefundInput!) {
+  refundCreate(input: $input) {
+    refund { id }
+    userErrors { field message }
+  }
+}";
+
+async fn shop() -> (ShopifyEmulator, u64, Vec<u64>) {
+    let t = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let mut state = ShopifyState::new("refunds.myshopify.com", CurrencyCode::USD);
+    let d = |cents| Decimal::new(cents, 2);
+    let rate = Decimal::new(2, 1);
+    let order = state.add_order("#1001", t, &[(1, 3, d(3000), rate), (2, 1, d(500), rate)]);
+    let lines = state.orders[&order].lines.iter().map(|l| l.id).collect();
+    let emulator =
+        ShopifyEmulator::start(state, ShopifyConfig::default(), SandboxClock::new(t, 50.0))
+            .await
+            .unwrap();
+    (emulator, order, lines)
+}
+
+fn input(order: u64, line: u64, quantity: i64, restock: &str, tx: Value) -> Value {
+    json!({
+        "orderId": format!("gid://shopify/Order/{order}"),
+        "refundLineItems": [{"lineItemId": format!("gid://shopify/LineItem/{line}"), "quantity": quantity, "restockType": restock}],
+        "transactions": [tx],
+    })
+}
+
+fn refund_tx(order: u64, amount: &str) -> Value {
+    json!({"amount": amount, "gateway": "manual", "kind": "REFUND",
+           "orderId": format!("gid://shopify/Order/{order}"),
+           "parentId": format!("gid://shopify/OrderTransaction/{order}")})
+}
+
+async fn create(client: &Client, input: Value) -> Value {
+    let request = GraphQlRequest::mutation(CREATE, "RefundCreate")
+        .variable("input", input)
+        .unwrap()
+        .idempotent("idempotencyKey");
+    let response = client.execute(&request).await.unwrap();
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    response.data.unwrap()["refundCreate"].clone()
+}
+
+fn error(payload: &Value) -> String {
+    payload["userErrors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn refusals_are_the_recorded_ones() {
+    let (shop, order, lines) = shop().await;
+    let client = shop.client_builder().build().unwrap();
+
+    let mut tx = refund_tx(order, "10.00");
+    tx["kind"] = json!("AUTHORIZATION");
+    let p = create(&client, input(order, lines[0], 1, "RETURN", tx)).await;
+    assert_eq!(error(&p), "Kind authorization is not a valid transaction");
+
+    let mut tx = refund_tx(order, "10.00");
+    tx.as_object_mut().unwrap().remove("parentId");
+    let p = create(&client, input(order, lines[0], 1, "RETURN", tx)).await;
+    assert_eq!(
+        error(&p),
+        "Transactions require a parent_id associated with the order"
+    );
+
+    let mut over = input(order, lines[0], 1, "RETURN", refund_tx(order, "999.00"));
+    over["allowOverRefunding"] = json!(true);
+    let p = create(&client, over).await;
+    assert_eq!(
+        error(&p),
+        "Refund amount $999.00 is greater than net payment received $35.00"
+    );
+
+    let p = create(
+        &client,
+        input(order, lines[0], 4, "RETURN", refund_tx(order, "1.00")),
+    )
+    .await;
+    assert_eq!(
+        error(&p),
+        "Quantity cannot refund more items than were purchased"
+    );
+
+    let p = create(
+        &client,
+        input(
+            order,
+            lines[0],
+            1,
+            "LEGACY_RESTOCK",
+            refund_tx(order, "1.00"),
+        ),
+    )
+    .await;
+    assert!(error(&p).contains("LEGACY_RESTOCK"));
+
+    // Without @idempotent: a top-level error naming the field, and a null payload.
+    let request = GraphQlRequest::mutation(CREATE_WITHOUT_KEY, "RefundCreate")
+        .variable(
+            "input",
+            input(order, lines[0], 1, "RETURN", refund_tx(order, "10.00")),
+        )
+        .unwrap();
+    let response = client.execute(&request).await.unwrap();
+    assert_eq!(response.errors.len(), 1);
+    assert!(response.errors[0].message.contains("@idempotent"));
+    assert_eq!(response.data.unwrap()["refundCreate"], Value::Null);
+    assert!(shop.state().refunds.by_order.is_empty(), "nothing refunded");
+}
+
+#[tokio::test]
+async fn a_refund_reads_back_once_and_a_replay_makes_no_second_one() {
+    let (shop, order, lines) = shop().await;
+    let client = shop.client_builder().build().unwrap();
+    let refund = input(order, lines[0], 1, "RETURN", refund_tx(order, "10.00"));
+    let first = create(&client, refund.clone()).await;
+    assert!(
+        first["userErrors"].as_array().unwrap().is_empty(),
+        "{first}"
+    );
+    let again = create(&client, refund).await;
+    assert_eq!(
+        again["refund"]["id"], first["refund"]["id"],
+        "the same key, the same refund"
+    );
+    assert_eq!(shop.state().refunds.by_order[&order].len(), 1);
+
+    let read = client
+        .order_refunds(&OrderId::from_numeric(order))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.refunds.len(), 1);
+    let r = &read.refunds[0];
+    assert_eq!(r.id.as_str(), first["refund"]["id"].as_str().unwrap());
+    assert_eq!(
+        r.total_refunded_set.shop_money.amount(),
+        Decimal::new(1000, 2)
+    );
+    let line = &r.refund_line_items.nodes[0];
+    assert_eq!(line.quantity, 1);
+    assert_eq!(line.restock_type, RestockType::Return);
+    // A third of the line's 30.00 (VAT 5.00 included).
+    assert_eq!(line.subtotal_set.shop_money.amount(), Decimal::new(1000, 2));
+    assert_eq!(line.total_tax_set.shop_money.amount(), Decimal::new(167, 2));
+    assert!(r.order_adjustments.nodes.is_empty());
+    assert_eq!(r.transactions.nodes.len(), 1);
+
+    // What is left to refund is the net payment less this refund.
+    let p = create(
+        &client,
+        input(order, lines[1], 1, "NO_RESTOCK", refund_tx(order, "30.00")),
+    )
+    .await;
+    assert_eq!(
+        error(&p),
+        "Refund amount $30.00 is greater than net payment received $25.00"
+    );
+    // A refund paying back less than its parts carries the difference as an adjustment.
+    let p = create(
+        &client,
+        input(order, lines[1], 1, "NO_RESTOCK", refund_tx(order, "4.00")),
+    )
+    .await;
+    assert!(p["userErrors"].as_array().unwrap().is_empty(), "{p}");
+    let read = client
+        .order_refunds(&OrderId::from_numeric(order))
+        .await
+        .unwrap()
+        .unwrap();
+    let adjustment = &read.refunds[1].order_adjustments.nodes[0];
+    assert_eq!(
+        adjustment.amount_set.shop_money.amount(),
+        Decimal::new(100, 2)
+    );
+}
+
+#[tokio::test]
+async fn a_refund_of_a_processed_return_reads_with_its_dispositions() {
+    let (shop, order, lines) = shop().await;
+    let client = shop.client_builder().build().unwrap();
+    let p = create(
+        &client,
+        input(order, lines[0], 2, "RETURN", refund_tx(order, "20.00")),
+    )
+    .await;
+    let refund_gid = p["refund"]["id"].as_str().unwrap().to_owned();
+    let refund_id: u64 = refund_gid.rsplit('/').next().unwrap().parse().unwrap();
+    let return_id = shop
+        .with_state(|s| {
+            s.add_processed_return(
+                order,
+                refund_id,
+                vec![(
+                    lines[0],
+                    2,
+                    vec![
+                        SandboxDisposition::new("RESTOCKED", 1, Some(77)),
+                        SandboxDisposition::new("MISSING", 1, None),
+                    ],
+                )],
+            )
+        })
+        .unwrap();
+    let read = client
+        .order_refunds(&OrderId::from_numeric(order))
+        .await
+        .unwrap()
+        .unwrap();
+    let r = &read.refunds[0];
+    let wanted = format!("gid://shopify/Return/{return_id}");
+    assert_eq!(r.r#return.as_ref().unwrap().id, wanted);
+    assert_eq!(read.returns.nodes.len(), 1);
+    let returned = &read.returns.nodes[0];
+    assert_eq!(returned.id, wanted);
+    assert!(!returned.has_unread_parts());
+    let line = &returned.reverse_fulfillment_orders.nodes[0]
+        .line_items
+        .nodes[0];
+    assert_eq!(line.total_quantity, 2);
+    let kinds: Vec<(DispositionType, i64, Option<u64>)> = line
+        .dispositions
+        .iter()
+        .map(|d| {
+            (
+                d.kind.clone(),
+                d.quantity,
+                d.location.as_ref().map(|l| l.id.numeric_id()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (DispositionType::Restocked, 1, Some(77)),
+            (DispositionType::Missing, 1, None)
+        ]
+    );
+    // One query for the refunds, one for the return.
+    let operations: Vec<String> = shop
+        .requests()
+        .iter()
+        .map(|r| r.operation.clone())
+        .filter(|o| o != "RefundCreate")
+        .collect();
+    assert_eq!(operations, vec!["OrderRefunds", "ReturnDispositions"]);
+}
