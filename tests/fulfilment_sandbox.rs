@@ -443,3 +443,87 @@ async fn an_order_with_twelve_fulfilments_is_read_whole_and_a_rerun_sends_nothin
     assert_eq!(again.mutations(), 0, "{again:?}");
     assert!(again.exceptions.is_empty(), "{:?}", again.exceptions);
 }
+
+#[tokio::test]
+async fn a_move_is_made_once_even_when_its_plan_is_applied_twice() {
+    let mut state = ShopifyState::new("moves.myshopify.com", CurrencyCode::GBP);
+    let warehouse = state.add_location("Warehouse");
+    let store = state.add_location("Store");
+    let product = state.add_product("Kitchen", ProductStatus::Active);
+    let mug = state.add_variant(product, Some("MUG"), None, Decimal::TEN, true, epoch());
+    let order = state.add_order(
+        "#3001",
+        epoch(),
+        &[(mug, 3, Decimal::TEN, Decimal::new(20, 2))],
+    );
+    let shopify_emulator = ShopifyEmulator::start(
+        state,
+        ShopifyConfig::standard_plan(),
+        SandboxClock::new(epoch(), 50.0),
+    )
+    .await
+    .unwrap();
+    let line = order_lines(&shopify_emulator, order)[0].clone();
+    // One mug left from the store; the order is assigned to the warehouse.
+    let dispatches = vec![
+        Dispatch::new(
+            "D-STORE",
+            SaleOrderId::new("so-move").unwrap(),
+            OrderId::from_numeric(order),
+            StoklyLocationId::new("store-1").unwrap(),
+            epoch(),
+        )
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1ZSTORE", None))
+        .item(line, 1),
+    ];
+    let mut locations = BTreeMap::new();
+    locations.insert(
+        StoklyLocationId::new("store-1").unwrap(),
+        LocationId::from_numeric(store),
+    );
+    let config = FulfilmentConfig::new(locations)
+        .with_location_mismatch(stokly_shopify::domain::fulfilment::LocationMismatchPolicy::Move);
+    let shopify = shopify_emulator.client_builder().build().unwrap();
+    let ids = vec![OrderId::from_numeric(order)];
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    let plan = plan_fulfilments(&dispatches, &states, &config);
+    assert_eq!(plan.moves.len(), 1, "{plan:?}");
+    let ledger = InMemoryPostingLedger::new();
+    let clock = SteppingClock(Mutex::new(epoch()));
+    let ports = FulfilmentPorts::new(&shopify, &ledger, &clock, "moves");
+    let first = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert!(
+        matches!(first.writes[0].result, WriteResult::Done { .. }),
+        "{first:?}"
+    );
+    // The same plan again (a second worker, or a retry after a crash): the look-up reads the
+    // fulfillment orders, sees the unit at the store, and sends no second move (which would
+    // move another of the two mugs still at the warehouse).
+    let second = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert!(
+        matches!(second.writes[0].result, WriteResult::AlreadyDone { .. }),
+        "{second:?}"
+    );
+    assert_eq!(
+        operations(&shopify_emulator, "FulfillmentOrderMove").len(),
+        1
+    );
+    let after = shopify_emulator.order_fulfillment(order).unwrap();
+    let at = |location: u64| -> i64 {
+        after
+            .fulfillment_orders
+            .iter()
+            .filter(|f| f.location == location)
+            .flat_map(|f| &f.lines)
+            .map(|l| l.total)
+            .sum()
+    };
+    assert_eq!((at(warehouse), at(store)), (2, 1));
+
+    // Next run: the unit is fulfilled from the store; nothing is moved again.
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    let next = plan_fulfilments(&dispatches, &states, &config);
+    assert!(next.moves.is_empty(), "{next:?}");
+    assert_eq!(next.creates.len(), 1);
+}
