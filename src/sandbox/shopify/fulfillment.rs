@@ -790,3 +790,35 @@ pub(crate) fn release_holds(state: &mut ShopifyState, fulfillment_order: u64) ->
         _ => false,
     }
 }
+
+impl ShopifyState {
+    /// Makes the lines of `order` that sell these variants the components of one native
+    /// bundle (`lineItemGroup`) of `bundles` units sold as `bundle_sku`, as Shopify shows a
+    /// bundle bought. Answers the group's number, or `None` when the order does not exist
+    /// or sells none of the variants.
+    pub fn bundle_order_lines(
+        &mut self,
+        order: u64,
+        bundle_sku: &str,
+        bundles: i64,
+        variants: &[u64],
+    ) -> Option<u64> {
+        let id = self.next_id();
+        let group = super::state::SandboxLineGroup {
+            id,
+            sku: bundle_sku.to_owned(),
+            variant_id: None,
+            title: bundle_sku.to_owned(),
+            quantity: bundles,
+        };
+        let order = self.orders.get_mut(&order)?;
+        let mut found = false;
+        for line in &mut order.lines {
+            if line.variant_id.is_some_and(|v| variants.contains(&v)) {
+                line.bundle = Some(group.clone());
+                found = true;
+            }
+        }
+        found.then_some(id)
+    }
+}
