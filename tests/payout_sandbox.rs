@@ -345,3 +345,67 @@ async fn a_journal_create_is_accepted_and_visible_by_reference_after_the_delay()
         .collect();
     assert_eq!(posts[0], ("POST".to_owned(), 202));
 }
+
+/// Balance transactions of a payout outside the month, `n` of them, numbered from 100,000:
+/// with them the account's list runs over several pages.
+fn foreign_transactions(
+    month: &PayoutMonth,
+    n: u64,
+) -> Vec<stokly_shopify::shopify::model::BalanceTransaction> {
+    let template = month.payouts[0].1[0].clone();
+    (0..n)
+        .map(|i| {
+            let mut tx = template.clone();
+            tx.id = stokly_shopify::shopify::BalanceTransactionId::from_numeric(100_000 + i);
+            tx.associated_payout.id = Some(stokly_shopify::shopify::PayoutId::from_numeric(7999));
+            tx
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_is_read_when_shopify_ignores_the_payout_search() {
+    let month = PayoutMonth::generate(2026).unwrap();
+    let clock = SandboxClock::new(epoch(), 50.0);
+    let shop = shopify(&clock, Some(&month)).await;
+    shop.with_state(|s| {
+        let account = s.payments_account.as_mut().unwrap();
+        account
+            .transactions
+            .extend(foreign_transactions(&month, 600));
+    });
+    let client = shop.client_builder().build().unwrap();
+    let pages = || {
+        shop.requests()
+            .iter()
+            .filter(|r| r.operation == "ShopifyPaymentsBalanceTransactions")
+            .count()
+    };
+    let total = month.payouts.iter().map(|(_, t)| t.len()).sum::<usize>() + 600;
+    let per_scan = total.div_ceil(250);
+    assert!(per_scan >= 3, "{total} transactions");
+
+    // One payout: the emulator ignores `payments_transfer_id:`, so the read pages through
+    // every transaction and the join keeps the payout's own, in order.
+    let (first, expected) = &month.payouts[0];
+    let txs = read_payout_transactions(&client, first).await.unwrap();
+    assert_eq!(&txs, expected);
+    assert_eq!(pages(), per_scan);
+
+    // Every payout at once: the first read shows the search was not applied, so its pass
+    // through the list answers for all of them; no payout is read again.
+    let payouts: Vec<_> = month.payouts.iter().map(|(p, _)| p.clone()).collect();
+    let by_payout =
+        stokly_shopify::adapters::payouts::read_transactions_of_payouts(&client, &payouts)
+            .await
+            .unwrap();
+    assert_eq!(pages(), 2 * per_scan);
+    for (payout, expected) in &month.payouts {
+        assert_eq!(
+            &by_payout[&payout.id],
+            expected,
+            "payout {}",
+            payout.id.numeric_id()
+        );
+    }
+}
