@@ -409,3 +409,65 @@ async fn every_page_is_read_when_shopify_ignores_the_payout_search() {
         );
     }
 }
+
+#[test]
+fn a_month_is_derived_from_a_scenarios_orders_and_reconciles() {
+    use stokly_shopify::sandbox::ScenarioBuilder;
+    use stokly_shopify::sandbox::payouts::MonthOrder;
+    let scenario = ScenarioBuilder::new(11).orders(40).build();
+    let state = scenario.shopify_state("derived.myshopify.com");
+    let orders = MonthOrder::from_shop(&state, CurrencyCode::GBP);
+    assert!(orders.len() >= 30, "{} plain orders", orders.len());
+    let month = PayoutMonth::from_orders(11, orders.clone()).unwrap();
+    assert_eq!(
+        month.payouts[0].0.issued_at.date_naive(),
+        orders[0].created_at.date_naive() + chrono::Days::new(3),
+        "the month starts on the first order's day"
+    );
+    // Every scenario order is charged once, for what its customer paid.
+    let mut charged = std::collections::BTreeMap::new();
+    for (_, txs) in &month.payouts {
+        for t in txs
+            .iter()
+            .filter(|t| t.transaction_type.as_str() == "CHARGE")
+        {
+            let order = t.associated_order.as_ref().unwrap().id.clone();
+            *charged.entry(order).or_insert(Decimal::ZERO) += t.amount.amount();
+        }
+    }
+    for order in &orders {
+        let paid = Decimal::new(order.total(), 2);
+        assert_eq!(charged.get(&order.id), Some(&paid), "order {}", order.id);
+    }
+    // Reconciled: every paid payout posts, but the one with the unposted order.
+    let config = ReconcileConfig::new(month.month_end);
+    let mut posted = 0;
+    for (payout, txs) in &month.payouts {
+        let r = reconcile_payout(payout, txs, &month.posted, &month.chart, &config);
+        let blocking: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.blocks_journal())
+            .map(DomainException::code)
+            .collect();
+        match &r.action {
+            PayoutAction::Post(j) => {
+                posted += 1;
+                let (debits, credits) = j.totals().unwrap();
+                assert_eq!(debits, credits);
+                assert_eq!(j.bank_deposit(), payout.net.amount());
+            }
+            PayoutAction::Hold => assert_eq!(blocking, vec!["unmatched_transaction"]),
+            _ => {}
+        }
+        assert!(
+            blocking.iter().all(|c| *c == "unmatched_transaction"),
+            "payout {}: {blocking:?}",
+            payout.id
+        );
+    }
+    assert_eq!(
+        posted, 5,
+        "eight payouts: one held, one failed, one scheduled"
+    );
+}
