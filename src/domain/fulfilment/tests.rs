@@ -226,7 +226,11 @@ fn native_bundle_components_are_fulfilled_in_whole_bundles_only() {
         .item(line(1), 2)
         .item(line(2), 3)
         .item(line(3), 1);
-    let plan = plan_fulfilments(&[d1.clone()], &[state.clone()], &config());
+    let plan = plan_fulfilments(
+        std::slice::from_ref(&d1),
+        std::slice::from_ref(&state),
+        &config(),
+    );
     assert_eq!(sent_lines(&plan), vec![(1, 1), (2, 2), (3, 1)]);
     assert_eq!(codes(&plan), vec!["bundle_group_incomplete"]);
     match &plan.exceptions[0] {
