@@ -8,7 +8,10 @@
 //! It runs against both sandboxes: three orders in Shopify, posted to the Stokly emulator
 //! as sale orders (referenced by Shopify's order ID, as order capture posts them), then
 //! dispatched there: one in part, in two parcels of one carrier plus a second carrier for
-//! the rest; one whole, with a line held in Shopify; one cancelled in Shopify after dispatch.
+//! the rest; one whole, with a line held in Shopify; one cancelled in Shopify after dispatch;
+//! one with a Shopify-native bundle (two gift sets of a cup and two saucers each) of which
+//! Stokly dispatched one whole set and one more saucer: one set is fulfilled, the saucer
+//! waits for its cup (a bundle is never fulfilled in part).
 //! The dispatches are read back with `adapters::fulfilment::read_stokly_dispatches` on the
 //! **inferred** dispatch path of `stokly::InferredEndpoints` (Stokly's dispatch endpoint is
 //! not public: set the real path before running against a real account). It prints the plan
@@ -50,7 +53,7 @@ async fn main() -> Result<(), Failure> {
     let warehouse = state.add_location("Warehouse");
     let product = state.add_product("Kitchen", ProductStatus::Active);
     let mut skus = BTreeMap::new();
-    for sku in ["MUG", "TEA"] {
+    for sku in ["MUG", "TEA", "CUP", "SAUCER"] {
         let v = state.add_variant(product, Some(sku), None, Decimal::TEN, true, epoch);
         skus.insert(sku, v);
     }
@@ -60,18 +63,29 @@ async fn main() -> Result<(), Failure> {
         ("partial", "#1001", vec![("MUG", 3), ("TEA", 1)]),
         ("held", "#1003", vec![("MUG", 1), ("TEA", 2)]),
         ("cancelled", "#1004", vec![("MUG", 1)]),
+        ("bundle", "#1005", vec![("CUP", 2), ("SAUCER", 4)]),
     ];
     let mut shopify_ids = BTreeMap::new();
     for (name, number, lines) in &order_lines {
         let lines: Vec<_> = lines.iter().map(|(sku, q)| line(sku, *q)).collect();
         shopify_ids.insert(*name, state.add_order(number, epoch, &lines));
     }
+    // Order #1005 bought two gift sets: Shopify shows their cups and saucers as component
+    // lines of one bundle group.
+    let gift_set: Vec<u64> = ["CUP", "SAUCER"]
+        .iter()
+        .filter_map(|sku| skus.get(sku).copied())
+        .collect();
+    let bundle_order = shopify_ids.get("bundle").copied().ok_or("no order")?;
+    state
+        .bundle_order_lines(bundle_order, "GIFT-SET", 2, &gift_set)
+        .ok_or("no bundle lines")?;
     let shopify =
         ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock.clone()).await?;
 
     let mut state = StoklyState::new("sandbox", 15);
     let (stokly_warehouse, _) = state.add_location("Warehouse");
-    let items: BTreeMap<&str, String> = ["MUG", "TEA"]
+    let items: BTreeMap<&str, String> = ["MUG", "TEA", "CUP", "SAUCER"]
         .into_iter()
         .map(|sku| (sku, state.add_item(sku, sku, 0, None, epoch)))
         .collect();
@@ -141,6 +155,14 @@ async fn main() -> Result<(), Failure> {
         &from()
             .carrier("UPS")
             .parcel(ParcelSpec::tracked("1ZC", None)),
+    )?;
+    stokly.dispatch(
+        &so("bundle")?,
+        &from()
+            .carrier("DPD")
+            .parcel(ParcelSpec::tracked("DPD1", None))
+            .line("CUP", 1)
+            .line("SAUCER", 3),
     )?;
     stokly.dispatch(
         &so("cancelled")?,

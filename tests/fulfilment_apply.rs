@@ -248,3 +248,115 @@ async fn a_create_and_a_refusal_are_reported() {
         }
     );
 }
+
+fn fo(id: u64, location: u64, line: u64, total: i64) -> Value {
+    json!({
+        "id": format!("gid://shopify/FulfillmentOrder/{id}"), "status": "OPEN",
+        "assignedLocation": {"location": {"id": format!("gid://shopify/Location/{location}")}},
+        "supportedActions": [{"action": "CREATE_FULFILLMENT"}, {"action": "MOVE"}],
+        "lineItems": {"nodes": [{
+            "id": format!("gid://shopify/FulfillmentOrderLineItem/{line}"),
+            "lineItem": {"id": "gid://shopify/LineItem/55"},
+            "remainingQuantity": total, "totalQuantity": total
+        }], "pageInfo": {"hasNextPage": false, "endCursor": null}}
+    })
+}
+
+fn fos(nodes: Value) -> Value {
+    json!({"data": {"order": {"fulfillmentOrders": {
+        "nodes": nodes, "pageInfo": {"hasNextPage": false, "endCursor": null}
+    }}}})
+}
+
+#[tokio::test]
+async fn a_move_whose_answer_was_lost_is_found_by_reading_the_fulfillment_orders() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            json!({"operationName": "OrderFulfillments"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(header(json!([]))))
+        .mount(&server)
+        .await;
+    // Before the move: three units at location 7. After it: two there, one at location 8.
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            json!({"operationName": "OrderFulfillmentOrders"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fos(json!([fo(1, 7, 11, 3)]))))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .named("look-up before the move")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(
+            json!({"operationName": "OrderFulfillmentOrders"}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fos(json!([fo(1, 7, 11, 2), fo(2, 8, 21, 1)]))),
+        )
+        .with_priority(2)
+        .expect(1)
+        .named("settling look-up")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "FulfillmentOrderMove",
+            "variables": {
+                "id": "gid://shopify/FulfillmentOrder/1",
+                "newLocationId": "gid://shopify/Location/8",
+                "fulfillmentOrderLineItems": [{"id": "gid://shopify/FulfillmentOrderLineItem/11", "quantity": 1}]
+            }
+        })))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .named("move, answer lost")
+        .mount(&server)
+        .await;
+    let known: OrderFulfillments = serde_json::from_value(json!({
+        "id": "gid://shopify/Order/1001", "name": "#1001",
+        "fulfillmentOrders": {"nodes": [fo(1, 7, 11, 3)]},
+        "fulfillments": []
+    }))
+    .unwrap();
+    let mut locations = BTreeMap::new();
+    locations.insert(
+        StoklyLocationId::new("wh-2").unwrap(),
+        LocationId::from_numeric(8),
+    );
+    let config = FulfilmentConfig::new(locations)
+        .with_location_mismatch(stokly_shopify::domain::fulfilment::LocationMismatchPolicy::Move);
+    let d = Dispatch::new(
+        "D2",
+        SaleOrderId::new("so-1").unwrap(),
+        OrderId::from_numeric(1001),
+        StoklyLocationId::new("wh-2").unwrap(),
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap(),
+    )
+    .carrier("UPS")
+    .parcel(Parcel::tracked("1Z2", None))
+    .item(LineItemId::from_numeric(55), 1);
+    let plan = plan_fulfilments(&[d], std::slice::from_ref(&known), &config);
+    assert_eq!(plan.moves.len(), 1, "{plan:?}");
+    let shopify = client(&server);
+    let ledger = InMemoryPostingLedger::new();
+    let clock = clock();
+    let report = apply_fulfilment_plan(
+        &plan,
+        &[known],
+        FulfilmentPorts::new(&shopify, &ledger, &clock, "acme"),
+    )
+    .await;
+    // Sent once (the mock expects one call), found by the settling read, reported as done.
+    assert_eq!(report.writes.len(), 1);
+    assert_eq!(
+        report.writes[0].result,
+        WriteResult::Done {
+            id: "gid://shopify/FulfillmentOrder/2".into()
+        }
+    );
+}

@@ -282,3 +282,248 @@ async fn shopify_refusals_are_the_recorded_ones() {
         "{error}"
     );
 }
+
+/// A shop with one order of `lines` distinct lines (one unit each); answers the emulator,
+/// the warehouse and the order.
+async fn one_big_order(lines: usize) -> (ShopifyEmulator, u64, u64) {
+    let mut state = ShopifyState::new("paging.myshopify.com", CurrencyCode::GBP);
+    let warehouse = state.add_location("Warehouse");
+    let product = state.add_product("Shelf", ProductStatus::Active);
+    let vat = Decimal::new(20, 2);
+    let items: Vec<(u64, i64, Decimal, Decimal)> = (0..lines)
+        .map(|i| {
+            let sku = format!("SKU-{i:03}");
+            let v = state.add_variant(product, Some(&sku), None, Decimal::TEN, true, epoch());
+            (v, 1, Decimal::TEN, vat)
+        })
+        .collect();
+    let order = state.add_order("#2001", epoch(), &items);
+    let clock = SandboxClock::new(epoch(), 50.0);
+    let shopify = ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock)
+        .await
+        .unwrap();
+    (shopify, warehouse, order)
+}
+
+fn config_for(warehouse: u64) -> FulfilmentConfig {
+    let mut locations = BTreeMap::new();
+    locations.insert(
+        StoklyLocationId::new("wh-1").unwrap(),
+        LocationId::from_numeric(warehouse),
+    );
+    FulfilmentConfig::new(locations)
+}
+
+fn order_lines(shopify: &ShopifyEmulator, order: u64) -> Vec<LineItemId> {
+    shopify
+        .order_fulfillment(order)
+        .unwrap()
+        .fulfillment_orders
+        .iter()
+        .flat_map(|f| &f.lines)
+        .map(|l| LineItemId::from_numeric(l.line_item))
+        .collect()
+}
+
+fn big_dispatch(id: &str, order: u64) -> Dispatch {
+    Dispatch::new(
+        id,
+        SaleOrderId::new("so-big").unwrap(),
+        OrderId::from_numeric(order),
+        StoklyLocationId::new("wh-1").unwrap(),
+        epoch(),
+    )
+}
+
+fn operations(shopify: &ShopifyEmulator, name: &str) -> Vec<serde_json::Value> {
+    shopify
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == name)
+        .map(|r| r.variables)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sixty_line_fulfillment_order_is_read_whole_and_fulfilled_once() {
+    let (shopify_emulator, warehouse, order) = one_big_order(60).await;
+    let lines = order_lines(&shopify_emulator, order);
+    assert_eq!(lines.len(), 60);
+    let mut dispatch = big_dispatch("D-BIG", order)
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1ZBIG", None));
+    for line in &lines {
+        dispatch = dispatch.item(line.clone(), 1);
+    }
+    let dispatches = vec![dispatch];
+    let shopify = shopify_emulator.client_builder().build().unwrap();
+    let ids = vec![OrderId::from_numeric(order)];
+    let (states, failed) = read_order_states(&shopify, &ids).await;
+    assert!(failed.is_empty());
+    // The fulfillment order's 60 lines were read: 25 with it, 35 paged through its own
+    // connection (a real page limit of 25 nested lines).
+    let fo = &states[0].fulfillment_orders.nodes[0];
+    assert_eq!(fo.line_items.nodes.len(), 60);
+    assert!(!states[0].is_truncated());
+    let paged = operations(&shopify_emulator, "FulfillmentOrderLineItems");
+    assert_eq!(paged.len(), 1);
+    assert_eq!(
+        paged[0]["after"],
+        serde_json::json!(format!("fol{}:25", fo.id.numeric_id()))
+    );
+
+    let plan = plan_fulfilments(&dispatches, &states, &config_for(warehouse));
+    assert!(plan.exceptions.is_empty(), "{:?}", plan.exceptions);
+    assert_eq!(plan.creates.len(), 1);
+    assert_eq!(plan.creates[0].lines.len(), 60);
+    let ledger = InMemoryPostingLedger::new();
+    let clock = SteppingClock(Mutex::new(epoch()));
+    let ports = FulfilmentPorts::new(&shopify, &ledger, &clock, "paging");
+    let report = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert_eq!(report.done(), 1, "{report:?}");
+    let after = shopify_emulator.order_fulfillment(order).unwrap();
+    assert_eq!(after.fulfillment_orders[0].status, "CLOSED");
+    assert_eq!(after.fulfillments[0].lines.len(), 60);
+
+    // The rerun reads the fulfilment's 60 lines (25, then the rest through its own
+    // connection) and sends nothing.
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    assert_eq!(
+        states[0].fulfillments[0].fulfillment_line_items.nodes.len(),
+        60
+    );
+    assert_eq!(
+        operations(&shopify_emulator, "FulfillmentLineItems").len(),
+        1
+    );
+    let again = plan_fulfilments(&dispatches, &states, &config_for(warehouse));
+    assert_eq!(again.mutations(), 0, "{again:?}");
+    assert!(again.exceptions.is_empty(), "{:?}", again.exceptions);
+}
+
+#[tokio::test]
+async fn an_order_with_twelve_fulfilments_is_read_whole_and_a_rerun_sends_nothing() {
+    let (shopify_emulator, warehouse, order) = one_big_order(12).await;
+    let lines = order_lines(&shopify_emulator, order);
+    // Twelve carriers: twelve fulfilments, more than the first read's ten.
+    let dispatches: Vec<Dispatch> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            big_dispatch(&format!("D{i:02}"), order)
+                .carrier(format!("Courier {i}"))
+                .parcel(Parcel::tracked(
+                    format!("C{i}"),
+                    Some(format!("https://track.example/C{i}")),
+                ))
+                .item(line.clone(), 1)
+        })
+        .collect();
+    let shopify = shopify_emulator.client_builder().build().unwrap();
+    let ids = vec![OrderId::from_numeric(order)];
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    let plan = plan_fulfilments(&dispatches, &states, &config_for(warehouse));
+    assert_eq!(plan.creates.len(), 12);
+    let ledger = InMemoryPostingLedger::new();
+    let clock = SteppingClock(Mutex::new(epoch()));
+    let ports = FulfilmentPorts::new(&shopify, &ledger, &clock, "paging");
+    let report = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert_eq!(report.done(), 12, "{report:?}");
+
+    let before = operations(&shopify_emulator, "OrderFulfillments").len();
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    assert_eq!(states[0].fulfillments.len(), 12);
+    assert!(!states[0].is_truncated());
+    // The list was cut at ten, then read again sized to Shopify's count.
+    let reads = operations(&shopify_emulator, "OrderFulfillments");
+    let sizes: Vec<&serde_json::Value> =
+        reads[before..].iter().map(|v| &v["fulfillments"]).collect();
+    assert_eq!(sizes, vec![&serde_json::json!(10), &serde_json::json!(12)]);
+    let again = plan_fulfilments(&dispatches, &states, &config_for(warehouse));
+    assert_eq!(again.mutations(), 0, "{again:?}");
+    assert!(again.exceptions.is_empty(), "{:?}", again.exceptions);
+}
+
+#[tokio::test]
+async fn a_move_is_made_once_even_when_its_plan_is_applied_twice() {
+    let mut state = ShopifyState::new("moves.myshopify.com", CurrencyCode::GBP);
+    let warehouse = state.add_location("Warehouse");
+    let store = state.add_location("Store");
+    let product = state.add_product("Kitchen", ProductStatus::Active);
+    let mug = state.add_variant(product, Some("MUG"), None, Decimal::TEN, true, epoch());
+    let order = state.add_order(
+        "#3001",
+        epoch(),
+        &[(mug, 3, Decimal::TEN, Decimal::new(20, 2))],
+    );
+    let shopify_emulator = ShopifyEmulator::start(
+        state,
+        ShopifyConfig::standard_plan(),
+        SandboxClock::new(epoch(), 50.0),
+    )
+    .await
+    .unwrap();
+    let line = order_lines(&shopify_emulator, order)[0].clone();
+    // One mug left from the store; the order is assigned to the warehouse.
+    let dispatches = vec![
+        Dispatch::new(
+            "D-STORE",
+            SaleOrderId::new("so-move").unwrap(),
+            OrderId::from_numeric(order),
+            StoklyLocationId::new("store-1").unwrap(),
+            epoch(),
+        )
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1ZSTORE", None))
+        .item(line, 1),
+    ];
+    let mut locations = BTreeMap::new();
+    locations.insert(
+        StoklyLocationId::new("store-1").unwrap(),
+        LocationId::from_numeric(store),
+    );
+    let config = FulfilmentConfig::new(locations)
+        .with_location_mismatch(stokly_shopify::domain::fulfilment::LocationMismatchPolicy::Move);
+    let shopify = shopify_emulator.client_builder().build().unwrap();
+    let ids = vec![OrderId::from_numeric(order)];
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    let plan = plan_fulfilments(&dispatches, &states, &config);
+    assert_eq!(plan.moves.len(), 1, "{plan:?}");
+    let ledger = InMemoryPostingLedger::new();
+    let clock = SteppingClock(Mutex::new(epoch()));
+    let ports = FulfilmentPorts::new(&shopify, &ledger, &clock, "moves");
+    let first = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert!(
+        matches!(first.writes[0].result, WriteResult::Done { .. }),
+        "{first:?}"
+    );
+    // The same plan again (a second worker, or a retry after a crash): the look-up reads the
+    // fulfillment orders, sees the unit at the store, and sends no second move (which would
+    // move another of the two mugs still at the warehouse).
+    let second = apply_fulfilment_plan(&plan, &states, ports).await;
+    assert!(
+        matches!(second.writes[0].result, WriteResult::AlreadyDone { .. }),
+        "{second:?}"
+    );
+    assert_eq!(
+        operations(&shopify_emulator, "FulfillmentOrderMove").len(),
+        1
+    );
+    let after = shopify_emulator.order_fulfillment(order).unwrap();
+    let at = |location: u64| -> i64 {
+        after
+            .fulfillment_orders
+            .iter()
+            .filter(|f| f.location == location)
+            .flat_map(|f| &f.lines)
+            .map(|l| l.total)
+            .sum()
+    };
+    assert_eq!((at(warehouse), at(store)), (2, 1));
+
+    // Next run: the unit is fulfilled from the store; nothing is moved again.
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    let next = plan_fulfilments(&dispatches, &states, &config);
+    assert!(next.moves.is_empty(), "{next:?}");
+    assert_eq!(next.creates.len(), 1);
+}

@@ -45,10 +45,11 @@ async fn reads_an_orders_fulfillment_state_paging_its_fulfillment_orders() {
     Mock::given(method("POST"))
         .and(body_partial_json(json!({
             "operationName": "OrderFulfillments",
-            "variables": {"id": "gid://shopify/Order/1001"}
+            "variables": {"id": "gid://shopify/Order/1001", "fulfillments": 10}
         })))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"order": {
             "id": "gid://shopify/Order/1001", "name": "#1001", "cancelledAt": null,
+            "fulfillmentsCount": {"count": 1, "precision": "EXACT"},
             "fulfillments": [{
                 "id": "gid://shopify/Fulfillment/9", "status": "SUCCESS",
                 "createdAt": "2026-12-01T10:00:00Z",
@@ -108,6 +109,108 @@ async fn reads_an_orders_fulfillment_state_paging_its_fulfillment_orders() {
     assert_eq!(
         state.fulfillments[0].tracking_numbers().collect::<Vec<_>>(),
         vec!["H1", "H2"]
+    );
+    assert!(!state.is_truncated());
+}
+
+fn fulfillment_node(id: u64, more_lines: bool) -> serde_json::Value {
+    json!({
+        "id": format!("gid://shopify/Fulfillment/{id}"), "status": "SUCCESS",
+        "createdAt": "2026-12-01T10:00:00Z",
+        "location": {"id": "gid://shopify/Location/7"},
+        "trackingInfo": [{"company": "UPS", "number": format!("1Z{id}"), "url": null}],
+        "fulfillmentLineItems": {"nodes": [{"lineItem": {"id": "gid://shopify/LineItem/55"}, "quantity": 1}],
+                                 "pageInfo": {"hasNextPage": more_lines, "endCursor": if more_lines { json!("fl-c25") } else { json!(null) }}}
+    })
+}
+
+#[tokio::test]
+async fn long_lists_are_paged_never_cut_at_a_page_size() {
+    let server = MockServer::start().await;
+    let header = |n: u64| {
+        json!({"data": {"order": {
+            "id": "gid://shopify/Order/1001", "name": "#1001", "cancelledAt": null,
+            "fulfillmentsCount": {"count": 12, "precision": "EXACT"},
+            "fulfillments": (1..=n).map(|i| fulfillment_node(i, i == 3)).collect::<Vec<_>>()
+        }}})
+    };
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "OrderFulfillments",
+            "variables": {"id": "gid://shopify/Order/1001", "fulfillments": 10}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(header(10)))
+        .expect(1)
+        .named("first ten fulfillments")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "OrderFulfillments",
+            "variables": {"id": "gid://shopify/Order/1001", "fulfillments": 12}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(header(12)))
+        .expect(1)
+        .named("read again, sized to the count")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "FulfillmentLineItems",
+            "variables": {"id": "gid://shopify/Fulfillment/3", "first": 100, "after": "fl-c25"}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"fulfillment": {
+            "fulfillmentLineItems": {"nodes": [{"lineItem": {"id": "gid://shopify/LineItem/56"}, "quantity": 2}],
+                                     "pageInfo": {"hasNextPage": false, "endCursor": "fl-c26"}}
+        }}})))
+        .expect(1)
+        .named("the rest of fulfillment 3's lines")
+        .mount(&server)
+        .await;
+    let mut fo = fo_node(1, "OPEN");
+    fo["lineItems"]["pageInfo"] = json!({"hasNextPage": true, "endCursor": "fol-c25"});
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "OrderFulfillmentOrders",
+            "variables": {"id": "gid://shopify/Order/1001", "first": 5, "after": null}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"order": {
+            "fulfillmentOrders": {"nodes": [fo], "pageInfo": {"hasNextPage": false, "endCursor": "c1"}}
+        }}})))
+        .expect(1)
+        .named("fulfillment orders")
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({
+            "operationName": "FulfillmentOrderLineItems",
+            "variables": {"id": "gid://shopify/FulfillmentOrder/1", "first": 100, "after": "fol-c25"}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"fulfillmentOrder": {
+            "lineItems": {"nodes": [{
+                "id": "gid://shopify/FulfillmentOrderLineItem/77", "sku": "TEA",
+                "remainingQuantity": 4, "totalQuantity": 4,
+                "lineItem": {"id": "gid://shopify/LineItem/56", "quantity": 4,
+                             "lineItemGroup": {"id": "gid://shopify/LineItemGroup/5", "quantity": 2}}
+            }], "pageInfo": {"hasNextPage": false, "endCursor": "fol-c26"}}
+        }}})))
+        .expect(1)
+        .named("the rest of the fulfillment order's lines")
+        .mount(&server)
+        .await;
+    let state = client(&server)
+        .order_fulfillments(&OrderId::from_numeric(1001))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.fulfillments.len(), 12);
+    assert_eq!(state.fulfillments[2].fulfillment_line_items.nodes.len(), 2);
+    let lines = &state.fulfillment_orders.nodes[0].line_items.nodes;
+    assert_eq!(lines.len(), 2);
+    let group = lines[1].line_item.line_item_group.as_ref().unwrap();
+    assert_eq!(
+        (group.id.as_str(), group.quantity),
+        ("gid://shopify/LineItemGroup/5", 2)
     );
     assert!(!state.is_truncated());
 }
@@ -298,5 +401,5 @@ fn fulfilment_documents_validate_against_2026_07() {
             .unwrap_or_else(|e| panic!("{name}: {}", e.errors));
         checked += 1;
     }
-    assert_eq!(checked, 5);
+    assert_eq!(checked, 7);
 }

@@ -345,3 +345,129 @@ async fn a_journal_create_is_accepted_and_visible_by_reference_after_the_delay()
         .collect();
     assert_eq!(posts[0], ("POST".to_owned(), 202));
 }
+
+/// Balance transactions of a payout outside the month, `n` of them, numbered from 100,000:
+/// with them the account's list runs over several pages.
+fn foreign_transactions(
+    month: &PayoutMonth,
+    n: u64,
+) -> Vec<stokly_shopify::shopify::model::BalanceTransaction> {
+    let template = month.payouts[0].1[0].clone();
+    (0..n)
+        .map(|i| {
+            let mut tx = template.clone();
+            tx.id = stokly_shopify::shopify::BalanceTransactionId::from_numeric(100_000 + i);
+            tx.associated_payout.id = Some(stokly_shopify::shopify::PayoutId::from_numeric(7999));
+            tx
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_page_is_read_when_shopify_ignores_the_payout_search() {
+    let month = PayoutMonth::generate(2026).unwrap();
+    let clock = SandboxClock::new(epoch(), 50.0);
+    let shop = shopify(&clock, Some(&month)).await;
+    shop.with_state(|s| {
+        let account = s.payments_account.as_mut().unwrap();
+        account
+            .transactions
+            .extend(foreign_transactions(&month, 600));
+    });
+    let client = shop.client_builder().build().unwrap();
+    let pages = || {
+        shop.requests()
+            .iter()
+            .filter(|r| r.operation == "ShopifyPaymentsBalanceTransactions")
+            .count()
+    };
+    let total = month.payouts.iter().map(|(_, t)| t.len()).sum::<usize>() + 600;
+    let per_scan = total.div_ceil(250);
+    assert!(per_scan >= 3, "{total} transactions");
+
+    // One payout: the emulator ignores `payments_transfer_id:`, so the read pages through
+    // every transaction and the join keeps the payout's own, in order.
+    let (first, expected) = &month.payouts[0];
+    let txs = read_payout_transactions(&client, first).await.unwrap();
+    assert_eq!(&txs, expected);
+    assert_eq!(pages(), per_scan);
+
+    // Every payout at once: the first read shows the search was not applied, so its pass
+    // through the list answers for all of them; no payout is read again.
+    let payouts: Vec<_> = month.payouts.iter().map(|(p, _)| p.clone()).collect();
+    let by_payout =
+        stokly_shopify::adapters::payouts::read_transactions_of_payouts(&client, &payouts)
+            .await
+            .unwrap();
+    assert_eq!(pages(), 2 * per_scan);
+    for (payout, expected) in &month.payouts {
+        assert_eq!(
+            &by_payout[&payout.id],
+            expected,
+            "payout {}",
+            payout.id.numeric_id()
+        );
+    }
+}
+
+#[test]
+fn a_month_is_derived_from_a_scenarios_orders_and_reconciles() {
+    use stokly_shopify::sandbox::ScenarioBuilder;
+    use stokly_shopify::sandbox::payouts::MonthOrder;
+    let scenario = ScenarioBuilder::new(11).orders(40).build();
+    let state = scenario.shopify_state("derived.myshopify.com");
+    let orders = MonthOrder::from_shop(&state, CurrencyCode::GBP);
+    assert!(orders.len() >= 30, "{} plain orders", orders.len());
+    let month = PayoutMonth::from_orders(11, orders.clone()).unwrap();
+    assert_eq!(
+        month.payouts[0].0.issued_at.date_naive(),
+        orders[0].created_at.date_naive() + chrono::Days::new(3),
+        "the month starts on the first order's day"
+    );
+    // Every scenario order is charged once, for what its customer paid.
+    let mut charged = std::collections::BTreeMap::new();
+    for (_, txs) in &month.payouts {
+        for t in txs
+            .iter()
+            .filter(|t| t.transaction_type.as_str() == "CHARGE")
+        {
+            let order = t.associated_order.as_ref().unwrap().id.clone();
+            *charged.entry(order).or_insert(Decimal::ZERO) += t.amount.amount();
+        }
+    }
+    for order in &orders {
+        let paid = Decimal::new(order.total(), 2);
+        assert_eq!(charged.get(&order.id), Some(&paid), "order {}", order.id);
+    }
+    // Reconciled: every paid payout posts, but the one with the unposted order.
+    let config = ReconcileConfig::new(month.month_end);
+    let mut posted = 0;
+    for (payout, txs) in &month.payouts {
+        let r = reconcile_payout(payout, txs, &month.posted, &month.chart, &config);
+        let blocking: Vec<&str> = r
+            .findings
+            .iter()
+            .filter(|f| f.blocks_journal())
+            .map(DomainException::code)
+            .collect();
+        match &r.action {
+            PayoutAction::Post(j) => {
+                posted += 1;
+                let (debits, credits) = j.totals().unwrap();
+                assert_eq!(debits, credits);
+                assert_eq!(j.bank_deposit(), payout.net.amount());
+            }
+            PayoutAction::Hold => assert_eq!(blocking, vec!["unmatched_transaction"]),
+            _ => {}
+        }
+        assert!(
+            blocking.iter().all(|c| *c == "unmatched_transaction"),
+            "payout {}: {blocking:?}",
+            payout.id
+        );
+    }
+    assert_eq!(
+        posted, 5,
+        "eight payouts: one held, one failed, one scheduled"
+    );
+}

@@ -9,7 +9,12 @@
 //! numbers before it is reported as deferred. A rerun therefore never fulfils twice.
 //!
 //! `fulfillmentTrackingInfoUpdate` sets the whole tracking set: repeating it changes nothing,
-//! so it is sent directly. `fulfillmentOrderMove` is sent once; a failure is reported.
+//! so it is sent directly. `fulfillmentOrderMove` is not safe to repeat (a fulfillment order
+//! that still holds more units of a line moves more), so moves go through the same protocol:
+//! claimed under a natural key (fulfillment order, new location, lines and units), looked up
+//! first by re-reading the order's fulfillment orders (the move shows as the new location
+//! holding the moved units on top of what it held when the plan was made), and a move whose
+//! answer was lost is settled by the same read before it is reported.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -19,12 +24,15 @@ use serde::{Deserialize, Serialize};
 use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
 use crate::domain::exactly_once::{Completion, DeferReason, ExactlyOnce, Outcome, ProtocolConfig};
 use crate::domain::fulfilment::{
-    Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, dispatches_from_stokly,
+    Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, PlannedMove,
+    dispatches_from_stokly,
 };
 use crate::domain::ports::Clock;
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
-use crate::shopify::model::{Fulfillment, FulfillmentState, OrderFulfillments};
-use crate::shopify::{self, FulfillmentId, OrderId};
+use crate::shopify::model::{
+    Fulfillment, FulfillmentOrderStatus, FulfillmentState, OrderFulfillments,
+};
+use crate::shopify::{self, FulfillmentId, FulfillmentOrderId, LineItemId, OrderId};
 use crate::stokly::{self, ListQuery, SaleOrderId};
 use futures::TryStreamExt;
 
@@ -205,13 +213,7 @@ pub async fn apply_fulfilment_plan(
             .iter()
             .map(|c| format!("{}:{}", ports.shop, c.key))
             .collect();
-        let config = ProtocolConfig {
-            posting: ports.posting,
-            completion: Completion::ConfirmThenRelease,
-            settle_lookups: ports.posting.uncertain_polls,
-            settle_delay: ports.posting.uncertain_poll_delay,
-        };
-        let mut machine = ExactlyOnce::new(keys, config);
+        let mut machine = ExactlyOnce::new(keys, protocol_config(ports.posting));
         let mut target = FulfilmentTarget {
             shopify: ports.shopify,
             creates: &plan.creates,
@@ -227,18 +229,7 @@ pub async fn apply_fulfilment_plan(
         };
         run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
         for (create, outcome) in plan.creates.iter().zip(machine.into_outcomes()) {
-            let result = match outcome {
-                Outcome::Created(id) => WriteResult::Done {
-                    id: id.as_str().to_owned(),
-                },
-                Outcome::AlreadyDone(id) => WriteResult::AlreadyDone {
-                    id: id.as_str().to_owned(),
-                },
-                Outcome::Refused { operation, message } => {
-                    WriteResult::Refused { operation, message }
-                }
-                Outcome::Deferred(reason) => WriteResult::Deferred { reason },
-            };
+            let result = write_result(outcome, |id: FulfillmentId| id.as_str().to_owned());
             report.writes.push(AppliedWrite {
                 operation: "fulfillmentCreate".to_owned(),
                 order: create.order.clone(),
@@ -269,29 +260,237 @@ pub async fn apply_fulfilment_plan(
             result,
         });
     }
-    for planned in &plan.moves {
-        let result = match ports
-            .shopify
+    if !plan.moves.is_empty() {
+        let keys = plan
+            .moves
+            .iter()
+            .map(|m| format!("{}:{}", ports.shop, move_key(m)))
+            .collect();
+        let mut machine = ExactlyOnce::new(keys, protocol_config(ports.posting));
+        let mut target = MoveTarget::new(ports.shopify, &plan.moves, known);
+        run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
+        for (planned, outcome) in plan.moves.iter().zip(machine.into_outcomes()) {
+            report.writes.push(AppliedWrite {
+                operation: "fulfillmentOrderMove".to_owned(),
+                order: planned.order.clone(),
+                subject: planned.fulfillment_order.as_str().to_owned(),
+                result: write_result(outcome, |id: FulfillmentOrderId| id.as_str().to_owned()),
+            });
+        }
+    }
+    report
+}
+
+/// The protocol's settings for fulfilment writes: Shopify shows them as soon as it answers,
+/// so claims are released once confirmed.
+fn protocol_config(posting: PostingConfig) -> ProtocolConfig {
+    ProtocolConfig {
+        posting,
+        completion: Completion::ConfirmThenRelease,
+        settle_lookups: posting.uncertain_polls,
+        settle_delay: posting.uncertain_poll_delay,
+    }
+}
+
+fn write_result<R>(outcome: Outcome<R>, id: impl Fn(R) -> String) -> WriteResult {
+    match outcome {
+        Outcome::Created(record) => WriteResult::Done { id: id(record) },
+        Outcome::AlreadyDone(record) => WriteResult::AlreadyDone { id: id(record) },
+        Outcome::Refused { operation, message } => WriteResult::Refused { operation, message },
+        Outcome::Deferred(reason) => WriteResult::Deferred { reason },
+    }
+}
+
+/// A move's natural key: the fulfillment order, where to, and the lines and units moved.
+fn move_key(planned: &PlannedMove) -> String {
+    let lines: Vec<String> = planned
+        .line_items
+        .iter()
+        .map(|l| format!("{}x{}", l.id.numeric_id(), l.quantity))
+        .collect();
+    format!(
+        "move:{}:{}:{}:{}",
+        planned.order.numeric_id(),
+        planned.fulfillment_order.numeric_id(),
+        planned.new_location.numeric_id(),
+        lines.join("+")
+    )
+}
+
+/// Units of each order line on the order's live fulfillment orders assigned to `location`,
+/// counted by `totalQuantity` (which a move raises at the new location and lowers at the old
+/// one, and a fulfilment leaves alone).
+fn units_at(
+    state: &OrderFulfillments,
+    location: &shopify::LocationId,
+) -> BTreeMap<LineItemId, i64> {
+    let mut units = BTreeMap::new();
+    for fo in &state.fulfillment_orders.nodes {
+        let live = !matches!(fo.status, FulfillmentOrderStatus::Cancelled);
+        if live && fo.location() == Some(location) {
+            for line in &fo.line_items.nodes {
+                *units.entry(line.line_item.id.clone()).or_default() += line.total_quantity;
+            }
+        }
+    }
+    units
+}
+
+/// The moves of one plan as the protocol's [`CreateTarget`].
+///
+/// `fulfillmentOrderMove` has no idempotency key, and a second move of the same lines is not
+/// refused when the fulfillment order still holds more units of them: it moves more. So a
+/// move is claimed in the ledger (two workers never both send it) and looked up before it is
+/// sent, and again before a lost answer is reported: the look-up re-reads the order's
+/// fulfillment orders and finds the move done when the new location holds, for every order
+/// line moved, at least the units it held when the plan was made plus the units moved.
+struct MoveTarget<'a> {
+    shopify: &'a shopify::Client,
+    moves: &'a [PlannedMove],
+    /// Per move: order line -> (units at the new location when planned, units moved).
+    wanted: Vec<BTreeMap<LineItemId, (i64, i64)>>,
+}
+
+impl<'a> MoveTarget<'a> {
+    fn new(
+        shopify: &'a shopify::Client,
+        moves: &'a [PlannedMove],
+        known: &[OrderFulfillments],
+    ) -> Self {
+        let wanted = moves
+            .iter()
+            .map(|m| {
+                let Some(state) = known.iter().find(|o| o.id == m.order) else {
+                    return BTreeMap::new();
+                };
+                let before = units_at(state, &m.new_location);
+                let mut wanted: BTreeMap<LineItemId, (i64, i64)> = BTreeMap::new();
+                for input in &m.line_items {
+                    let line = state
+                        .fulfillment_orders
+                        .nodes
+                        .iter()
+                        .flat_map(|fo| &fo.line_items.nodes)
+                        .find(|l| l.id == input.id);
+                    if let Some(line) = line {
+                        let id = &line.line_item.id;
+                        let entry = wanted
+                            .entry(id.clone())
+                            .or_insert((before.get(id).copied().unwrap_or(0), 0));
+                        entry.1 += input.quantity;
+                    }
+                }
+                wanted
+            })
+            .collect();
+        Self {
+            shopify,
+            moves,
+            wanted,
+        }
+    }
+
+    /// The fulfillment order at the new location that shows the move, when it was made.
+    fn find(&self, item: usize, state: &OrderFulfillments) -> Option<FulfillmentOrderId> {
+        let planned = self.moves.get(item)?;
+        let wanted = self.wanted.get(item)?;
+        if wanted.is_empty() {
+            return None;
+        }
+        let now = units_at(state, &planned.new_location);
+        let done = wanted
+            .iter()
+            .all(|(line, (before, moved))| now.get(line).copied().unwrap_or(0) >= before + moved);
+        if !done {
+            return None;
+        }
+        state
+            .fulfillment_orders
+            .nodes
+            .iter()
+            .filter(|fo| fo.location() == Some(&planned.new_location))
+            .find(|fo| {
+                fo.line_items
+                    .nodes
+                    .iter()
+                    .any(|l| wanted.contains_key(&l.line_item.id))
+            })
+            .map(|fo| fo.id.clone())
+    }
+}
+
+#[async_trait]
+impl CreateTarget for MoveTarget<'_> {
+    type Record = FulfillmentOrderId;
+
+    async fn look_up(
+        &mut self,
+        items: &[usize],
+    ) -> Result<LookUpAnswer<FulfillmentOrderId>, PortError> {
+        let mut by_order: BTreeMap<&OrderId, Vec<usize>> = BTreeMap::new();
+        for &item in items {
+            if let Some(planned) = self.moves.get(item) {
+                by_order.entry(&planned.order).or_default().push(item);
+            }
+        }
+        let mut answer = LookUpAnswer::found(Vec::new());
+        for (order, items) in by_order {
+            match self.shopify.order_fulfillments(order).await {
+                Ok(Some(state)) => {
+                    for item in items {
+                        if let Some(found) = self.find(item, &state) {
+                            answer.found.push((item, found));
+                        }
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let error = std::sync::Arc::new(e);
+                    for item in items {
+                        answer.failed.push((
+                            item,
+                            PortError::Unavailable {
+                                operation: "read order fulfillment orders".to_owned(),
+                                source: Box::new(SharedError(error.clone())),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(answer)
+    }
+
+    async fn create(&mut self, item: usize) -> Result<FulfillmentOrderId, PortError> {
+        let Some(planned) = self.moves.get(item) else {
+            return Err(PortError::Refused {
+                operation: "fulfillmentOrderMove".to_owned(),
+                message: format!("no planned move {item}"),
+            });
+        };
+        self.shopify
             .fulfillment_order_move(
                 &planned.fulfillment_order,
                 &planned.new_location,
                 &planned.line_items,
             )
             .await
-        {
-            Ok(moved) => WriteResult::Done {
-                id: moved.as_str().to_owned(),
-            },
-            Err(e) => failure("fulfillmentOrderMove", e),
-        };
-        report.writes.push(AppliedWrite {
-            operation: "fulfillmentOrderMove".to_owned(),
-            order: planned.order.clone(),
-            subject: planned.fulfillment_order.as_str().to_owned(),
-            result,
-        });
+            .map_err(|e| mutation_error("fulfillmentOrderMove", e))
     }
-    report
+
+    /// Shopify answers the move with the fulfillment order that now holds the lines, and the
+    /// order's fulfillment orders show it at once: nothing to wait for.
+    async fn confirm(&mut self, _items: &[usize]) -> Result<(), PortError> {
+        Ok(())
+    }
+
+    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<FulfillmentOrderId> {
+        None
+    }
+
+    fn ledger_id(&self, _record: &FulfillmentOrderId) -> Option<SaleOrderId> {
+        None
+    }
 }
 
 fn failure(operation: &str, error: shopify::Error) -> WriteResult {

@@ -19,7 +19,7 @@ use crate::domain::payout::{JournalKind, PayoutJournal, Side};
 use crate::domain::ports::Clock;
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::shopify::model::{BalanceTransaction, Payout};
-use crate::shopify::{self, PayoutCursor, payout_transactions_search};
+use crate::shopify::{self, PayoutCursor, PayoutId, payout_transactions_search};
 use crate::stokly::model::inferred::{JournalLine as NewJournalLine, NewJournal};
 use crate::stokly::{self, SaleOrderId};
 
@@ -103,6 +103,74 @@ pub async fn read_payout_transactions(
         }
     }
     Err(repeated("ShopifyPaymentsBalanceTransactions"))
+}
+
+/// The balance transactions of several payouts, by payout, each list in Shopify's order.
+///
+/// Each payout is read as [`read_payout_transactions`] reads it, with its
+/// `payments_transfer_id:` search, and joined on `associatedPayout.id`. When a read returns
+/// transactions of other payouts, Shopify did not apply the search: that read paged through
+/// every balance transaction, so it already holds the transactions of every payout asked
+/// for, and no further payout is read (one pass through the list, not one per payout).
+/// Should Shopify ever apply the term with another meaning, a payout would come back short,
+/// and its reconciliation refuses it (its nets no longer sum to the payout's net).
+///
+/// # Errors
+/// As [`read_payouts`].
+pub async fn read_transactions_of_payouts(
+    client: &shopify::Client,
+    payouts: &[Payout],
+) -> Result<std::collections::BTreeMap<PayoutId, Vec<BalanceTransaction>>, shopify::Error> {
+    let mut by_payout: std::collections::BTreeMap<PayoutId, Vec<BalanceTransaction>> =
+        payouts.iter().map(|p| (p.id.clone(), Vec::new())).collect();
+    for payout in payouts {
+        let search = payout_transactions_search(&payout.id);
+        let mut after: Option<String> = None;
+        let mut seen = std::collections::HashSet::new();
+        let mut read: Vec<BalanceTransaction> = Vec::new();
+        for pages in 1.. {
+            if pages > MAX_PAYOUT_PAGES {
+                return Err(repeated("ShopifyPaymentsBalanceTransactions"));
+            }
+            let page = client
+                .balance_transactions_page(Some(&search), after.as_deref(), PAGE)
+                .await?;
+            read.extend(page.nodes);
+            match (page.page_info.has_next_page, page.page_info.end_cursor) {
+                (true, Some(next)) => {
+                    if !seen.insert(next.clone()) {
+                        return Err(repeated("ShopifyPaymentsBalanceTransactions"));
+                    }
+                    after = Some(next);
+                }
+                _ => break,
+            }
+        }
+        let unfiltered = read
+            .iter()
+            .any(|t| t.associated_payout.id.as_ref() != Some(&payout.id));
+        if unfiltered {
+            // Every balance transaction was read: it answers for every payout at once.
+            for list in by_payout.values_mut() {
+                list.clear();
+            }
+            for tx in read {
+                if let Some(list) = tx
+                    .associated_payout
+                    .id
+                    .as_ref()
+                    .and_then(|owner| by_payout.get_mut(owner))
+                {
+                    list.push(tx);
+                }
+            }
+            break;
+        }
+        if let Some(list) = by_payout.get_mut(&payout.id) {
+            *list = read;
+        }
+    }
+    Ok(by_payout)
 }
 
 fn repeated(operation: &str) -> shopify::Error {

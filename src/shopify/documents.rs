@@ -60,7 +60,13 @@ pub(crate) const ORDERS_BY_ID: &str = document!(
     "shipping_line.fragments",
     "transaction.fragments"
 );
-pub(crate) const ORDER_FULFILLMENT_ORDERS: &str = document!("fulfillment_orders");
+pub(crate) const ORDER_FULFILLMENT_ORDERS: &str =
+    document!("fulfillment_orders", "fulfillment_order_line.fragments");
+pub(crate) const FULFILLMENT_ORDER_LINE_ITEMS: &str = document!(
+    "fulfillment_order_line_items",
+    "fulfillment_order_line.fragments"
+);
+pub(crate) const FULFILLMENT_LINE_ITEMS: &str = document!("fulfillment_line_items");
 pub(crate) const ORDER_FULFILLMENTS: &str = document!("fulfillment_state");
 pub(crate) const FULFILLMENT_CREATE: &str = document!("fulfillment_create");
 pub(crate) const FULFILLMENT_TRACKING_UPDATE: &str = document!("fulfillment_tracking_info_update");
@@ -107,6 +113,8 @@ pub const ALL: &[(&str, &str)] = &[
     ("OrdersById", ORDERS_BY_ID),
     ("OrderFulfillmentOrders", ORDER_FULFILLMENT_ORDERS),
     ("OrderFulfillments", ORDER_FULFILLMENTS),
+    ("FulfillmentOrderLineItems", FULFILLMENT_ORDER_LINE_ITEMS),
+    ("FulfillmentLineItems", FULFILLMENT_LINE_ITEMS),
     ("FulfillmentCreate", FULFILLMENT_CREATE),
     ("FulfillmentTrackingInfoUpdate", FULFILLMENT_TRACKING_UPDATE),
     ("FulfillmentOrderMove", FULFILLMENT_ORDER_MOVE),

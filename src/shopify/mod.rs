@@ -56,7 +56,9 @@ pub use documents::BULK_PRODUCT_VARIANTS;
 pub use error::{
     BulkFailure, Error, GraphQlError, GraphQlErrorCode, UserError, UserErrorCode, UserErrorsByInput,
 };
-pub use fulfillments::{FULFILLMENT_ORDERS_PER_PAGE, FULFILLMENTS_PER_READ};
+pub use fulfillments::{
+    FULFILLMENT_ORDERS_PER_PAGE, FULFILLMENTS_PER_READ, LINES_PER_PAGE, MAX_FULFILLMENTS,
+};
 pub use idempotency::idempotency_key;
 pub use ids::{
     BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,

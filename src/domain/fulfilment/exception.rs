@@ -18,8 +18,8 @@ pub enum FulfilmentException {
         /// The dispatches.
         dispatches: Vec<String>,
     },
-    /// Shopify's fulfillment state of the order was read incompletely (a list longer than a
-    /// page); nothing of the order is planned.
+    /// Shopify's fulfillment state of the order was not read whole (more fulfilments than
+    /// the longest list Shopify answers); nothing of the order is planned.
     IncompleteOrderRead {
         /// The order.
         order: OrderId,
@@ -70,6 +70,26 @@ pub enum FulfilmentException {
         complete_units: i64,
         /// Components short of the next whole unit.
         short: Vec<String>,
+    },
+    /// Components of a Shopify-native bundle (order lines of one `lineItemGroup`) that
+    /// cannot go in whole bundle units: the other components have not left with them (in
+    /// this dispatch group: same location and carrier), or cannot be fulfilled now. They
+    /// are held back; a bundle is never fulfilled in part.
+    BundleGroupIncomplete {
+        /// The order.
+        order: OrderId,
+        /// Its name.
+        name: String,
+        /// The bundle group.
+        group: String,
+        /// The dispatches of the units held back.
+        dispatches: Vec<String>,
+        /// Whole bundle units fulfilled once the plan is applied.
+        complete_units: i64,
+        /// Units held back, by component line.
+        held_back: Vec<(LineItemId, i64)>,
+        /// Component lines short of the next whole unit.
+        short: Vec<LineItemId>,
     },
     /// A dispatched line is not on the Shopify order.
     UnknownLine {
@@ -187,6 +207,7 @@ impl FulfilmentException {
             | Self::UnmappedLocation { order, .. }
             | Self::InvalidQuantity { order, .. }
             | Self::BundleIncomplete { order, .. }
+            | Self::BundleGroupIncomplete { order, .. }
             | Self::UnknownLine { order, .. }
             | Self::OverDispatch { order, .. }
             | Self::OnHold { order, .. }
@@ -211,6 +232,7 @@ impl DomainException for FulfilmentException {
             Self::UnmappedLocation { .. } => "unmapped_location",
             Self::InvalidQuantity { .. } => "invalid_quantity",
             Self::BundleIncomplete { .. } => "bundle_incomplete",
+            Self::BundleGroupIncomplete { .. } => "bundle_group_incomplete",
             Self::UnknownLine { .. } => "unknown_line",
             Self::OverDispatch { .. } => "over_dispatch",
             Self::OnHold { .. } => "on_hold",
@@ -228,6 +250,7 @@ impl DomainException for FulfilmentException {
             | Self::UnmappedLocation { .. }
             | Self::InvalidQuantity { .. }
             | Self::BundleIncomplete { .. }
+            | Self::BundleGroupIncomplete { .. }
             | Self::UnknownLine { .. }
             | Self::OverDispatch { .. }
             | Self::LocationMismatch { .. }
@@ -241,7 +264,7 @@ impl DomainException for FulfilmentException {
 
     fn severity(&self) -> Severity {
         match self {
-            Self::BundleIncomplete { .. } => Severity::Info,
+            Self::BundleIncomplete { .. } | Self::BundleGroupIncomplete { .. } => Severity::Info,
             Self::TrackingUrlMissing { .. } => Severity::Warning,
             Self::LocationMismatch { move_planned, .. } => {
                 if *move_planned {
@@ -281,6 +304,7 @@ impl DomainException for FulfilmentException {
             Self::IncompleteOrderRead { order, name }
             | Self::CancelledAfterDispatch { order, name, .. }
             | Self::UnknownLine { order, name, .. }
+            | Self::BundleGroupIncomplete { order, name, .. }
             | Self::OverDispatch { order, name, .. }
             | Self::OnHold { order, name, .. }
             | Self::NotFulfillable { order, name, .. } => vec![order_ref(order, name)],
@@ -310,8 +334,8 @@ impl DomainException for FulfilmentException {
                 dispatches.join(", ")
             ),
             Self::IncompleteOrderRead { name, .. } => format!(
-                "order {name} has more fulfillment orders, lines or fulfilments than one read \
-                 returns; nothing of it is planned"
+                "order {name} has more fulfilments than the longest list Shopify answers; \
+                 nothing of it is planned"
             ),
             Self::CancelledAfterDispatch {
                 name, dispatches, ..
@@ -346,6 +370,30 @@ impl DomainException for FulfilmentException {
                  of the next",
                 line_item.numeric_id(),
                 short.join(", ")
+            ),
+            Self::BundleGroupIncomplete {
+                name,
+                group,
+                dispatches,
+                complete_units,
+                held_back,
+                short,
+                ..
+            } => format!(
+                "order {name}: bundle {group} would be fulfilled in part; {} held back \
+                 (dispatches {}) with {complete_units} whole units fulfilled; lines {} are \
+                 short of the next unit here",
+                held_back
+                    .iter()
+                    .map(|(l, q)| format!("{q} of line {}", l.numeric_id()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                dispatches.join(", "),
+                short
+                    .iter()
+                    .map(|l| l.numeric_id().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Self::UnknownLine {
                 name,
@@ -433,9 +481,7 @@ impl DomainException for FulfilmentException {
             Self::OrderNotFound { .. } => {
                 "check the sale order's Shopify reference in Stokly".to_owned()
             }
-            Self::IncompleteOrderRead { .. } => {
-                "fulfil the order in Shopify by hand, or raise the read's page size".to_owned()
-            }
+            Self::IncompleteOrderRead { .. } => "fulfil the order in Shopify by hand".to_owned(),
             Self::CancelledAfterDispatch { .. } => {
                 "recall the parcel or reinstate the order; refund or re-invoice as agreed"
                     .to_owned()
@@ -446,6 +492,11 @@ impl DomainException for FulfilmentException {
             Self::InvalidQuantity { .. } => "correct the dispatch in Stokly".to_owned(),
             Self::BundleIncomplete { .. } => {
                 "dispatch the missing components; the bundle is fulfilled when they ship".to_owned()
+            }
+            Self::BundleGroupIncomplete { .. } => {
+                "ship the bundle's other components from the same location with the same \
+                 carrier (or release what keeps them); the bundle is fulfilled when all are out"
+                    .to_owned()
             }
             Self::UnknownLine { .. } => {
                 "check the sale-order line's Shopify line reference in Stokly".to_owned()

@@ -21,6 +21,11 @@
 //!   recipe dispatched); part of a bundle is never fulfilled
 //!   ([`FulfilmentException::BundleIncomplete`] notes the rest). Components of one bundle
 //!   unit must leave in one dispatch.
+//! - **Shopify-native bundles** (component order lines of one `lineItemGroup`) are
+//!   all-or-nothing too: a fulfilment carries their components only in whole bundle units,
+//!   counting what Shopify already shows fulfilled. Components that did not leave with the
+//!   rest (same location and carrier), or that cannot be fulfilled now (a hold, another
+//!   location), hold the others back ([`FulfilmentException::BundleGroupIncomplete`]).
 //! - **What Shopify already shows** is never sent again: fulfilments account for dispatches by
 //!   a shared tracking number first, then (fulfilments made elsewhere, or whose numbers changed)
 //!   oldest dispatch first at their location.

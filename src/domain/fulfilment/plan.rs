@@ -240,6 +240,7 @@ impl<'a> OrderPlanner<'_, 'a> {
             (FulfillmentOrderId, ShopifyLocationId),
             BTreeMap<FulfillmentOrderLineItemId, i64>,
         > = BTreeMap::new();
+        let mut bundles = BundleGroups::of(self.state);
         for ((location, _), group) in groups {
             let mut lines: BTreeMap<&LineItemId, i64> = BTreeMap::new();
             for r in &group {
@@ -270,6 +271,7 @@ impl<'a> OrderPlanner<'_, 'a> {
                     self.unsendable(line, left, candidates);
                 }
             }
+            let taken = self.whole_bundles(taken, &group, &mut bundles);
             self.creates(location, &group, taken);
         }
         for ((fulfillment_order, new_location), lines) in moves {
@@ -654,6 +656,93 @@ impl<'a> OrderPlanner<'_, 'a> {
         left
     }
 
+    /// Cuts what one fulfilment would send to whole units of every Shopify-native bundle it
+    /// touches, counting what Shopify already shows fulfilled and what earlier fulfilments of
+    /// this plan send; reports what is held back.
+    fn whole_bundles(
+        &mut self,
+        mut taken: Vec<Taken>,
+        group: &[&Resolved<'a>],
+        bundles: &mut BundleGroups,
+    ) -> Vec<Taken> {
+        let mut sent: BTreeMap<LineItemId, i64> = BTreeMap::new();
+        for (_, _, line, q) in &taken {
+            *sent.entry(line.clone()).or_default() += q;
+        }
+        let touched: BTreeSet<String> = sent
+            .keys()
+            .filter_map(|l| bundles.group_of.get(l).cloned())
+            .collect();
+        let mut cut: BTreeMap<LineItemId, i64> = BTreeMap::new();
+        for bundle in touched {
+            let Some(members) = bundles.members.get(&bundle) else {
+                continue;
+            };
+            let shipped = |line: &LineItemId| {
+                bundles.shipped.get(line).copied().unwrap_or(0)
+                    + sent.get(line).copied().unwrap_or(0)
+            };
+            let units = members
+                .iter()
+                .map(|(line, per_unit)| match per_unit {
+                    Some(p) if *p > 0 => shipped(line) / p,
+                    _ => 0,
+                })
+                .min()
+                .unwrap_or(0);
+            let mut held_back = Vec::new();
+            let mut short = Vec::new();
+            for (line, per_unit) in members {
+                let per_unit = per_unit.unwrap_or(0);
+                let before = bundles.shipped.get(line).copied().unwrap_or(0);
+                let adding = sent.get(line).copied().unwrap_or(0);
+                let allowed = (units * per_unit - before).clamp(0, adding);
+                if adding > allowed {
+                    held_back.push((line.clone(), adding - allowed));
+                    cut.insert(line.clone(), adding - allowed);
+                }
+                if shipped(line) < (units + 1) * per_unit || per_unit == 0 {
+                    short.push(line.clone());
+                }
+            }
+            if held_back.is_empty() {
+                continue;
+            }
+            let dispatches = group
+                .iter()
+                .filter(|r| {
+                    held_back
+                        .iter()
+                        .any(|(l, _)| r.open.get(l).is_some_and(|&q| q > 0))
+                })
+                .map(|r| r.dispatch.id.clone())
+                .collect();
+            self.plan
+                .exceptions
+                .push(FulfilmentException::BundleGroupIncomplete {
+                    order: self.order(),
+                    name: self.state.name.clone(),
+                    group: bundle,
+                    dispatches,
+                    complete_units: units,
+                    held_back,
+                    short,
+                });
+        }
+        for (_, _, line, q) in taken.iter_mut().rev() {
+            if let Some(c) = cut.get_mut(line) {
+                let d = (*c).min(*q);
+                *q -= d;
+                *c -= d;
+            }
+        }
+        taken.retain(|(_, _, _, q)| *q > 0);
+        for (_, _, line, q) in &taken {
+            *bundles.shipped.entry(line.clone()).or_default() += q;
+        }
+        taken
+    }
+
     /// Reports units no fulfillment order can take.
     fn unsendable(
         &mut self,
@@ -759,6 +848,75 @@ impl<'a> OrderPlanner<'_, 'a> {
                     .collect(),
                 input,
             });
+        }
+    }
+}
+
+/// One fulfillment-order line's units taken for a fulfilment: (fulfillment order, its line,
+/// the order line, units).
+type Taken = (
+    FulfillmentOrderId,
+    FulfillmentOrderLineItemId,
+    LineItemId,
+    i64,
+);
+
+/// An order's Shopify-native bundles (`lineItemGroup`): each component line's group, each
+/// group's components with their units per bundle (`None` when the line's quantity is not a
+/// whole multiple of the bundles bought), and the units of each component line shipped
+/// (fulfilled in Shopify, then planned).
+struct BundleGroups {
+    group_of: HashMap<LineItemId, String>,
+    members: BTreeMap<String, Vec<(LineItemId, Option<i64>)>>,
+    shipped: HashMap<LineItemId, i64>,
+}
+
+impl BundleGroups {
+    fn of(state: &OrderFulfillments) -> Self {
+        let mut group_of = HashMap::new();
+        let mut members: BTreeMap<String, Vec<(LineItemId, Option<i64>)>> = BTreeMap::new();
+        for line in state
+            .fulfillment_orders
+            .nodes
+            .iter()
+            .flat_map(|fo| &fo.line_items.nodes)
+        {
+            let order_line = &line.line_item;
+            let Some(group) = &order_line.line_item_group else {
+                continue;
+            };
+            if group_of.contains_key(&order_line.id) {
+                continue;
+            }
+            let per_unit = order_line
+                .quantity
+                .filter(|q| group.quantity > 0 && *q > 0 && q % group.quantity == 0)
+                .map(|q| q / group.quantity);
+            group_of.insert(order_line.id.clone(), group.id.clone());
+            members
+                .entry(group.id.clone())
+                .or_default()
+                .push((order_line.id.clone(), per_unit));
+        }
+        let mut shipped: HashMap<LineItemId, i64> = HashMap::new();
+        if !group_of.is_empty() {
+            for f in state
+                .fulfillments
+                .iter()
+                .filter(|f| counts_as_fulfilled(&f.status))
+            {
+                for l in &f.fulfillment_line_items.nodes {
+                    if group_of.contains_key(&l.line_item.id) {
+                        *shipped.entry(l.line_item.id.clone()).or_default() +=
+                            l.quantity.unwrap_or(0).max(0);
+                    }
+                }
+            }
+        }
+        Self {
+            group_of,
+            members,
+            shipped,
         }
     }
 }

@@ -179,6 +179,138 @@ fn apply(state: &mut OrderFulfillments, plan: &FulfilmentPlan) {
     }
 }
 
+/// Marks order lines of a fulfillment order as components of a native bundle group:
+/// `members` are (order line number, units ordered), `bundles` the bundles bought.
+fn in_bundle(mut fo: Value, group: u64, bundles: i64, members: &[(u64, i64)]) -> Value {
+    for node in fo["lineItems"]["nodes"].as_array_mut().unwrap() {
+        let li = node["lineItem"]["id"].as_str().unwrap().to_owned();
+        if let Some((_, quantity)) = members
+            .iter()
+            .find(|(n, _)| li == format!("gid://shopify/LineItem/{n}"))
+        {
+            node["lineItem"]["quantity"] = json!(quantity);
+            node["lineItem"]["lineItemGroup"] =
+                json!({"id": format!("gid://shopify/LineItemGroup/{group}"), "quantity": bundles});
+        }
+    }
+    fo
+}
+
+fn sent_lines(plan: &FulfilmentPlan) -> Vec<(u64, i64)> {
+    plan.creates
+        .iter()
+        .flat_map(|c| &c.lines)
+        .map(|l| (l.line_item.numeric_id(), l.quantity))
+        .collect()
+}
+
+#[test]
+fn native_bundle_components_are_fulfilled_in_whole_bundles_only() {
+    // Two gift sets bought: each one mug (line 1) and two coasters (line 2); line 3 is apart.
+    let fo1 = in_bundle(
+        fo(
+            1,
+            WAREHOUSE,
+            "OPEN",
+            &[(11, 1, 2, 2), (12, 2, 4, 4), (13, 3, 1, 1)],
+        ),
+        5,
+        2,
+        &[(1, 2), (2, 4)],
+    );
+    let mut state = order(vec![fo1], vec![]);
+    // Two mugs and three coasters left: one whole set; a mug and a coaster wait.
+    let d1 = dispatch("D1", 0)
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1Z1", None))
+        .item(line(1), 2)
+        .item(line(2), 3)
+        .item(line(3), 1);
+    let plan = plan_fulfilments(
+        std::slice::from_ref(&d1),
+        std::slice::from_ref(&state),
+        &config(),
+    );
+    assert_eq!(sent_lines(&plan), vec![(1, 1), (2, 2), (3, 1)]);
+    assert_eq!(codes(&plan), vec!["bundle_group_incomplete"]);
+    match &plan.exceptions[0] {
+        FulfilmentException::BundleGroupIncomplete {
+            group,
+            complete_units,
+            held_back,
+            short,
+            dispatches,
+            ..
+        } => {
+            assert_eq!(group, "gid://shopify/LineItemGroup/5");
+            assert_eq!(*complete_units, 1);
+            assert_eq!(held_back, &vec![(line(1), 1), (line(2), 1)]);
+            assert_eq!(short, &vec![line(2)]);
+            assert_eq!(dispatches, &vec!["D1".to_owned()]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(plan.exceptions[0].owner(), Owner::Operations);
+    apply(&mut state, &plan);
+    // The last coaster leaves with the same carrier: the second set goes whole.
+    let d2 = dispatch("D2", 5)
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1Z2", None))
+        .item(line(2), 1);
+    let plan = plan_fulfilments(&[d1.clone(), d2.clone()], &[state.clone()], &config());
+    assert!(plan.exceptions.is_empty(), "{:?}", plan.exceptions);
+    assert_eq!(sent_lines(&plan), vec![(1, 1), (2, 2)]);
+    apply(&mut state, &plan);
+    let again = plan_fulfilments(&[d1, d2], &[state], &config());
+    assert_eq!(again.creates.len(), 0, "{again:?}");
+}
+
+#[test]
+fn a_bundle_component_that_cannot_go_holds_back_the_others() {
+    // The mug's line is on hold; the coasters could go, but not without it.
+    let held = in_bundle(
+        fo(1, WAREHOUSE, "ON_HOLD", &[(11, 1, 1, 1)]),
+        5,
+        1,
+        &[(1, 1)],
+    );
+    let open = in_bundle(fo(2, WAREHOUSE, "OPEN", &[(21, 2, 2, 2)]), 5, 1, &[(2, 2)]);
+    let state = order(vec![held, open], vec![]);
+    let d = dispatch("D1", 0)
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1Z1", None))
+        .item(line(1), 1)
+        .item(line(2), 2);
+    let plan = plan_fulfilments(&[d], &[state], &config());
+    assert!(plan.creates.is_empty(), "{:?}", plan.creates);
+    assert_eq!(codes(&plan), vec!["on_hold", "bundle_group_incomplete"]);
+}
+
+#[test]
+fn bundle_components_split_over_carriers_are_held_back_with_the_reason() {
+    let fo1 = in_bundle(
+        fo(1, WAREHOUSE, "OPEN", &[(11, 1, 1, 1), (12, 2, 1, 1)]),
+        5,
+        1,
+        &[(1, 1), (2, 1)],
+    );
+    let state = order(vec![fo1], vec![]);
+    let ups = dispatch("D1", 0)
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1Z1", None))
+        .item(line(1), 1);
+    let dpd = dispatch("D2", 1)
+        .carrier("DPD")
+        .parcel(Parcel::tracked("DPD1", None))
+        .item(line(2), 1);
+    let plan = plan_fulfilments(&[ups, dpd], &[state], &config());
+    assert!(plan.creates.is_empty(), "{:?}", plan.creates);
+    assert_eq!(
+        codes(&plan),
+        vec!["bundle_group_incomplete", "bundle_group_incomplete"]
+    );
+}
+
 #[test]
 fn partial_dispatch_fulfils_only_what_left() {
     let state = order(

@@ -114,6 +114,10 @@ pub struct TransactionMatch {
     pub family: Option<TransactionFamily>,
     /// Its order, when it names one.
     pub order: Option<AssociatedOrder>,
+    /// The orders an adjustment relates to (`adjustmentsOrders`, by name), with the net
+    /// adjusted on each: an adjustment posts to its family's account, and these say which
+    /// orders it concerns.
+    pub adjusted_orders: Vec<(String, Money)>,
     /// Gross.
     pub amount: Money,
     /// Fee.
@@ -402,6 +406,11 @@ pub fn reconcile_payout(
                 transaction_type: tx.transaction_type.clone(),
                 family,
                 order: tx.associated_order.clone(),
+                adjusted_orders: tx
+                    .adjustments_orders
+                    .iter()
+                    .map(|a| (a.name.clone(), a.net))
+                    .collect(),
                 amount: tx.amount,
                 fee: tx.fee,
                 net: tx.net,

@@ -44,11 +44,24 @@ fn status_label(status: &MatchStatus) -> String {
     }
 }
 
+/// The order a transaction names, or the orders an adjustment relates to.
+fn order_cell(m: &TransactionMatch) -> String {
+    match &m.order {
+        Some(o) => o.name.clone(),
+        None => m
+            .adjusted_orders
+            .iter()
+            .map(|(name, net)| format!("{name} ({})", net.amount()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 fn row_cells(m: &TransactionMatch) -> [String; 7] {
     [
         m.transaction.numeric_id().to_string(),
         m.transaction_type.as_str().to_owned(),
-        m.order.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        order_cell(m),
         m.amount.amount().to_string(),
         m.fee.amount().to_string(),
         m.net.amount().to_string(),

@@ -786,3 +786,160 @@ proptest! {
         }
     }
 }
+
+/// What the journal posts to `account`, debits less credits.
+fn posted_to(journal: &PayoutJournal, account: &str) -> Decimal {
+    journal
+        .lines()
+        .iter()
+        .filter(|l| l.account.as_str() == account)
+        .map(|l| match l.side {
+            Side::Debit => l.amount,
+            Side::Credit => -l.amount,
+        })
+        .sum()
+}
+
+#[test]
+fn the_recorded_signs_reconcile_and_post_to_the_right_sides() {
+    // The signs of Shopify's own fixture rows: a charge 10.00 with fee 2.00 (net 8.00), a
+    // refund -3.45, a dispute -11.50 with fee 15.00 (net -26.50), a reserve -42.00 then
+    // +42.00, and the payout seen from the balance as a negative `TRANSFER` row.
+    let mut refund = tx(3, "REFUND", "-3.45", "0.00", Some(1));
+    refund.source_order_transaction_id = Some(5001);
+    let txs = balanced(vec![
+        tx(1, "CHARGE", "10.00", "2.00", Some(2)),
+        tx(2, "CHARGE", "132.00", "4.20", Some(1)),
+        refund,
+        tx(4, "DISPUTE_WITHDRAWAL", "-11.50", "15.00", Some(2)),
+        tx(5, "RESERVED_FUNDS", "-42.00", "0.00", None),
+        tx(6, "RESERVED_FUNDS", "42.00", "0.00", None),
+        tx(7, "TRANSFER", "0", "0.00", None),
+    ]);
+    assert_eq!(txs[0].net, gbp("8.00"));
+    assert_eq!(txs[3].net, gbp("-26.50"));
+    assert_eq!(
+        txs[6].net,
+        gbp("-105.85"),
+        "the transfer row is the payout, negated"
+    );
+    let p = payout(PayoutStatus::Paid, &txs);
+    assert_eq!(p.net, gbp("105.85"));
+    assert_eq!(p.summary.refunds_fee_gross, gbp("-3.45"));
+    assert_eq!(p.summary.adjustments_gross, gbp("-11.50"));
+    assert_eq!(p.summary.adjustments_fee, gbp("15.00"));
+    let chart = chart().with_fee(TransactionFamily::Dispute, acc("6110"));
+    let r = reconcile_payout(&p, &txs, &posted(), &chart, &ReconcileConfig::new(at(20)));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    let PayoutAction::Post(journal) = &r.action else {
+        panic!("{:?}", r.action)
+    };
+    let (debits, credits) = journal.totals().unwrap();
+    assert_eq!(debits, credits);
+    assert_eq!(journal.bank_deposit(), d("105.85"));
+    assert_eq!(
+        posted_to(journal, "1200"),
+        d("105.85"),
+        "the bank is debited"
+    );
+    assert_eq!(
+        posted_to(journal, "6000"),
+        d("6.20"),
+        "charge fees are debits"
+    );
+    assert_eq!(
+        posted_to(journal, "6110"),
+        d("15.00"),
+        "the dispute fee is a debit"
+    );
+    assert_eq!(
+        posted_to(journal, "6100"),
+        d("11.50"),
+        "the chargeback is a debit"
+    );
+    assert_eq!(
+        posted_to(journal, "4010"),
+        d("2.88"),
+        "the refund's goods are a debit"
+    );
+    assert_eq!(
+        posted_to(journal, "1250"),
+        d("0"),
+        "a reserve released nets to nothing"
+    );
+}
+
+#[test]
+fn a_real_payouts_summary_signs_agree_with_its_transactions() {
+    // A real Shopify Payments payout as its REST summary showed it: refunds gross negative,
+    // an adjustment fee of -15.00 (a fee given back), and the net of 4512.05 equal to each
+    // gross less its fee.
+    let txs = balanced(vec![
+        tx(1, "CHARGE", "4883.43", "197.22", Some(2)),
+        tx(2, "REFUND", "-281.55", "0.00", Some(2)),
+        tx(3, "ADJUSTMENT", "92.39", "-15.00", None),
+        tx(4, "TRANSFER", "0", "0.00", None),
+    ]);
+    let mut p = payout(PayoutStatus::Paid, &txs);
+    let zero = gbp("0.00");
+    p.summary = PayoutSummary {
+        adjustments_fee: gbp("-15.00"),
+        adjustments_gross: gbp("92.39"),
+        advance_fees: zero,
+        advance_gross: zero,
+        charges_fee: gbp("197.22"),
+        charges_gross: gbp("4883.43"),
+        refunds_fee: zero,
+        refunds_fee_gross: gbp("-281.55"),
+        reserved_funds_fee: zero,
+        reserved_funds_gross: zero,
+        retried_payouts_fee: zero,
+        retried_payouts_gross: zero,
+    };
+    assert_eq!(p.net, gbp("4512.05"));
+    let chart = chart().with_fee(TransactionFamily::Adjustment, acc("6000"));
+    let r = reconcile_payout(&p, &txs, &posted(), &chart, &ReconcileConfig::new(at(20)));
+    let codes: Vec<&str> = r.findings.iter().map(DomainException::code).collect();
+    // The refund has no credit document in `posted()`: it alone holds the payout back.
+    assert_eq!(codes, vec!["unmatched_transaction"], "{:?}", r.findings);
+}
+
+#[test]
+fn an_adjustment_names_the_orders_it_relates_to() {
+    let mut adjustment = tx(3, "ADJUSTMENT", "-4.00", "0.00", None);
+    adjustment.adjustments_orders = vec![
+        crate::shopify::model::AdjustmentOrder {
+            order_transaction_id: 5101,
+            amount: gbp("-3.00"),
+            fees: gbp("0.00"),
+            net: gbp("-3.00"),
+            name: "#1001".into(),
+        },
+        crate::shopify::model::AdjustmentOrder {
+            order_transaction_id: 5102,
+            amount: gbp("-1.00"),
+            fees: gbp("0.00"),
+            net: gbp("-1.00"),
+            name: "#1002".into(),
+        },
+    ];
+    let txs = balanced(vec![
+        tx(1, "CHARGE", "20.00", "0.80", Some(2)),
+        adjustment,
+        tx(9, "TRANSFER", "0", "0.00", None),
+    ]);
+    let p = payout(PayoutStatus::Paid, &txs);
+    let r = reconcile_payout(&p, &txs, &posted(), &chart(), &ReconcileConfig::new(at(20)));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+    assert_eq!(
+        r.matches[1].adjusted_orders,
+        vec![
+            ("#1001".to_owned(), gbp("-3.00")),
+            ("#1002".to_owned(), gbp("-1.00"))
+        ]
+    );
+    assert_eq!(r.matches[1].status, MatchStatus::Account(acc("6900")));
+    let results = vec![r];
+    let md = PayoutReport::new(&results).to_markdown();
+    assert!(md.contains(r"\#1001 (-3.00), \#1002 (-1.00)"), "{md}");
+}

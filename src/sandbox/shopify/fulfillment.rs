@@ -171,7 +171,58 @@ fn actions(status: &str) -> Value {
     }
 }
 
-fn fo_json(fo: &SandboxFulfillmentOrder) -> Value {
+/// Lines of a fulfillment order or fulfillment in the first page of a nested connection, as
+/// the crate's documents ask for (`lineItems(first: 25)`, `fulfillmentLineItems(first: 25)`).
+const NESTED_LINES: usize = 25;
+
+/// A page of `items` from the position in `after` (a cursor `"<prefix>:<n>"`), `first` long:
+/// the nodes and the `pageInfo`.
+fn page_of<T>(
+    items: &[T],
+    prefix: &str,
+    after: Option<&str>,
+    first: usize,
+    node: impl Fn(&T) -> Value,
+) -> (Vec<Value>, Value) {
+    let start: usize = after
+        .and_then(|c| c.strip_prefix(prefix))
+        .and_then(|c| c.strip_prefix(':'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let end = start.saturating_add(first).min(items.len());
+    let nodes: Vec<Value> = items
+        .get(start.min(end)..end)
+        .unwrap_or_default()
+        .iter()
+        .map(node)
+        .collect();
+    let info = json!({"hasNextPage": end < items.len(), "endCursor": format!("{prefix}:{end}")});
+    (nodes, info)
+}
+
+/// A fulfillment order line as the crate reads it, with its order line's quantity and
+/// bundle group.
+fn fo_line_json(state: &ShopifyState, order: u64, l: &SandboxFoLine) -> Value {
+    let line = state
+        .orders
+        .get(&order)
+        .and_then(|o| o.lines.iter().find(|x| x.id == l.line_item));
+    let group = line
+        .and_then(|x| x.bundle.as_ref())
+        .map(|g| json!({"id": gid("LineItemGroup", g.id), "quantity": g.quantity}));
+    json!({
+        "id": gid("FulfillmentOrderLineItem", l.id),
+        "sku": l.sku, "remainingQuantity": l.remaining, "totalQuantity": l.total,
+        "lineItem": {"id": gid("LineItem", l.line_item), "quantity": line.map(|x| x.quantity),
+                     "lineItemGroup": group}
+    })
+}
+
+fn fo_json(state: &ShopifyState, order: u64, fo: &SandboxFulfillmentOrder) -> Value {
+    let prefix = format!("fol{}", fo.id);
+    let (nodes, info) = page_of(&fo.lines, &prefix, None, NESTED_LINES, |l| {
+        fo_line_json(state, order, l)
+    });
     json!({
         "id": gid("FulfillmentOrder", fo.id),
         "status": fo.status,
@@ -180,39 +231,51 @@ fn fo_json(fo: &SandboxFulfillmentOrder) -> Value {
             "id": gid("FulfillmentHold", *id), "reason": reason, "reasonNotes": null
         })).collect::<Vec<_>>(),
         "supportedActions": actions(&fo.status),
-        "lineItems": {"nodes": fo.lines.iter().take(25).map(|l| json!({
-            "id": gid("FulfillmentOrderLineItem", l.id),
-            "sku": l.sku, "remainingQuantity": l.remaining, "totalQuantity": l.total,
-            "lineItem": {"id": gid("LineItem", l.line_item)}
-        })).collect::<Vec<_>>(), "pageInfo": {"hasNextPage": fo.lines.len() > 25, "endCursor": null}}
+        "lineItems": {"nodes": nodes, "pageInfo": info}
     })
 }
 
+fn fulfillment_line_json(line: &(u64, i64)) -> Value {
+    json!({"lineItem": {"id": gid("LineItem", line.0)}, "quantity": line.1})
+}
+
 fn fulfillment_json(f: &SandboxFulfillment) -> Value {
+    let prefix = format!("fl{}", f.id);
+    let (nodes, info) = page_of(&f.lines, &prefix, None, NESTED_LINES, fulfillment_line_json);
     json!({
         "id": gid("Fulfillment", f.id),
         "status": f.status,
         "createdAt": f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "location": {"id": gid("Location", f.location)},
         "trackingInfo": f.tracking.iter().map(|(c, n, u)| json!({"company": c, "number": n, "url": u})).collect::<Vec<_>>(),
-        "fulfillmentLineItems": {"nodes": f.lines.iter().map(|(l, q)| json!({
-            "lineItem": {"id": gid("LineItem", *l)}, "quantity": q
-        })).collect::<Vec<_>>(), "pageInfo": {"hasNextPage": false, "endCursor": null}}
+        "fulfillmentLineItems": {"nodes": nodes, "pageInfo": info}
     })
 }
 
-/// `OrderFulfillments`: the order's header and first 10 fulfillments.
+fn first_of(vars: &Map<String, Value>, name: &str) -> usize {
+    vars.get(name)
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0)
+}
+
+/// `OrderFulfillments`: the order's header, its fulfillment count and its first
+/// `$fulfillments` fulfillments (a list: Shopify gives no cursor for it), each with its
+/// first 25 lines.
 pub(crate) fn order_fulfillments(state: &mut ShopifyState, vars: &Map<String, Value>) -> OpResult {
     let Some(id) = parse_gid(vars.get("id"), "Order").filter(|id| ensure(state, *id)) else {
         return data(json!({"order": null}));
     };
+    let first = first_of(vars, "fulfillments");
     let order = state.orders.get(&id);
     let book = state.fulfillment.orders.get(&id);
+    let count = book.map_or(0, |b| b.fulfillments.len());
     data(json!({"order": {
         "id": gid("Order", id),
         "name": order.map(|o| o.name.clone()),
         "cancelledAt": order.and_then(|o| o.cancelled_at).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        "fulfillments": book.map(|b| b.fulfillments.iter().take(10).map(fulfillment_json).collect::<Vec<_>>()).unwrap_or_default(),
+        "fulfillmentsCount": {"count": count, "precision": "EXACT"},
+        "fulfillments": book.map(|b| b.fulfillments.iter().take(first).map(fulfillment_json).collect::<Vec<_>>()).unwrap_or_default(),
     }}))
 }
 
@@ -224,33 +287,84 @@ pub(crate) fn order_fulfillment_orders(
     let Some(id) = parse_gid(vars.get("id"), "Order").filter(|id| ensure(state, *id)) else {
         return data(json!({"order": null}));
     };
-    let nodes: Vec<Value> = state
+    let state = &*state;
+    let fos: &[SandboxFulfillmentOrder] = state
         .fulfillment
         .orders
         .get(&id)
-        .map(|b| b.fulfillment_orders.iter().map(fo_json).collect())
+        .map(|b| b.fulfillment_orders.as_slice())
         .unwrap_or_default();
-    let after: usize = vars
-        .get("after")
-        .and_then(Value::as_str)
-        .and_then(|c| c.strip_prefix("fo:"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    let first = vars
-        .get("first")
-        .and_then(Value::as_u64)
-        .and_then(|n| usize::try_from(n).ok())
-        .unwrap_or(0);
-    let end = after.saturating_add(first).min(nodes.len());
-    let page: Vec<Value> = nodes
-        .get(after..end)
-        .map(<[Value]>::to_vec)
-        .unwrap_or_default();
+    let (page, info) = page_of(
+        fos,
+        "fo",
+        vars.get("after").and_then(Value::as_str),
+        first_of(vars, "first"),
+        |fo| fo_json(state, id, fo),
+    );
     let returned = page.len();
     OpResult {
-        data: json!({"order": {"fulfillmentOrders": {"nodes": page, "pageInfo": {
-            "hasNextPage": end < nodes.len(), "endCursor": format!("fo:{end}")
-        }}}}),
+        data: json!({"order": {"fulfillmentOrders": {"nodes": page, "pageInfo": info}}}),
+        errors: Vec::new(),
+        returned_nodes: Some(returned as u64),
+    }
+}
+
+/// `FulfillmentOrderLineItems`: a page of one fulfillment order's lines.
+pub(crate) fn fulfillment_order_line_items(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let id = parse_gid(vars.get("id"), "FulfillmentOrder");
+    let state = &*state;
+    let found = state.fulfillment.orders.iter().find_map(|(order, b)| {
+        b.fulfillment_orders
+            .iter()
+            .find(|f| Some(f.id) == id)
+            .map(|fo| (*order, fo))
+    });
+    let Some((order, fo)) = found else {
+        return data(json!({"fulfillmentOrder": null}));
+    };
+    let (nodes, info) = page_of(
+        &fo.lines,
+        &format!("fol{}", fo.id),
+        vars.get("after").and_then(Value::as_str),
+        first_of(vars, "first"),
+        |l| fo_line_json(state, order, l),
+    );
+    let returned = nodes.len();
+    OpResult {
+        data: json!({"fulfillmentOrder": {"lineItems": {"nodes": nodes, "pageInfo": info}}}),
+        errors: Vec::new(),
+        returned_nodes: Some(returned as u64),
+    }
+}
+
+/// `FulfillmentLineItems`: a page of one fulfillment's lines.
+pub(crate) fn fulfillment_line_items(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    let id = parse_gid(vars.get("id"), "Fulfillment");
+    let found = state
+        .fulfillment
+        .orders
+        .values()
+        .flat_map(|b| &b.fulfillments)
+        .find(|f| Some(f.id) == id);
+    let Some(f) = found else {
+        return data(json!({"fulfillment": null}));
+    };
+    let (nodes, info) = page_of(
+        &f.lines,
+        &format!("fl{}", f.id),
+        vars.get("after").and_then(Value::as_str),
+        first_of(vars, "first"),
+        fulfillment_line_json,
+    );
+    let returned = nodes.len();
+    OpResult {
+        data: json!({"fulfillment": {"fulfillmentLineItems": {"nodes": nodes, "pageInfo": info}}}),
         errors: Vec::new(),
         returned_nodes: Some(returned as u64),
     }
@@ -674,5 +788,37 @@ pub(crate) fn release_holds(state: &mut ShopifyState, fulfillment_order: u64) ->
             true
         }
         _ => false,
+    }
+}
+
+impl ShopifyState {
+    /// Makes the lines of `order` that sell these variants the components of one native
+    /// bundle (`lineItemGroup`) of `bundles` units sold as `bundle_sku`, as Shopify shows a
+    /// bundle bought. Answers the group's number, or `None` when the order does not exist
+    /// or sells none of the variants.
+    pub fn bundle_order_lines(
+        &mut self,
+        order: u64,
+        bundle_sku: &str,
+        bundles: i64,
+        variants: &[u64],
+    ) -> Option<u64> {
+        let id = self.next_id();
+        let group = super::state::SandboxLineGroup {
+            id,
+            sku: bundle_sku.to_owned(),
+            variant_id: None,
+            title: bundle_sku.to_owned(),
+            quantity: bundles,
+        };
+        let order = self.orders.get_mut(&order)?;
+        let mut found = false;
+        for line in &mut order.lines {
+            if line.variant_id.is_some_and(|v| variants.contains(&v)) {
+                line.bundle = Some(group.clone());
+                found = true;
+            }
+        }
+        found.then_some(id)
     }
 }

@@ -642,6 +642,12 @@ impl GraphQlResponder {
             "OrderFulfillmentOrders" => {
                 Ok(fulfillment::order_fulfillment_orders(&mut state, variables))
             }
+            "FulfillmentOrderLineItems" => Ok(fulfillment::fulfillment_order_line_items(
+                &mut state, variables,
+            )),
+            "FulfillmentLineItems" => {
+                Ok(fulfillment::fulfillment_line_items(&mut state, variables))
+            }
             "FulfillmentCreate" => Ok(fulfillment::fulfillment_create(
                 &mut state, ctx.now, variables,
             )),

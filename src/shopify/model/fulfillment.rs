@@ -96,6 +96,33 @@ pub struct SupportedAction {
     pub action: FulfillmentOrderAction,
 }
 
+/// The bundle (`lineItemGroup`) an order line is a component of, as a fulfillment order
+/// line names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LineItemGroupRef {
+    /// The group's ID.
+    pub id: String,
+    /// Bundles of the group bought.
+    pub quantity: i64,
+}
+
+/// The order line of a fulfillment order line: its ID, the units ordered and, for a
+/// component of a Shopify-native bundle, the bundle group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FulfillmentOrderLine {
+    /// The order line's ID.
+    pub id: LineItemId,
+    /// Units ordered on the line.
+    #[serde(default)]
+    pub quantity: Option<i64>,
+    /// The native bundle the line is a component of.
+    #[serde(default)]
+    pub line_item_group: Option<LineItemGroupRef>,
+}
+
 /// A line of a fulfillment order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -104,7 +131,7 @@ pub struct FulfillmentOrderLineItem {
     /// The fulfillment order line's ID (what `fulfillmentCreate` names).
     pub id: FulfillmentOrderLineItemId,
     /// The order line it fulfils.
-    pub line_item: IdOnly<LineItemId>,
+    pub line_item: FulfillmentOrderLine,
     /// Its SKU.
     #[serde(default)]
     pub sku: Option<String>,
@@ -224,7 +251,8 @@ pub struct OrderFulfillments {
     /// Its fulfillments.
     #[serde(default)]
     pub fulfillments: Vec<Fulfillment>,
-    /// Whether the read may have left fulfillments out (the list filled its size).
+    /// Whether the read left fulfillments out: Shopify counts more than the largest list
+    /// it answers ([`MAX_FULFILLMENTS`](crate::shopify::MAX_FULFILLMENTS)).
     #[serde(default)]
     pub more_fulfillments: bool,
 }

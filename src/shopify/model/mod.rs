@@ -17,10 +17,10 @@ pub use catalogue::{
 };
 pub use fulfillment::{
     AssignedLocation, Fulfillment, FulfillmentHold, FulfillmentInput, FulfillmentLineItem,
-    FulfillmentOrder, FulfillmentOrderAction, FulfillmentOrderLineItem,
+    FulfillmentOrder, FulfillmentOrderAction, FulfillmentOrderLine, FulfillmentOrderLineItem,
     FulfillmentOrderLineItemInput, FulfillmentOrderLineItemsInput, FulfillmentOrderStatus,
     FulfillmentState, FulfillmentSummary, FulfillmentTrackingInfo, FulfillmentTrackingInput,
-    OrderFulfillments, SupportedAction,
+    LineItemGroupRef, OrderFulfillments, SupportedAction,
 };
 pub use inventory::{
     AbsentLevel, IdOnly, InventoryAdjustmentGroup, InventoryChange, InventoryItemRef,
