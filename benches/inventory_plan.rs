@@ -9,11 +9,11 @@ use chrono::{TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use stokly_shopify::domain::catalogue::{CompositeComponents, SkuIndex, StoklyCatalogue};
 use stokly_shopify::domain::inventory::{
     BufferRounding, BufferRule, BufferRules, InFlightDemand, InventoryInputs, InventoryScope,
     LocationMap, ShopifyStockLevel, SyncRun, plan_inventory_push,
 };
-use stokly_shopify::domain::catalogue::{CompositeComponents, SkuIndex, StoklyCatalogue};
 use stokly_shopify::shopify::model::ProductVariant;
 use stokly_shopify::shopify::{InventoryItemId, LocationId as ShopifyLocationId};
 use stokly_shopify::stokly::LocationId as StoklyLocationId;

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::domain::order::{
     GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey, map_order,
 };
-use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::shopify::model::Order;
 use stokly_shopify::stokly::ChannelId;
 use stokly_shopify::stokly::model::Item;

@@ -47,6 +47,7 @@ use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{
     PostingPorts, StoklyCustomers, capture_orders, post_orders,
 };
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::{
     GlAccountCode, OrderMappingConfig, OrderRejection, SaleOrderDraft, TaxAccountMap, TaxKey,
@@ -55,7 +56,6 @@ use stokly_shopify::domain::ports::{DedupEntry, DedupStore, DedupVerdict, InMemo
 use stokly_shopify::domain::posting::{
     InMemoryPostingLedger, OrderWork, PostOutcome, PostResult, PostingConfig,
 };
-use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::{
     LoggedStoklyRequest, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
     StoklyConfig, StoklyEmulator, StoklyState,
