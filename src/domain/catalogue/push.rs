@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{ShopifyVariantRef, StoklyItemRef};
 use super::index::{
-    Hits, ListingTarget, ShopifyEntry, SkuIndex, StoklyEntry, StoklyMatch, add_hit, near_miss_key,
+    Hits, ListingTarget, ShopifyEntry, SkuIndex, StoklyEntry, StoklyMatch, add_hit,
 };
+use super::sku::near_miss_key;
 use crate::domain::exception::{DomainException, Flow, Owner, RecordRef, Severity, printable};
 use crate::money::CurrencyCode;
 use crate::shopify::{ProductId, ProductVariantId};
@@ -1563,8 +1564,11 @@ mod tests {
             vec![PushFinding::LinkedVariantContested {
                 item: i_ref(&items[1]),
                 variant: ShopifyVariantRef::of(
-                    &crate::domain::catalogue::SkuIndex::build(StoklyCatalogue::new(&items), &variants)
-                        .shopify_variants()[1]
+                    &crate::domain::catalogue::SkuIndex::build(
+                        StoklyCatalogue::new(&items),
+                        &variants
+                    )
+                    .shopify_variants()[1]
                 ),
                 other: Some(i_ref(&items[2])),
             }]
