@@ -21,7 +21,7 @@ use crate::domain::exactly_once::{Completion, DeferReason, ExactlyOnce, Outcome,
 use crate::domain::fulfilment::{
     Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, dispatches_from_stokly,
 };
-use crate::domain::ports::Clock;
+use crate::domain::ports::{Clock, LedgerRecordId};
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::shopify::model::{Fulfillment, FulfillmentState, OrderFulfillments};
 use crate::shopify::{self, FulfillmentId, OrderId};
@@ -240,7 +240,7 @@ pub async fn apply_fulfilment_plan(
                 Outcome::Deferred(reason) => WriteResult::Deferred { reason },
             };
             report.writes.push(AppliedWrite {
-                operation: "fulfillmentCreate".to_owned(),
+                operation: "fulfillmentCreate".into(),
                 order: create.order.clone(),
                 subject: create.key.clone(),
                 result,
@@ -263,7 +263,7 @@ pub async fn apply_fulfilment_plan(
             Err(e) => failure("fulfillmentTrackingInfoUpdate", e),
         };
         report.writes.push(AppliedWrite {
-            operation: "fulfillmentTrackingInfoUpdate".to_owned(),
+            operation: "fulfillmentTrackingInfoUpdate".into(),
             order: update.order.clone(),
             subject: update.fulfillment.as_str().to_owned(),
             result,
@@ -285,7 +285,7 @@ pub async fn apply_fulfilment_plan(
             Err(e) => failure("fulfillmentOrderMove", e),
         };
         report.writes.push(AppliedWrite {
-            operation: "fulfillmentOrderMove".to_owned(),
+            operation: "fulfillmentOrderMove".into(),
             order: planned.order.clone(),
             subject: planned.fulfillment_order.as_str().to_owned(),
             result,
@@ -296,7 +296,10 @@ pub async fn apply_fulfilment_plan(
 
 fn failure(operation: &str, error: shopify::Error) -> WriteResult {
     match mutation_error(operation, error) {
-        PortError::Refused { operation, message } => WriteResult::Refused { operation, message },
+        PortError::Refused { operation, message } => WriteResult::Refused {
+            operation: operation.to_string(),
+            message,
+        },
         other => WriteResult::Failed {
             error: other.to_string(),
         },
@@ -318,13 +321,13 @@ fn mutation_error(operation: &str, error: shopify::Error) -> PortError {
     };
     if uncertain {
         return PortError::Uncertain {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             source: Box::new(error),
         };
     }
     if error.is_retryable() {
         return PortError::Unavailable {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             source: Box::new(error),
         };
     }
@@ -337,7 +340,7 @@ fn mutation_error(operation: &str, error: shopify::Error) -> PortError {
         other => other.to_string(),
     };
     PortError::Refused {
-        operation: operation.to_owned(),
+        operation: operation.into(),
         message,
     }
 }
@@ -422,7 +425,7 @@ impl CreateTarget for FulfilmentTarget<'_> {
                         answer.failed.push((
                             item,
                             PortError::Unavailable {
-                                operation: "read order fulfillments".to_owned(),
+                                operation: "read order fulfillments".into(),
                                 source: Box::new(SharedError(error.clone())),
                             },
                         ));
@@ -436,7 +439,7 @@ impl CreateTarget for FulfilmentTarget<'_> {
     async fn create(&mut self, item: usize) -> Result<FulfillmentId, PortError> {
         let Some(create) = self.creates.get(item) else {
             return Err(PortError::Refused {
-                operation: "fulfillmentCreate".to_owned(),
+                operation: "fulfillmentCreate".into(),
                 message: format!("no planned fulfilment {item}"),
             });
         };
@@ -454,11 +457,11 @@ impl CreateTarget for FulfilmentTarget<'_> {
         Ok(())
     }
 
-    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<FulfillmentId> {
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<FulfillmentId> {
         None
     }
 
-    fn ledger_id(&self, _record: &FulfillmentId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &FulfillmentId) -> Option<LedgerRecordId> {
         None
     }
 }
