@@ -47,24 +47,35 @@
 //! Either way, keys are the strings in [`DedupEntry`]: they already include the shop, so one
 //! store serves many shops.
 //!
+//! # Stock and catalogue: [`StoklyStockPort`], [`ShopifyStockPort`], [`StoklyCataloguePort`], [`ShopifyCataloguePort`]
+//!
+//! The inventory push and the catalogue read and product push read and write both systems
+//! through these, as the order flows do through theirs; the Stokly and Shopify clients
+//! implement them (in `adapters`), so an application can put a cache, a queue or a recorder
+//! in between.
+//!
 //! # Applying order edits and cancellations: [`SaleOrderChanges`]
 //!
 //! Amends or cancels a Stokly sale order as [`crate::domain::order_change`] decided;
 //! [`RecordingSaleOrderChanges`] only records the calls.
 
+mod catalogue;
 mod clock;
 mod customers;
 mod dedup;
 mod error;
+mod inventory;
 mod ledger;
 pub mod memory;
 mod sale_order_changes;
 mod sale_orders;
 
+pub use catalogue::{ShopifyCataloguePort, StoklyCataloguePort};
 pub use clock::Clock;
 pub use customers::{CustomerClaims, CustomerKey, CustomerPort, customer_ledger_key};
 pub use dedup::{DedupEntry, DedupError, DedupStore, DedupVerdict};
 pub use error::{PortError, PortOperation};
+pub use inventory::{ShopifyStockPort, StoklyStockPort};
 pub use ledger::{Claim, LedgerRecordId, PostingLedger};
 pub use memory::{
     DEFAULT_MAX_EVENTS, DEFAULT_RETENTION, InMemoryDedupStore, InMemoryPostingLedger,
