@@ -13,8 +13,7 @@ use crate::shopify::model::{
     BulkCreateStrategy, ProductVariant, ProductVariantsBulkInput, ProductVariantsBulkPayload,
 };
 use crate::shopify::{
-    self, BulkPollConfig, CatalogueRead, ProductId, ProductVariantId, UserError,
-    UserErrorsByInput,
+    self, BulkPollConfig, CatalogueRead, ProductId, ProductVariantId, UserError, UserErrorsByInput,
 };
 use crate::stokly::model::{
     Channel, ChannelType, ComposingItem, Item, ItemChild, ItemFormat, Listing,
@@ -261,11 +260,7 @@ pub async fn apply_product_push(
             BatchOperation::Update => shopify.update_variants(batch.product_id(), &inputs).await?,
             BatchOperation::Create => {
                 shopify
-                    .create_variants(
-                        batch.product_id(),
-                        &inputs,
-                        BulkCreateStrategy::Default,
-                    )
+                    .create_variants(batch.product_id(), &inputs, BulkCreateStrategy::Default)
                     .await?
             }
         };

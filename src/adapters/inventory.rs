@@ -1,6 +1,7 @@
-//! Reading stock on both sides and applying an inventory push plan through the stock ports
-//! ([`crate::domain::ports::StoklyStockPort`], [`crate::domain::ports::ShopifyStockPort`]), with bounded
-//! compare-and-set re-plans.
+//! Reading stock on both sides and applying an inventory push plan, with bounded
+//! compare-and-set re-plans. Both sides are read and written through the stock ports
+//! ([`crate::domain::ports::StoklyStockPort`], [`crate::domain::ports::ShopifyStockPort`]),
+//! which the clients implement.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -101,9 +102,11 @@ pub struct InventoryPushReport {
 #[async_trait]
 impl StoklyStockPort for stokly::Client {
     async fn inventory_records(&self) -> Result<Vec<InventoryRecord>, crate::Error> {
-        Ok(stokly::Client::inventory_records(self, ListQuery::new().page_size(1000))
-            .try_collect()
-            .await?)
+        Ok(
+            stokly::Client::inventory_records(self, ListQuery::new().page_size(1000))
+                .try_collect()
+                .await?,
+        )
     }
 
     async fn inventory_records_of(
