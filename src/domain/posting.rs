@@ -32,16 +32,16 @@
 //!
 //! # Implementing the ledger over SQL
 //!
-//! One table `posting_ledger(key PRIMARY KEY, sale_order_id NULL, uncertain_since NULL,
+//! One table `posting_ledger(key PRIMARY KEY, record_id NULL, uncertain_since NULL,
 //! lease_until NULL)`. [`PostingLedger::claim`] is one statement: insert the key if absent,
-//! otherwise `UPDATE ... SET lease_until = now + lease WHERE sale_order_id IS NULL AND
+//! otherwise `UPDATE ... SET lease_until = now + lease WHERE record_id IS NULL AND
 //! (lease_until IS NULL OR lease_until < now) RETURNING uncertain_since`; no row updated
-//! means posted (read `sale_order_id`) or busy. [`PostingLedger::posted`] sets
-//! `sale_order_id` and clears the lease; [`PostingLedger::release`] clears the lease and keeps
+//! means posted (read `record_id`) or busy. [`PostingLedger::posted`] sets
+//! `record_id` and clears the lease; [`PostingLedger::release`] clears the lease and keeps
 //! the earliest `uncertain_since`. Keys include the shop: `{shop}/orders/{id}` for orders
 //! ([`ledger_key`]); `{shop}/customers/barcode/{barcode}` and `{shop}/customers/email/{email}`
 //! for customers ([`customer_ledger_key`]), in the same table. A customer row is only ever
-//! claimed and released, never marked posted: its `sale_order_id` stays `NULL`, and a later
+//! claimed and released, never marked posted: its `record_id` stays `NULL`, and a later
 //! run finds the customer by looking it up in Stokly.
 
 use std::time::Duration;

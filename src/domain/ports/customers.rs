@@ -99,7 +99,7 @@ pub trait CustomerPort: Send + Sync {
     /// A customer is created only under a claim in `claims.ledger`
     /// ([`customer_ledger_key`], the lease of `claims.config`), taken once per distinct
     /// customer and before the look-up that finds it missing: another run holding the claim
-    /// ([`Claim::Busy`]) or an earlier create of unknown outcome that a look-up made within
+    /// ([`Claim::Busy`](super::Claim::Busy)) or an earlier create of unknown outcome that a look-up made within
     /// the [visibility window](crate::domain::posting::PostingConfig::visibility_window) of it does not show answer
     /// [`PortError::Postponed`]; a ledger failure answers [`PortError::Unavailable`]. Neither
     /// sends a create, and the run defers the orders. A create whose outcome is unknown is

@@ -70,7 +70,8 @@ pub enum DedupVerdict {
 }
 
 /// A [`DedupStore`] could not answer: the one port error, with
-/// [`PortOperation::DedupRecord`] or [`PortOperation::DedupForget`] as its operation, and
+/// [`PortOperation::DedupRecord`](super::PortOperation::DedupRecord) or
+/// [`PortOperation::DedupForget`](super::PortOperation::DedupForget) as its operation, and
 /// [`PortError::Unavailable`] for a failing backend (retryable: a receiver answers 5xx so that
 /// Shopify retries the delivery).
 pub type DedupError = PortError;

@@ -77,7 +77,7 @@ pub trait SaleOrderChanges: Send + Sync {
     ) -> Result<(), SaleOrderChangeError>;
 }
 
-/// One call a [`RecordingSaleOrderChanges`] received.
+/// One call a [`RecordingSaleOrderChanges`](super::RecordingSaleOrderChanges) received.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 #[non_exhaustive]
