@@ -99,7 +99,8 @@ pub use kind::{FindingKind, FindingKindRow, SeverityRule};
 pub use push::{
     BatchOperation, FieldChange, InvalidBatch, InventoryItemInput, MAX_VARIANTS_PER_CALL,
     MAX_VARIANTS_PER_PRODUCT, PlannedVariant, ProductPushOptions, ProductPushPlan, PushFinding,
-    PushSummary, VariantBatch, VariantInput, VariantOptionValue, plan_product_push,
+    PushFindingKind, PushSummary, VariantBatch, VariantInput, VariantOptionValue,
+    plan_product_push,
 };
 pub use sku::{BlankSku, NearMissReason, Sku, is_blank_sku, near_miss_key, near_miss_reasons};
 
