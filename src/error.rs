@@ -22,6 +22,16 @@ pub enum Error {
     /// A Shopify global ID was invalid.
     #[error("invalid Shopify ID")]
     Id(#[from] IdError),
+    /// A webhook delivery was refused (its signature, headers or body).
+    #[error("webhook delivery refused")]
+    Webhook(#[from] crate::shopify::webhooks::WebhookError),
+    /// A port (the posting ledger, the dedup store, a sale-order or customer port...) failed.
+    /// Dedup store failures are port errors too ([`crate::domain::ports::DedupError`]).
+    #[error("port call failed")]
+    Port(#[from] crate::domain::ports::PortError),
+    /// Applying an order edit or cancellation failed.
+    #[error("sale-order change failed")]
+    SaleOrderChange(#[from] crate::domain::ports::SaleOrderChangeError),
 }
 
 impl Error {
@@ -31,7 +41,9 @@ impl Error {
         match self {
             Self::Shopify(e) => e.is_retryable(),
             Self::Stokly(e) => e.is_retryable(),
-            Self::Money(_) | Self::Id(_) => false,
+            Self::Port(e) => e.is_retryable(),
+            Self::SaleOrderChange(e) => e.is_retryable(),
+            Self::Money(_) | Self::Id(_) | Self::Webhook(_) => false,
         }
     }
 
@@ -41,7 +53,38 @@ impl Error {
         match self {
             Self::Shopify(e) => e.retry_after(),
             Self::Stokly(e) => e.retry_after(),
-            Self::Money(_) | Self::Id(_) => None,
+            Self::Money(_)
+            | Self::Id(_)
+            | Self::Webhook(_)
+            | Self::Port(_)
+            | Self::SaleOrderChange(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ports::{PortError, PortOperation};
+    use crate::shopify::webhooks::WebhookError;
+
+    #[test]
+    fn port_and_webhook_errors_convert_and_keep_their_retry_answer() {
+        let unavailable: Error = PortError::Unavailable {
+            operation: PortOperation::DedupRecord,
+            source: "connection refused".into(),
+        }
+        .into();
+        assert!(unavailable.is_retryable());
+        assert!(std::error::Error::source(&unavailable).is_some());
+        let refused: Error = PortError::Refused {
+            operation: PortOperation::CreateSaleOrder,
+            message: "bad body".to_owned(),
+        }
+        .into();
+        assert!(!refused.is_retryable());
+        let webhook: Error = WebhookError::SignatureMismatch.into();
+        assert!(!webhook.is_retryable());
+        assert_eq!(webhook.retry_after(), None);
     }
 }

@@ -1,17 +1,23 @@
 //! Reading both catalogues for the SKU index and the catalogue audit, and applying the
 //! product push plan.
 
+use async_trait::async_trait;
 use futures::TryStreamExt;
 
 use crate::domain::catalogue::{
     BatchOperation, CatalogueAudit, CompositeComponents, OwnedStoklyCatalogue, ProductPushPlan,
     SkuIndex, StoklyCatalogue, VariableFamilies, audit_catalogue,
 };
-use crate::shopify::model::{BulkCreateStrategy, ProductVariant, ProductVariantsBulkInput};
-use crate::shopify::{
-    self, BulkPollConfig, CatalogueRead, ProductVariantId, UserError, UserErrorsByInput,
+use crate::domain::ports::{ShopifyCataloguePort, StoklyCataloguePort};
+use crate::shopify::model::{
+    BulkCreateStrategy, ProductVariant, ProductVariantsBulkInput, ProductVariantsBulkPayload,
 };
-use crate::stokly::model::{ChannelType, ComposingItem, Item, ItemFormat, Listing};
+use crate::shopify::{
+    self, BulkPollConfig, CatalogueRead, ProductId, ProductVariantId, UserError, UserErrorsByInput,
+};
+use crate::stokly::model::{
+    Channel, ChannelType, ComposingItem, Item, ItemChild, ItemFormat, Listing,
+};
 use crate::stokly::{self, ChannelId, ItemId, ListQuery};
 
 /// The largest Stokly page, used for every catalogue read.
@@ -77,32 +83,93 @@ impl CatalogueSnapshot {
     }
 }
 
-/// Reads both catalogues: Stokly items, composite components, variable families and the
-/// listings of every Shopify channel (pages of 1,000), and every Shopify variant.
+fn page() -> ListQuery {
+    ListQuery::new().page_size(STOKLY_PAGE)
+}
+
+/// The Stokly client reads its catalogue in pages of 1,000.
+#[async_trait]
+impl StoklyCataloguePort for stokly::Client {
+    async fn items(&self) -> Result<Vec<Item>, crate::Error> {
+        Ok(stokly::Client::items(self, page()).try_collect().await?)
+    }
+
+    async fn composing_items(&self) -> Result<Vec<ComposingItem>, crate::Error> {
+        Ok(stokly::Client::composing_items(self, page())
+            .try_collect()
+            .await?)
+    }
+
+    async fn item_children(&self, parent: &ItemId) -> Result<Vec<ItemChild>, crate::Error> {
+        Ok(stokly::Client::item_children(self, parent, page())
+            .try_collect()
+            .await?)
+    }
+
+    async fn channels(&self) -> Result<Vec<Channel>, crate::Error> {
+        Ok(stokly::Client::channels(self, page()).try_collect().await?)
+    }
+
+    async fn channel_listings(&self, channel: &ChannelId) -> Result<Vec<Listing>, crate::Error> {
+        Ok(stokly::Client::channel_listings(self, channel, page())
+            .try_collect()
+            .await?)
+    }
+}
+
+#[async_trait]
+impl ShopifyCataloguePort for shopify::Client {
+    async fn variants(
+        &self,
+        how: CatalogueRead,
+        poll: &BulkPollConfig,
+    ) -> Result<Vec<ProductVariant>, crate::Error> {
+        Ok(self.catalogue(how, poll).await?.try_collect().await?)
+    }
+
+    async fn update_variants(
+        &self,
+        product: &ProductId,
+        variants: &[ProductVariantsBulkInput],
+    ) -> Result<ProductVariantsBulkPayload, crate::Error> {
+        Ok(self.product_variants_bulk_update(product, variants).await?)
+    }
+
+    async fn create_variants(
+        &self,
+        product: &ProductId,
+        variants: &[ProductVariantsBulkInput],
+        strategy: BulkCreateStrategy,
+    ) -> Result<ProductVariantsBulkPayload, crate::Error> {
+        Ok(self
+            .product_variants_bulk_create(product, variants, strategy)
+            .await?)
+    }
+}
+
+/// Reads both catalogues through their ports: Stokly items, composite components, variable
+/// families and the listings of every Shopify channel (the Stokly client reads pages of
+/// 1,000), and every Shopify variant.
 ///
 /// # Errors
-/// The first error of either client; nothing partial is returned (an audit of half a
+/// The first error of either port; nothing partial is returned (an audit of half a
 /// catalogue would report false findings).
 pub async fn read_catalogue(
-    shopify: &shopify::Client,
-    stokly: &stokly::Client,
+    shopify: &dyn ShopifyCataloguePort,
+    stokly: &dyn StoklyCataloguePort,
     options: &CatalogueReadOptions,
 ) -> Result<CatalogueSnapshot, crate::Error> {
-    let page = || ListQuery::new().page_size(STOKLY_PAGE);
-    let items: Vec<Item> = stokly.items(page()).try_collect().await?;
-    let composing_items: Vec<ComposingItem> = stokly.composing_items(page()).try_collect().await?;
+    let items: Vec<Item> = stokly.items().await?;
+    let composing_items: Vec<ComposingItem> = stokly.composing_items().await?;
     let mut variable_families = VariableFamilies::new();
     for parent in items
         .iter()
         .filter(|i| i.format == Some(ItemFormat::Variable))
     {
-        let children: Vec<_> = stokly
-            .item_children(&parent.item_id, page())
-            .try_collect()
-            .await?;
+        let children = stokly.item_children(&parent.item_id).await?;
         variable_families.insert_children(&parent.item_id, &children);
     }
-    let channels: Vec<_> = stokly.channels(page()).try_collect().await?;
+    let channels = stokly.channels().await?;
     let shopify_channels: Vec<ChannelId> = channels
         .into_iter()
         .filter(|c| c.channel_type == Some(ChannelType::Shopify))
@@ -110,17 +177,10 @@ pub async fn read_catalogue(
         .collect();
     let mut listings = Vec::new();
     for channel in &shopify_channels {
-        let mut of_channel: Vec<Listing> = stokly
-            .channel_listings(channel, page())
-            .try_collect()
-            .await?;
+        let mut of_channel: Vec<Listing> = stokly.channel_listings(channel).await?;
         listings.append(&mut of_channel);
     }
-    let variants: Vec<ProductVariant> = shopify
-        .catalogue(options.shopify, &options.poll)
-        .await?
-        .try_collect()
-        .await?;
+    let variants: Vec<ProductVariant> = shopify.variants(options.shopify, &options.poll).await?;
     Ok(CatalogueSnapshot {
         items,
         composing_items,
@@ -181,8 +241,8 @@ impl ProductPushReport {
     }
 }
 
-/// Sends each batch of a product push plan (`productVariantsBulkUpdate` or `…Create`, one
-/// product per call) and maps Shopify's `userErrors` back to the planned variants through
+/// Sends each batch of a product push plan through the port (`productVariantsBulkUpdate` or
+/// `…Create`, one product per call) and maps Shopify's `userErrors` back to the planned variants through
 /// their input index (`["variants", "<i>", ...]`). Shopify applies a batch all or nothing, so
 /// an error that names no variant rejects every variant of its batch.
 ///
@@ -190,25 +250,17 @@ impl ProductPushReport {
 /// The first transport, HTTP or GraphQL error; batches sent before it stay applied, and the
 /// plan can simply be recomputed and applied again (updates set absolute values).
 pub async fn apply_product_push(
-    shopify: &shopify::Client,
+    shopify: &dyn ShopifyCataloguePort,
     plan: &ProductPushPlan,
 ) -> Result<ProductPushReport, crate::Error> {
     let mut report = ProductPushReport::default();
     for batch in &plan.batches {
         let inputs: Vec<ProductVariantsBulkInput> = batch.inputs().into_iter().cloned().collect();
         let payload = match batch.operation() {
-            BatchOperation::Update => {
-                shopify
-                    .product_variants_bulk_update(batch.product_id(), &inputs)
-                    .await?
-            }
+            BatchOperation::Update => shopify.update_variants(batch.product_id(), &inputs).await?,
             BatchOperation::Create => {
                 shopify
-                    .product_variants_bulk_create(
-                        batch.product_id(),
-                        &inputs,
-                        BulkCreateStrategy::Default,
-                    )
+                    .create_variants(batch.product_id(), &inputs, BulkCreateStrategy::Default)
                     .await?
             }
         };

@@ -11,9 +11,7 @@
 use async_trait::async_trait;
 
 use crate::domain::exactly_once::{ClaimAnswer, ExactlyOnce, Step};
-use crate::domain::ports::Clock;
-use crate::domain::posting::{Claim, PortError, PostingLedger};
-use crate::stokly::SaleOrderId;
+use crate::domain::ports::{Claim, Clock, LedgerRecordId, PortError, PostingLedger};
 
 /// What one look-up answered: the records found, and records whose look-up failed on its own
 /// (a batch that failed whole is an `Err` of [`CreateTarget::look_up`]).
@@ -68,13 +66,13 @@ pub trait CreateTarget: Send {
     /// are answered says so in its own implementation.
     async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError>;
 
-    /// The record for a sale order the ledger knows as posted, when the ledger's ID is this
-    /// target's record (`None`: the record is looked up instead).
-    fn record_known_to_ledger(&self, sale_order: SaleOrderId) -> Option<Self::Record>;
+    /// The record for a key the ledger knows as created, read from the ID the ledger noted
+    /// (`None`: the record is looked up instead).
+    fn record_known_to_ledger(&self, record: LedgerRecordId) -> Option<Self::Record>;
 
     /// The ID the ledger keeps for a record created or found
     /// (with [`Completion::RecordInLedger`](crate::domain::exactly_once::Completion::RecordInLedger)).
-    fn ledger_id(&self, record: &Self::Record) -> Option<SaleOrderId>;
+    fn ledger_id(&self, record: &Self::Record) -> Option<LedgerRecordId>;
 }
 
 /// Runs `machine` to its end: every record then has its outcome
@@ -96,8 +94,8 @@ pub async fn run_exactly_once<T: CreateTarget + ?Sized>(
                         Ok(Claim::Acquired { uncertain_since }) => {
                             ClaimAnswer::Acquired { uncertain_since }
                         }
-                        Ok(Claim::Posted { sale_order }) => {
-                            ClaimAnswer::Done(target.record_known_to_ledger(sale_order))
+                        Ok(Claim::Posted { record }) => {
+                            ClaimAnswer::Done(target.record_known_to_ledger(record))
                         }
                         Ok(Claim::Busy { until }) => ClaimAnswer::Busy { until },
                         Err(e) => ClaimAnswer::Failed {

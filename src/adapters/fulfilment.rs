@@ -27,7 +27,7 @@ use crate::domain::fulfilment::{
     Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, PlannedMove,
     dispatches_from_stokly,
 };
-use crate::domain::ports::Clock;
+use crate::domain::ports::{Clock, LedgerRecordId};
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::shopify::model::{
     Fulfillment, FulfillmentOrderStatus, FulfillmentState, OrderFulfillments,
@@ -231,7 +231,7 @@ pub async fn apply_fulfilment_plan(
         for (create, outcome) in plan.creates.iter().zip(machine.into_outcomes()) {
             let result = write_result(outcome, |id: FulfillmentId| id.as_str().to_owned());
             report.writes.push(AppliedWrite {
-                operation: "fulfillmentCreate".to_owned(),
+                operation: "fulfillmentCreate".into(),
                 order: create.order.clone(),
                 subject: create.key.clone(),
                 result,
@@ -254,7 +254,7 @@ pub async fn apply_fulfilment_plan(
             Err(e) => failure("fulfillmentTrackingInfoUpdate", e),
         };
         report.writes.push(AppliedWrite {
-            operation: "fulfillmentTrackingInfoUpdate".to_owned(),
+            operation: "fulfillmentTrackingInfoUpdate".into(),
             order: update.order.clone(),
             subject: update.fulfillment.as_str().to_owned(),
             result,
@@ -271,7 +271,7 @@ pub async fn apply_fulfilment_plan(
         run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
         for (planned, outcome) in plan.moves.iter().zip(machine.into_outcomes()) {
             report.writes.push(AppliedWrite {
-                operation: "fulfillmentOrderMove".to_owned(),
+                operation: "fulfillmentOrderMove".into(),
                 order: planned.order.clone(),
                 subject: planned.fulfillment_order.as_str().to_owned(),
                 result: write_result(outcome, |id: FulfillmentOrderId| id.as_str().to_owned()),
@@ -450,7 +450,7 @@ impl CreateTarget for MoveTarget<'_> {
                         answer.failed.push((
                             item,
                             PortError::Unavailable {
-                                operation: "read order fulfillment orders".to_owned(),
+                                operation: "read order fulfillment orders".into(),
                                 source: Box::new(SharedError(error.clone())),
                             },
                         ));
@@ -464,7 +464,7 @@ impl CreateTarget for MoveTarget<'_> {
     async fn create(&mut self, item: usize) -> Result<FulfillmentOrderId, PortError> {
         let Some(planned) = self.moves.get(item) else {
             return Err(PortError::Refused {
-                operation: "fulfillmentOrderMove".to_owned(),
+                operation: "fulfillmentOrderMove".into(),
                 message: format!("no planned move {item}"),
             });
         };
@@ -484,18 +484,21 @@ impl CreateTarget for MoveTarget<'_> {
         Ok(())
     }
 
-    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<FulfillmentOrderId> {
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<FulfillmentOrderId> {
         None
     }
 
-    fn ledger_id(&self, _record: &FulfillmentOrderId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &FulfillmentOrderId) -> Option<LedgerRecordId> {
         None
     }
 }
 
 fn failure(operation: &str, error: shopify::Error) -> WriteResult {
     match mutation_error(operation, error) {
-        PortError::Refused { operation, message } => WriteResult::Refused { operation, message },
+        PortError::Refused { operation, message } => WriteResult::Refused {
+            operation: operation.to_string(),
+            message,
+        },
         other => WriteResult::Failed {
             error: other.to_string(),
         },
@@ -517,13 +520,13 @@ fn mutation_error(operation: &str, error: shopify::Error) -> PortError {
     };
     if uncertain {
         return PortError::Uncertain {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             source: Box::new(error),
         };
     }
     if error.is_retryable() {
         return PortError::Unavailable {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             source: Box::new(error),
         };
     }
@@ -536,7 +539,7 @@ fn mutation_error(operation: &str, error: shopify::Error) -> PortError {
         other => other.to_string(),
     };
     PortError::Refused {
-        operation: operation.to_owned(),
+        operation: operation.into(),
         message,
     }
 }
@@ -621,7 +624,7 @@ impl CreateTarget for FulfilmentTarget<'_> {
                         answer.failed.push((
                             item,
                             PortError::Unavailable {
-                                operation: "read order fulfillments".to_owned(),
+                                operation: "read order fulfillments".into(),
                                 source: Box::new(SharedError(error.clone())),
                             },
                         ));
@@ -635,7 +638,7 @@ impl CreateTarget for FulfilmentTarget<'_> {
     async fn create(&mut self, item: usize) -> Result<FulfillmentId, PortError> {
         let Some(create) = self.creates.get(item) else {
             return Err(PortError::Refused {
-                operation: "fulfillmentCreate".to_owned(),
+                operation: "fulfillmentCreate".into(),
                 message: format!("no planned fulfilment {item}"),
             });
         };
@@ -653,11 +656,11 @@ impl CreateTarget for FulfilmentTarget<'_> {
         Ok(())
     }
 
-    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<FulfillmentId> {
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<FulfillmentId> {
         None
     }
 
-    fn ledger_id(&self, _record: &FulfillmentId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &FulfillmentId) -> Option<LedgerRecordId> {
         None
     }
 }

@@ -1,8 +1,11 @@
 //! Reading stock on both sides and applying an inventory push plan, with bounded
-//! compare-and-set re-plans.
+//! compare-and-set re-plans. Both sides are read and written through the stock ports
+//! ([`crate::domain::ports::StoklyStockPort`], [`crate::domain::ports::ShopifyStockPort`]),
+//! which the clients implement.
 
 use std::collections::{BTreeSet, VecDeque};
 
+use async_trait::async_trait;
 use futures::TryStreamExt;
 
 use crate::domain::catalogue::SkuIndex;
@@ -11,9 +14,14 @@ use crate::domain::inventory::{
     InventoryPushPlan, InventoryScope, LocationMap, MAX_QUANTITIES_PER_BATCH, PlannedLevel,
     ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels,
 };
-use crate::shopify::model::{AbsentLevel, QuantityName};
+use crate::domain::ports::{ShopifyStockPort, StoklyStockPort};
+use crate::shopify::model::{
+    AbsentLevel, InventoryLevel, InventorySetQuantitiesInput, InventorySetQuantitiesPayload,
+    ItemLevels, QuantityName,
+};
 use crate::shopify::{
-    self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError, UserErrorsByInput,
+    self, InventoryItemId, LEVELS_PER_QUERY, LocationId as ShopifyLocationId, PageOptions,
+    UserError, UserErrorsByInput,
 };
 use crate::stokly::ItemId;
 use crate::stokly::model::InventoryRecord;
@@ -89,17 +97,80 @@ pub struct InventoryPushReport {
     pub absent: Vec<AbsentLevel>,
 }
 
+/// The Stokly client reads records in pages of 1,000, and the records of given items with
+/// `[itemId]=*{...}`, 200 items per request.
+#[async_trait]
+impl StoklyStockPort for stokly::Client {
+    async fn inventory_records(&self) -> Result<Vec<InventoryRecord>, crate::Error> {
+        Ok(
+            stokly::Client::inventory_records(self, ListQuery::new().page_size(1000))
+                .try_collect()
+                .await?,
+        )
+    }
+
+    async fn inventory_records_of(
+        &self,
+        items: &[ItemId],
+    ) -> Result<Vec<InventoryRecord>, crate::Error> {
+        let items: Vec<&str> = items.iter().map(ItemId::as_str).collect();
+        let mut records = Vec::new();
+        for chunk in items.chunks(STOKLY_ITEMS_PER_FILTER) {
+            let filter = stokly::Filter::field("itemId")
+                .in_list(chunk.iter().copied())
+                .map_err(stokly::Error::from)?;
+            let page: Vec<InventoryRecord> = stokly::Client::inventory_records(
+                self,
+                ListQuery::new().page_size(1000).filter(filter),
+            )
+            .try_collect()
+            .await?;
+            records.extend(page);
+        }
+        Ok(records)
+    }
+}
+
+#[async_trait]
+impl ShopifyStockPort for shopify::Client {
+    async fn levels_at(
+        &self,
+        location: &ShopifyLocationId,
+        names: &[QuantityName],
+    ) -> Result<Vec<InventoryLevel>, crate::Error> {
+        Ok(self
+            .inventory_levels(location, names, PageOptions::default())
+            .try_collect()
+            .await?)
+    }
+
+    async fn levels_of_items(
+        &self,
+        items: &[InventoryItemId],
+        locations: &[ShopifyLocationId],
+        names: &[QuantityName],
+    ) -> Result<ItemLevels, crate::Error> {
+        Ok(self
+            .inventory_levels_of_items(items, locations, names)
+            .await?)
+    }
+
+    async fn set_quantities(
+        &self,
+        input: &InventorySetQuantitiesInput,
+    ) -> Result<InventorySetQuantitiesPayload, crate::Error> {
+        Ok(self.set_inventory_quantities(input).await?)
+    }
+}
+
 /// Every Stokly inventory record (all levels; the domain picks the right ones).
 ///
 /// # Errors
-/// The Stokly client's errors.
+/// The port's errors.
 pub async fn read_stokly_records(
-    stokly: &stokly::Client,
+    stokly: &dyn StoklyStockPort,
 ) -> Result<Vec<InventoryRecord>, crate::Error> {
-    Ok(stokly
-        .inventory_records(ListQuery::new().page_size(1000))
-        .try_collect()
-        .await?)
+    stokly.inventory_records().await
 }
 
 /// The Stokly items an event-driven push of `changed` covers: those items and the
@@ -124,9 +195,9 @@ fn stokly_items_in_scope(index: &SkuIndex, changed: &BTreeSet<ItemId>) -> BTreeS
 /// request.
 ///
 /// # Errors
-/// The Stokly client's errors.
+/// The port's errors.
 pub async fn read_stokly_records_for(
-    stokly: &stokly::Client,
+    stokly: &dyn StoklyStockPort,
     index: &SkuIndex,
     changed: &BTreeSet<ItemId>,
 ) -> Result<Vec<InventoryRecord>, crate::Error> {
@@ -137,19 +208,8 @@ pub async fn read_stokly_records_for(
             needed.extend(lines.iter().map(|l| l.item_id.clone()));
         }
     }
-    let needed: Vec<&str> = needed.iter().map(ItemId::as_str).collect();
-    let mut records = Vec::new();
-    for chunk in needed.chunks(STOKLY_ITEMS_PER_FILTER) {
-        let filter = stokly::Filter::field("itemId")
-            .in_list(chunk.iter().copied())
-            .map_err(stokly::Error::from)?;
-        let page: Vec<InventoryRecord> = stokly
-            .inventory_records(ListQuery::new().page_size(1000).filter(filter))
-            .try_collect()
-            .await?;
-        records.extend(page);
-    }
-    Ok(records)
+    let needed: Vec<ItemId> = needed.into_iter().collect();
+    stokly.inventory_records_of(&needed).await
 }
 
 /// Item IDs per `[itemId]=*{...}` filter (the largest list seen in use).
@@ -158,16 +218,15 @@ const STOKLY_ITEMS_PER_FILTER: usize = 200;
 /// The `available` quantity of every item at every mapped Shopify location.
 ///
 /// # Errors
-/// The Shopify client's errors.
+/// The port's errors.
 pub async fn read_shopify_levels(
-    shopify: &shopify::Client,
+    shopify: &dyn ShopifyStockPort,
     locations: &LocationMap,
 ) -> Result<Vec<ShopifyStockLevel>, crate::Error> {
     let mut levels = Vec::new();
     for location in locations.shopify_locations() {
-        let read: Vec<_> = shopify
-            .inventory_levels(location, &[QuantityName::Available], PageOptions::default())
-            .try_collect()
+        let read = shopify
+            .levels_at(location, &[QuantityName::Available])
             .await?;
         levels.extend(
             read.iter()
@@ -195,9 +254,9 @@ pub struct ShopifyLevelsOf {
 /// [`ShopifyLevelsOf::absent`] with what Shopify answered, never silently dropped.
 ///
 /// # Errors
-/// The Shopify client's errors.
+/// The port's errors.
 pub async fn read_shopify_levels_of(
-    shopify: &shopify::Client,
+    shopify: &dyn ShopifyStockPort,
     locations: &LocationMap,
     items: &[InventoryItemId],
 ) -> Result<ShopifyLevelsOf, crate::Error> {
@@ -206,7 +265,7 @@ pub async fn read_shopify_levels_of(
     }
     let mapped: Vec<_> = locations.shopify_locations().cloned().collect();
     let read = shopify
-        .inventory_levels_of_items(items, &mapped, &[QuantityName::Available])
+        .levels_of_items(items, &mapped, &[QuantityName::Available])
         .await?;
     Ok(ShopifyLevelsOf {
         levels: read
@@ -241,10 +300,10 @@ pub fn inventory_items_in_scope(
 /// Reads both sides, plans and applies (see [`apply_inventory_plan`]).
 ///
 /// # Errors
-/// The clients' errors.
+/// The ports' errors.
 pub async fn push_inventory(
-    shopify: &shopify::Client,
-    stokly: &stokly::Client,
+    shopify: &dyn ShopifyStockPort,
+    stokly: &dyn StoklyStockPort,
     context: InventoryContext<'_>,
     scope: &InventoryScope,
     run: &SyncRun,
@@ -318,13 +377,13 @@ impl Push<'_> {
     /// quantities refused as stale.
     async fn send_all(
         &mut self,
-        shopify: &shopify::Client,
+        shopify: &dyn ShopifyStockPort,
         run: &SyncRun,
         mut queue: VecDeque<Pending>,
     ) -> Result<Vec<PlannedLevel>, crate::Error> {
         let mut stale = Vec::new();
         while let Some(Pending { batch, known_at }) = queue.pop_front() {
-            let payload = shopify.set_inventory_quantities(&batch.input).await?;
+            let payload = shopify.set_quantities(&batch.input).await?;
             self.requests += 1;
             self.report.calls += 1;
             if payload.user_errors.is_empty() {
@@ -403,10 +462,10 @@ impl Push<'_> {
 /// the targets.
 ///
 /// # Errors
-/// The Shopify client's errors (a batch already sent stays applied; the plan's idempotency
+/// The port's errors (a batch already sent stays applied; the plan's idempotency
 /// keys make sending it again harmless).
 pub async fn apply_inventory_plan(
-    shopify: &shopify::Client,
+    shopify: &dyn ShopifyStockPort,
     context: InventoryContext<'_>,
     stokly_records: &[InventoryRecord],
     plan: InventoryPushPlan,

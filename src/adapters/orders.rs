@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use super::exactly_once::{CreateTarget, LookUpAnswer, SYSTEM_CLOCK, run_exactly_once};
 use crate::domain::exactly_once::{DeferReason, ExactlyOnce, Outcome, ProtocolConfig};
 use crate::domain::order::{CustomerLookup, OrderRejection, SaleOrderDraft};
-use crate::domain::ports::Clock;
+use crate::domain::ports::{Clock, LedgerRecordId, PortOperation};
 use crate::domain::posting::{
     CustomerClaims, CustomerKey, CustomerPort, PortError, PostOutcome, PostResult, PostedSaleOrder,
     PostingConfig, PostingLedger, SaleOrderPort, ledger_key,
@@ -237,7 +237,7 @@ impl CreateTarget for SaleOrderTarget<'_, '_> {
     async fn create(&mut self, item: usize) -> Result<SaleOrderId, PortError> {
         let Some(draft) = self.drafts.get(item) else {
             return Err(PortError::Unavailable {
-                operation: "create sale order".to_owned(),
+                operation: PortOperation::CreateSaleOrder,
                 source: "no draft for the record".into(),
             });
         };
@@ -252,12 +252,14 @@ impl CreateTarget for SaleOrderTarget<'_, '_> {
         Ok(())
     }
 
-    fn record_known_to_ledger(&self, sale_order: SaleOrderId) -> Option<SaleOrderId> {
-        Some(sale_order)
+    fn record_known_to_ledger(&self, record: LedgerRecordId) -> Option<SaleOrderId> {
+        // The ledger holds the sale order's ID as noted by `ledger_id`; anything else is
+        // looked up in Stokly instead.
+        SaleOrderId::new(record.as_str()).ok()
     }
 
-    fn ledger_id(&self, record: &SaleOrderId) -> Option<SaleOrderId> {
-        Some(record.clone())
+    fn ledger_id(&self, record: &SaleOrderId) -> Option<LedgerRecordId> {
+        Some(record.into())
     }
 }
 
@@ -311,7 +313,7 @@ fn index_posted(found: Vec<PostedSaleOrder>) -> HashMap<String, SaleOrderId> {
 pub(crate) fn write_error(operation: &str, error: stokly::Error) -> PortError {
     if error.may_have_been_applied() {
         PortError::Uncertain {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             source: Box::new(error),
         }
     } else {
@@ -323,12 +325,12 @@ pub(crate) fn write_error(operation: &str, error: stokly::Error) -> PortError {
 pub(crate) fn read_error(operation: &str, error: stokly::Error) -> PortError {
     if error.is_retryable() {
         PortError::Unavailable {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             source: Box::new(error),
         }
     } else {
         PortError::Refused {
-            operation: operation.to_owned(),
+            operation: operation.into(),
             message: error
                 .message()
                 .map_or_else(|| error.to_string(), str::to_owned),
@@ -575,7 +577,7 @@ impl CustomerPort for StoklyCustomers {
                         self.cached(key)
                             .map(Some)
                             .ok_or_else(|| PortError::Unavailable {
-                                operation: "find customer".to_owned(),
+                                operation: PortOperation::FindCustomer,
                                 source: "customer neither found nor created".into(),
                             })
                     }
@@ -658,25 +660,25 @@ impl CreateTarget for CustomerTarget<'_, '_> {
             .wait_visible(&new)
             .await
             .map_err(|e| PortError::Unavailable {
-                operation: "wait for new customers".to_owned(),
+                operation: PortOperation::WaitForNewCustomers,
                 source: Box::new(e),
             })
     }
 
     // This crate never records a customer in the ledger; a ledger that knows one is believed:
     // the customer is looked up, never created.
-    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<CustomerId> {
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<CustomerId> {
         None
     }
 
-    fn ledger_id(&self, _record: &CustomerId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &CustomerId) -> Option<LedgerRecordId> {
         None
     }
 }
 
 fn neither_found_nor_created() -> PortError {
     PortError::Unavailable {
-        operation: "find customer".to_owned(),
+        operation: PortOperation::FindCustomer,
         source: "customer neither found nor created".into(),
     }
 }
@@ -711,17 +713,18 @@ impl StoklyCustomers {
                     self.remember((*customer).clone(), id);
                     continue;
                 }
-                Outcome::Refused { operation, message } => {
-                    PortError::Refused { operation, message }
-                }
+                Outcome::Refused { operation, message } => PortError::Refused {
+                    operation: operation.into(),
+                    message,
+                },
                 Outcome::Deferred(DeferReason::Unavailable { operation, error }) => {
                     PortError::Unavailable {
-                        operation,
+                        operation: operation.into(),
                         source: error.into(),
                     }
                 }
                 Outcome::Deferred(reason) => PortError::Postponed {
-                    operation: "create customer".to_owned(),
+                    operation: PortOperation::CreateCustomer,
                     reason,
                 },
             };
@@ -1003,13 +1006,13 @@ impl crate::domain::ports::SaleOrderChanges for stokly::Client {
                 A::AddLine { .. } => Ok(()),
             };
             if let Err(e) = result {
-                return Err(change_error("amend", e, false));
+                return Err(change_error(PortOperation::AmendSaleOrder, e, false));
             }
         }
         if !additions.is_empty() {
             if let Err(e) = self.add_sale_order_lines(sale_order, &additions).await {
                 let maybe = e.may_have_been_applied();
-                return Err(change_error("amend", e, maybe));
+                return Err(change_error(PortOperation::AmendSaleOrder, e, maybe));
             }
         }
         Ok(())
@@ -1022,13 +1025,13 @@ impl crate::domain::ports::SaleOrderChanges for stokly::Client {
     ) -> Result<(), crate::domain::ports::SaleOrderChangeError> {
         self.cancel_sale_order(sale_order, &cancellation.to_string())
             .await
-            .map_err(|e| change_error("cancel", e, false))
+            .map_err(|e| change_error(PortOperation::CancelSaleOrder, e, false))
     }
 }
 
 /// `unsafe_applied`: a change that must not be repeated may have been applied.
 fn change_error(
-    operation: &'static str,
+    operation: PortOperation,
     error: stokly::Error,
     unsafe_applied: bool,
 ) -> crate::domain::ports::SaleOrderChangeError {
@@ -1454,8 +1457,8 @@ mod tests {
                 .or_default() += 1;
             self.inner.claim(key, now, lease).await
         }
-        async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError> {
-            self.inner.posted(key, sale_order).await
+        async fn posted(&self, key: &str, record: &LedgerRecordId) -> Result<(), PortError> {
+            self.inner.posted(key, record).await
         }
         async fn release(
             &self,
@@ -1553,14 +1556,14 @@ mod tests {
         ) -> Result<Claim, PortError> {
             if key.contains("/customers/") {
                 return Err(PortError::Unavailable {
-                    operation: "claim".to_owned(),
+                    operation: "claim".into(),
                     source: "connection refused".into(),
                 });
             }
             self.0.claim(key, now, lease).await
         }
-        async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError> {
-            self.0.posted(key, sale_order).await
+        async fn posted(&self, key: &str, record: &LedgerRecordId) -> Result<(), PortError> {
+            self.0.posted(key, record).await
         }
         async fn release(
             &self,

@@ -16,12 +16,12 @@ use async_trait::async_trait;
 use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
 use crate::domain::exactly_once::{ExactlyOnce, Outcome, ProtocolConfig};
 use crate::domain::payout::{JournalKind, PayoutJournal, Side};
-use crate::domain::ports::Clock;
+use crate::domain::ports::{Clock, LedgerRecordId, PortOperation};
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::shopify::model::{BalanceTransaction, Payout};
 use crate::shopify::{self, PayoutCursor, PayoutId, payout_transactions_search};
+use crate::stokly;
 use crate::stokly::model::inferred::{JournalLine as NewJournalLine, NewJournal};
-use crate::stokly::{self, SaleOrderId};
 
 /// Pages a read follows before it stops with an error (a loop guard): 1,000 pages of 250.
 pub const MAX_PAYOUT_PAGES: u32 = 1_000;
@@ -175,7 +175,7 @@ pub async fn read_transactions_of_payouts(
 
 fn repeated(operation: &str) -> shopify::Error {
     shopify::Error::Pagination {
-        operation: operation.to_owned(),
+        operation: operation.into(),
         reason: format!("a page cursor repeated or more than {MAX_PAYOUT_PAGES} pages"),
     }
 }
@@ -329,7 +329,7 @@ impl CreateTarget for JournalTarget<'_> {
     async fn create(&mut self, item: usize) -> Result<String, PortError> {
         let Some(journal) = self.journals.get(item) else {
             return Err(PortError::Refused {
-                operation: "create journal".into(),
+                operation: PortOperation::CreateJournal,
                 message: format!("no journal at position {item}"),
             });
         };
@@ -363,7 +363,7 @@ impl CreateTarget for JournalTarget<'_> {
             let now = self.clock.now();
             if now >= deadline {
                 return Err(PortError::Unavailable {
-                    operation: "read back new journals".to_owned(),
+                    operation: PortOperation::ReadBackNewJournals,
                     source: format!(
                         "{missing} of {} journal(s) not visible by reference after {:?}",
                         references.len(),
@@ -382,11 +382,11 @@ impl CreateTarget for JournalTarget<'_> {
 
     // Journals are never recorded in the ledger (it keeps sale-order IDs): a claim is
     // released once the journal is visible, and later runs find it by its reference.
-    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<String> {
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<String> {
         None
     }
 
-    fn ledger_id(&self, _record: &String) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &String) -> Option<LedgerRecordId> {
         None
     }
 }

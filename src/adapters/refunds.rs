@@ -20,7 +20,7 @@ use async_trait::async_trait;
 
 use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
 use crate::domain::exactly_once::{ExactlyOnce, Outcome, ProtocolConfig};
-use crate::domain::ports::Clock;
+use crate::domain::ports::{Clock, LedgerRecordId, PortOperation};
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::domain::refund::{
     CreditDocuments, CreditDraft, RefundDecision, RefundMappingConfig, RefundRejection,
@@ -114,7 +114,7 @@ impl InMemoryCreditDocuments {
 
 fn memory_id(position: usize) -> Result<CreditNoteId, PortError> {
     CreditNoteId::new(format!("credit-{}", position + 1)).map_err(|e| PortError::Refused {
-        operation: "in-memory credit".to_owned(),
+        operation: "in-memory credit".into(),
         message: e.to_string(),
     })
 }
@@ -196,7 +196,7 @@ impl CreateTarget for CreditTarget<'_> {
     async fn create(&mut self, item: usize) -> Result<CreditNoteId, PortError> {
         let Some(credit) = self.credits.get(item) else {
             return Err(PortError::Refused {
-                operation: "create credit note".into(),
+                operation: PortOperation::CreateCreditNote,
                 message: format!("no credit at position {item}"),
             });
         };
@@ -225,7 +225,7 @@ impl CreateTarget for CreditTarget<'_> {
             let now = self.clock.now();
             if now >= deadline {
                 return Err(PortError::Unavailable {
-                    operation: "read back new credit notes".to_owned(),
+                    operation: PortOperation::ReadBackNewCreditNotes,
                     source: format!(
                         "{missing} of {} credit note(s) not visible by reference after {:?}",
                         keys.len(),
@@ -242,11 +242,11 @@ impl CreateTarget for CreditTarget<'_> {
         }
     }
 
-    fn record_known_to_ledger(&self, _sale_order: SaleOrderId) -> Option<CreditNoteId> {
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<CreditNoteId> {
         None
     }
 
-    fn ledger_id(&self, _record: &CreditNoteId) -> Option<SaleOrderId> {
+    fn ledger_id(&self, _record: &CreditNoteId) -> Option<LedgerRecordId> {
         None
     }
 }

@@ -862,17 +862,17 @@ impl<R: Clone> ExactlyOnce<R> {
 fn failed<R>(error: &PortError) -> Outcome<R> {
     match error {
         PortError::Refused { operation, message } => Outcome::Refused {
-            operation: operation.clone(),
+            operation: operation.to_string(),
             message: message.clone(),
         },
         PortError::Postponed { operation, reason } => Outcome::Deferred(DeferReason::Dependency {
-            operation: operation.clone(),
+            operation: operation.to_string(),
             reason: Box::new(reason.clone()),
         }),
         PortError::Unavailable { operation, source }
         | PortError::Uncertain { operation, source } => {
             Outcome::Deferred(DeferReason::Unavailable {
-                operation: operation.clone(),
+                operation: operation.to_string(),
                 error: source.to_string(),
             })
         }

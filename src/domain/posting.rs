@@ -32,31 +32,33 @@
 //!
 //! # Implementing the ledger over SQL
 //!
-//! One table `posting_ledger(key PRIMARY KEY, sale_order_id NULL, uncertain_since NULL,
+//! One table `posting_ledger(key PRIMARY KEY, record_id NULL, uncertain_since NULL,
 //! lease_until NULL)`. [`PostingLedger::claim`] is one statement: insert the key if absent,
-//! otherwise `UPDATE ... SET lease_until = now + lease WHERE sale_order_id IS NULL AND
+//! otherwise `UPDATE ... SET lease_until = now + lease WHERE record_id IS NULL AND
 //! (lease_until IS NULL OR lease_until < now) RETURNING uncertain_since`; no row updated
-//! means posted (read `sale_order_id`) or busy. [`PostingLedger::posted`] sets
-//! `sale_order_id` and clears the lease; [`PostingLedger::release`] clears the lease and keeps
+//! means posted (read `record_id`) or busy. [`PostingLedger::posted`] sets
+//! `record_id` and clears the lease; [`PostingLedger::release`] clears the lease and keeps
 //! the earliest `uncertain_since`. Keys include the shop: `{shop}/orders/{id}` for orders
 //! ([`ledger_key`]); `{shop}/customers/barcode/{barcode}` and `{shop}/customers/email/{email}`
 //! for customers ([`customer_ledger_key`]), in the same table. A customer row is only ever
-//! claimed and released, never marked posted: its `sale_order_id` stays `NULL`, and a later
+//! claimed and released, never marked posted: its `record_id` stays `NULL`, and a later
 //! run finds the customer by looking it up in Stokly.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::exactly_once::DeferReason;
-use super::order::{CustomerLookup, OrderException, SaleOrderDraft, SkipReason};
+use super::order::{OrderException, SaleOrderDraft, SkipReason};
 use crate::shopify::OrderId;
-use crate::stokly::model::{NewSaleOrder, SaleOrderStage};
-use crate::stokly::{CustomerId, SaleOrderId};
+use crate::stokly::SaleOrderId;
+
+// The ports a posting run goes through live in `domain::ports`; their old paths keep working.
+pub use super::ports::{
+    Claim, CustomerClaims, CustomerKey, CustomerPort, InMemoryPostingLedger, LedgerRecordId,
+    PortError, PortOperation, PostedSaleOrder, PostingLedger, SaleOrderPort, customer_ledger_key,
+};
 
 /// A unit of order work for the application's queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,30 +156,6 @@ pub struct PostOutcome {
     pub result: PostResult,
 }
 
-/// A sale order found in Stokly for a source reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PostedSaleOrder {
-    /// `sourceReferenceId`.
-    pub source_reference_id: String,
-    /// The sale order.
-    pub sale_order: SaleOrderId,
-    /// Its stage, when Stokly said.
-    pub stage: Option<SaleOrderStage>,
-}
-
-impl PostedSaleOrder {
-    /// A sale order `sale_order` posted for `source_reference_id`.
-    #[must_use]
-    pub fn new(source_reference_id: impl Into<String>, sale_order: SaleOrderId) -> Self {
-        Self {
-            source_reference_id: source_reference_id.into(),
-            sale_order,
-            stage: None,
-        }
-    }
-}
-
 /// How a posting run behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -262,213 +240,6 @@ impl PostingConfig {
     }
 }
 
-/// Why a port call failed, in the terms a posting run needs: was anything written?
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PortError {
-    /// Nothing was written; the same call may succeed later (a refused connection, a 429, a
-    /// storage outage).
-    #[error("{operation} failed and changed nothing")]
-    Unavailable {
-        /// The call.
-        operation: String,
-        /// The cause.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// The other side refused the request as sent; nothing was written and sending it again
-    /// unchanged will not help.
-    #[error("{operation} was refused: {message}")]
-    Refused {
-        /// The call.
-        operation: String,
-        /// The other side's message.
-        message: String,
-    },
-    /// The write may or may not have been applied (a 5xx or a timeout after sending).
-    #[error("{operation} may or may not have been applied")]
-    Uncertain {
-        /// The call.
-        operation: String,
-        /// The cause.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-    /// Nothing was sent, on purpose: another run holds the ledger claim, or an earlier write
-    /// whose outcome is unknown may still become visible. The same call later is expected to
-    /// go through.
-    #[error("{operation} postponed: {reason}")]
-    Postponed {
-        /// The call.
-        operation: String,
-        /// Why it waits.
-        reason: DeferReason,
-    },
-}
-
-/// Finding and creating sale orders (Stokly, in production).
-#[async_trait]
-pub trait SaleOrderPort: Send + Sync {
-    /// The sale orders whose `sourceReferenceId` is one of `references`, removed ones
-    /// included. An implementation batches the look-up (Stokly: 200 per request).
-    async fn find_posted(&self, references: &[String]) -> Result<Vec<PostedSaleOrder>, PortError>;
-
-    /// Creates a sale order. Must not retry on its own after an uncertain failure: it
-    /// answers [`PortError::Uncertain`] and the run decides.
-    async fn create(&self, order: &NewSaleOrder) -> Result<SaleOrderId, PortError>;
-}
-
-/// How a Stokly customer is found, and so which ledger claim guards its create.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CustomerKey {
-    /// By `barcode`: the Shopify customer's numeric ID, or the trade-customer barcode of a
-    /// B2B company location.
-    Barcode(String),
-    /// By e-mail address.
-    Email(String),
-}
-
-/// The ledger key that guards the create of a customer of `shop`:
-/// `acme.myshopify.com/customers/barcode/501` or
-/// `acme.myshopify.com/customers/email/ada@example.com`. The `customers` segment keeps these
-/// apart from order keys ([`ledger_key`]), and the `barcode`/`email` segment keeps the two
-/// kinds apart. A barcode is kept as it is (Stokly matches it exactly); an e-mail is trimmed
-/// and lower-cased (Stokly's e-mail look-up ignores ASCII case), so two spellings that find
-/// the same customer share one claim.
-#[must_use]
-pub fn customer_ledger_key(shop: &str, customer: &CustomerKey) -> String {
-    match customer {
-        CustomerKey::Barcode(barcode) => format!("{shop}/customers/barcode/{barcode}"),
-        CustomerKey::Email(email) => {
-            format!(
-                "{shop}/customers/email/{}",
-                email.trim().to_ascii_lowercase()
-            )
-        }
-    }
-}
-
-/// Where a [`CustomerPort`] claims the customers it is about to create: the posting run's
-/// own ledger, shop and configuration, so that customer claims and order claims share one
-/// ledger and one lease.
-#[derive(Clone, Copy)]
-#[non_exhaustive]
-pub struct CustomerClaims<'a> {
-    /// The ledger (the one the run claims its orders in).
-    pub ledger: &'a dyn PostingLedger,
-    /// The shop, the first part of every key ([`customer_ledger_key`]).
-    pub shop: &'a str,
-    /// The claim lease and the visibility window.
-    pub config: &'a PostingConfig,
-    /// The clock the claims are taken and timed by.
-    pub clock: &'a dyn super::ports::Clock,
-}
-
-impl<'a> CustomerClaims<'a> {
-    /// Claims in `ledger` for `shop`, with `config`'s lease and visibility window, timed by
-    /// `clock`.
-    #[must_use]
-    pub fn new(
-        ledger: &'a dyn PostingLedger,
-        shop: &'a str,
-        config: &'a PostingConfig,
-        clock: &'a dyn super::ports::Clock,
-    ) -> Self {
-        Self {
-            ledger,
-            shop,
-            config,
-            clock,
-        }
-    }
-
-    /// The ledger key of `customer` ([`customer_ledger_key`]).
-    #[must_use]
-    pub fn key(&self, customer: &CustomerKey) -> String {
-        customer_ledger_key(self.shop, customer)
-    }
-}
-
-impl std::fmt::Debug for CustomerClaims<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CustomerClaims")
-            .field("shop", &self.shop)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Finding or creating the Stokly customers orders name.
-#[async_trait]
-pub trait CustomerPort: Send + Sync {
-    /// One answer per lookup, in order: the customer found or created, `None` for a guest
-    /// sale, or why it could not be had. Implementations batch their look-ups and create
-    /// each missing customer once even when several lookups name it.
-    ///
-    /// A customer is created only under a claim in `claims.ledger`
-    /// ([`customer_ledger_key`], the lease of `claims.config`), taken once per distinct
-    /// customer and before the look-up that finds it missing: another run holding the claim
-    /// ([`Claim::Busy`]) or an earlier create of unknown outcome that a look-up made within
-    /// the [visibility window](PostingConfig::visibility_window) of it does not show answer
-    /// [`PortError::Postponed`]; a ledger failure answers [`PortError::Unavailable`]. Neither
-    /// sends a create, and the run defers the orders. A create whose outcome is unknown is
-    /// released with the time it was sent; every other claim is released without one.
-    async fn find_or_create(
-        &self,
-        lookups: &[CustomerLookup],
-        claims: CustomerClaims<'_>,
-    ) -> Vec<Result<Option<CustomerId>, PortError>>;
-}
-
-/// The answer to a [`PostingLedger::claim`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "claim", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Claim {
-    /// The caller holds the order until the lease ends. `uncertain_since` is set when an
-    /// earlier create's outcome is unknown.
-    Acquired {
-        /// When the earliest uncertain create was made.
-        uncertain_since: Option<DateTime<Utc>>,
-    },
-    /// The ledger knows the order as posted.
-    Posted {
-        /// The sale order.
-        sale_order: SaleOrderId,
-    },
-    /// Another run holds the order.
-    Busy {
-        /// When its lease ends.
-        until: DateTime<Utc>,
-    },
-}
-
-/// The record of which orders are posted, claimed, or uncertain; shared by every run that
-/// posts for a shop (see the module documentation for an SQL layout).
-#[async_trait]
-pub trait PostingLedger: Send + Sync {
-    /// Atomically: the order's state, and a claim until `now + lease` when no one holds it
-    /// and it is not posted.
-    async fn claim(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<Claim, PortError>;
-
-    /// Records the order as posted as `sale_order` and ends the claim.
-    async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError>;
-
-    /// Ends the claim without posting; `uncertain_since` records a create whose outcome is
-    /// unknown (the earliest one is kept).
-    async fn release(
-        &self,
-        key: &str,
-        uncertain_since: Option<DateTime<Utc>>,
-    ) -> Result<(), PortError>;
-}
-
 /// The units of orders captured but not yet in Stokly, per SKU, as in-flight demand for the
 /// inventory push ([`crate::domain::inventory::InFlightDemand`]): Stokly cannot have reserved
 /// stock for them yet. Pass the drafts whose posting is not settled (deferred, or not yet
@@ -504,104 +275,6 @@ pub fn in_flight_demand<'a>(
 #[must_use]
 pub fn ledger_key(shop: &str, source_reference_id: &str) -> String {
     format!("{shop}/orders/{source_reference_id}")
-}
-
-#[derive(Debug, Clone, Default)]
-struct LedgerEntry {
-    posted: Option<SaleOrderId>,
-    uncertain_since: Option<DateTime<Utc>>,
-    lease_until: Option<DateTime<Utc>>,
-}
-
-/// A [`PostingLedger`] in memory: for tests, and for a single process that posts alone. It
-/// forgets everything on restart (Stokly's look-up still prevents duplicates then, outside
-/// the visibility window).
-#[derive(Debug, Default)]
-pub struct InMemoryPostingLedger {
-    entries: Mutex<HashMap<String, LedgerEntry>>,
-}
-
-impl InMemoryPostingLedger {
-    /// An empty ledger.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The sale order recorded for `key`, if any.
-    #[must_use]
-    pub fn posted_as(&self, key: &str) -> Option<SaleOrderId> {
-        self.lock().get(key).and_then(|e| e.posted.clone())
-    }
-
-    /// Orders recorded as posted.
-    #[must_use]
-    pub fn posted_count(&self) -> usize {
-        self.lock().values().filter(|e| e.posted.is_some()).count()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, LedgerEntry>> {
-        // Every statement leaves the map consistent, so a poisoned lock holds nothing
-        // half-written.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// [`PostingLedger::claim`], synchronously.
-    pub fn claim_now(&self, key: &str, now: DateTime<Utc>, lease: Duration) -> Claim {
-        let mut entries = self.lock();
-        let entry = entries.entry(key.to_owned()).or_default();
-        if let Some(sale_order) = &entry.posted {
-            return Claim::Posted {
-                sale_order: sale_order.clone(),
-            };
-        }
-        if let Some(until) = entry.lease_until.filter(|until| *until > now) {
-            return Claim::Busy { until };
-        }
-        let lease = TimeDelta::from_std(lease).unwrap_or(TimeDelta::MAX);
-        entry.lease_until = Some(
-            now.checked_add_signed(lease)
-                .unwrap_or(DateTime::<Utc>::MAX_UTC),
-        );
-        Claim::Acquired {
-            uncertain_since: entry.uncertain_since,
-        }
-    }
-}
-
-#[async_trait]
-impl PostingLedger for InMemoryPostingLedger {
-    async fn claim(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-        lease: Duration,
-    ) -> Result<Claim, PortError> {
-        Ok(self.claim_now(key, now, lease))
-    }
-
-    async fn posted(&self, key: &str, sale_order: &SaleOrderId) -> Result<(), PortError> {
-        let mut entries = self.lock();
-        let entry = entries.entry(key.to_owned()).or_default();
-        entry.posted = Some(sale_order.clone());
-        entry.lease_until = None;
-        Ok(())
-    }
-
-    async fn release(
-        &self,
-        key: &str,
-        uncertain_since: Option<DateTime<Utc>>,
-    ) -> Result<(), PortError> {
-        let mut entries = self.lock();
-        let entry = entries.entry(key.to_owned()).or_default();
-        entry.lease_until = None;
-        entry.uncertain_since = match (entry.uncertain_since, uncertain_since) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -650,10 +323,10 @@ mod tests {
             }
         );
         let id = SaleOrderId::new("so-1").unwrap();
-        ledger.posted("k", &id).await.unwrap();
+        ledger.posted("k", &(&id).into()).await.unwrap();
         assert_eq!(
             ledger.claim_now("k", at(31), lease),
-            Claim::Posted { sale_order: id }
+            Claim::Posted { record: id.into() }
         );
         assert_eq!(ledger.posted_count(), 1);
     }

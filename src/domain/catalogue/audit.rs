@@ -9,10 +9,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::index::{
-    BarcodeKey, ChainIter, Hits, ListingTarget, NONE, NearMissReason, ShopifyEntry, SkuIndex,
-    Spread, StoklyEntry, StoklyMatch, add_hit, heads_with_capacity, near_miss_key,
-    near_miss_key_into, near_miss_reasons,
+    BarcodeKey, ChainIter, Hits, ListingTarget, NONE, ShopifyEntry, SkuIndex, Spread, StoklyEntry,
+    StoklyMatch, add_hit, heads_with_capacity,
 };
+use super::kind::{FindingKind, SeverityRule};
+use super::sku::{NearMissReason, Sku, near_miss_key, near_miss_key_into, near_miss_reasons};
 use crate::domain::exception::{
     DomainException, ExceptionRecord, Flow, Owner, RecordRef, Severity, printable,
 };
@@ -347,182 +348,149 @@ fn blocking_if(orderable: bool) -> Severity {
     }
 }
 
+/// What the kind table needs of one finding: its kind, its SKU, and the facts its severity
+/// rule reads.
+struct Facts<'a> {
+    kind: FindingKind,
+    sku: Option<&'a str>,
+    /// The Shopify variants whose orders the finding stops, orderable or not.
+    stops: &'a [ShopifyVariantRef],
+    /// Whether the record is listed on the Shopify channel.
+    listed: bool,
+}
+
+impl<'a> Facts<'a> {
+    fn new(kind: FindingKind, sku: Option<&'a str>) -> Self {
+        Self {
+            kind,
+            sku,
+            stops: &[],
+            listed: false,
+        }
+    }
+
+    /// A finding about `variant` and its SKU.
+    fn of_variant(kind: FindingKind, variant: &'a ShopifyVariantRef) -> Self {
+        Self::new(kind, variant.sku.as_deref())
+    }
+
+    /// A finding about `variant` that stops its orders.
+    fn stopping(kind: FindingKind, variant: &'a ShopifyVariantRef) -> Self {
+        Self {
+            stops: std::slice::from_ref(variant),
+            ..Self::of_variant(kind, variant)
+        }
+    }
+
+    fn severity(&self) -> Severity {
+        match self.kind.row().severity {
+            SeverityRule::Always(severity) => severity,
+            SeverityRule::BlockingIfOrderable => {
+                blocking_if(self.stops.iter().any(|v| v.orderable))
+            }
+            SeverityRule::WarningIfListed => {
+                if self.listed {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                }
+            }
+        }
+    }
+}
+
+/// What a finding says to people.
+struct Wording {
+    reason: String,
+    fix_hint: String,
+}
+
 impl CatalogueFinding {
+    /// The kind of finding; its code, title, owner and severity rule are in
+    /// [`FindingKind::row`].
+    #[must_use]
+    pub fn kind(&self) -> FindingKind {
+        self.facts().kind
+    }
+
     /// The SKU (or barcode) the finding is about, as reports sort and show it.
     #[must_use]
     pub fn sku(&self) -> Option<&str> {
-        match self {
-            Self::DuplicateShopifySku { sku, .. } | Self::DuplicateStoklySku { sku, .. } => {
-                Some(sku)
-            }
-            Self::BarcodeCollision { barcode, .. } => Some(barcode),
-            Self::BlankStoklySku { item, .. } | Self::StoklyItemNotInShopify { item, .. } => {
-                item.sku.as_deref()
-            }
-            Self::ListingLinkDiverged { item, .. } => item.sku.as_deref(),
-            Self::BlankShopifySku { variant }
-            | Self::SkuNearMiss { variant, .. }
-            | Self::ShopifySkuNotInStokly { variant }
-            | Self::UntrackedInventory { variant, .. }
-            | Self::BundleComponentsMatch { variant, .. }
-            | Self::BundleComponentsDiffer { variant, .. }
-            | Self::ShopifyBundleNotComposite { variant, .. }
-            | Self::StoklyCompositeNotBundle { variant, .. }
-            | Self::DeletedItemStillSold { variant, .. }
-            | Self::VariableParentSold { variant, .. } => variant.sku.as_deref(),
-        }
+        self.facts().sku
     }
 
     /// The orderable Shopify variants whose orders cannot post because of this finding
     /// (empty unless the finding is [`Severity::Blocking`]).
     #[must_use]
     pub fn blocked_variants(&self) -> Vec<&ShopifyVariantRef> {
-        let variants: Vec<&ShopifyVariantRef> = match self {
-            Self::DuplicateStoklySku { sold_as, .. } => sold_as.iter().collect(),
-            Self::BlankShopifySku { variant }
-            | Self::SkuNearMiss { variant, .. }
-            | Self::ShopifySkuNotInStokly { variant }
-            | Self::DeletedItemStillSold { variant, .. }
-            | Self::VariableParentSold { variant, .. }
-            | Self::ListingLinkDiverged { variant, .. } => vec![variant],
-            Self::DuplicateShopifySku { .. }
-            | Self::BlankStoklySku { .. }
-            | Self::StoklyItemNotInShopify { .. }
-            | Self::UntrackedInventory { .. }
-            | Self::BundleComponentsMatch { .. }
-            | Self::BundleComponentsDiffer { .. }
-            | Self::ShopifyBundleNotComposite { .. }
-            | Self::StoklyCompositeNotBundle { .. }
-            | Self::BarcodeCollision { .. } => Vec::new(),
-        };
-        variants.into_iter().filter(|v| v.orderable).collect()
+        self.facts().stops.iter().filter(|v| v.orderable).collect()
     }
 
     /// A short title for the kind, as reports head their sections.
     #[must_use]
     pub fn title(&self) -> &'static str {
-        match self {
-            Self::DuplicateShopifySku { .. } => "Duplicate SKU in Shopify",
-            Self::DuplicateStoklySku { .. } => "Duplicate SKU in Stokly",
-            Self::BlankShopifySku { .. } => "Shopify variant without SKU",
-            Self::BlankStoklySku { .. } => "Stokly item without SKU",
-            Self::SkuNearMiss { .. } => "Near-miss SKU (suggestion)",
-            Self::ShopifySkuNotInStokly { .. } => "Shopify SKU missing in Stokly",
-            Self::StoklyItemNotInShopify { .. } => "Listed Stokly item missing in Shopify",
-            Self::UntrackedInventory { .. } => "Inventory not tracked in Shopify",
-            Self::BundleComponentsMatch { .. } => "Bundle components match",
-            Self::BundleComponentsDiffer { .. } => "Bundle components differ",
-            Self::ShopifyBundleNotComposite { .. } => "Shopify bundle, Stokly simple item",
-            Self::StoklyCompositeNotBundle { .. } => "Stokly composite, Shopify plain variant",
-            Self::DeletedItemStillSold { .. } => "Deleted Stokly item still sold",
-            Self::BarcodeCollision { .. } => "Barcode collision",
-            Self::VariableParentSold { .. } => "Shopify SKU is a Stokly variable parent",
-            Self::ListingLinkDiverged { .. } => "Linked SKUs differ",
-        }
+        self.kind().title()
     }
 
-    fn rank(&self) -> u8 {
+    /// The one place each variant is mapped to its kind and its facts.
+    fn facts(&self) -> Facts<'_> {
+        use FindingKind as Kind;
         match self {
-            Self::BlankShopifySku { .. } => 0,
-            Self::ShopifySkuNotInStokly { .. } => 1,
-            Self::SkuNearMiss { .. } => 2,
-            Self::ListingLinkDiverged { .. } => 3,
-            Self::DeletedItemStillSold { .. } => 4,
-            Self::VariableParentSold { .. } => 5,
-            Self::DuplicateStoklySku { .. } => 6,
-            Self::DuplicateShopifySku { .. } => 7,
-            Self::BundleComponentsDiffer { .. } => 8,
-            Self::ShopifyBundleNotComposite { .. } => 9,
-            Self::UntrackedInventory { .. } => 10,
-            Self::StoklyItemNotInShopify { .. } => 11,
-            Self::BarcodeCollision { .. } => 12,
-            Self::BlankStoklySku { .. } => 13,
-            Self::StoklyCompositeNotBundle { .. } => 14,
-            Self::BundleComponentsMatch { .. } => 15,
-        }
-    }
-}
-
-impl DomainException for CatalogueFinding {
-    fn flow(&self) -> Flow {
-        Flow::Catalogue
-    }
-
-    fn code(&self) -> &'static str {
-        match self {
-            Self::DuplicateShopifySku { .. } => "duplicate_shopify_sku",
-            Self::DuplicateStoklySku { .. } => "duplicate_stokly_sku",
-            Self::BlankShopifySku { .. } => "blank_shopify_sku",
-            Self::BlankStoklySku { .. } => "blank_stokly_sku",
-            Self::SkuNearMiss { .. } => "sku_near_miss",
-            Self::ShopifySkuNotInStokly { .. } => "shopify_sku_not_in_stokly",
-            Self::StoklyItemNotInShopify { .. } => "stokly_item_not_in_shopify",
-            Self::UntrackedInventory { .. } => "untracked_inventory",
-            Self::BundleComponentsMatch { .. } => "bundle_components_match",
-            Self::BundleComponentsDiffer { .. } => "bundle_components_differ",
-            Self::ShopifyBundleNotComposite { .. } => "shopify_bundle_not_composite",
-            Self::StoklyCompositeNotBundle { .. } => "stokly_composite_not_bundle",
-            Self::DeletedItemStillSold { .. } => "deleted_item_still_sold",
-            Self::BarcodeCollision { .. } => "barcode_collision",
-            Self::VariableParentSold { .. } => "variable_parent_sold",
-            Self::ListingLinkDiverged { .. } => "listing_link_diverged",
-        }
-    }
-
-    fn owner(&self) -> Owner {
-        match self {
-            Self::DuplicateStoklySku { .. }
-            | Self::BlankStoklySku { .. }
-            | Self::BundleComponentsMatch { .. }
-            | Self::ShopifyBundleNotComposite { .. }
-            | Self::BarcodeCollision { .. } => Owner::Operations,
-            Self::DuplicateShopifySku { .. }
-            | Self::BlankShopifySku { .. }
-            | Self::SkuNearMiss { .. }
-            | Self::ShopifySkuNotInStokly { .. }
-            | Self::StoklyItemNotInShopify { .. }
-            | Self::UntrackedInventory { .. }
-            | Self::BundleComponentsDiffer { .. }
-            | Self::StoklyCompositeNotBundle { .. }
-            | Self::DeletedItemStillSold { .. }
-            | Self::VariableParentSold { .. }
-            | Self::ListingLinkDiverged { .. } => Owner::Ecommerce,
-        }
-    }
-
-    fn severity(&self) -> Severity {
-        match self {
-            Self::DuplicateStoklySku { sold_as, .. } => {
-                blocking_if(sold_as.iter().any(|v| v.orderable))
+            Self::DuplicateShopifySku { sku, .. } => {
+                Facts::new(Kind::DuplicateShopifySku, Some(sku))
             }
-            Self::BlankShopifySku { variant }
-            | Self::SkuNearMiss { variant, .. }
-            | Self::ShopifySkuNotInStokly { variant }
-            | Self::DeletedItemStillSold { variant, .. }
-            | Self::VariableParentSold { variant, .. }
-            | Self::ListingLinkDiverged { variant, .. } => blocking_if(variant.orderable),
+            Self::DuplicateStoklySku { sku, sold_as, .. } => Facts {
+                stops: sold_as,
+                ..Facts::new(Kind::DuplicateStoklySku, Some(sku))
+            },
+            Self::BlankShopifySku { variant } => Facts::stopping(Kind::BlankShopifySku, variant),
             Self::BlankStoklySku {
-                listed_on_shopify, ..
-            } => {
-                if *listed_on_shopify {
-                    Severity::Warning
-                } else {
-                    Severity::Info
-                }
+                item,
+                listed_on_shopify,
+            } => Facts {
+                listed: *listed_on_shopify,
+                ..Facts::new(Kind::BlankStoklySku, item.sku.as_deref())
+            },
+            Self::SkuNearMiss { variant, .. } => Facts::stopping(Kind::SkuNearMiss, variant),
+            Self::ShopifySkuNotInStokly { variant } => {
+                Facts::stopping(Kind::ShopifySkuNotInStokly, variant)
             }
-            Self::DuplicateShopifySku { .. }
-            | Self::StoklyItemNotInShopify { .. }
-            | Self::UntrackedInventory { .. }
-            | Self::BundleComponentsDiffer { .. }
-            | Self::ShopifyBundleNotComposite { .. }
-            | Self::BarcodeCollision { .. } => Severity::Warning,
-            Self::BundleComponentsMatch { .. } | Self::StoklyCompositeNotBundle { .. } => {
-                Severity::Info
+            Self::StoklyItemNotInShopify { item, .. } => {
+                Facts::new(Kind::StoklyItemNotInShopify, item.sku.as_deref())
             }
+            Self::UntrackedInventory { variant, .. } => {
+                Facts::of_variant(Kind::UntrackedInventory, variant)
+            }
+            Self::BundleComponentsMatch { variant, .. } => {
+                Facts::of_variant(Kind::BundleComponentsMatch, variant)
+            }
+            Self::BundleComponentsDiffer { variant, .. } => {
+                Facts::of_variant(Kind::BundleComponentsDiffer, variant)
+            }
+            Self::ShopifyBundleNotComposite { variant, .. } => {
+                Facts::of_variant(Kind::ShopifyBundleNotComposite, variant)
+            }
+            Self::StoklyCompositeNotBundle { variant, .. } => {
+                Facts::of_variant(Kind::StoklyCompositeNotBundle, variant)
+            }
+            Self::DeletedItemStillSold { variant, .. } => {
+                Facts::stopping(Kind::DeletedItemStillSold, variant)
+            }
+            Self::BarcodeCollision { barcode, .. } => {
+                Facts::new(Kind::BarcodeCollision, Some(barcode))
+            }
+            Self::VariableParentSold { variant, .. } => {
+                Facts::stopping(Kind::VariableParentSold, variant)
+            }
+            Self::ListingLinkDiverged { item, variant, .. } => Facts {
+                sku: item.sku.as_deref(),
+                ..Facts::stopping(Kind::ListingLinkDiverged, variant)
+            },
         }
     }
 
-    fn subject(&self) -> Vec<RecordRef> {
+    /// The records involved, as [`DomainException::subject`] names them.
+    fn records(&self) -> Vec<RecordRef> {
         match self {
             Self::DuplicateShopifySku { variants, .. } => {
                 variants.iter().map(ShopifyVariantRef::record).collect()
@@ -581,264 +549,322 @@ impl DomainException for CatalogueFinding {
         }
     }
 
-    fn reason(&self) -> String {
+    /// What the finding says to people: why it matters and how to fix it, side by side.
+    fn wording(&self) -> Wording {
         match self {
-            Self::DuplicateShopifySku { sku, variants } => format!(
-                "SKU {} is on {} Shopify variants ({}). Stokly's stock for it is pushed to each \
+            Self::DuplicateShopifySku { sku, variants } => Wording {
+                reason: format!(
+                    "SKU {} is on {} Shopify variants ({}). Stokly's stock for it is pushed to each \
                  of them, so the same units can be sold more than once.",
-                quoted(Some(sku)),
-                variants.len(),
-                list(variants, ShopifyVariantRef::describe)
-            ),
+                    quoted(Some(sku)),
+                    variants.len(),
+                    list(variants, ShopifyVariantRef::describe)
+                ),
+                fix_hint: format!(
+                    "In Shopify, keep SKU {} on the one variant that sells that Stokly item and give \
+                 the other variants the SKUs of the Stokly items they sell.",
+                    quoted(Some(sku))
+                ),
+            },
             Self::DuplicateStoklySku {
                 sku,
                 items,
                 sold_as,
-            } => {
-                let sold = if sold_as.is_empty() {
-                    "No Shopify variant sells it yet.".to_owned()
-                } else {
+            } => Wording {
+                reason: {
+                    let sold = if sold_as.is_empty() {
+                        "No Shopify variant sells it yet.".to_owned()
+                    } else {
+                        format!(
+                            "Orders for Shopify {} cannot say which item to take.",
+                            list(sold_as, ShopifyVariantRef::describe)
+                        )
+                    };
                     format!(
-                        "Orders for Shopify {} cannot say which item to take.",
-                        list(sold_as, ShopifyVariantRef::describe)
+                        "SKU {} belongs to {} active Stokly items ({}). {sold}",
+                        quoted(Some(sku)),
+                        items.len(),
+                        list(items, StoklyItemRef::describe)
                     )
-                };
-                format!(
-                    "SKU {} belongs to {} active Stokly items ({}). {sold}",
-                    quoted(Some(sku)),
-                    items.len(),
-                    list(items, StoklyItemRef::describe)
-                )
-            }
-            Self::BlankShopifySku { variant } => format!(
-                "Shopify {} has no SKU{}, so its orders cannot be matched to a Stokly item.",
-                variant.describe(),
-                match variant.sku.as_deref() {
-                    Some(raw) if !raw.is_empty() => format!(
-                        " (only spaces or hidden characters: \"{}\")",
-                        printable(raw)
-                    ),
-                    _ => String::new(),
-                }
-            ),
+                },
+                fix_hint: format!(
+                    "In Stokly, give each of these items its own SKU (or delete the duplicates) so \
+                 that {} names exactly one item.",
+                    quoted(Some(sku))
+                ),
+            },
+            Self::BlankShopifySku { variant } => Wording {
+                reason: format!(
+                    "Shopify {} has no SKU{}, so its orders cannot be matched to a Stokly item.",
+                    variant.describe(),
+                    match variant.sku.as_deref() {
+                        Some(raw) if !raw.is_empty() => format!(
+                            " (only spaces or hidden characters: \"{}\")",
+                            printable(raw)
+                        ),
+                        _ => String::new(),
+                    }
+                ),
+                fix_hint: "In Shopify, set this variant's SKU to the SKU of \
+                the Stokly item it sells, exactly as Stokly spells it."
+                    .to_owned(),
+            },
             Self::BlankStoklySku {
                 item,
                 listed_on_shopify,
-            } => format!(
-                "Stokly {} has no SKU, so it can never match a Shopify variant{}.",
-                item.describe(),
-                if *listed_on_shopify {
-                    ", although it is listed on the Shopify channel"
-                } else {
-                    ""
-                }
-            ),
+            } => Wording {
+                reason: format!(
+                    "Stokly {} has no SKU, so it can never match a Shopify variant{}.",
+                    item.describe(),
+                    if *listed_on_shopify {
+                        ", although it is listed on the Shopify channel"
+                    } else {
+                        ""
+                    }
+                ),
+                fix_hint: {
+                    "In Stokly, give the item a SKU (or delete it if it is not used).".to_owned()
+                },
+            },
             Self::SkuNearMiss {
                 variant,
                 candidates,
-            } => format!(
-                "Shopify SKU {} ({}) matches no Stokly SKU exactly, but {} nearly equal{}. \
+            } => Wording {
+                reason: format!(
+                    "Shopify SKU {} ({}) matches no Stokly SKU exactly, but {} nearly equal{}. \
                  Near matches are never used, so its orders will fail.",
-                quoted(variant.sku.as_deref()),
-                variant.describe(),
-                list(candidates, |c| format!(
-                    "{} (Stokly {}, differs by {})",
-                    quoted(c.item.sku.as_deref()),
-                    c.item.describe(),
-                    c.reasons
-                        .iter()
-                        .map(|r| r.label())
-                        .collect::<Vec<_>>()
-                        .join(" and ")
-                )),
-                if candidates.len() == 1 { "s it" } else { " it" }
-            ),
-            Self::ShopifySkuNotInStokly { variant } => format!(
-                "Shopify SKU {} ({}) matches no Stokly item, so its orders will fail to post.",
-                quoted(variant.sku.as_deref()),
-                variant.describe()
-            ),
-            Self::StoklyItemNotInShopify { item, listing } => format!(
-                "Stokly {} (SKU {}) is listed on the Shopify channel (listing {listing}), but no \
+                    quoted(variant.sku.as_deref()),
+                    variant.describe(),
+                    list(candidates, |c| format!(
+                        "{} (Stokly {}, differs by {})",
+                        quoted(c.item.sku.as_deref()),
+                        c.item.describe(),
+                        c.reasons
+                            .iter()
+                            .map(|r| r.label())
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    )),
+                    if candidates.len() == 1 { "s it" } else { " it" }
+                ),
+                fix_hint: match candidates.as_slice() {
+                    [only] => format!(
+                        "In Shopify, change the variant's SKU to {} exactly as Stokly holds it.",
+                        quoted(only.item.sku.as_deref())
+                    ),
+                    _ => format!(
+                        "In Shopify, change the variant's SKU to the Stokly SKU of the item it \
+                     sells, exactly as Stokly holds it: one of {}.",
+                        list(candidates, |c| quoted(c.item.sku.as_deref()))
+                    ),
+                },
+            },
+            Self::ShopifySkuNotInStokly { variant } => Wording {
+                reason: format!(
+                    "Shopify SKU {} ({}) matches no Stokly item, so its orders will fail to post.",
+                    quoted(variant.sku.as_deref()),
+                    variant.describe()
+                ),
+                fix_hint: format!(
+                    "Correct the SKU in Shopify to the SKU of an existing Stokly item, or have \
+                 operations create the item in Stokly with SKU {}; if it is no longer sold, \
+                 archive the Shopify product.",
+                    quoted(variant.sku.as_deref())
+                ),
+            },
+            Self::StoklyItemNotInShopify { item, listing } => Wording {
+                reason: format!(
+                    "Stokly {} (SKU {}) is listed on the Shopify channel (listing {listing}), but no \
                  Shopify variant has that SKU, so it cannot be sold there.",
-                item.describe(),
-                quoted(item.sku.as_deref())
-            ),
-            Self::UntrackedInventory { variant, item } => format!(
-                "Shopify does not track inventory for {} (SKU {}, Stokly {}), so the stock \
+                    item.describe(),
+                    quoted(item.sku.as_deref())
+                ),
+                fix_hint: format!(
+                    "Publish the listing from Stokly, or add a variant with SKU {} to the right \
+                 Shopify product (the product push plan creates it when the product is known); \
+                 if it should not be sold on Shopify, remove the listing.",
+                    quoted(item.sku.as_deref())
+                ),
+            },
+            Self::UntrackedInventory { variant, item } => Wording {
+                reason: format!(
+                    "Shopify does not track inventory for {} (SKU {}, Stokly {}), so the stock \
                  Stokly pushes is ignored and Shopify sells it without limit.",
-                variant.describe(),
-                quoted(variant.sku.as_deref()),
-                item.describe()
-            ),
+                    variant.describe(),
+                    quoted(variant.sku.as_deref()),
+                    item.describe()
+                ),
+                fix_hint: "In Shopify, turn on \"Track quantity\" for this \
+                variant (the product push plan sets it)."
+                    .to_owned(),
+            },
             Self::BundleComponentsMatch {
                 variant,
                 item,
                 components,
-            } => format!(
-                "Shopify bundle {} and Stokly composite {} have the same components: {}.",
-                quoted(variant.sku.as_deref()),
-                item.describe(),
-                list(components, |c| format!(
-                    "{} x{}",
-                    quoted(Some(&c.sku)),
-                    c.quantity.normalize()
-                ))
-            ),
+            } => Wording {
+                reason: format!(
+                    "Shopify bundle {} and Stokly composite {} have the same components: {}.",
+                    quoted(variant.sku.as_deref()),
+                    item.describe(),
+                    list(components, |c| format!(
+                        "{} x{}",
+                        quoted(Some(&c.sku)),
+                        c.quantity.normalize()
+                    ))
+                ),
+                fix_hint: "Nothing to change. Stock is never pushed to \
+                the bundle parent: Shopify derives it from the components."
+                    .to_owned(),
+            },
             Self::BundleComponentsDiffer {
                 variant,
                 item,
                 differences,
-            } => format!(
-                "Shopify bundle {} ({}) and Stokly composite {} differ: {}. Stock taken for \
+            } => Wording {
+                reason: format!(
+                    "Shopify bundle {} ({}) and Stokly composite {} differ: {}. Stock taken for \
                  its orders will not agree between the systems.",
-                quoted(variant.sku.as_deref()),
-                variant.describe(),
-                item.describe(),
-                list(differences, ComponentDifference::describe)
-            ),
-            Self::ShopifyBundleNotComposite { variant, item } => format!(
-                "Shopify builds {} ({}) from components, but Stokly {} is a stocked item, not a \
+                    quoted(variant.sku.as_deref()),
+                    variant.describe(),
+                    item.describe(),
+                    list(differences, ComponentDifference::describe)
+                ),
+                fix_hint: "In Shopify, edit the bundle so that its \
+                components and quantities equal the Stokly composite's (Stokly is the master)."
+                    .to_owned(),
+            },
+            Self::ShopifyBundleNotComposite { variant, item } => Wording {
+                reason: format!(
+                    "Shopify builds {} ({}) from components, but Stokly {} is a stocked item, not a \
                  composite: Shopify counts the components' stock while Stokly takes the item's.",
-                quoted(variant.sku.as_deref()),
-                variant.describe(),
-                item.describe()
-            ),
-            Self::StoklyCompositeNotBundle { variant, item } => format!(
-                "Stokly {} (SKU {}) is a composite; Shopify sells it as the ordinary {}. Stokly \
+                    quoted(variant.sku.as_deref()),
+                    variant.describe(),
+                    item.describe()
+                ),
+                fix_hint: "Decide which is right: make the Stokly \
+                item a composite with the same components, or remove the components from the \
+                Shopify variant so it is sold as a stocked item."
+                    .to_owned(),
+            },
+            Self::StoklyCompositeNotBundle { variant, item } => Wording {
+                reason: format!(
+                    "Stokly {} (SKU {}) is a composite; Shopify sells it as the ordinary {}. Stokly \
                  takes the components' stock on each order.",
-                item.describe(),
-                quoted(item.sku.as_deref()),
-                variant.describe()
-            ),
-            Self::DeletedItemStillSold { variant, items } => format!(
-                "Shopify {} sells SKU {}, but the only Stokly items with it are deleted ({}), so \
+                    item.describe(),
+                    quoted(item.sku.as_deref()),
+                    variant.describe()
+                ),
+                fix_hint: "Nothing to change if this is intended; \
+                Shopify availability for it must come from its components' stock. To let \
+                Shopify derive it, make the variant a bundle with the same components."
+                    .to_owned(),
+            },
+            Self::DeletedItemStillSold { variant, items } => Wording {
+                reason: format!(
+                    "Shopify {} sells SKU {}, but the only Stokly items with it are deleted ({}), so \
                  its orders will fail.",
-                variant.describe(),
-                quoted(variant.sku.as_deref()),
-                list(items, StoklyItemRef::describe)
-            ),
+                    variant.describe(),
+                    quoted(variant.sku.as_deref()),
+                    list(items, StoklyItemRef::describe)
+                ),
+                fix_hint: "Archive the product or remove the variant in \
+                Shopify, or restore the Stokly item if it is still sold."
+                    .to_owned(),
+            },
             Self::BarcodeCollision {
                 barcode,
                 variants,
                 items,
-            } => {
-                let mut holders: Vec<String> = variants
-                    .iter()
-                    .map(|v| {
-                        format!(
-                            "Shopify {} (SKU {})",
-                            v.describe(),
-                            quoted(v.sku.as_deref())
-                        )
-                    })
-                    .collect();
-                holders.extend(items.iter().map(|i| {
-                    format!("Stokly {} (SKU {})", i.describe(), quoted(i.sku.as_deref()))
-                }));
-                format!(
-                    "Barcode {} is on records with different SKUs: {}. A scan or a match on it \
+            } => Wording {
+                reason: {
+                    let mut holders: Vec<String> = variants
+                        .iter()
+                        .map(|v| {
+                            format!(
+                                "Shopify {} (SKU {})",
+                                v.describe(),
+                                quoted(v.sku.as_deref())
+                            )
+                        })
+                        .collect();
+                    holders.extend(items.iter().map(|i| {
+                        format!("Stokly {} (SKU {})", i.describe(), quoted(i.sku.as_deref()))
+                    }));
+                    format!(
+                        "Barcode {} is on records with different SKUs: {}. A scan or a match on it \
                      can pick the wrong item.",
-                    quoted(Some(barcode)),
-                    holders.join(", ")
-                )
-            }
-            Self::VariableParentSold { variant, item } => format!(
-                "Shopify SKU {} ({}) is the SKU of Stokly variable parent {}, which holds no \
+                        quoted(Some(barcode)),
+                        holders.join(", ")
+                    )
+                },
+                fix_hint: "In Stokly, give each item its own barcode, then \
+                correct the Shopify variants (the product push plan copies barcodes from \
+                Stokly)."
+                    .to_owned(),
+            },
+            Self::VariableParentSold { variant, item } => Wording {
+                reason: format!(
+                    "Shopify SKU {} ({}) is the SKU of Stokly variable parent {}, which holds no \
                  stock of its own; its orders cannot be fulfilled from it.",
-                quoted(variant.sku.as_deref()),
-                variant.describe(),
-                item.describe()
-            ),
+                    quoted(variant.sku.as_deref()),
+                    variant.describe(),
+                    item.describe()
+                ),
+                fix_hint: "In Shopify, set the variant's SKU to the SKU of \
+                the Stokly variant item it sells (one of the parent's variants)."
+                    .to_owned(),
+            },
             Self::ListingLinkDiverged {
                 listing,
                 item,
                 variant,
-            } => format!(
-                "Stokly listing {listing} links {} (SKU {}) to Shopify {}, whose SKU is {}. The \
+            } => Wording {
+                reason: format!(
+                    "Stokly listing {listing} links {} (SKU {}) to Shopify {}, whose SKU is {}. The \
                  SKU was changed on one side only; orders match on the Shopify SKU.",
-                item.describe(),
-                quoted(item.sku.as_deref()),
-                variant.describe(),
-                quoted(variant.sku.as_deref())
-            ),
+                    item.describe(),
+                    quoted(item.sku.as_deref()),
+                    variant.describe(),
+                    quoted(variant.sku.as_deref())
+                ),
+                fix_hint: format!(
+                    "Set the Shopify variant's SKU to {} as Stokly holds it (the product push plan \
+                 does this), or link the listing to the right variant in Stokly.",
+                    quoted(item.sku.as_deref())
+                ),
+            },
         }
+    }
+}
+
+impl DomainException for CatalogueFinding {
+    fn flow(&self) -> Flow {
+        Flow::Catalogue
+    }
+
+    fn code(&self) -> &'static str {
+        self.kind().code()
+    }
+
+    fn owner(&self) -> Owner {
+        self.kind().owner()
+    }
+
+    fn severity(&self) -> Severity {
+        self.facts().severity()
+    }
+
+    fn subject(&self) -> Vec<RecordRef> {
+        self.records()
+    }
+
+    fn reason(&self) -> String {
+        self.wording().reason
     }
 
     fn fix_hint(&self) -> String {
-        match self {
-            Self::DuplicateShopifySku { sku, .. } => format!(
-                "In Shopify, keep SKU {} on the one variant that sells that Stokly item and give \
-                 the other variants the SKUs of the Stokly items they sell.",
-                quoted(Some(sku))
-            ),
-            Self::DuplicateStoklySku { sku, .. } => format!(
-                "In Stokly, give each of these items its own SKU (or delete the duplicates) so \
-                 that {} names exactly one item.",
-                quoted(Some(sku))
-            ),
-            Self::BlankShopifySku { .. } => "In Shopify, set this variant's SKU to the SKU of \
-                the Stokly item it sells, exactly as Stokly spells it."
-                .to_owned(),
-            Self::BlankStoklySku { .. } => {
-                "In Stokly, give the item a SKU (or delete it if it is not used).".to_owned()
-            }
-            Self::SkuNearMiss { candidates, .. } => match candidates.as_slice() {
-                [only] => format!(
-                    "In Shopify, change the variant's SKU to {} exactly as Stokly holds it.",
-                    quoted(only.item.sku.as_deref())
-                ),
-                _ => format!(
-                    "In Shopify, change the variant's SKU to the Stokly SKU of the item it \
-                     sells, exactly as Stokly holds it: one of {}.",
-                    list(candidates, |c| quoted(c.item.sku.as_deref()))
-                ),
-            },
-            Self::ShopifySkuNotInStokly { variant } => format!(
-                "Correct the SKU in Shopify to the SKU of an existing Stokly item, or have \
-                 operations create the item in Stokly with SKU {}; if it is no longer sold, \
-                 archive the Shopify product.",
-                quoted(variant.sku.as_deref())
-            ),
-            Self::StoklyItemNotInShopify { item, .. } => format!(
-                "Publish the listing from Stokly, or add a variant with SKU {} to the right \
-                 Shopify product (the product push plan creates it when the product is known); \
-                 if it should not be sold on Shopify, remove the listing.",
-                quoted(item.sku.as_deref())
-            ),
-            Self::UntrackedInventory { .. } => "In Shopify, turn on \"Track quantity\" for this \
-                variant (the product push plan sets it)."
-                .to_owned(),
-            Self::BundleComponentsMatch { .. } => "Nothing to change. Stock is never pushed to \
-                the bundle parent: Shopify derives it from the components."
-                .to_owned(),
-            Self::BundleComponentsDiffer { .. } => "In Shopify, edit the bundle so that its \
-                components and quantities equal the Stokly composite's (Stokly is the master)."
-                .to_owned(),
-            Self::ShopifyBundleNotComposite { .. } => "Decide which is right: make the Stokly \
-                item a composite with the same components, or remove the components from the \
-                Shopify variant so it is sold as a stocked item."
-                .to_owned(),
-            Self::StoklyCompositeNotBundle { .. } => "Nothing to change if this is intended; \
-                Shopify availability for it must come from its components' stock. To let \
-                Shopify derive it, make the variant a bundle with the same components."
-                .to_owned(),
-            Self::DeletedItemStillSold { .. } => "Archive the product or remove the variant in \
-                Shopify, or restore the Stokly item if it is still sold."
-                .to_owned(),
-            Self::BarcodeCollision { .. } => "In Stokly, give each item its own barcode, then \
-                correct the Shopify variants (the product push plan copies barcodes from \
-                Stokly)."
-                .to_owned(),
-            Self::VariableParentSold { .. } => "In Shopify, set the variant's SKU to the SKU of \
-                the Stokly variant item it sells (one of the parent's variants)."
-                .to_owned(),
-            Self::ListingLinkDiverged { item, .. } => format!(
-                "Set the Shopify variant's SKU to {} as Stokly holds it (the product push plan \
-                 does this), or link the listing to the right variant in Stokly.",
-                quoted(item.sku.as_deref())
-            ),
-        }
+        self.wording().fix_hint
     }
 }
 
@@ -1127,10 +1153,13 @@ pub fn audit_catalogue(index: &SkuIndex) -> CatalogueAudit {
 /// then the order they were found in.
 fn sorted_by_impact(findings: Vec<CatalogueFinding>) -> Vec<CatalogueFinding> {
     let order: Vec<usize> = {
-        let mut keys: Vec<(Severity, Option<Cow<'_, str>>, u8, usize)> = findings
+        let mut keys: Vec<(Severity, Option<Cow<'_, str>>, FindingKind, usize)> = findings
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.severity(), f.sku().map(printable), f.rank(), i))
+            .map(|(i, f)| {
+                let facts = f.facts();
+                (facts.severity(), facts.sku.map(printable), facts.kind, i)
+            })
             .collect();
         keys.sort_unstable();
         let mut order = Vec::with_capacity(keys.len());
@@ -1274,7 +1303,7 @@ fn compare_components(
     let mut differences = Vec::new();
     let mut in_shopify: BTreeMap<&str, Decimal> = BTreeMap::new();
     for component in &variant.components {
-        match component.sku.as_deref().filter(|s| !super::is_blank_sku(s)) {
+        match Sku::usable(component.sku.as_deref()) {
             Some(sku) => {
                 let quantity = in_shopify.entry(sku).or_insert(Decimal::ZERO);
                 *quantity = quantity.saturating_add(Decimal::from(component.quantity));
@@ -1471,7 +1500,7 @@ fn summarise(
         }
         for variant in finding.blocked_variants() {
             if blocked_variants.insert(&variant.id) {
-                match variant.sku.as_deref().filter(|s| !super::is_blank_sku(s)) {
+                match Sku::usable(variant.sku.as_deref()) {
                     Some(sku) => {
                         blocked_skus.insert(sku);
                     }

@@ -8,6 +8,7 @@ use std::slice;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::sku::{Sku, near_miss_key_into};
 use crate::money::CurrencyCode;
 use crate::shopify::model::{ProductStatus, ProductVariant};
 use crate::shopify::{InventoryItemId, ProductId, ProductVariantId};
@@ -395,10 +396,10 @@ impl StoklyEntry {
         !self.shopify_listings.is_empty()
     }
 
-    /// The SKU when it is not blank (see [`is_blank_sku`]).
+    /// The SKU when it is not blank (see [`Sku::is_blank`]).
     #[must_use]
     pub fn usable_sku(&self) -> Option<&str> {
-        self.sku.as_deref().filter(|s| !is_blank_sku(s))
+        Sku::usable(self.sku.as_deref())
     }
 }
 
@@ -516,10 +517,10 @@ impl ShopifyEntry {
         }
     }
 
-    /// The SKU when it is not blank (see [`is_blank_sku`]).
+    /// The SKU when it is not blank (see [`Sku::is_blank`]).
     #[must_use]
     pub fn usable_sku(&self) -> Option<&str> {
-        self.sku.as_deref().filter(|s| !is_blank_sku(s))
+        Sku::usable(self.sku.as_deref())
     }
 }
 
@@ -569,7 +570,7 @@ pub enum StoklyMatch<'a> {
     Ambiguous(Vec<&'a StoklyEntry>),
     /// Only deleted items have it.
     DeletedOnly(Vec<&'a StoklyEntry>),
-    /// The SKU is blank ([`is_blank_sku`]): it never matches anything.
+    /// The SKU is blank ([`Sku::is_blank`]): it never matches anything.
     Blank,
     /// No item has it.
     NotFound,
@@ -760,7 +761,7 @@ pub(crate) struct BarcodeKey {
 /// Stokly items and Shopify variants keyed by exact SKU.
 ///
 /// Matching is exact and case-sensitive: a Shopify variant's `sku` matches a Stokly item's
-/// `sku` when the two strings are byte for byte equal. Blank SKUs ([`is_blank_sku`]) are
+/// `sku` when the two strings are byte for byte equal. Blank SKUs ([`Sku::is_blank`]) are
 /// never keyed and never match. Nothing else ever matches: near-misses are found by
 /// [`super::audit_catalogue`] and reported, never used. Building is O(n) in the number of
 /// records; every look-up by SKU or ID is one hash-map probe. The maps hold positions keyed
@@ -774,7 +775,7 @@ pub struct SkuIndex {
     skus: SkuNumbers,
     stokly_by_id: IdChains,
     shopify_by_id: IdChains,
-    /// Per Stokly item, the hash of its SKU's [`near_miss_key`] (0 when blank).
+    /// Per Stokly item, the hash of its SKU's [`Sku::near_miss_key`] (0 when blank).
     near_keys: Vec<u32>,
     /// Per Stokly item, whether it is active, not a composite and not a variable parent.
     plain_stock: Vec<bool>,
@@ -1068,7 +1069,7 @@ impl SkuIndex {
     /// What `sku` (a Shopify variant's SKU, say) matches in Stokly, exactly.
     #[must_use]
     pub fn match_stokly(&self, sku: Option<&str>) -> StoklyMatch<'_> {
-        let Some(sku) = sku.filter(|s| !is_blank_sku(s)) else {
+        let Some(sku) = Sku::usable(sku) else {
             return StoklyMatch::Blank;
         };
         match self.sku_number(sku) {
@@ -1122,7 +1123,7 @@ impl SkuIndex {
         self.families.variants_of(parent)
     }
 
-    /// Per Stokly item, the hash of its SKU's [`near_miss_key`] (meaningless when blank).
+    /// Per Stokly item, the hash of its SKU's [`Sku::near_miss_key`] (meaningless when blank).
     pub(crate) fn near_key_hashes(&self) -> &[u32] {
         &self.near_keys
     }
@@ -1251,117 +1252,6 @@ impl SkuNumbers {
         link(&mut self.heads, &mut self.hash_next, key, number);
         number
     }
-}
-
-/// Why two different SKUs are a near-miss.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NearMissReason {
-    /// Zero-width characters, soft hyphens, byte-order marks, or non-breaking (or other
-    /// unusual) spaces and control characters where an ordinary space or nothing was meant.
-    HiddenCharacters,
-    /// Spaces before or after the SKU.
-    SurroundingWhitespace,
-    /// Upper and lower case letters.
-    LetterCase,
-}
-
-impl NearMissReason {
-    /// How reports describe it.
-    #[must_use]
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::HiddenCharacters => "hidden characters",
-            Self::SurroundingWhitespace => "surrounding spaces",
-            Self::LetterCase => "letter case",
-        }
-    }
-}
-
-/// Characters removed outright before comparing near-misses: zero-width space, non-joiner
-/// and joiner, directional marks and embeddings, word joiner and invisible operators,
-/// Mongolian vowel separator, byte-order mark (zero-width no-break space) and soft hyphen.
-fn is_zero_width(c: char) -> bool {
-    matches!(
-        c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-            | '\u{180E}' | '\u{FEFF}' | '\u{00AD}'
-    )
-}
-
-/// Stage one: hidden characters dropped, every other whitespace or control character made an
-/// ordinary space.
-fn without_hidden(sku: &str) -> String {
-    sku.chars()
-        .filter(|&c| !is_zero_width(c))
-        .map(|c| {
-            if c.is_whitespace() || c.is_control() {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-fn fold_case(text: &str) -> String {
-    if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        // Upper then lower folds more pairs than lower alone (`ß`/`SS`, ligatures).
-        text.to_uppercase().to_lowercase()
-    }
-}
-
-/// The near-miss key of a SKU: hidden characters removed (or made spaces), surrounding
-/// whitespace trimmed, letter case folded. Two different SKUs with the same key are a
-/// near-miss. The key is only ever used to *suggest*; it never matches.
-#[must_use]
-pub fn near_miss_key(sku: &str) -> String {
-    let mut key = String::new();
-    near_miss_key_into(sku, &mut key);
-    key
-}
-
-/// [`near_miss_key`] written into `key` (cleared first), so a loop can reuse one buffer.
-pub(crate) fn near_miss_key_into(sku: &str, key: &mut String) {
-    key.clear();
-    if sku.bytes().all(|b| b.is_ascii_graphic()) {
-        key.push_str(sku);
-        key.make_ascii_lowercase();
-    } else {
-        key.push_str(&fold_case(without_hidden(sku).trim()));
-    }
-}
-
-/// Whether a SKU is blank: nothing is left once hidden characters and whitespace are
-/// removed. A blank SKU never matches anything, not even another blank SKU.
-#[must_use]
-pub fn is_blank_sku(sku: &str) -> bool {
-    sku.chars()
-        .all(|c| is_zero_width(c) || c.is_whitespace() || c.is_control())
-}
-
-/// The reasons two SKUs with the same [`near_miss_key`] differ, in [`NearMissReason`]
-/// order. Empty when they are equal or not a near-miss.
-#[must_use]
-pub fn near_miss_reasons(a: &str, b: &str) -> Vec<NearMissReason> {
-    if a == b || near_miss_key(a) != near_miss_key(b) {
-        return Vec::new();
-    }
-    let (a1, b1) = (without_hidden(a), without_hidden(b));
-    let mut reasons = Vec::new();
-    if a1 != a || b1 != b {
-        reasons.push(NearMissReason::HiddenCharacters);
-    }
-    let (a2, b2) = (a1.trim(), b1.trim());
-    if a2 != a1 || b2 != b1 {
-        reasons.push(NearMissReason::SurroundingWhitespace);
-    }
-    if a2 != b2 {
-        reasons.push(NearMissReason::LetterCase);
-    }
-    reasons
 }
 
 #[cfg(test)]
@@ -1518,43 +1408,5 @@ mod tests {
             ListingTarget::Product(product_id(9))
         );
         assert_eq!(index.orphan_listings().len(), 1);
-    }
-
-    #[test]
-    fn near_miss_keys_and_reasons() {
-        assert_eq!(near_miss_key(" Abc-1\u{200B} "), "abc-1");
-        assert_eq!(near_miss_key("AB\u{00A0}C"), near_miss_key("ab c"));
-        assert_eq!(near_miss_key("STRASSE"), near_miss_key("straße"));
-        assert_eq!(near_miss_reasons("ABC", "ABC"), vec![]);
-        assert_eq!(near_miss_reasons("ABC", "ABD"), vec![]);
-        assert_eq!(
-            near_miss_reasons("ABC", "abc"),
-            vec![NearMissReason::LetterCase]
-        );
-        assert_eq!(
-            near_miss_reasons("ABC", " ABC"),
-            vec![NearMissReason::SurroundingWhitespace]
-        );
-        assert_eq!(
-            near_miss_reasons("ABC", "AB\u{200B}C"),
-            vec![NearMissReason::HiddenCharacters]
-        );
-        for hidden in ['\u{200C}', '\u{200D}', '\u{FEFF}', '\u{00AD}'] {
-            assert_eq!(
-                near_miss_reasons("AB", &format!("A{hidden}B")),
-                vec![NearMissReason::HiddenCharacters]
-            );
-        }
-        assert_eq!(
-            near_miss_reasons("abc\u{00A0}", "ABC"),
-            vec![
-                NearMissReason::HiddenCharacters,
-                NearMissReason::SurroundingWhitespace,
-                NearMissReason::LetterCase
-            ]
-        );
-        assert!(is_blank_sku(""));
-        assert!(is_blank_sku(" \t\u{200B}\u{FEFF}\u{00A0}"));
-        assert!(!is_blank_sku(" a "));
     }
 }

@@ -1,16 +1,18 @@
-//! Strict SKU matching between Stokly items and Shopify variants.
+//! The catalogue: strict SKU matching between Stokly items and Shopify variants, the audit of
+//! every disagreement, and the product push.
 //!
 //! # The matching rule
 //!
 //! A Shopify variant's `sku` matches a Stokly item's `sku` when the two strings are equal,
-//! byte for byte: case-sensitive, no trimming, no Unicode normalisation. A blank SKU (empty,
-//! or only spaces and invisible characters, see [`is_blank_sku`]) never matches anything.
+//! byte for byte: case-sensitive, no trimming, no Unicode normalisation ([`Sku`]). A blank SKU
+//! (empty, or only spaces and invisible characters, see [`Sku::is_blank`]) never matches
+//! anything.
 //! Nothing else ever matches silently.
 //!
 //! SKUs that differ only by surrounding spaces, letter case or hidden characters (zero-width
 //! space U+200B, non-joiner U+200C, joiner U+200D, byte-order mark U+FEFF, soft hyphen
 //! U+00AD, a non-breaking space U+00A0 for a space...) are *near-misses*: they share a
-//! [`near_miss_key`]. Near-misses are only ever reported as suggestions.
+//! [`Sku::near_miss_key`]. Near-misses are only ever reported as suggestions.
 //!
 //! # Pieces
 //!
@@ -78,8 +80,10 @@
 
 mod audit;
 mod index;
+mod kind;
 mod push;
 mod render;
+mod sku;
 
 pub use audit::{
     AuditSummary, BundleComponent, CatalogueAudit, CatalogueFinding, ComponentDifference,
@@ -87,15 +91,18 @@ pub use audit::{
 };
 pub(crate) use index::NONE as NO_SKU;
 pub use index::{
-    ComponentLine, CompositeComponents, ListingTarget, NearMissReason, OwnedStoklyCatalogue,
-    ShopifyComponent, ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry,
-    StoklyMatch, VariableFamilies, is_blank_sku, near_miss_key, near_miss_reasons,
+    ComponentLine, CompositeComponents, ListingTarget, OwnedStoklyCatalogue, ShopifyComponent,
+    ShopifyEntry, ShopifyListing, SkuIndex, StoklyCatalogue, StoklyEntry, StoklyMatch,
+    VariableFamilies,
 };
+pub use kind::{FindingKind, FindingKindRow, SeverityRule};
 pub use push::{
     BatchOperation, FieldChange, InvalidBatch, InventoryItemInput, MAX_VARIANTS_PER_CALL,
     MAX_VARIANTS_PER_PRODUCT, PlannedVariant, ProductPushOptions, ProductPushPlan, PushFinding,
-    PushSummary, VariantBatch, VariantInput, VariantOptionValue, plan_product_push,
+    PushFindingKind, PushSummary, VariantBatch, VariantInput, VariantOptionValue,
+    plan_product_push,
 };
+pub use sku::{BlankSku, NearMissReason, Sku, is_blank_sku, near_miss_key, near_miss_reasons};
 
 /// Builders for the wire models the SKU tests feed in.
 #[cfg(test)]

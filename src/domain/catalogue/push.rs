@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::audit::{ShopifyVariantRef, StoklyItemRef};
 use super::index::{
-    Hits, ListingTarget, ShopifyEntry, SkuIndex, StoklyEntry, StoklyMatch, add_hit, near_miss_key,
+    Hits, ListingTarget, ShopifyEntry, SkuIndex, StoklyEntry, StoklyMatch, add_hit,
 };
+use super::sku::near_miss_key;
 use crate::domain::exception::{DomainException, Flow, Owner, RecordRef, Severity, printable};
 use crate::money::CurrencyCode;
 use crate::shopify::{ProductId, ProductVariantId};
@@ -376,59 +377,326 @@ impl PushFinding {
     }
 }
 
+/// The kind of a [`PushFinding`], one per variant, with what every finding of the kind has
+/// in common ([`PushFindingKind::row`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PushFindingKind {
+    /// [`PushFinding::ShopifyOnlySku`].
+    ShopifyOnlySku,
+    /// [`PushFinding::DuplicateStoklySku`].
+    DuplicateStoklySku,
+    /// [`PushFinding::DuplicateShopifySku`].
+    DuplicateShopifySku,
+    /// [`PushFinding::NearMissNeedsDecision`].
+    NearMissNeedsDecision,
+    /// [`PushFinding::NoTargetProduct`].
+    NoTargetProduct,
+    /// [`PushFinding::AmbiguousTargetProduct`].
+    AmbiguousTargetProduct,
+    /// [`PushFinding::TargetProductNotInShopify`].
+    TargetProductNotInShopify,
+    /// [`PushFinding::OptionValuesMissing`].
+    OptionValuesMissing,
+    /// [`PushFinding::ProductVariantLimit`].
+    ProductVariantLimit,
+    /// [`PushFinding::PriceCurrencyDiffers`].
+    PriceCurrencyDiffers,
+    /// [`PushFinding::ListedItemWithoutSku`].
+    ListedItemWithoutSku,
+    /// [`PushFinding::LinkedVariantContested`].
+    LinkedVariantContested,
+}
+
+impl PushFindingKind {
+    /// The kind's code, owner and severity: the one place they are written.
+    #[must_use]
+    pub const fn row(self) -> (&'static str, Owner, Severity) {
+        match self {
+            Self::ShopifyOnlySku => ("push_shopify_only_sku", Owner::Ecommerce, Severity::Warning),
+            Self::DuplicateStoklySku => (
+                "push_duplicate_stokly_sku",
+                Owner::Operations,
+                Severity::Blocking,
+            ),
+            Self::DuplicateShopifySku => (
+                "push_duplicate_shopify_sku",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::NearMissNeedsDecision => (
+                "push_near_miss_needs_decision",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::NoTargetProduct => (
+                "push_no_target_product",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::AmbiguousTargetProduct => (
+                "push_ambiguous_target_product",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::TargetProductNotInShopify => (
+                "push_target_product_not_in_shopify",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::OptionValuesMissing => (
+                "push_option_values_missing",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::ProductVariantLimit => (
+                "push_product_variant_limit",
+                Owner::Ecommerce,
+                Severity::Blocking,
+            ),
+            Self::PriceCurrencyDiffers => (
+                "push_price_currency_differs",
+                Owner::Operations,
+                Severity::Warning,
+            ),
+            Self::ListedItemWithoutSku => (
+                "push_listed_item_without_sku",
+                Owner::Operations,
+                Severity::Blocking,
+            ),
+            Self::LinkedVariantContested => (
+                "push_linked_variant_contested",
+                Owner::Operations,
+                Severity::Blocking,
+            ),
+        }
+    }
+
+    /// The stable machine name of the kind.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        self.row().0
+    }
+
+    /// The team that acts on findings of this kind.
+    #[must_use]
+    pub const fn owner(self) -> Owner {
+        self.row().1
+    }
+
+    /// How bad findings of this kind are.
+    #[must_use]
+    pub const fn severity(self) -> Severity {
+        self.row().2
+    }
+}
+
+/// What a push finding says to people.
+struct Wording {
+    reason: String,
+    fix_hint: String,
+}
+
+impl PushFinding {
+    /// The kind of finding; its code, owner and severity are in [`PushFindingKind::row`].
+    #[must_use]
+    pub fn kind(&self) -> PushFindingKind {
+        match self {
+            Self::ShopifyOnlySku { .. } => PushFindingKind::ShopifyOnlySku,
+            Self::DuplicateStoklySku { .. } => PushFindingKind::DuplicateStoklySku,
+            Self::DuplicateShopifySku { .. } => PushFindingKind::DuplicateShopifySku,
+            Self::NearMissNeedsDecision { .. } => PushFindingKind::NearMissNeedsDecision,
+            Self::NoTargetProduct { .. } => PushFindingKind::NoTargetProduct,
+            Self::AmbiguousTargetProduct { .. } => PushFindingKind::AmbiguousTargetProduct,
+            Self::TargetProductNotInShopify { .. } => PushFindingKind::TargetProductNotInShopify,
+            Self::OptionValuesMissing { .. } => PushFindingKind::OptionValuesMissing,
+            Self::ProductVariantLimit { .. } => PushFindingKind::ProductVariantLimit,
+            Self::PriceCurrencyDiffers { .. } => PushFindingKind::PriceCurrencyDiffers,
+            Self::ListedItemWithoutSku { .. } => PushFindingKind::ListedItemWithoutSku,
+            Self::LinkedVariantContested { .. } => PushFindingKind::LinkedVariantContested,
+        }
+    }
+
+    /// Why it matters and how to fix it, side by side.
+    fn wording(&self) -> Wording {
+        match self {
+            Self::ShopifyOnlySku { variant } => Wording {
+                reason: format!(
+                    "{} has a SKU no active Stokly item has. The push never creates, changes or \
+                 deletes it.",
+                    variant_text(variant)
+                ),
+                fix_hint: "If it is sold, create the item in Stokly with this \
+                exact SKU; otherwise archive the variant in Shopify."
+                    .to_owned(),
+            },
+            Self::DuplicateStoklySku { sku, items } => Wording {
+                reason: format!(
+                    "SKU {} belongs to {} active Stokly items ({}); none of them is pushed.",
+                    quoted(Some(sku)),
+                    items.len(),
+                    items
+                        .iter()
+                        .map(|i| i.id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                fix_hint: {
+                    "In Stokly, give each item its own SKU, then run the push again.".to_owned()
+                },
+            },
+            Self::DuplicateShopifySku { item, variants } => Wording {
+                reason: format!(
+                    "{} is on {} Shopify variants ({}); the push does not pick one.",
+                    item_text(item),
+                    variants.len(),
+                    variants
+                        .iter()
+                        .map(|v| v.id.numeric_id().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                fix_hint: "In Shopify, keep the SKU on one variant only \
+                (see the catalogue audit), then run the push again."
+                    .to_owned(),
+            },
+            Self::NearMissNeedsDecision { item, variants } => Wording {
+                reason: format!(
+                    "{} is not in Shopify, but {} nearly equal{} its SKU; creating it would add a \
+                 look-alike SKU.",
+                    item_text(item),
+                    variants
+                        .iter()
+                        .map(variant_text)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if variants.len() == 1 { "s" } else { "" }
+                ),
+                fix_hint: format!(
+                    "In Shopify, correct the look-alike SKU to {} if it is the same item; if it is \
+                 a different item, give one of them a clearly different SKU.",
+                    quoted(item.sku.as_deref())
+                ),
+            },
+            Self::NoTargetProduct { item, listing } => Wording {
+                reason: format!(
+                    "{} is listed on the Shopify channel (listing {listing}) but Stokly does not \
+                 say which Shopify product it belongs to; the push does not guess.",
+                    item_text(item)
+                ),
+                fix_hint: "Link the item's listing (or its variable parent's) \
+                to a Shopify product in Stokly, or create the product in Shopify first."
+                    .to_owned(),
+            },
+            Self::AmbiguousTargetProduct { item, products } => Wording {
+                reason: format!(
+                    "Stokly names {} Shopify products for {} ({}); the push does not pick one.",
+                    products.len(),
+                    item_text(item),
+                    products
+                        .iter()
+                        .map(|p| p.numeric_id().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                fix_hint: "In Stokly, make the item's listing and its \
+                variable family point at one Shopify product."
+                    .to_owned(),
+            },
+            Self::TargetProductNotInShopify { item, product } => Wording {
+                reason: format!(
+                    "Stokly places {} in Shopify product {}, which is not in the Shopify catalogue.",
+                    item_text(item),
+                    product.numeric_id()
+                ),
+                fix_hint: "Relink the listing in Stokly to an \
+                existing Shopify product, or re-read the Shopify catalogue if the product is new."
+                    .to_owned(),
+            },
+            Self::OptionValuesMissing { item, product } => Wording {
+                reason: format!(
+                    "{} would become a new variant of Shopify product {}, but its option values \
+                 (size, colour...) were not supplied; Shopify needs them.",
+                    item_text(item),
+                    product.numeric_id()
+                ),
+                fix_hint: "Supply the variant's option values \
+                (ProductPushOptions::with_option_values) from the item's attributes."
+                    .to_owned(),
+            },
+            Self::ProductVariantLimit { item, product } => Wording {
+                reason: format!(
+                    "{} cannot be added to Shopify product {}: it would exceed Shopify's \
+                 {MAX_VARIANTS_PER_PRODUCT} variants per product.",
+                    item_text(item),
+                    product.numeric_id()
+                ),
+                fix_hint: "Split the product in Shopify, or list the item \
+                on another product."
+                    .to_owned(),
+            },
+            Self::PriceCurrencyDiffers {
+                item,
+                listing,
+                price_currency,
+                shop_currency,
+            } => Wording {
+                reason: format!(
+                    "The Shopify-channel price of {} (listing {listing}) is in {price_currency}, \
+                 the shop sells in {shop_currency}; the price is left unchanged.",
+                    item_text(item)
+                ),
+                fix_hint: {
+                    format!("Set the Shopify-channel price in Stokly in {shop_currency}.")
+                },
+            },
+            Self::ListedItemWithoutSku { item, listing } => Wording {
+                reason: format!(
+                    "{} is listed on the Shopify channel (listing {listing}) but has no SKU, so it \
+                 cannot be pushed.",
+                    item_text(item)
+                ),
+                fix_hint: { "In Stokly, give the item a SKU, then run the push again.".to_owned() },
+            },
+            Self::LinkedVariantContested {
+                item,
+                variant,
+                other,
+            } => Wording {
+                reason: format!(
+                    "A Stokly listing links {} to {}, but {}; renaming it would take it away.",
+                    item_text(item),
+                    variant_text(variant),
+                    match other {
+                        Some(other) => format!("that variant sells {}", item_text(other)),
+                        None =>
+                            "that variant's SKU or link belongs to other Stokly items".to_owned(),
+                    }
+                ),
+                fix_hint: "In Stokly, link the listing to the right \
+                Shopify variant, or remove the link."
+                    .to_owned(),
+            },
+        }
+    }
+}
+
 impl DomainException for PushFinding {
     fn flow(&self) -> Flow {
         Flow::Catalogue
     }
 
     fn code(&self) -> &'static str {
-        match self {
-            Self::ShopifyOnlySku { .. } => "push_shopify_only_sku",
-            Self::DuplicateStoklySku { .. } => "push_duplicate_stokly_sku",
-            Self::DuplicateShopifySku { .. } => "push_duplicate_shopify_sku",
-            Self::NearMissNeedsDecision { .. } => "push_near_miss_needs_decision",
-            Self::NoTargetProduct { .. } => "push_no_target_product",
-            Self::AmbiguousTargetProduct { .. } => "push_ambiguous_target_product",
-            Self::TargetProductNotInShopify { .. } => "push_target_product_not_in_shopify",
-            Self::OptionValuesMissing { .. } => "push_option_values_missing",
-            Self::ProductVariantLimit { .. } => "push_product_variant_limit",
-            Self::PriceCurrencyDiffers { .. } => "push_price_currency_differs",
-            Self::ListedItemWithoutSku { .. } => "push_listed_item_without_sku",
-            Self::LinkedVariantContested { .. } => "push_linked_variant_contested",
-        }
+        self.kind().code()
     }
 
     fn owner(&self) -> Owner {
-        match self {
-            Self::DuplicateStoklySku { .. }
-            | Self::PriceCurrencyDiffers { .. }
-            | Self::ListedItemWithoutSku { .. }
-            | Self::LinkedVariantContested { .. } => Owner::Operations,
-            Self::ShopifyOnlySku { .. }
-            | Self::DuplicateShopifySku { .. }
-            | Self::NearMissNeedsDecision { .. }
-            | Self::NoTargetProduct { .. }
-            | Self::AmbiguousTargetProduct { .. }
-            | Self::TargetProductNotInShopify { .. }
-            | Self::OptionValuesMissing { .. }
-            | Self::ProductVariantLimit { .. } => Owner::Ecommerce,
-        }
+        self.kind().owner()
     }
 
     fn severity(&self) -> Severity {
-        match self {
-            Self::ShopifyOnlySku { .. } | Self::PriceCurrencyDiffers { .. } => Severity::Warning,
-            Self::DuplicateStoklySku { .. }
-            | Self::DuplicateShopifySku { .. }
-            | Self::NearMissNeedsDecision { .. }
-            | Self::NoTargetProduct { .. }
-            | Self::AmbiguousTargetProduct { .. }
-            | Self::TargetProductNotInShopify { .. }
-            | Self::OptionValuesMissing { .. }
-            | Self::ProductVariantLimit { .. }
-            | Self::ListedItemWithoutSku { .. }
-            | Self::LinkedVariantContested { .. } => Severity::Blocking,
-        }
+        self.kind().severity()
     }
 
     fn subject(&self) -> Vec<RecordRef> {
@@ -468,147 +736,11 @@ impl DomainException for PushFinding {
     }
 
     fn reason(&self) -> String {
-        match self {
-            Self::ShopifyOnlySku { variant } => format!(
-                "{} has a SKU no active Stokly item has. The push never creates, changes or \
-                 deletes it.",
-                variant_text(variant)
-            ),
-            Self::DuplicateStoklySku { sku, items } => format!(
-                "SKU {} belongs to {} active Stokly items ({}); none of them is pushed.",
-                quoted(Some(sku)),
-                items.len(),
-                items
-                    .iter()
-                    .map(|i| i.id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Self::DuplicateShopifySku { item, variants } => format!(
-                "{} is on {} Shopify variants ({}); the push does not pick one.",
-                item_text(item),
-                variants.len(),
-                variants
-                    .iter()
-                    .map(|v| v.id.numeric_id().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Self::NearMissNeedsDecision { item, variants } => format!(
-                "{} is not in Shopify, but {} nearly equal{} its SKU; creating it would add a \
-                 look-alike SKU.",
-                item_text(item),
-                variants
-                    .iter()
-                    .map(variant_text)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if variants.len() == 1 { "s" } else { "" }
-            ),
-            Self::NoTargetProduct { item, listing } => format!(
-                "{} is listed on the Shopify channel (listing {listing}) but Stokly does not \
-                 say which Shopify product it belongs to; the push does not guess.",
-                item_text(item)
-            ),
-            Self::AmbiguousTargetProduct { item, products } => format!(
-                "Stokly names {} Shopify products for {} ({}); the push does not pick one.",
-                products.len(),
-                item_text(item),
-                products
-                    .iter()
-                    .map(|p| p.numeric_id().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Self::TargetProductNotInShopify { item, product } => format!(
-                "Stokly places {} in Shopify product {}, which is not in the Shopify catalogue.",
-                item_text(item),
-                product.numeric_id()
-            ),
-            Self::OptionValuesMissing { item, product } => format!(
-                "{} would become a new variant of Shopify product {}, but its option values \
-                 (size, colour...) were not supplied; Shopify needs them.",
-                item_text(item),
-                product.numeric_id()
-            ),
-            Self::ProductVariantLimit { item, product } => format!(
-                "{} cannot be added to Shopify product {}: it would exceed Shopify's \
-                 {MAX_VARIANTS_PER_PRODUCT} variants per product.",
-                item_text(item),
-                product.numeric_id()
-            ),
-            Self::PriceCurrencyDiffers {
-                item,
-                listing,
-                price_currency,
-                shop_currency,
-            } => format!(
-                "The Shopify-channel price of {} (listing {listing}) is in {price_currency}, \
-                 the shop sells in {shop_currency}; the price is left unchanged.",
-                item_text(item)
-            ),
-            Self::ListedItemWithoutSku { item, listing } => format!(
-                "{} is listed on the Shopify channel (listing {listing}) but has no SKU, so it \
-                 cannot be pushed.",
-                item_text(item)
-            ),
-            Self::LinkedVariantContested {
-                item,
-                variant,
-                other,
-            } => format!(
-                "A Stokly listing links {} to {}, but {}; renaming it would take it away.",
-                item_text(item),
-                variant_text(variant),
-                match other {
-                    Some(other) => format!("that variant sells {}", item_text(other)),
-                    None => "that variant's SKU or link belongs to other Stokly items".to_owned(),
-                }
-            ),
-        }
+        self.wording().reason
     }
 
     fn fix_hint(&self) -> String {
-        match self {
-            Self::ShopifyOnlySku { .. } => "If it is sold, create the item in Stokly with this \
-                exact SKU; otherwise archive the variant in Shopify."
-                .to_owned(),
-            Self::DuplicateStoklySku { .. } => {
-                "In Stokly, give each item its own SKU, then run the push again.".to_owned()
-            }
-            Self::DuplicateShopifySku { .. } => "In Shopify, keep the SKU on one variant only \
-                (see the catalogue audit), then run the push again."
-                .to_owned(),
-            Self::NearMissNeedsDecision { item, .. } => format!(
-                "In Shopify, correct the look-alike SKU to {} if it is the same item; if it is \
-                 a different item, give one of them a clearly different SKU.",
-                quoted(item.sku.as_deref())
-            ),
-            Self::NoTargetProduct { .. } => "Link the item's listing (or its variable parent's) \
-                to a Shopify product in Stokly, or create the product in Shopify first."
-                .to_owned(),
-            Self::AmbiguousTargetProduct { .. } => "In Stokly, make the item's listing and its \
-                variable family point at one Shopify product."
-                .to_owned(),
-            Self::TargetProductNotInShopify { .. } => "Relink the listing in Stokly to an \
-                existing Shopify product, or re-read the Shopify catalogue if the product is new."
-                .to_owned(),
-            Self::OptionValuesMissing { .. } => "Supply the variant's option values \
-                (ProductPushOptions::with_option_values) from the item's attributes."
-                .to_owned(),
-            Self::ProductVariantLimit { .. } => "Split the product in Shopify, or list the item \
-                on another product."
-                .to_owned(),
-            Self::PriceCurrencyDiffers { shop_currency, .. } => {
-                format!("Set the Shopify-channel price in Stokly in {shop_currency}.")
-            }
-            Self::ListedItemWithoutSku { .. } => {
-                "In Stokly, give the item a SKU, then run the push again.".to_owned()
-            }
-            Self::LinkedVariantContested { .. } => "In Stokly, link the listing to the right \
-                Shopify variant, or remove the link."
-                .to_owned(),
-        }
+        self.wording().fix_hint
     }
 }
 
