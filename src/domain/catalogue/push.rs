@@ -410,6 +410,22 @@ pub enum PushFindingKind {
 }
 
 impl PushFindingKind {
+    /// Every kind.
+    pub const ALL: [Self; 12] = [
+        Self::ShopifyOnlySku,
+        Self::DuplicateStoklySku,
+        Self::DuplicateShopifySku,
+        Self::NearMissNeedsDecision,
+        Self::NoTargetProduct,
+        Self::AmbiguousTargetProduct,
+        Self::TargetProductNotInShopify,
+        Self::OptionValuesMissing,
+        Self::ProductVariantLimit,
+        Self::PriceCurrencyDiffers,
+        Self::ListedItemWithoutSku,
+        Self::LinkedVariantContested,
+    ];
+
     /// The kind's code, owner and severity: the one place they are written.
     #[must_use]
     pub const fn row(self) -> (&'static str, Owner, Severity) {
