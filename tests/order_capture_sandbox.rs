@@ -17,9 +17,9 @@ use rust_decimal::Decimal;
 use stokly_shopify::RetryConfig;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::capture_orders;
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::OrderMappingConfig;
-use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::shopify::ShopifyState;
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, Scenario, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
@@ -314,8 +314,8 @@ async fn reads_in_flight_wait_for_the_shared_bucket_instead_of_being_throttled()
 /// the bad answer costs only the orders it concerns.
 #[tokio::test]
 async fn a_batch_that_does_not_decode_is_read_order_by_order() {
-    use stokly_shopify::domain::order::TaxAccountMap;
     use stokly_shopify::domain::catalogue::StoklyCatalogue;
+    use stokly_shopify::domain::order::TaxAccountMap;
     use stokly_shopify::stokly::ChannelId;
     use wiremock::matchers::body_partial_json;
     use wiremock::{Mock, MockServer, ResponseTemplate};

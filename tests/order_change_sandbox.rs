@@ -15,6 +15,7 @@ use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, post_orders};
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::{OrderMappingConfig, SaleOrderDraft, map_order};
 use stokly_shopify::domain::order_change::{
@@ -23,7 +24,6 @@ use stokly_shopify::domain::order_change::{
 };
 use stokly_shopify::domain::ports::SaleOrderChanges;
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
-use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
     StoklyState,

@@ -11,11 +11,11 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use serde_json::json;
+use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::domain::order::{
     ChargeAccount, ChargeKind, CurrencyPolicy, CustomerLookup, GlAccountCode, OrderMappingConfig,
     TaxAccountMap, TaxKey, map_order,
 };
-use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::sandbox::{
     SandboxClock, Scenario, ScenarioBuilder, ShopifyConfig, ShopifyEmulator,
 };

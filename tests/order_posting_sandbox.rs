@@ -18,11 +18,11 @@ use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{
     PostingPorts, StoklyCustomers, capture_orders, post_orders, trade_customer_barcode,
 };
+use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::order::{CustomerLookup, OrderRejection, SaleOrderDraft};
 use stokly_shopify::domain::posting::{
     InMemoryPostingLedger, PostResult, PostingConfig, in_flight_demand,
 };
-use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
     StoklyEmulator, StoklyState,

@@ -81,12 +81,27 @@ async fn posted_is_final_and_uncertainty_keeps_the_earliest_time() {
         }
     );
     assert_eq!(ledger.posted_as(key).await.unwrap(), Some(id));
-    assert_eq!(ledger.posted_count("acme.myshopify.com/orders/").await.unwrap(), 1);
-    assert_eq!(ledger.posted_count("other.myshopify.com/").await.unwrap(), 0);
-    // A release of a key never claimed records its uncertainty too.
-    ledger.release("acme.myshopify.com/orders/8", Some(at(5))).await.unwrap();
     assert_eq!(
-        ledger.claim("acme.myshopify.com/orders/8", at(6), LEASE).await.unwrap(),
+        ledger
+            .posted_count("acme.myshopify.com/orders/")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        ledger.posted_count("other.myshopify.com/").await.unwrap(),
+        0
+    );
+    // A release of a key never claimed records its uncertainty too.
+    ledger
+        .release("acme.myshopify.com/orders/8", Some(at(5)))
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger
+            .claim("acme.myshopify.com/orders/8", at(6), LEASE)
+            .await
+            .unwrap(),
         Claim::Acquired {
             uncertain_since: Some(at(5))
         }

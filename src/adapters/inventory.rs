@@ -5,12 +5,12 @@ use std::collections::{BTreeSet, VecDeque};
 
 use futures::TryStreamExt;
 
+use crate::domain::catalogue::SkuIndex;
 use crate::domain::inventory::{
     BufferRules, InFlightDemand, InventoryFinding, InventoryInputs, InventoryPushBatch,
     InventoryPushPlan, InventoryScope, LocationMap, MAX_QUANTITIES_PER_BATCH, PlannedLevel,
     ShopifyStockLevel, SyncRun, batch_levels, plan_inventory_push, replan_levels,
 };
-use crate::domain::catalogue::SkuIndex;
 use crate::shopify::model::{AbsentLevel, QuantityName};
 use crate::shopify::{
     self, InventoryItemId, LEVELS_PER_QUERY, PageOptions, UserError, UserErrorsByInput,

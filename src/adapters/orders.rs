@@ -1060,10 +1060,10 @@ mod tests {
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
     use super::*;
-    use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
-    use crate::domain::posting::{Claim, InMemoryPostingLedger, customer_ledger_key};
     use crate::domain::catalogue::test_support::simple;
     use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
+    use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
+    use crate::domain::posting::{Claim, InMemoryPostingLedger, customer_ledger_key};
     use crate::stokly::{ChannelId, RateLimit, VisibilityPoll};
     use chrono::{DateTime, TimeDelta, Utc};
 

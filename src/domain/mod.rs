@@ -31,6 +31,7 @@
 //! - [`ports`]: the small async traits a flow reads and writes through (the application
 //!   implements them over its own storage; the in-memory implementations here do no I/O).
 
+pub mod catalogue;
 pub mod exactly_once;
 pub mod exception;
 pub mod fulfilment;
@@ -41,4 +42,3 @@ pub mod payout;
 pub mod ports;
 pub mod posting;
 mod report;
-pub mod catalogue;

@@ -98,30 +98,33 @@ impl PgCheckpoints {
         now: DateTime<Utc>,
     ) -> Result<bool, PgError> {
         let table = &self.fleet.tables().checkpoints;
-        let moved = match from {
-            None => sqlx::query(&format!(
-                "INSERT INTO {table} (shop, name, value, updated_at) VALUES ($1, $2, $3, $4) \
+        let moved =
+            match from {
+                None => sqlx::query(&format!(
+                    "INSERT INTO {table} (shop, name, value, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (shop, name) DO NOTHING"
-            ))
-            .bind(shop)
-            .bind(checkpoint.as_str())
-            .bind(to)
-            .bind(now)
-            .execute(self.fleet.pool())
-            .await,
-            Some(from) => sqlx::query(&format!(
-                "UPDATE {table} SET value = $3, updated_at = $4 \
+                ))
+                .bind(shop)
+                .bind(checkpoint.as_str())
+                .bind(to)
+                .bind(now)
+                .execute(self.fleet.pool())
+                .await,
+                Some(from) => {
+                    sqlx::query(&format!(
+                        "UPDATE {table} SET value = $3, updated_at = $4 \
                  WHERE shop = $1 AND name = $2 AND value = $5"
-            ))
-            .bind(shop)
-            .bind(checkpoint.as_str())
-            .bind(to)
-            .bind(now)
-            .bind(from)
-            .execute(self.fleet.pool())
-            .await,
-        }
-        .map_err(db("checkpoint advance"))?;
+                    ))
+                    .bind(shop)
+                    .bind(checkpoint.as_str())
+                    .bind(to)
+                    .bind(now)
+                    .bind(from)
+                    .execute(self.fleet.pool())
+                    .await
+                }
+            }
+            .map_err(db("checkpoint advance"))?;
         Ok(moved.rows_affected() == 1)
     }
 }

@@ -44,7 +44,12 @@ impl PgDedupStore {
         entry: &DedupEntry,
         now: DateTime<Utc>,
     ) -> Result<DedupVerdict, PgError> {
-        let mut tx = self.fleet.pool().begin().await.map_err(db("dedup record"))?;
+        let mut tx = self
+            .fleet
+            .pool()
+            .begin()
+            .await
+            .map_err(db("dedup record"))?;
         let verdict = self.record_in(&mut tx, entry, now).await?;
         tx.commit().await.map_err(db("dedup record"))?;
         Ok(verdict)

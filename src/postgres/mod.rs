@@ -53,9 +53,9 @@ pub use checkpoints::{Checkpoint, PgCheckpoints};
 pub use inbox::{InboxVerdict, PgDedupStore, PgInbox};
 pub use ledger::PgPostingLedger;
 pub use queue::{PgWorkQueue, QueueCounts, QueuedItem};
-pub use sqlx::PgPool;
 /// The `sqlx` this module is built on, for making the pool with the same version.
 pub use sqlx;
+pub use sqlx::PgPool;
 
 use chrono::TimeDelta;
 
@@ -63,11 +63,8 @@ use chrono::TimeDelta;
 pub const DEFAULT_PREFIX: &str = "stokly_shopify_";
 
 /// The shipped migrations, in order: (version, name, SQL with [`DEFAULT_PREFIX`]).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "fleet",
-    include_str!("../../migrations/0001_fleet.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] =
+    &[(1, "fleet", include_str!("../../migrations/0001_fleet.sql"))];
 
 /// A fleet-mode call to PostgreSQL failed.
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +150,9 @@ impl Tables {
             Some(_) => {}
         }
         if !bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-            return Err(invalid("only lower-case letters, digits and '_' may appear"));
+            return Err(invalid(
+                "only lower-case letters, digits and '_' may appear",
+            ));
         }
         // PostgreSQL names are at most 63 bytes; the longest table or index suffix is 31.
         if prefix.len() > 32 {
@@ -388,7 +387,10 @@ mod tests {
             &t.budgets,
             &t.checkpoints,
         ] {
-            assert!(sql.contains(&format!("CREATE TABLE IF NOT EXISTS {table} ")), "{table}");
+            assert!(
+                sql.contains(&format!("CREATE TABLE IF NOT EXISTS {table} ")),
+                "{table}"
+            );
         }
         assert!(!sql.contains(DEFAULT_PREFIX));
     }

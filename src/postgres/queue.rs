@@ -148,9 +148,8 @@ impl PgWorkQueue {
     ) -> Result<Vec<QueuedItem<T>>, PgError> {
         let until = lease_end(now, lease, &self.name)?;
         let table = &self.fleet.tables().queue;
-        let rows: Vec<(i64, i32, String, DateTime<Utc>, DateTime<Utc>)> =
-            sqlx::query_as(&format!(
-                "UPDATE {table} SET state = 'taken', lease_until = $4, worker = $3, \
+        let rows: Vec<(i64, i32, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(&format!(
+            "UPDATE {table} SET state = 'taken', lease_until = $4, worker = $3, \
                    attempts = attempts + 1 \
                  WHERE id IN ( \
                    SELECT id FROM {table} \
@@ -159,15 +158,15 @@ impl PgWorkQueue {
                    ORDER BY id LIMIT $5 \
                    FOR UPDATE SKIP LOCKED) \
                  RETURNING id, attempts, payload::text, enqueued_at, lease_until"
-            ))
-            .bind(&self.name)
-            .bind(now)
-            .bind(worker)
-            .bind(until)
-            .bind(i64::from(limit))
-            .fetch_all(self.fleet.pool())
-            .await
-            .map_err(db("queue take"))?;
+        ))
+        .bind(&self.name)
+        .bind(now)
+        .bind(worker)
+        .bind(until)
+        .bind(i64::from(limit))
+        .fetch_all(self.fleet.pool())
+        .await
+        .map_err(db("queue take"))?;
         let mut items = Vec::with_capacity(rows.len());
         for (id, attempt, payload, enqueued_at, lease_until) in rows {
             match serde_json::from_str(&payload) {

@@ -1563,8 +1563,11 @@ mod tests {
             vec![PushFinding::LinkedVariantContested {
                 item: i_ref(&items[1]),
                 variant: ShopifyVariantRef::of(
-                    &crate::domain::catalogue::SkuIndex::build(StoklyCatalogue::new(&items), &variants)
-                        .shopify_variants()[1]
+                    &crate::domain::catalogue::SkuIndex::build(
+                        StoklyCatalogue::new(&items),
+                        &variants
+                    )
+                    .shopify_variants()[1]
                 ),
                 other: Some(i_ref(&items[2])),
             }]

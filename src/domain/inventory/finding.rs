@@ -3,8 +3,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::exception::{DomainException, Flow, Owner, RecordRef, Severity, printable};
 use crate::domain::catalogue::{ShopifyEntry, StoklyEntry};
+use crate::domain::exception::{DomainException, Flow, Owner, RecordRef, Severity, printable};
 use crate::shopify::{LocationId as ShopifyLocationId, ProductVariantId};
 use crate::stokly::{ItemId, LocationId as StoklyLocationId};
 

@@ -7,9 +7,9 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::domain::exception::{DomainException, Severity};
 use crate::domain::catalogue::test_support::*;
 use crate::domain::catalogue::{ComponentLine, CompositeComponents, SkuIndex, StoklyCatalogue};
+use crate::domain::exception::{DomainException, Severity};
 use crate::shopify::model::ProductVariant;
 use crate::shopify::{GraphQlRequest, UserError};
 use crate::stokly::model::{Extra, InventoryRecord, Item, ItemFormat};

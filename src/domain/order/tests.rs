@@ -6,9 +6,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::test_support::settle_figures;
 use super::*;
-use crate::domain::exception::{DomainException, Owner};
 use crate::domain::catalogue::test_support::{deleted, simple, with_format};
 use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
+use crate::domain::exception::{DomainException, Owner};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::OrderTransactionId;
 use crate::shopify::model::{AdditionalFee, Count, CountPrecision, MoneyBag};

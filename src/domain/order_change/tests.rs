@@ -6,13 +6,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
 use super::*;
+use crate::domain::catalogue::test_support::simple;
+use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use crate::domain::exception::{DomainException, Flow, Owner, RecordRef, Severity};
 use crate::domain::order::{
     GlAccountCode, OrderGate, OrderMappingConfig, SaleOrderDraft, TaxAccountMap, TaxKey, map_order,
 };
 use crate::domain::ports::{RecordingSaleOrderChanges, SaleOrderChangeCall, SaleOrderChanges};
-use crate::domain::catalogue::test_support::simple;
-use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::{FinancialStatus, MoneyBag, Order};
 use crate::shopify::{LineItemId, OrderId};
