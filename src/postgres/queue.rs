@@ -27,6 +27,9 @@ pub struct QueuedItem<T> {
     pub lease_until: DateTime<Utc>,
 }
 
+/// A taken item as the database returns it: ID, attempt, payload text, enqueued at, lease end.
+type TakenRow = (i64, i32, String, DateTime<Utc>, DateTime<Utc>);
+
 /// How many items a queue holds, by state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -148,7 +151,7 @@ impl PgWorkQueue {
     ) -> Result<Vec<QueuedItem<T>>, PgError> {
         let until = lease_end(now, lease, &self.name)?;
         let table = &self.fleet.tables().queue;
-        let rows: Vec<(i64, i32, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(&format!(
+        let rows: Vec<TakenRow> = sqlx::query_as(&format!(
             "UPDATE {table} SET state = 'taken', lease_until = $4, worker = $3, \
                    attempts = attempts + 1 \
                  WHERE id IN ( \
