@@ -1,7 +1,8 @@
 //! One posting-ledger claim round trip on PostgreSQL (target: under 2 ms on a local server):
 //! a first claim of a new order (the insert), and a claim of an order another run released
 //! (the update), each one statement over the pool. Also the work queue's take-and-complete of
-//! one item, the fleet's unit of work.
+//! one item, the fleet's unit of work, and a claim over sessions with `synchronous_commit =
+//! off`, which shows how much of a round trip is the commit's flush to disk.
 //!
 //! Run with:
 //! ```sh
@@ -43,7 +44,29 @@ fn ledger_claims(c: &mut Criterion) {
     });
     let ledger = fleet.ledger();
     let next = AtomicU64::new(1);
+    // The same ledger over sessions that do not wait for the commit's disk flush: what the
+    // statement costs apart from the disk (on a busy disk most of a claim is the flush).
+    let unflushed = rt.block_on(async {
+        let options: stokly_shopify::postgres::sqlx::postgres::PgConnectOptions =
+            url.parse().unwrap();
+        let pool = stokly_shopify::postgres::sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.options([("synchronous_commit", "off")]))
+            .await
+            .unwrap();
+        Fleet::new(pool, fleet.prefix()).unwrap().ledger()
+    });
     let mut group = c.benchmark_group("postgres_ledger");
+    group.bench_function("claim a new order, commit not flushed", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let key = format!("bench.myshopify.com/orders/{n}");
+                let claim = unflushed.claim(&key, Utc::now(), LEASE).await.unwrap();
+                assert!(matches!(claim, Claim::Acquired { .. }));
+            })
+        });
+    });
     group.bench_function("claim a new order", |b| {
         b.iter(|| {
             rt.block_on(async {

@@ -48,7 +48,7 @@ mod queue;
 
 use std::sync::Arc;
 
-pub use budgets::{PgCostBucket, PgRequestBudget};
+pub use budgets::{PgCostBucket, PgRequestBudget, WINDOW_RISE};
 pub use checkpoints::{Checkpoint, PgCheckpoints};
 pub use inbox::{InboxVerdict, PgDedupStore, PgInbox};
 pub use ledger::PgPostingLedger;
