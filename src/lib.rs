@@ -68,6 +68,9 @@
 //!   reads and push, order capture and posting, fulfilments, payouts and their journals,
 //!   refunds and their credit documents, and
 //!   [`adapters::exactly_once::run_exactly_once`], the driver every create goes through.
+//! - `postgres` (feature `postgres`): fleet mode, the state several workers of one shop share
+//!   in PostgreSQL: the posting ledger, webhook dedup and inbox, a work queue, the shared
+//!   Shopify cost bucket and Stokly request budget, and checkpoints.
 //! - `sandbox` (feature `sandbox`): stateful emulators of both APIs on loopback, a seeded
 //!   scenario, fault injection and a controllable clock.
 //! - [`money`]: [`Money`], exact amounts with a currency, checked arithmetic and allocation.
@@ -181,6 +184,8 @@ mod error;
 mod http;
 pub mod money;
 pub mod ops;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 mod secret;

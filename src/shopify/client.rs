@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::error::{Error, GraphQlError, UserError, graphql_errors_failure};
 use super::idempotency::idempotency_key;
-use super::throttle::{CostBucket, LearnedCosts, QueryCost, ThrottleStatus};
+use super::throttle::{CostBucket, CostPacer, LearnedCosts, QueryCost, ThrottleStatus};
 use crate::http::{
     self, Failure, Idempotence, RetryAfter, RetryConfig, RetryDecision, RetryPolicy, Timeouts,
 };
@@ -42,6 +42,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     timeouts: Timeouts,
     retry: RetryConfig,
+    cost_pacer: Option<Arc<dyn CostPacer>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -53,6 +54,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
+            .field("cost_pacer", &self.cost_pacer)
             .finish_non_exhaustive()
     }
 }
@@ -99,6 +101,14 @@ impl ClientBuilder {
     /// Retry settings (default [`RetryConfig::default`]).
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Paces requests through `pacer` (a cost bucket shared with other processes, such as
+    /// fleet mode's PostgreSQL bucket) instead of the client's own in-process bucket, which
+    /// stays the default. See [`CostPacer`].
+    pub fn cost_pacer(mut self, pacer: Arc<dyn CostPacer>) -> Self {
+        self.cost_pacer = Some(pacer);
         self
     }
 
@@ -159,6 +169,7 @@ impl ClientBuilder {
                 learned_costs: Mutex::new(LearnedCosts::new()),
                 first_answer: tokio::sync::Mutex::new(()),
                 reports_no_cost: std::sync::atomic::AtomicBool::new(false),
+                cost_pacer: self.cost_pacer,
             }),
         })
     }
@@ -227,6 +238,8 @@ struct Inner {
     /// Set once a successful answer came without cost figures: the server does not report
     /// its bucket, so holding requests back for it would only serialise them.
     reports_no_cost: std::sync::atomic::AtomicBool,
+    /// Paces requests instead of `bucket` when set.
+    cost_pacer: Option<Arc<dyn CostPacer>>,
 }
 
 impl fmt::Debug for Client {
@@ -511,7 +524,16 @@ impl Client {
                 (!self.may_send_concurrently()).then_some(guard)
             };
             let expected = self.expected_cost(request);
-            let (reservation, wait) = Reservation::take(self, expected);
+            let (reservation, wait) = match &self.inner.cost_pacer {
+                None => {
+                    let (reservation, wait) = Reservation::take(self, expected);
+                    (Paced::Local(reservation), wait)
+                }
+                Some(pacer) => {
+                    let paced = pacer.reserve(expected).await;
+                    (Paced::Shared(paced.reserved), paced.wait)
+                }
+            };
             if !wait.is_zero() {
                 tracing::debug!(
                     ?wait,
@@ -521,7 +543,13 @@ impl Client {
                 tokio::time::sleep(wait).await;
             }
             let outcome = self.send_once(request).await;
-            drop(reservation);
+            match (reservation, &self.inner.cost_pacer) {
+                (Paced::Shared(reserved), Some(pacer)) => {
+                    let cost = outcome.as_ref().ok().and_then(|r| r.cost.as_ref());
+                    pacer.settle(reserved, cost).await;
+                }
+                (reservation, _) => drop(reservation),
+            }
             let (error, failure) = match outcome {
                 Ok(response) => {
                     if response.cost.is_none() && response.errors.is_empty() {
@@ -758,6 +786,15 @@ impl Client {
         }
         decode(operation, response.request_id.as_deref(), payload)
     }
+}
+
+/// Where a request's points were reserved: the client's own bucket, or its [`CostPacer`]
+/// (settled with the answer's cost).
+enum Paced<'a> {
+    // Held only for its `Drop`, which releases the points.
+    #[allow(dead_code)]
+    Local(Reservation<'a>),
+    Shared(f64),
 }
 
 /// Points reserved in the shared bucket for a request in flight, released when dropped: after

@@ -77,4 +77,5 @@ pub use products::CatalogueRead;
 pub use throttle::{
     CostBucket, DEFAULT_EXPECTED_COST, DEFAULT_MAX_WAIT, LearnedCosts, QueryCost, ThrottleStatus,
 };
+pub use throttle::{CostPacer, PacedRequest};
 pub use webhooks::{WebhookError, WebhookEvent, WebhookTopic, WebhookVerifier};

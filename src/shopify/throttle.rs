@@ -309,6 +309,48 @@ impl LearnedCosts {
     }
 }
 
+/// A shop's cost bucket kept outside the client, so that several processes pace themselves
+/// against one bucket: the seam fleet mode plugs into (see
+/// [`ClientBuilder::cost_pacer`](super::ClientBuilder::cost_pacer)).
+///
+/// Without a pacer (the default), a client paces through its own in-process [`CostBucket`],
+/// shared by its clones only. With one, every attempt first [reserves](CostPacer::reserve)
+/// its expected cost and sleeps the wait it is given, then [settles](CostPacer::settle) the
+/// reservation with the answer's `extensions.cost`. The client still learns the bucket and
+/// the query costs locally (for [`Client::throttle_status`](super::Client::throttle_status)
+/// and its estimates); only the pacing moves to the pacer. A pacer's answers are advice: it
+/// cannot fail a request, and one that cannot reach its store answers a wait of its own.
+#[async_trait::async_trait]
+pub trait CostPacer: Send + Sync + std::fmt::Debug {
+    /// Takes `cost` points (the request's expected cost) for a request about to be sent, and
+    /// answers how long to wait before sending it and how many points were taken.
+    async fn reserve(&self, cost: f64) -> PacedRequest;
+
+    /// Settles a reservation once its answer has arrived: `cost` is the answer's
+    /// `extensions.cost` (`None` when there was none, or no answer: the points stay taken and
+    /// come back as the bucket restores).
+    async fn settle(&self, reserved: f64, cost: Option<&QueryCost>);
+}
+
+/// A [`CostPacer`]'s answer to a reservation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct PacedRequest {
+    /// How long to wait before sending.
+    pub wait: Duration,
+    /// The points taken, handed back to [`CostPacer::settle`] (0 when the bucket is not known
+    /// yet, or the cost is larger than the bucket).
+    pub reserved: f64,
+}
+
+impl PacedRequest {
+    /// A wait and the points taken.
+    #[must_use]
+    pub fn new(wait: Duration, reserved: f64) -> Self {
+        Self { wait, reserved }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -178,6 +178,26 @@ impl RateBudget {
     }
 }
 
+/// An account's request budget kept outside the client, so that several processes pace
+/// themselves against one Stokly account: the seam fleet mode plugs into (see
+/// [`ClientBuilder::request_pacer`](super::ClientBuilder::request_pacer)).
+///
+/// Without a pacer (the default), a client paces through its own in-process [`RateBudget`],
+/// shared by its clones only. With one, every attempt first [books](RequestPacer::reserve) a
+/// slot and sleeps the wait it is given, and every `x-ratelimit-remaining` received is
+/// [reported](RequestPacer::observe_remaining) to it (the client keeps its own copy too, for
+/// [`Client::rate_limit_remaining`](super::Client::rate_limit_remaining)). A pacer's answers
+/// are advice: it cannot fail a request, and one that cannot reach its store answers a wait
+/// of its own.
+#[async_trait::async_trait]
+pub trait RequestPacer: Send + Sync + std::fmt::Debug {
+    /// Books one request about to be sent; answers how long to wait before sending it.
+    async fn reserve(&self) -> Duration;
+
+    /// Learns `x-ratelimit-remaining` from an answer just received.
+    async fn observe_remaining(&self, remaining: u32);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use url::Url;
 
 use super::auth::{self, CachedToken, Credentials, DEFAULT_REFRESH_MARGIN};
-use super::budget::{RateBudget, RateLimit};
+use super::budget::{RateBudget, RateLimit, RequestPacer};
 use super::endpoints::{self, InferredEndpoints};
 use super::error::Error;
 use super::filter::percent_encode;
@@ -123,6 +123,7 @@ pub struct ClientBuilder {
     refresh_margin: Option<Duration>,
     visibility: VisibilityPoll,
     inferred: InferredEndpoints,
+    request_pacer: Option<Arc<dyn RequestPacer>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -137,6 +138,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("request_pacer", &self.request_pacer)
             .finish_non_exhaustive()
     }
 }
@@ -202,6 +204,14 @@ impl ClientBuilder {
     /// The client-side rate budget (default [`RateLimit::default`]: 4 requests per second).
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Paces requests through `pacer` (a budget shared with other processes, such as fleet
+    /// mode's PostgreSQL budget) instead of the client's own in-process [`RateBudget`], which
+    /// stays the default. See [`RequestPacer`].
+    pub fn request_pacer(mut self, pacer: Arc<dyn RequestPacer>) -> Self {
+        self.request_pacer = Some(pacer);
         self
     }
 
@@ -310,6 +320,7 @@ impl ClientBuilder {
                 budget: Mutex::new(RateBudget::new(self.rate_limit)),
                 visibility: self.visibility,
                 inferred: self.inferred,
+                request_pacer: self.request_pacer,
             }),
         })
     }
@@ -337,6 +348,8 @@ struct Inner {
     budget: Mutex<RateBudget>,
     visibility: VisibilityPoll,
     inferred: InferredEndpoints,
+    /// Paces requests instead of `budget` when set.
+    request_pacer: Option<Arc<dyn RequestPacer>>,
 }
 
 impl fmt::Debug for Client {
@@ -560,10 +573,16 @@ impl Client {
         call: &Call,
         token: Option<&Secret>,
     ) -> Result<Answer, (Error, Failure)> {
-        let wait = self.lock_budget().reserve(Instant::now());
-        // Released on drop, so a caller that abandons the request mid-flight does not leave
-        // a booking behind that would count against `x-ratelimit-remaining` for ever.
-        let _booking = Booking(self);
+        let (wait, _booking) = match &self.inner.request_pacer {
+            None => {
+                let wait = self.lock_budget().reserve(Instant::now());
+                // Released on drop, so a caller that abandons the request mid-flight does not
+                // leave a booking behind that would count against `x-ratelimit-remaining` for
+                // ever.
+                (wait, Some(Booking(self)))
+            }
+            Some(pacer) => (pacer.reserve().await, None),
+        };
         if !wait.is_zero() {
             tracing::debug!(?wait, "waiting for the rate budget");
             tokio::time::sleep(wait).await;
@@ -615,6 +634,9 @@ impl Client {
         if let Some(remaining) = remaining {
             self.lock_budget()
                 .observe_remaining(remaining, Instant::now());
+            if let Some(pacer) = &self.inner.request_pacer {
+                pacer.observe_remaining(remaining).await;
+            }
             tracing::trace!(remaining, "x-ratelimit-remaining");
         }
         let text = response.text().await.map_err(transport)?;

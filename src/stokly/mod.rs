@@ -96,6 +96,7 @@ mod pagination;
 mod sale_orders;
 
 pub use auth::DEFAULT_REFRESH_MARGIN;
+pub use budget::RequestPacer;
 pub use budget::{RateBudget, RateLimit};
 pub use client::{Client, ClientBuilder, Environment, VisibilityPoll};
 pub use customers::CUSTOMER_BARCODE_BATCH;
