@@ -122,6 +122,8 @@ pub enum Flow {
     Payout,
     /// Tax lines mapped to accounts.
     Tax,
+    /// Stokly price lists pushed to Shopify ([`crate::domain::price_list`]).
+    PriceList,
 }
 
 impl Flow {
@@ -137,6 +139,7 @@ impl Flow {
             Self::Refund => "refund",
             Self::Payout => "payout",
             Self::Tax => "tax",
+            Self::PriceList => "price_list",
         }
     }
 }
@@ -213,6 +216,16 @@ pub enum RecordRef {
         /// The transaction.
         id: BalanceTransactionId,
     },
+    /// A Stokly price list (**inferred** resource).
+    StoklyPriceList {
+        /// The price list.
+        id: crate::stokly::PriceListId,
+    },
+    /// A Stokly customer.
+    StoklyCustomer {
+        /// The customer.
+        id: crate::stokly::CustomerId,
+    },
 }
 
 impl fmt::Display for RecordRef {
@@ -245,6 +258,8 @@ impl fmt::Display for RecordRef {
             Self::ShopifyBalanceTransaction { id } => {
                 write!(f, "Shopify balance transaction {}", id.numeric_id())
             }
+            Self::StoklyPriceList { id } => write!(f, "Stokly price list {id}"),
+            Self::StoklyCustomer { id } => write!(f, "Stokly customer {id}"),
         }
     }
 }
@@ -378,6 +393,14 @@ impl ExceptionRecord {
                 }
                 RecordRef::ShopifyPayout { id } => key.push_str(id.as_str()),
                 RecordRef::ShopifyBalanceTransaction { id } => key.push_str(id.as_str()),
+                RecordRef::StoklyPriceList { id } => {
+                    key.push_str("stokly:price_list:");
+                    key.push_str(id.as_str());
+                }
+                RecordRef::StoklyCustomer { id } => {
+                    key.push_str("stokly:customer:");
+                    key.push_str(id.as_str());
+                }
             }
         }
         key

@@ -16,7 +16,10 @@ use super::client::Client;
 use super::endpoints::{expand, expand_line};
 use super::error::{Error, invalid};
 use super::ids::{CreditNoteId, JournalId, SaleOrderId, SaleOrderLineId};
-use super::model::inferred::{Dispatch, NewCreditNote, NewJournal, PriceList};
+use super::ids::PriceListId;
+use super::model::inferred::{
+    Dispatch, NewCreditNote, NewJournal, PriceList, PriceListCustomer, PriceListItem,
+};
 use super::model::{NewSaleOrderLine, Shipping};
 use super::pagination::ListQuery;
 use crate::http::Idempotence;
@@ -249,6 +252,33 @@ impl Client {
     /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn price_lists(&self, query: ListQuery) -> BoxStream<'static, Result<PriceList, Error>> {
         let path = self.inferred_endpoints().price_lists.to_string();
+        self.list_at(&path, query)
+    }
+
+    /// **Inferred path.** The customers a price list applies to.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
+    pub fn price_list_customers(
+        &self,
+        list: &PriceListId,
+        query: ListQuery,
+    ) -> BoxStream<'static, Result<PriceListCustomer, Error>> {
+        let path = expand(&self.inferred_endpoints().price_list_customers, list.as_str());
+        self.list_at(&path, query)
+    }
+
+    /// **Inferred path.** A price list's item prices, each with its quantity rule and
+    /// quantity breaks where the list has them.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
+    pub fn price_list_items(
+        &self,
+        list: &PriceListId,
+        query: ListQuery,
+    ) -> BoxStream<'static, Result<PriceListItem, Error>> {
+        let path = expand(&self.inferred_endpoints().price_list_items, list.as_str());
         self.list_at(&path, query)
     }
 
