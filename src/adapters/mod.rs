@@ -8,3 +8,4 @@ pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod payouts;
+pub mod price_lists;

@@ -191,6 +191,12 @@ impl PriceListConfig {
         format!("{}{list}", self.name_prefix)
     }
 
+    /// Whether a Shopify price list is one the sync made (its name has the prefix).
+    #[must_use]
+    pub fn owns(&self, shopify_name: &str) -> bool {
+        shopify_name.starts_with(&self.name_prefix)
+    }
+
     /// The customer tag for a Stokly list.
     #[must_use]
     pub fn tag(&self, list: &PriceListId) -> String {
