@@ -12,8 +12,10 @@ use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::domain::price_list::{
     PriceListConfig, ShopCapabilities, ShopifyPriceState, StoklyPriceList, plan_price_lists,
 };
-use stokly_shopify::shopify::model::{FixedPrice, PriceList as ShopifyList, ProductVariant, QuantityRule};
 use stokly_shopify::shopify::CompanyLocationId;
+use stokly_shopify::shopify::model::{
+    FixedPrice, PriceList as ShopifyList, ProductVariant, QuantityRule,
+};
 use stokly_shopify::stokly::model::inferred::{PriceList, PriceListCustomer, PriceListItem};
 use stokly_shopify::stokly::{CustomerId, ItemId, PriceListId};
 
@@ -24,7 +26,12 @@ fn price(list: usize, i: usize) -> Decimal {
     Decimal::new(1000 + ((list * 7 + i) % 500) as i64, 2)
 }
 
-fn inputs() -> (Vec<StoklyPriceList>, SkuIndex, PriceListConfig, ShopifyPriceState) {
+fn inputs() -> (
+    Vec<StoklyPriceList>,
+    SkuIndex,
+    PriceListConfig,
+    ShopifyPriceState,
+) {
     let variants: Vec<ProductVariant> = (0..VARIANTS)
         .map(|i| {
             serde_json::from_value(json!({
@@ -43,9 +50,10 @@ fn inputs() -> (Vec<StoklyPriceList>, SkuIndex, PriceListConfig, ShopifyPriceSta
     let mut state = ShopifyPriceState::default();
     for l in 0..LISTS {
         let list_id = format!("pl-{l}");
-        let list: PriceList =
-            serde_json::from_value(json!({"priceListId": list_id, "name": format!("List {l}"), "currency": "GBP"}))
-                .unwrap();
+        let list: PriceList = serde_json::from_value(
+            json!({"priceListId": list_id, "name": format!("List {l}"), "currency": "GBP"}),
+        )
+        .unwrap();
         let mut customers = Vec::new();
         for c in 0..2 {
             let customer = CustomerId::new(format!("c-{l}-{c}")).unwrap();
@@ -57,8 +65,16 @@ fn inputs() -> (Vec<StoklyPriceList>, SkuIndex, PriceListConfig, ShopifyPriceSta
         }
         let items: Vec<PriceListItem> = (0..VARIANTS)
             .map(|i| {
-                let item = PriceListItem::new(ItemId::new(format!("item-{i}")).unwrap(), format!("SKU-{i:05}"), price(l, i));
-                if i % 100 == 0 { item.with_quantity_rule(6, Some(600), 6) } else { item }
+                let item = PriceListItem::new(
+                    ItemId::new(format!("item-{i}")).unwrap(),
+                    format!("SKU-{i:05}"),
+                    price(l, i),
+                );
+                if i % 100 == 0 {
+                    item.with_quantity_rule(6, Some(600), 6)
+                } else {
+                    item
+                }
             })
             .collect();
         lists.push(StoklyPriceList::new(list, customers, items));

@@ -28,7 +28,9 @@ use std::time::Instant;
 use chrono::TimeZone;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
-use stokly_shopify::adapters::price_lists::{PriceListSync, read_stokly_price_lists, sync_price_lists};
+use stokly_shopify::adapters::price_lists::{
+    PriceListSync, read_stokly_price_lists, sync_price_lists,
+};
 use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::price_list::PriceListConfig;
@@ -53,13 +55,24 @@ struct Shop {
 async fn shop(plus: bool, clock: &SandboxClock, customers: &[String]) -> Shop {
     let gbp = CurrencyCode::new("GBP").unwrap();
     let mut state = ShopifyState::new(
-        if plus { "trade-plus.myshopify.com" } else { "trade.myshopify.com" },
+        if plus {
+            "trade-plus.myshopify.com"
+        } else {
+            "trade.myshopify.com"
+        },
         gbp,
     );
     state.set_shopify_plus(plus);
     let product = state.add_product("Trade range", ProductStatus::Active);
     for i in 0..ITEMS {
-        state.add_variant(product, Some(&format!("TR-{i:05}")), None, Decimal::new(2000, 2), true, clock.now());
+        state.add_variant(
+            product,
+            Some(&format!("TR-{i:05}")),
+            None,
+            Decimal::new(2000, 2),
+            true,
+            clock.now(),
+        );
     }
     state.add_company_location("Acme Ltd, Leeds", Some(&customers[0]));
     state.add_company_location("Bolt & Co, York", Some(&customers[1]));
@@ -99,8 +112,14 @@ async fn shop(plus: bool, clock: &SandboxClock, customers: &[String]) -> Shop {
 fn print_run(label: &str, shop: &Shop, sync: &PriceListSync, requests_before: usize) {
     let requests = shop.emulator.requests();
     let new = &requests[requests_before..];
-    let price_calls = new.iter().filter(|r| r.operation == "B2bFixedPricesAdd").count();
-    let throttled = new.iter().filter(|r| r.outcome == Outcome::Throttled).count();
+    let price_calls = new
+        .iter()
+        .filter(|r| r.operation == "B2bFixedPricesAdd")
+        .count();
+    let throttled = new
+        .iter()
+        .filter(|r| r.outcome == Outcome::Throttled)
+        .count();
     let r = &sync.report;
     println!("  {label}:");
     println!(
@@ -131,7 +150,10 @@ fn print_run(label: &str, shop: &Shop, sync: &PriceListSync, requests_before: us
 #[tokio::main]
 async fn main() {
     let started = Instant::now();
-    let clock = SandboxClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(), 200.0);
+    let clock = SandboxClock::new(
+        chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
+        200.0,
+    );
 
     // Stokly: one trade list for two customers.
     let mut stokly_state = StoklyState::new("trade", 19);
@@ -142,12 +164,25 @@ async fn main() {
     }
     for i in 0..ITEMS {
         let rule = (i % 100 == 0).then_some((6, Some(600), 6));
-        stokly_state.set_price_list_item(&list, &format!("item-{i}"), &format!("TR-{i:05}"), Decimal::new(1500 + (i as i64 % 50), 2), rule);
+        stokly_state.set_price_list_item(
+            &list,
+            &format!("item-{i}"),
+            &format!("TR-{i:05}"),
+            Decimal::new(1500 + (i as i64 % 50), 2),
+            rule,
+        );
     }
-    stokly_state.set_price_list_item(&list, "item-web", "NOT-IN-SHOPIFY", Decimal::new(999, 2), None);
-    let stokly_emulator = StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone())
-        .await
-        .unwrap();
+    stokly_state.set_price_list_item(
+        &list,
+        "item-web",
+        "NOT-IN-SHOPIFY",
+        Decimal::new(999, 2),
+        None,
+    );
+    let stokly_emulator =
+        StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone())
+            .await
+            .unwrap();
     let stokly = stokly_emulator.client_builder().build().unwrap();
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
     println!(
@@ -165,7 +200,9 @@ async fn main() {
             if plus { "Shopify Plus" } else { "no Plus" }
         );
         let before = shop.emulator.requests().len();
-        let first = sync_price_lists(&shop.client, &lists, &shop.index, &shop.config).await.unwrap();
+        let first = sync_price_lists(&shop.client, &lists, &shop.index, &shop.config)
+            .await
+            .unwrap();
         if let Some(notice) = &first.plan.notice {
             println!("  NOTICE: {notice}");
         }
@@ -175,7 +212,9 @@ async fn main() {
         }
 
         let before = shop.emulator.requests().len();
-        let rerun = sync_price_lists(&shop.client, &lists, &shop.index, &shop.config).await.unwrap();
+        let rerun = sync_price_lists(&shop.client, &lists, &shop.index, &shop.config)
+            .await
+            .unwrap();
         print_run("rerun, nothing changed", &shop, &rerun, before);
         assert_eq!(rerun.report.calls, 0, "a rerun sends nothing");
 

@@ -44,7 +44,8 @@ fn gbp() -> CurrencyCode {
 async fn world(skus: usize, plus: bool) -> World {
     let epoch = chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
     let clock = SandboxClock::new(epoch, 200.0);
-    let mut state = stokly_shopify::sandbox::shopify::ShopifyState::new("trade.myshopify.com", gbp());
+    let mut state =
+        stokly_shopify::sandbox::shopify::ShopifyState::new("trade.myshopify.com", gbp());
     state.set_shopify_plus(plus);
     let product = state.add_product("Trade range", ProductStatus::Active);
     for i in 0..skus {
@@ -104,7 +105,8 @@ async fn company_config(w: &World, client: &shopify::Client) -> PriceListConfig 
         .try_collect()
         .await
         .unwrap();
-    PriceListConfig::new().with_company_locations_by_external_id(&locations)
+    PriceListConfig::new()
+        .with_company_locations_by_external_id(&locations)
         .with_customer(
             stokly::CustomerId::new(w.customers[0].clone()).unwrap(),
             CustomerId::try_from_numeric(w.shopify_customers[0]).unwrap(),
@@ -146,7 +148,9 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
     assert_eq!(lists.len(), 1);
     assert_eq!(lists[0].items.len(), 10_000);
-    let first = sync_price_lists(&shopify, &lists, &index, &config).await.unwrap();
+    let first = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
     assert_eq!(first.plan.mode, PricingMode::Catalogs);
     assert_eq!(first.report.refused, vec![]);
     assert_eq!(first.report.price_lists_created, 1);
@@ -176,7 +180,9 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
 
     // A rerun with nothing changed sends nothing.
     let sent = w.shopify.requests().len();
-    let again = sync_price_lists(&shopify, &lists, &index, &config).await.unwrap();
+    let again = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
     assert!(again.plan.is_empty(), "{:?}", again.plan.drift.first());
     assert_eq!(again.report.calls, 0);
     let writes = w.shopify.requests()[sent..]
@@ -190,7 +196,9 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
         s.set_price_list_item(&w.list, "item-42", "TR-00042", Decimal::new(1234, 2), None);
     });
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
-    let changed = sync_price_lists(&shopify, &lists, &index, &config).await.unwrap();
+    let changed = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
     assert_eq!(changed.report.calls, 1);
     assert_eq!(changed.report.prices_set, 1);
     let state = w.shopify.state();
@@ -207,10 +215,14 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
     let shopify = w.shopify.client_builder().build().unwrap();
     let stokly = w.stokly.client_builder().build().unwrap();
     let index = index(&shopify).await;
-    let config = company_config(&w, &shopify).await.with_prices_in_metafield(true);
+    let config = company_config(&w, &shopify)
+        .await
+        .with_prices_in_metafield(true);
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
 
-    let first = sync_price_lists(&shopify, &lists, &index, &config).await.unwrap();
+    let first = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
     assert_eq!(first.plan.mode, PricingMode::CustomerData);
     assert_eq!(first.plan.notice.as_deref(), Some(WITHOUT_PLUS_NOTICE));
     assert_eq!(first.report.customers_tagged, 2);
@@ -224,7 +236,9 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
     let value: serde_json::Value = serde_json::from_str(value).unwrap();
     assert_eq!(value["priceLists"][0]["prices"]["TR-00003"], "15.03");
 
-    let again = sync_price_lists(&shopify, &lists, &index, &config).await.unwrap();
+    let again = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
     assert!(again.plan.is_empty());
     assert_eq!(again.report.calls, 0);
 
@@ -234,9 +248,15 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
             .retain(|r| r["customerId"] != json!(w.customers[1]));
     });
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
-    let left = sync_price_lists(&shopify, &lists, &index, &config).await.unwrap();
+    let left = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
     assert_eq!(left.report.customers_tagged, 1);
-    assert!(w.shopify.state().b2b.customers[&w.shopify_customers[1]].tags.is_empty());
+    assert!(
+        w.shopify.state().b2b.customers[&w.shopify_customers[1]]
+            .tags
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,13 +302,26 @@ async fn the_emulator_refuses_what_shopify_was_recorded_refusing() {
     let payload = &answer["priceListFixedPricesAdd"];
     assert_eq!(payload["prices"], serde_json::Value::Null);
     assert_eq!(payload["userErrors"][0]["code"], "VARIANT_NOT_FOUND");
-    assert_eq!(payload["userErrors"][0]["field"], json!(["prices", "1", "variantId"]));
-    assert_eq!(payload["userErrors"][1]["code"], "PRICE_LIST_CURRENCY_MISMATCH");
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["prices", "1", "variantId"])
+    );
+    assert_eq!(
+        payload["userErrors"][1]["code"],
+        "PRICE_LIST_CURRENCY_MISMATCH"
+    );
     assert_eq!(
         payload["userErrors"][1]["field"],
         json!(["prices", "2", "price", "currencyCode"])
     );
-    assert!(w.shopify.state().price_list_named("Stokly price list x").unwrap().fixed_prices.is_empty());
+    assert!(
+        w.shopify
+            .state()
+            .price_list_named("Stokly price list x")
+            .unwrap()
+            .fixed_prices
+            .is_empty()
+    );
 
     // Quantity rules need a company-location catalog.
     let rules = |rules: serde_json::Value| {
@@ -306,7 +339,9 @@ async fn the_emulator_refuses_what_shopify_was_recorded_refusing() {
         .unwrap()
     };
     let answer: serde_json::Value = shopify
-        .query(&rules(json!([{"variantId": variant("TR-00000"), "minimum": 2, "increment": 2}])))
+        .query(&rules(
+            json!([{"variantId": variant("TR-00000"), "minimum": 2, "increment": 2}]),
+        ))
         .await
         .unwrap();
     assert_eq!(
@@ -347,7 +382,12 @@ async fn the_emulator_refuses_what_shopify_was_recorded_refusing() {
     let refused = shopify
         .add_quantity_rules(
             &list,
-            &[shopify::model::QuantityRuleInput::new(variant("TR-00001"), 4, None, 6)],
+            &[shopify::model::QuantityRuleInput::new(
+                variant("TR-00001"),
+                4,
+                None,
+                6,
+            )],
         )
         .await
         .unwrap_err();

@@ -29,11 +29,14 @@ use futures::TryStreamExt;
 
 use crate::domain::catalogue::SkuIndex;
 use crate::domain::price_list::{
-    ListPush, PriceListConfig, PriceListPlan, ShopCapabilities, ShopifyPriceState,
-    StoklyPriceList, plan_price_lists,
+    ListPush, PriceListConfig, PriceListPlan, ShopCapabilities, ShopifyPriceState, StoklyPriceList,
+    plan_price_lists,
 };
 use crate::shopify::model::{B2bPayload, PriceListPriceInput};
-use crate::shopify::{self, PageOptions, PriceListId as ShopifyPriceListId, UserError, UserErrorCode, UserErrorsByInput};
+use crate::shopify::{
+    self, PageOptions, PriceListId as ShopifyPriceListId, UserError, UserErrorCode,
+    UserErrorsByInput,
+};
 use crate::stokly::{self, ListQuery, PriceListId};
 
 /// Rows per page of the Stokly price-list reads (Stokly's largest page).
@@ -95,14 +98,18 @@ pub async fn read_shopify_price_state(
             let complete = first.is_some_and(|c| !c.page_info.has_next_page);
             let locations = match (complete, first, catalog.company_location_catalog_id()) {
                 (true, Some(page), _) => page.nodes.iter().map(|l| l.id.clone()).collect(),
-                (_, _, Some(id)) => client
-                    .catalog_company_locations(&id, PageOptions::default())
-                    .map_ok(|l| l.id)
-                    .try_collect()
-                    .await?,
+                (_, _, Some(id)) => {
+                    client
+                        .catalog_company_locations(&id, PageOptions::default())
+                        .map_ok(|l| l.id)
+                        .try_collect()
+                        .await?
+                }
                 _ => Vec::new(),
             };
-            state.catalog_locations.insert(catalog.id.clone(), locations);
+            state
+                .catalog_locations
+                .insert(catalog.id.clone(), locations);
         }
         if !config.owns(&list.name) {
             continue;
@@ -352,7 +359,9 @@ async fn apply_list(
         report.calls += 1;
         let answer = client.delete_fixed_prices(&price_list, batch).await?;
         match answer.result {
-            Some(deleted) if answer.user_errors.is_empty() => report.prices_removed += deleted.len(),
+            Some(deleted) if answer.user_errors.is_empty() => {
+                report.prices_removed += deleted.len()
+            }
             _ => report.refused.push(refused(
                 list,
                 "priceListFixedPricesDelete",

@@ -39,7 +39,7 @@ pub mod order;
 pub mod order_change;
 pub mod payout;
 pub mod ports;
-pub mod price_list;
 pub mod posting;
+pub mod price_list;
 mod report;
 pub mod catalogue;

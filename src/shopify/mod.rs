@@ -59,10 +59,11 @@ pub use error::{
 pub use fulfillments::{FULFILLMENT_ORDERS_PER_PAGE, FULFILLMENTS_PER_READ};
 pub use idempotency::idempotency_key;
 pub use ids::{
-    BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
-    FulfillmentOrderId, FulfillmentOrderLineItemId, Gid, IdError, InventoryItemId,
-    InventoryLevelId, LineItemId, LocationId, MAX_NUMERIC_ID, OrderId, OrderTransactionId,
-    PayoutId, PriceListId, CompanyLocationCatalogId, ProductId, ProductVariantComponentId, ProductVariantId, RefundId, ShopId,
+    BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationCatalogId, CompanyLocationId,
+    CustomerId, FulfillmentId, FulfillmentOrderId, FulfillmentOrderLineItemId, Gid, IdError,
+    InventoryItemId, InventoryLevelId, LineItemId, LocationId, MAX_NUMERIC_ID, OrderId,
+    OrderTransactionId, PayoutId, PriceListId, ProductId, ProductVariantComponentId,
+    ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub(crate) use orders::ORDERS_BATCH;

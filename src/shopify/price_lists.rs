@@ -125,7 +125,12 @@ fn invalid(operation: &str, argument: &'static str, reason: String) -> Error {
     }
 }
 
-fn check_batch(operation: &str, argument: &'static str, len: usize, max: usize) -> Result<(), Error> {
+fn check_batch(
+    operation: &str,
+    argument: &'static str,
+    len: usize,
+    max: usize,
+) -> Result<(), Error> {
     if len == 0 || len > max {
         return Err(invalid(
             operation,
@@ -144,20 +149,23 @@ impl Client {
     ) -> Result<(T, Vec<UserError>), Error> {
         let operation = request.operation_name().to_owned();
         let mut data: serde_json::Map<String, serde_json::Value> = self.query(&request).await?;
-        let payload = data
-            .remove(field)
-            .filter(|v| !v.is_null())
-            .ok_or_else(|| Error::MissingPayload {
-                operation: operation.clone(),
-                detail: "no payload",
-            })?;
+        let payload =
+            data.remove(field)
+                .filter(|v| !v.is_null())
+                .ok_or_else(|| Error::MissingPayload {
+                    operation: operation.clone(),
+                    detail: "no payload",
+                })?;
         let payload: Payload<T> = decode(&operation, None, payload)?;
         Ok((payload.result, payload.user_errors))
     }
 
     /// Every price list with its catalog and the catalog's first 50 company locations
     /// (page further with [`Client::catalog_company_locations`] when `hasNextPage`), paged.
-    pub fn b2b_price_lists(&self, options: PageOptions) -> BoxStream<'static, Result<PriceList, Error>> {
+    pub fn b2b_price_lists(
+        &self,
+        options: PageOptions,
+    ) -> BoxStream<'static, Result<PriceList, Error>> {
         self.paginate(
             GraphQlRequest::query(B2B_PRICE_LISTS, "B2bPriceLists")
                 .with_default_page_size(PRICE_LISTS_PER_PAGE),
@@ -263,7 +271,11 @@ impl Client {
     ) -> Result<B2bPayload<PriceList>, Error> {
         const OPERATION: &str = "B2bPriceListCreate";
         if name.trim().is_empty() {
-            return Err(invalid(OPERATION, "input.name", "must not be blank".to_owned()));
+            return Err(invalid(
+                OPERATION,
+                "input.name",
+                "must not be blank".to_owned(),
+            ));
         }
         let input = serde_json::json!({
             "name": name,
@@ -295,9 +307,18 @@ impl Client {
     ) -> Result<B2bPayload<CompanyLocationCatalogId>, Error> {
         const OPERATION: &str = "B2bCatalogCreate";
         if title.trim().is_empty() {
-            return Err(invalid(OPERATION, "input.title", "must not be blank".to_owned()));
+            return Err(invalid(
+                OPERATION,
+                "input.title",
+                "must not be blank".to_owned(),
+            ));
         }
-        check_batch(OPERATION, "input.context.companyLocationIds", locations.len(), MAX_PRICES_PER_CALL)?;
+        check_batch(
+            OPERATION,
+            "input.context.companyLocationIds",
+            locations.len(),
+            MAX_PRICES_PER_CALL,
+        )?;
         let input = serde_json::json!({
             "title": title,
             "status": "ACTIVE",
@@ -327,10 +348,18 @@ impl Client {
         locations: &[CompanyLocationId],
     ) -> Result<B2bPayload<()>, Error> {
         const OPERATION: &str = "B2bCatalogContextUpdate";
-        check_batch(OPERATION, "contextsToAdd.companyLocationIds", locations.len(), MAX_PRICES_PER_CALL)?;
+        check_batch(
+            OPERATION,
+            "contextsToAdd.companyLocationIds",
+            locations.len(),
+            MAX_PRICES_PER_CALL,
+        )?;
         let request = GraphQlRequest::mutation(B2B_CATALOG_CONTEXT_UPDATE, OPERATION)
             .variable("catalogId", catalog)?
-            .variable("contextsToAdd", serde_json::json!({"companyLocationIds": locations}))?
+            .variable(
+                "contextsToAdd",
+                serde_json::json!({"companyLocationIds": locations}),
+            )?
             .cost_hint(10.0);
         let (_, user_errors): (serde_json::Value, _) =
             self.b2b_mutation(request, "catalogContextUpdate").await?;
@@ -360,13 +389,20 @@ impl Client {
         let mut seen = std::collections::HashSet::new();
         for (i, p) in prices.iter().enumerate() {
             if !seen.insert(&p.variant_id) {
-                return Err(invalid(OPERATION, "prices", format!("price {i} repeats variant {}", p.variant_id)));
+                return Err(invalid(
+                    OPERATION,
+                    "prices",
+                    format!("price {i} repeats variant {}", p.variant_id),
+                ));
             }
             if p.price.currency() != currency {
                 return Err(invalid(
                     OPERATION,
                     "prices",
-                    format!("price {i} is in {} but the price list is in {currency}", p.price.currency()),
+                    format!(
+                        "price {i} is in {} but the price list is in {currency}",
+                        p.price.currency()
+                    ),
                 ));
             }
         }
@@ -375,8 +411,9 @@ impl Client {
             .variable("priceListId", list)?
             .variable("prices", prices)?
             .cost_hint(10.0);
-        let (added, user_errors): (Prices, _) =
-            self.b2b_mutation(request, "priceListFixedPricesAdd").await?;
+        let (added, user_errors): (Prices, _) = self
+            .b2b_mutation(request, "priceListFixedPricesAdd")
+            .await?;
         Ok(B2bPayload {
             result: added.prices.map(|p| p.len()),
             user_errors,
@@ -400,8 +437,9 @@ impl Client {
             .variable("priceListId", list)?
             .variable("variantIds", variants)?
             .cost_hint(10.0);
-        let (deleted, user_errors): (Deleted, _) =
-            self.b2b_mutation(request, "priceListFixedPricesDelete").await?;
+        let (deleted, user_errors): (Deleted, _) = self
+            .b2b_mutation(request, "priceListFixedPricesDelete")
+            .await?;
         Ok(B2bPayload {
             result: deleted.deleted_fixed_price_variant_ids,
             user_errors,
@@ -425,10 +463,20 @@ impl Client {
         let mut seen = std::collections::HashSet::new();
         for (i, r) in rules.iter().enumerate() {
             if !seen.insert(&r.variant_id) {
-                return Err(invalid(OPERATION, "quantityRules", format!("rule {i} repeats variant {}", r.variant_id)));
+                return Err(invalid(
+                    OPERATION,
+                    "quantityRules",
+                    format!("rule {i} repeats variant {}", r.variant_id),
+                ));
             }
-            if let Err(problem) = crate::domain::price_list::check_quantity_rule(r.minimum, r.maximum, r.increment) {
-                return Err(invalid(OPERATION, "quantityRules", format!("rule {i}: {}", problem.label())));
+            if let Err(problem) =
+                crate::domain::price_list::check_quantity_rule(r.minimum, r.maximum, r.increment)
+            {
+                return Err(invalid(
+                    OPERATION,
+                    "quantityRules",
+                    format!("rule {i}: {}", problem.label()),
+                ));
             }
         }
         let request = GraphQlRequest::mutation(B2B_QUANTITY_RULES_ADD, OPERATION)
@@ -454,7 +502,8 @@ impl Client {
         customer: &CustomerId,
         tags: &[String],
     ) -> Result<B2bPayload<()>, Error> {
-        self.customer_tags(customer, tags, B2B_TAGS_ADD, "B2bTagsAdd", "tagsAdd").await
+        self.customer_tags(customer, tags, B2B_TAGS_ADD, "B2bTagsAdd", "tagsAdd")
+            .await
     }
 
     /// Removes tags from a customer (`tagsRemove`).
@@ -466,7 +515,14 @@ impl Client {
         customer: &CustomerId,
         tags: &[String],
     ) -> Result<B2bPayload<()>, Error> {
-        self.customer_tags(customer, tags, B2B_TAGS_REMOVE, "B2bTagsRemove", "tagsRemove").await
+        self.customer_tags(
+            customer,
+            tags,
+            B2B_TAGS_REMOVE,
+            "B2bTagsRemove",
+            "tagsRemove",
+        )
+        .await
     }
 
     async fn customer_tags(
@@ -479,7 +535,11 @@ impl Client {
     ) -> Result<B2bPayload<()>, Error> {
         check_batch(operation, "tags", tags.len(), MAX_PRICES_PER_CALL)?;
         if tags.iter().any(|t| t.trim().is_empty() || t.contains(',')) {
-            return Err(invalid(operation, "tags", "a tag is blank or holds a comma".to_owned()));
+            return Err(invalid(
+                operation,
+                "tags",
+                "a tag is blank or holds a comma".to_owned(),
+            ));
         }
         let request = GraphQlRequest::mutation(document, operation)
             .safe_to_repeat()
@@ -504,7 +564,12 @@ impl Client {
         metafields: &[MetafieldsSetInput],
     ) -> Result<B2bPayload<usize>, Error> {
         const OPERATION: &str = "B2bMetafieldsSet";
-        check_batch(OPERATION, "metafields", metafields.len(), MAX_METAFIELDS_PER_CALL)?;
+        check_batch(
+            OPERATION,
+            "metafields",
+            metafields.len(),
+            MAX_METAFIELDS_PER_CALL,
+        )?;
         let request = GraphQlRequest::mutation(B2B_METAFIELDS_SET, OPERATION)
             .safe_to_repeat()
             .variable("metafields", metafields)?

@@ -15,8 +15,8 @@ use rust_decimal::Decimal;
 use super::client::Client;
 use super::endpoints::{expand, expand_line};
 use super::error::{Error, invalid};
-use super::ids::{CreditNoteId, JournalId, SaleOrderId, SaleOrderLineId};
 use super::ids::PriceListId;
+use super::ids::{CreditNoteId, JournalId, SaleOrderId, SaleOrderLineId};
 use super::model::inferred::{
     Dispatch, NewCreditNote, NewJournal, PriceList, PriceListCustomer, PriceListItem,
 };
@@ -264,7 +264,10 @@ impl Client {
         list: &PriceListId,
         query: ListQuery,
     ) -> BoxStream<'static, Result<PriceListCustomer, Error>> {
-        let path = expand(&self.inferred_endpoints().price_list_customers, list.as_str());
+        let path = expand(
+            &self.inferred_endpoints().price_list_customers,
+            list.as_str(),
+        );
         self.list_at(&path, query)
     }
 

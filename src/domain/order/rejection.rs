@@ -442,7 +442,9 @@ impl DomainException for OrderException {
             Self::B2bPriceMismatch { line, list, .. } => line
                 .record()
                 .into_iter()
-                .chain(std::iter::once(RecordRef::StoklyPriceList { id: list.clone() }))
+                .chain(std::iter::once(RecordRef::StoklyPriceList {
+                    id: list.clone(),
+                }))
                 .collect(),
             Self::DuplicateSku { line, items, .. } | Self::SkuOnDeletedItem { line, items, .. } => {
                 line.record()

@@ -6,9 +6,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::test_support::settle_figures;
 use super::*;
-use crate::domain::exception::{DomainException, Owner};
 use crate::domain::catalogue::test_support::{deleted, simple, with_format};
 use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
+use crate::domain::exception::{DomainException, Owner};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::OrderTransactionId;
 use crate::shopify::model::{AdditionalFee, Count, CountPrecision, MoneyBag};
@@ -1290,8 +1290,16 @@ mod b2b_prices {
             list,
             vec![PriceListCustomer::new(customer.clone())],
             vec![
-                PriceListItem::new(ItemId::new("i-soap").unwrap(), "SOAP-LAV", Decimal::new(soap, 2)),
-                PriceListItem::new(ItemId::new("i-towel").unwrap(), "TOWEL-WHT", Decimal::new(1200, 2)),
+                PriceListItem::new(
+                    ItemId::new("i-soap").unwrap(),
+                    "SOAP-LAV",
+                    Decimal::new(soap, 2),
+                ),
+                PriceListItem::new(
+                    ItemId::new("i-towel").unwrap(),
+                    "TOWEL-WHT",
+                    Decimal::new(1200, 2),
+                ),
             ],
         )];
         let config = PriceListConfig::new().with_company_location(
@@ -1314,13 +1322,15 @@ mod b2b_prices {
     fn a_b2b_order_charged_another_price_is_an_exception_for_ecommerce() {
         let config = config().with_b2b_prices(book(350, Decimal::new(1, 2)));
         let found = exceptions(map_order(&fixture("b2b_bundles"), &index(), &config));
-        let [OrderException::B2bPriceMismatch {
-            line,
-            list,
-            charged,
-            expected,
-            ..
-        }] = found.as_slice()
+        let [
+            OrderException::B2bPriceMismatch {
+                line,
+                list,
+                charged,
+                expected,
+                ..
+            },
+        ] = found.as_slice()
         else {
             panic!("{found:?}")
         };

@@ -239,7 +239,9 @@ impl DomainException for PriceListFinding {
         let list = self.list();
         match self {
             Self::BlankSku { item, .. } => {
-                format!("Price list {list}: item {item} has no SKU, so no Shopify variant can be priced.")
+                format!(
+                    "Price list {list}: item {item} has no SKU, so no Shopify variant can be priced."
+                )
             }
             Self::NoVariant { item, sku, .. } => format!(
                 "Price list {list}: no Shopify variant has the SKU \"{sku}\" of item {item}."

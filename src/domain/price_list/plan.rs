@@ -42,7 +42,11 @@ pub struct StoklyPriceList {
 impl StoklyPriceList {
     /// A list with its customers and items.
     #[must_use]
-    pub fn new(list: PriceList, customers: Vec<PriceListCustomer>, items: Vec<PriceListItem>) -> Self {
+    pub fn new(
+        list: PriceList,
+        customers: Vec<PriceListCustomer>,
+        items: Vec<PriceListItem>,
+    ) -> Self {
         Self {
             list,
             customers,
@@ -131,8 +135,15 @@ impl PriceListConfig {
 
     /// Maps a Stokly customer to a Shopify company location (Shopify Plus).
     #[must_use]
-    pub fn with_company_location(mut self, customer: CustomerId, location: CompanyLocationId) -> Self {
-        self.company_locations.entry(customer).or_default().push(location);
+    pub fn with_company_location(
+        mut self,
+        customer: CustomerId,
+        location: CompanyLocationId,
+    ) -> Self {
+        self.company_locations
+            .entry(customer)
+            .or_default()
+            .push(location);
         self
     }
 
@@ -219,7 +230,9 @@ impl PriceListConfig {
     /// The company locations of a Stokly customer.
     #[must_use]
     pub fn company_locations_of(&self, customer: &CustomerId) -> &[CompanyLocationId] {
-        self.company_locations.get(customer).map_or(&[], Vec::as_slice)
+        self.company_locations
+            .get(customer)
+            .map_or(&[], Vec::as_slice)
     }
 }
 
@@ -745,13 +758,17 @@ fn plan_list(
             }
         }
         if !item.quantity_breaks.is_empty() {
-            plan.findings.push(PriceListFinding::QuantityBreaksNotPushed {
-                list: id.clone(),
-                item: item.item_id.clone(),
-                breaks: item.quantity_breaks.len(),
-            });
+            plan.findings
+                .push(PriceListFinding::QuantityBreaksNotPushed {
+                    list: id.clone(),
+                    item: item.item_id.clone(),
+                    breaks: item.quantity_breaks.len(),
+                });
         }
-        if item.minimum_quantity.is_some() || item.increment.is_some() || item.maximum_quantity.is_some() {
+        if item.minimum_quantity.is_some()
+            || item.increment.is_some()
+            || item.maximum_quantity.is_some()
+        {
             let minimum = item.minimum_quantity.unwrap_or(1);
             let increment = item.increment.unwrap_or(1);
             match check_quantity_rule(minimum, item.maximum_quantity, increment) {
@@ -917,7 +934,9 @@ fn plan_customer_data(
                     customer: customer.clone(),
                 },
             });
-            metafields.push(MetafieldsSetInput::new(customer, namespace, key, kind, value));
+            metafields.push(MetafieldsSetInput::new(
+                customer, namespace, key, kind, value,
+            ));
         }
     }
     plan.metafield_batches = batches(metafields, MAX_METAFIELDS_PER_CALL);

@@ -5,7 +5,9 @@ use super::*;
 use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use crate::domain::exception::{DomainException, Owner};
 use crate::money::{CurrencyCode, Money};
-use crate::shopify::model::{CustomerPriceTags, FixedPrice, PriceList as ShopifyList, ProductVariant};
+use crate::shopify::model::{
+    CustomerPriceTags, FixedPrice, PriceList as ShopifyList, ProductVariant,
+};
 use crate::shopify::{CompanyLocationId, CustomerId as ShopifyCustomerId, ProductVariantId};
 use crate::stokly::model::inferred::{PriceList, PriceListCustomer, PriceListItem};
 use crate::stokly::{CustomerId, ItemId, PriceListId};
@@ -35,14 +37,16 @@ fn vid(n: usize) -> ProductVariantId {
 
 /// Variants SKU-0 .. SKU-(n-1), plus two sharing DUP.
 fn index(n: usize) -> SkuIndex {
-    let mut variants: Vec<ProductVariant> = (0..n).map(|i| variant(i, &format!("SKU-{i}"))).collect();
+    let mut variants: Vec<ProductVariant> =
+        (0..n).map(|i| variant(i, &format!("SKU-{i}"))).collect();
     variants.push(variant(n, "DUP"));
     variants.push(variant(n + 1, "DUP"));
     SkuIndex::build(StoklyCatalogue::new(&[]), &variants)
 }
 
 fn list(id: &str, currency: Option<&str>) -> PriceList {
-    serde_json::from_value(json!({"priceListId": id, "name": "Trade", "currency": currency})).unwrap()
+    serde_json::from_value(json!({"priceListId": id, "name": "Trade", "currency": currency}))
+        .unwrap()
 }
 
 fn customer(id: &str) -> PriceListCustomer {
@@ -111,22 +115,48 @@ fn shopify_after(locations: &[u64], prices: &[(usize, i64)]) -> ShopifyPriceStat
 fn quantity_rules_are_checked_as_shopify_checks_them() {
     assert_eq!(check_quantity_rule(6, Some(60), 6), Ok(()));
     assert_eq!(check_quantity_rule(1, None, 1), Ok(()));
-    assert_eq!(check_quantity_rule(0, None, 1), Err(QuantityRuleProblem::MinimumBelowOne));
-    assert_eq!(check_quantity_rule(2, None, 0), Err(QuantityRuleProblem::IncrementBelowOne));
-    assert_eq!(check_quantity_rule(4, None, 6), Err(QuantityRuleProblem::IncrementAboveMinimum));
-    assert_eq!(check_quantity_rule(6, Some(3), 3), Err(QuantityRuleProblem::MaximumBelowMinimum));
-    assert_eq!(check_quantity_rule(6, None, 4), Err(QuantityRuleProblem::MinimumNotMultipleOfIncrement));
-    assert_eq!(check_quantity_rule(6, Some(20), 3), Err(QuantityRuleProblem::MaximumNotMultipleOfIncrement));
+    assert_eq!(
+        check_quantity_rule(0, None, 1),
+        Err(QuantityRuleProblem::MinimumBelowOne)
+    );
+    assert_eq!(
+        check_quantity_rule(2, None, 0),
+        Err(QuantityRuleProblem::IncrementBelowOne)
+    );
+    assert_eq!(
+        check_quantity_rule(4, None, 6),
+        Err(QuantityRuleProblem::IncrementAboveMinimum)
+    );
+    assert_eq!(
+        check_quantity_rule(6, Some(3), 3),
+        Err(QuantityRuleProblem::MaximumBelowMinimum)
+    );
+    assert_eq!(
+        check_quantity_rule(6, None, 4),
+        Err(QuantityRuleProblem::MinimumNotMultipleOfIncrement)
+    );
+    assert_eq!(
+        check_quantity_rule(6, Some(20), 3),
+        Err(QuantityRuleProblem::MaximumNotMultipleOfIncrement)
+    );
 }
 
 #[test]
 fn a_plus_shop_gets_a_price_list_a_catalog_and_prices_in_batches_of_250() {
     let items: Vec<PriceListItem> = (0..600).map(|i| item(i, 1500)).collect();
-    let plan = plan_price_lists(&trade(items), &ShopifyPriceState::default(), &index(600), PLUS, &config());
+    let plan = plan_price_lists(
+        &trade(items),
+        &ShopifyPriceState::default(),
+        &index(600),
+        PLUS,
+        &config(),
+    );
     assert_eq!(plan.mode, PricingMode::Catalogs);
     assert_eq!(plan.notice, None);
     assert_eq!(plan.findings, vec![]);
-    let [push] = plan.lists.as_slice() else { panic!("{plan:?}") };
+    let [push] = plan.lists.as_slice() else {
+        panic!("{plan:?}")
+    };
     assert_eq!(push.name, "Stokly price list pl-1");
     assert_eq!(push.price_list, None);
     let catalog = push.create_catalog.as_ref().unwrap();
@@ -136,7 +166,11 @@ fn a_plus_shop_gets_a_price_list_a_catalog_and_prices_in_batches_of_250() {
     assert_eq!(push.price_batches[0][0].price, money(1500));
     assert_eq!(plan.calls(), 1 + 1 + 3);
     assert_eq!(plan.prices_to_set(), 600);
-    assert!(plan.drift.iter().any(|d| d.cause == DriftCause::PriceListMissing));
+    assert!(
+        plan.drift
+            .iter()
+            .any(|d| d.cause == DriftCause::PriceListMissing)
+    );
 }
 
 #[test]
@@ -157,7 +191,9 @@ fn drift_is_reported_by_cause_and_only_the_difference_is_sent() {
     // list; location 502 missing from the catalog, 503 not on the list.
     let state = shopify_after(&[501, 503], &[(0, 1500), (1, 1700), (3, 999)]);
     let plan = plan_price_lists(&trade(items), &state, &index(4), PLUS, &config());
-    let [push] = plan.lists.as_slice() else { panic!() };
+    let [push] = plan.lists.as_slice() else {
+        panic!()
+    };
     assert_eq!(push.add_locations, vec![location(502)]);
     assert_eq!(push.price_batches.len(), 1);
     let sent: Vec<(ProductVariantId, Money)> = push.price_batches[0]
@@ -171,11 +207,25 @@ fn drift_is_reported_by_cause_and_only_the_difference_is_sent() {
     assert_eq!(
         causes,
         vec![
-            DriftCause::LocationMissing { location: location(502) },
-            DriftCause::LocationNotOnList { location: location(503) },
-            DriftCause::PriceDiffers { variant: vid(1), shopify: money(1700), stokly: money(1600) },
-            DriftCause::PriceMissing { variant: vid(2), stokly: money(1234) },
-            DriftCause::PriceNotOnList { variant: vid(3), shopify: money(999) },
+            DriftCause::LocationMissing {
+                location: location(502)
+            },
+            DriftCause::LocationNotOnList {
+                location: location(503)
+            },
+            DriftCause::PriceDiffers {
+                variant: vid(1),
+                shopify: money(1700),
+                stokly: money(1600)
+            },
+            DriftCause::PriceMissing {
+                variant: vid(2),
+                stokly: money(1234)
+            },
+            DriftCause::PriceNotOnList {
+                variant: vid(3),
+                shopify: money(999)
+            },
         ]
     );
     assert!(plan.drift.iter().all(|d| d.list == list));
@@ -196,7 +246,9 @@ fn every_line_that_cannot_be_pushed_is_a_finding_and_the_rest_goes() {
         item(1, 1600), // variant 1 twice
         item(2, -5),
         item(3, 1000).with_quantity_rule(4, None, 6),
-        item(4, 1000).with_quantity_rule(6, Some(60), 6).with_break(12, Decimal::new(900, 2)),
+        item(4, 1000)
+            .with_quantity_rule(6, Some(60), 6)
+            .with_break(12, Decimal::new(900, 2)),
         item(5, 1234567).with_quantity_rule(1, None, 1),
     ];
     let mut lists = trade(items);
@@ -218,12 +270,24 @@ fn every_line_that_cannot_be_pushed_is_a_finding_and_the_rest_goes() {
             "quantity_breaks_not_pushed",
         ]
     );
-    assert!(plan.findings.iter().all(|f| matches!(f.owner(), Owner::Ecommerce | Owner::Operations)));
-    let [push] = plan.lists.as_slice() else { panic!() };
-    let sent: Vec<ProductVariantId> = push.price_batches[0].iter().map(|p| p.variant_id.clone()).collect();
+    assert!(
+        plan.findings
+            .iter()
+            .all(|f| matches!(f.owner(), Owner::Ecommerce | Owner::Operations))
+    );
+    let [push] = plan.lists.as_slice() else {
+        panic!()
+    };
+    let sent: Vec<ProductVariantId> = push.price_batches[0]
+        .iter()
+        .map(|p| p.variant_id.clone())
+        .collect();
     assert_eq!(sent, vec![vid(0), vid(3), vid(4), vid(5)]);
     assert_eq!(push.price_batches[0][3].price, money(1234567));
-    assert!(push.delete_batches.is_empty(), "held variants keep their prices");
+    assert!(
+        push.delete_batches.is_empty(),
+        "held variants keep their prices"
+    );
     let rules: Vec<(ProductVariantId, i64)> = push.rule_batches[0]
         .iter()
         .map(|r| (r.variant_id.clone(), r.minimum))
@@ -235,7 +299,13 @@ fn every_line_that_cannot_be_pushed_is_a_finding_and_the_rest_goes() {
 fn prices_are_rounded_to_the_cent_half_away_from_zero() {
     let mut it = item(0, 0);
     it.price = Decimal::new(12345, 3);
-    let plan = plan_price_lists(&trade(vec![it]), &ShopifyPriceState::default(), &index(1), PLUS, &config());
+    let plan = plan_price_lists(
+        &trade(vec![it]),
+        &ShopifyPriceState::default(),
+        &index(1),
+        PLUS,
+        &config(),
+    );
     assert_eq!(plan.lists[0].price_batches[0][0].price, money(1235));
 }
 
@@ -243,15 +313,41 @@ fn prices_are_rounded_to_the_cent_half_away_from_zero() {
 fn a_currency_mismatch_or_no_currency_stops_the_list() {
     let mut state = shopify_after(&[501, 502], &[]);
     state.price_lists[0].currency = CurrencyCode::new("EUR").unwrap();
-    let plan = plan_price_lists(&trade(vec![item(0, 100)]), &state, &index(1), PLUS, &config());
+    let plan = plan_price_lists(
+        &trade(vec![item(0, 100)]),
+        &state,
+        &index(1),
+        PLUS,
+        &config(),
+    );
     assert!(plan.lists.is_empty());
     assert_eq!(plan.findings[0].code(), "currency_mismatch");
-    let lists = vec![StoklyPriceList::new(list("pl-1", None), vec![customer("c-1")], vec![item(0, 1)])];
-    let plan = plan_price_lists(&lists, &ShopifyPriceState::default(), &index(1), PLUS, &config());
+    let lists = vec![StoklyPriceList::new(
+        list("pl-1", None),
+        vec![customer("c-1")],
+        vec![item(0, 1)],
+    )];
+    let plan = plan_price_lists(
+        &lists,
+        &ShopifyPriceState::default(),
+        &index(1),
+        PLUS,
+        &config(),
+    );
     assert_eq!(plan.findings[0].code(), "no_currency");
     // No customer maps to a company location: no catalog can hold the list.
-    let lists = vec![StoklyPriceList::new(list("pl-1", Some("GBP")), vec![], vec![item(0, 1)])];
-    let plan = plan_price_lists(&lists, &ShopifyPriceState::default(), &index(1), PLUS, &config());
+    let lists = vec![StoklyPriceList::new(
+        list("pl-1", Some("GBP")),
+        vec![],
+        vec![item(0, 1)],
+    )];
+    let plan = plan_price_lists(
+        &lists,
+        &ShopifyPriceState::default(),
+        &index(1),
+        PLUS,
+        &config(),
+    );
     assert_eq!(plan.findings[0].code(), "no_company_location");
     assert!(plan.is_empty());
 }
@@ -266,17 +362,33 @@ fn without_plus_customers_are_tagged_and_carry_their_lists_in_metafields_25_a_ca
     let mut customers = Vec::new();
     for n in 0..30 {
         let id = format!("c-{n}");
-        config = config.with_customer(CustomerId::new(id.clone()).unwrap(), shopify_customer(100 + n));
+        config = config.with_customer(
+            CustomerId::new(id.clone()).unwrap(),
+            shopify_customer(100 + n),
+        );
         customers.push(customer(&id));
     }
-    let lists = vec![StoklyPriceList::new(list("pl-1", Some("GBP")), customers, vec![item(0, 1500)])];
+    let lists = vec![StoklyPriceList::new(
+        list("pl-1", Some("GBP")),
+        customers,
+        vec![item(0, 1500)],
+    )];
     let capabilities = ShopCapabilities::plus(false);
-    let plan = plan_price_lists(&lists, &ShopifyPriceState::default(), &index(1), capabilities, &config);
+    let plan = plan_price_lists(
+        &lists,
+        &ShopifyPriceState::default(),
+        &index(1),
+        capabilities,
+        &config,
+    );
     assert_eq!(plan.mode, PricingMode::CustomerData);
     assert_eq!(plan.notice.as_deref(), Some(WITHOUT_PLUS_NOTICE));
     assert!(plan.lists.is_empty());
     assert_eq!(plan.customer_tags.len(), 30);
-    assert_eq!(plan.customer_tags[0].add, vec!["stokly-price-list:pl-1".to_owned()]);
+    assert_eq!(
+        plan.customer_tags[0].add,
+        vec!["stokly-price-list:pl-1".to_owned()]
+    );
     let sizes: Vec<usize> = plan.metafield_batches.iter().map(Vec::len).collect();
     assert_eq!(sizes, vec![25, 5]);
     assert_eq!(plan.metafield_batches[0][0].value, "pl-1");
@@ -287,7 +399,11 @@ fn without_plus_customers_are_tagged_and_carry_their_lists_in_metafields_25_a_ca
             .map(|n| CustomerPriceTags {
                 id: shopify_customer(100 + n),
                 tags: if n == 0 {
-                    vec!["vip".into(), "stokly-price-list:pl-1".into(), "stokly-price-list:pl-old".into()]
+                    vec![
+                        "vip".into(),
+                        "stokly-price-list:pl-1".into(),
+                        "stokly-price-list:pl-old".into(),
+                    ]
                 } else {
                     vec!["stokly-price-list:pl-1".into()]
                 },
@@ -298,7 +414,9 @@ fn without_plus_customers_are_tagged_and_carry_their_lists_in_metafields_25_a_ca
     };
     let plan = plan_price_lists(&lists, &state, &index(1), capabilities, &config);
     assert_eq!(plan.metafield_batches, Vec::<Vec<_>>::new());
-    let [change] = plan.customer_tags.as_slice() else { panic!("{plan:?}") };
+    let [change] = plan.customer_tags.as_slice() else {
+        panic!("{plan:?}")
+    };
     assert_eq!(change.customer, shopify_customer(100));
     assert!(change.add.is_empty());
     assert_eq!(change.remove, vec!["stokly-price-list:pl-old".to_owned()]);
@@ -310,13 +428,28 @@ fn the_price_book_checks_a_charged_price_against_the_locations_lists() {
     let lists = trade(vec![item(0, 1500)]);
     let book = B2bPriceBook::new(&lists, &config(), Decimal::new(1, 2));
     let at = location(501);
-    assert_eq!(book.check(&at, "SKU-0", money(1501)), ListPriceCheck::Agrees);
+    assert_eq!(
+        book.check(&at, "SKU-0", money(1501)),
+        ListPriceCheck::Agrees
+    );
     assert_eq!(
         book.check(&at, "SKU-0", money(1400)),
-        ListPriceCheck::Differs { list: PriceListId::new("pl-1").unwrap(), expected: money(1500) }
+        ListPriceCheck::Differs {
+            list: PriceListId::new("pl-1").unwrap(),
+            expected: money(1500)
+        }
     );
-    assert_eq!(book.check(&at, "SKU-9", money(1)), ListPriceCheck::NotListed);
-    assert_eq!(book.check(&location(999), "SKU-0", money(1)), ListPriceCheck::NotListed);
+    assert_eq!(
+        book.check(&at, "SKU-9", money(1)),
+        ListPriceCheck::NotListed
+    );
+    assert_eq!(
+        book.check(&location(999), "SKU-0", money(1)),
+        ListPriceCheck::NotListed
+    );
     let eur = Money::new(Decimal::new(1500, 2), CurrencyCode::new("EUR").unwrap());
-    assert!(matches!(book.check(&at, "SKU-0", eur), ListPriceCheck::Differs { .. }));
+    assert!(matches!(
+        book.check(&at, "SKU-0", eur),
+        ListPriceCheck::Differs { .. }
+    ));
 }

@@ -198,7 +198,10 @@ fn catalog_json(catalog: &SandboxCatalog, locations_first: usize) -> Value {
 }
 
 /// `priceLists` with each list's catalog and its first 50 company locations.
-pub(crate) fn price_lists(state: &ShopifyState, vars: &Map<String, Value>) -> Result<OpResult, Value> {
+pub(crate) fn price_lists(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
     let (chunk, info) = page(
         state.b2b.price_lists.iter().map(|(k, v)| (*k, v)),
         vars,
@@ -247,13 +250,20 @@ pub(crate) fn catalog_company_locations(
 }
 
 /// `priceList(id:) { prices(originType: FIXED) }`.
-pub(crate) fn fixed_prices(state: &ShopifyState, vars: &Map<String, Value>) -> Result<OpResult, Value> {
+pub(crate) fn fixed_prices(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
     let Some(list) =
         parse_gid(vars.get("id"), "PriceList").and_then(|id| state.b2b.price_lists.get(&id))
     else {
         return Ok(OpResult::data(json!({"priceList": null})));
     };
-    let (chunk, info) = page(list.fixed_prices.iter().map(|(k, v)| (*k, v)), vars, "PriceListPrice")?;
+    let (chunk, info) = page(
+        list.fixed_prices.iter().map(|(k, v)| (*k, v)),
+        vars,
+        "PriceListPrice",
+    )?;
     let nodes: Vec<Value> = chunk
         .iter()
         .map(|(variant, price)| {
@@ -268,13 +278,20 @@ pub(crate) fn fixed_prices(state: &ShopifyState, vars: &Map<String, Value>) -> R
 }
 
 /// `priceList(id:) { quantityRules(originType: FIXED) }`.
-pub(crate) fn quantity_rules(state: &ShopifyState, vars: &Map<String, Value>) -> Result<OpResult, Value> {
+pub(crate) fn quantity_rules(
+    state: &ShopifyState,
+    vars: &Map<String, Value>,
+) -> Result<OpResult, Value> {
     let Some(list) =
         parse_gid(vars.get("id"), "PriceList").and_then(|id| state.b2b.price_lists.get(&id))
     else {
         return Ok(OpResult::data(json!({"priceList": null})));
     };
-    let (chunk, info) = page(list.quantity_rules.iter().map(|(k, v)| (*k, v)), vars, "QuantityRule")?;
+    let (chunk, info) = page(
+        list.quantity_rules.iter().map(|(k, v)| (*k, v)),
+        vars,
+        "QuantityRule",
+    )?;
     let nodes: Vec<Value> = chunk
         .iter()
         .map(|(variant, (min, max, inc))| {
@@ -310,7 +327,10 @@ pub(crate) fn company_locations(
 
 /// `nodes(ids:) { ... on Customer { id tags metafield(namespace:, key:) { value } } }`.
 pub(crate) fn customer_price_tags(state: &ShopifyState, vars: &Map<String, Value>) -> OpResult {
-    let namespace = vars.get("namespace").and_then(Value::as_str).unwrap_or_default();
+    let namespace = vars
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let key = vars.get("key").and_then(Value::as_str).unwrap_or_default();
     let nodes: Vec<Value> = vars_list(vars, "ids")
         .iter()
@@ -345,9 +365,12 @@ pub(crate) fn price_list_create(state: &mut ShopifyState, vars: &Map<String, Val
     if state.b2b.price_lists.values().any(|l| l.name == name) {
         return refuse(&["input", "name"], "TAKEN", "Name has already been taken");
     }
-    let Some(currency) = str_of(&input, "currency").and_then(|c| CurrencyCode::new(c).ok())
-    else {
-        return refuse(&["input", "currency"], "INCLUSION", "Currency is not included in the list");
+    let Some(currency) = str_of(&input, "currency").and_then(|c| CurrencyCode::new(c).ok()) else {
+        return refuse(
+            &["input", "currency"],
+            "INCLUSION",
+            "Currency is not included in the list",
+        );
     };
     let catalog = match input.get("catalogId").filter(|v| !v.is_null()) {
         None => None,
@@ -356,7 +379,11 @@ pub(crate) fn price_list_create(state: &mut ShopifyState, vars: &Map<String, Val
         {
             Some(id) => Some(id),
             None => {
-                return refuse(&["input", "catalogId"], "CATALOG_DOES_NOT_EXIST", "Catalog does not exist");
+                return refuse(
+                    &["input", "catalogId"],
+                    "CATALOG_DOES_NOT_EXIST",
+                    "Catalog does not exist",
+                );
             }
         },
     };
@@ -404,7 +431,10 @@ pub(crate) fn catalog_create(state: &mut ShopifyState, vars: &Map<String, Value>
             json!({"catalog": null, "userErrors": [{"field": field, "code": code, "message": message}]}),
         )
     };
-    let title = str_of(&input, "title").unwrap_or_default().trim().to_owned();
+    let title = str_of(&input, "title")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     if title.is_empty() {
         return refuse(json!(["input", "title"]), "BLANK", "Title can't be blank");
     }
@@ -438,15 +468,25 @@ pub(crate) fn catalog_create(state: &mut ShopifyState, vars: &Map<String, Value>
     }
     let price_list = match input.get("priceListId").filter(|v| !v.is_null()) {
         None => None,
-        Some(p) => match parse_gid(Some(p), "PriceList").and_then(|id| state.b2b.price_lists.get(&id)) {
-            None => {
-                return refuse(json!(["input", "priceListId"]), "PRICE_LIST_NOT_FOUND", "Price list not found.");
+        Some(p) => {
+            match parse_gid(Some(p), "PriceList").and_then(|id| state.b2b.price_lists.get(&id)) {
+                None => {
+                    return refuse(
+                        json!(["input", "priceListId"]),
+                        "PRICE_LIST_NOT_FOUND",
+                        "Price list not found.",
+                    );
+                }
+                Some(l) if l.catalog.is_some() => {
+                    return refuse(
+                        json!(["input", "priceListId"]),
+                        "TAKEN",
+                        "Price list has already been taken",
+                    );
+                }
+                Some(l) => Some(l.id),
             }
-            Some(l) if l.catalog.is_some() => {
-                return refuse(json!(["input", "priceListId"]), "TAKEN", "Price list has already been taken");
-            }
-            Some(l) => Some(l.id),
-        },
+        }
     };
     let id = state.next_id();
     state.b2b.catalogs.insert(
@@ -470,7 +510,10 @@ pub(crate) fn catalog_create(state: &mut ShopifyState, vars: &Map<String, Value>
 }
 
 /// `catalogContextUpdate` (adds only; the crate never removes).
-pub(crate) fn catalog_context_update(state: &mut ShopifyState, vars: &Map<String, Value>) -> OpResult {
+pub(crate) fn catalog_context_update(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
     let refuse = |field: Value, code: &str, message: &str| {
         payload(
             "catalogContextUpdate",
@@ -480,7 +523,11 @@ pub(crate) fn catalog_context_update(state: &mut ShopifyState, vars: &Map<String
     let Some(catalog) = parse_gid(vars.get("catalogId"), "CompanyLocationCatalog")
         .filter(|id| state.b2b.catalogs.contains_key(id))
     else {
-        return refuse(json!(["catalogId"]), "CATALOG_NOT_FOUND", "Catalog not found.");
+        return refuse(
+            json!(["catalogId"]),
+            "CATALOG_NOT_FOUND",
+            "Catalog not found.",
+        );
     };
     let add = vars.get("contextsToAdd").filter(|v| !v.is_null());
     let remove = vars.get("contextsToRemove").filter(|v| !v.is_null());
@@ -541,7 +588,11 @@ pub(crate) fn fixed_prices_add(state: &mut ShopifyState, vars: &Map<String, Valu
         let variant = parse_gid(price.get("variantId"), "ProductVariant")
             .filter(|id| state.variants.contains_key(id));
         let Some(variant) = variant else {
-            errors.push(user_error(&["prices", &index, "variantId"], "VARIANT_NOT_FOUND", "Variant not found."));
+            errors.push(user_error(
+                &["prices", &index, "variantId"],
+                "VARIANT_NOT_FOUND",
+                "Variant not found.",
+            ));
             continue;
         };
         let mut ok = true;
@@ -567,12 +618,19 @@ pub(crate) fn fixed_prices_add(state: &mut ShopifyState, vars: &Map<String, Valu
             });
         match (ok, amount) {
             (true, Some(amount)) => staged.push((variant, amount)),
-            (true, None) => errors.push(user_error(&["prices", &index, "price", "amount"], "BLANK", "Price can't be blank.")),
+            (true, None) => errors.push(user_error(
+                &["prices", &index, "price", "amount"],
+                "BLANK",
+                "Price can't be blank.",
+            )),
             (false, _) => {}
         }
     }
     if !errors.is_empty() {
-        return payload("priceListFixedPricesAdd", json!({"prices": null, "userErrors": errors}));
+        return payload(
+            "priceListFixedPricesAdd",
+            json!({"prices": null, "userErrors": errors}),
+        );
     }
     let mut out = Vec::with_capacity(staged.len());
     if let Some(list) = state.b2b.price_lists.get_mut(&list_id) {
@@ -583,7 +641,10 @@ pub(crate) fn fixed_prices_add(state: &mut ShopifyState, vars: &Map<String, Valu
                             "originType": "FIXED"}));
         }
     }
-    payload("priceListFixedPricesAdd", json!({"prices": out, "userErrors": []}))
+    payload(
+        "priceListFixedPricesAdd",
+        json!({"prices": out, "userErrors": []}),
+    )
 }
 
 /// `priceListFixedPricesDelete`.
@@ -628,13 +689,20 @@ pub(crate) fn quantity_rules_add(state: &mut ShopifyState, vars: &Map<String, Va
             json!({"quantityRules": null, "userErrors": [user_error(field, code, message)]}),
         )
     };
-    let Some(list) =
-        parse_gid(vars.get("priceListId"), "PriceList").and_then(|id| state.b2b.price_lists.get(&id))
+    let Some(list) = parse_gid(vars.get("priceListId"), "PriceList")
+        .and_then(|id| state.b2b.price_lists.get(&id))
     else {
-        return refuse_all(&["priceListId"], "PRICE_LIST_DOES_NOT_EXIST", "Price list does not exist.");
+        return refuse_all(
+            &["priceListId"],
+            "PRICE_LIST_DOES_NOT_EXIST",
+            "Price list does not exist.",
+        );
     };
     let list_id = list.id;
-    if list.catalog.is_none_or(|c| !state.b2b.catalogs.contains_key(&c)) {
+    if list
+        .catalog
+        .is_none_or(|c| !state.b2b.catalogs.contains_key(&c))
+    {
         return refuse_all(
             &["priceListId"],
             "CATALOG_CONTEXT_DOES_NOT_SUPPORT_QUANTITY_RULES",
@@ -649,11 +717,19 @@ pub(crate) fn quantity_rules_add(state: &mut ShopifyState, vars: &Map<String, Va
         let Some(variant) = parse_gid(rule.get("variantId"), "ProductVariant")
             .filter(|id| state.variants.contains_key(id))
         else {
-            errors.push(user_error(&["quantityRules", &index, "variantId"], "PRODUCT_VARIANT_DOES_NOT_EXIST", "Product variant ID does not exist."));
+            errors.push(user_error(
+                &["quantityRules", &index, "variantId"],
+                "PRODUCT_VARIANT_DOES_NOT_EXIST",
+                "Product variant ID does not exist.",
+            ));
             continue;
         };
         if !seen.insert(variant) {
-            errors.push(user_error(&["quantityRules", &index, "variantId"], "DUPLICATE_INPUT_FOR_VARIANT", "Quantity rule inputs must be unique by variant id."));
+            errors.push(user_error(
+                &["quantityRules", &index, "variantId"],
+                "DUPLICATE_INPUT_FOR_VARIANT",
+                "Quantity rule inputs must be unique by variant id.",
+            ));
             continue;
         }
         let minimum = int(rule, "minimum").unwrap_or(0);
@@ -661,23 +737,47 @@ pub(crate) fn quantity_rules_add(state: &mut ShopifyState, vars: &Map<String, Va
         let maximum = int(rule, "maximum");
         let before = errors.len();
         if minimum < 1 {
-            errors.push(user_error(&["quantityRules", &index, "minimum"], "GREATER_THAN_OR_EQUAL_TO", "Minimum must be greater than or equal to 1."));
+            errors.push(user_error(
+                &["quantityRules", &index, "minimum"],
+                "GREATER_THAN_OR_EQUAL_TO",
+                "Minimum must be greater than or equal to 1.",
+            ));
         }
         if increment < 1 {
-            errors.push(user_error(&["quantityRules", &index, "increment"], "GREATER_THAN_OR_EQUAL_TO", "Increment must be greater than or equal to 1."));
+            errors.push(user_error(
+                &["quantityRules", &index, "increment"],
+                "GREATER_THAN_OR_EQUAL_TO",
+                "Increment must be greater than or equal to 1.",
+            ));
         }
         if errors.len() == before {
             if increment > minimum {
-                errors.push(user_error(&["quantityRules", &index, "increment"], "INCREMENT_IS_GREATER_THAN_MINIMUM", "Increment must be lower than or equal to the minimum."));
+                errors.push(user_error(
+                    &["quantityRules", &index, "increment"],
+                    "INCREMENT_IS_GREATER_THAN_MINIMUM",
+                    "Increment must be lower than or equal to the minimum.",
+                ));
             }
             if maximum.is_some_and(|max| max < minimum) {
-                errors.push(user_error(&["quantityRules", &index, "minimum"], "MINIMUM_IS_GREATER_THAN_MAXIMUM", "Minimum must be lower than or equal to the maximum."));
+                errors.push(user_error(
+                    &["quantityRules", &index, "minimum"],
+                    "MINIMUM_IS_GREATER_THAN_MAXIMUM",
+                    "Minimum must be lower than or equal to the maximum.",
+                ));
             }
             if minimum % increment != 0 {
-                errors.push(user_error(&["quantityRules", &index, "minimum"], "MINIMUM_NOT_MULTIPLE_OF_INCREMENT", "The minimum must be a multiple of the increment."));
+                errors.push(user_error(
+                    &["quantityRules", &index, "minimum"],
+                    "MINIMUM_NOT_MULTIPLE_OF_INCREMENT",
+                    "The minimum must be a multiple of the increment.",
+                ));
             }
             if maximum.is_some_and(|max| max % increment != 0) {
-                errors.push(user_error(&["quantityRules", &index, "maximum"], "MAXIMUM_NOT_MULTIPLE_OF_INCREMENT", "The maximum must be a multiple of the increment."));
+                errors.push(user_error(
+                    &["quantityRules", &index, "maximum"],
+                    "MAXIMUM_NOT_MULTIPLE_OF_INCREMENT",
+                    "The maximum must be a multiple of the increment.",
+                ));
             }
         }
         if errors.len() == before {
@@ -685,7 +785,10 @@ pub(crate) fn quantity_rules_add(state: &mut ShopifyState, vars: &Map<String, Va
         }
     }
     if !errors.is_empty() {
-        return payload("quantityRulesAdd", json!({"quantityRules": null, "userErrors": errors}));
+        return payload(
+            "quantityRulesAdd",
+            json!({"quantityRules": null, "userErrors": errors}),
+        );
     }
     let mut out = Vec::with_capacity(staged.len());
     if let Some(list) = state.b2b.price_lists.get_mut(&list_id) {
@@ -694,14 +797,21 @@ pub(crate) fn quantity_rules_add(state: &mut ShopifyState, vars: &Map<String, Va
             out.push(json!({"productVariant": {"id": gid("ProductVariant", variant)}}));
         }
     }
-    payload("quantityRulesAdd", json!({"quantityRules": out, "userErrors": []}))
+    payload(
+        "quantityRulesAdd",
+        json!({"quantityRules": out, "userErrors": []}),
+    )
 }
 
 /// `tagsAdd` / `tagsRemove` on a customer.
-pub(crate) fn customer_tags(state: &mut ShopifyState, vars: &Map<String, Value>, add: bool) -> OpResult {
+pub(crate) fn customer_tags(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+    add: bool,
+) -> OpResult {
     let field = if add { "tagsAdd" } else { "tagsRemove" };
-    let Some(customer) = parse_gid(vars.get("id"), "Customer")
-        .and_then(|id| state.b2b.customers.get_mut(&id))
+    let Some(customer) =
+        parse_gid(vars.get("id"), "Customer").and_then(|id| state.b2b.customers.get_mut(&id))
     else {
         return payload(
             field,
@@ -736,7 +846,8 @@ pub(crate) fn metafields_set(state: &mut ShopifyState, vars: &Map<String, Value>
     let mut staged = Vec::new();
     for (i, m) in metafields.iter().enumerate() {
         let index = i.to_string();
-        let owner = parse_gid(m.get("ownerId"), "Customer").filter(|id| state.b2b.customers.contains_key(id));
+        let owner = parse_gid(m.get("ownerId"), "Customer")
+            .filter(|id| state.b2b.customers.contains_key(id));
         let (Some(owner), Some(namespace), Some(key), Some(value)) = (
             owner,
             str_of(m, "namespace"),
@@ -753,18 +864,30 @@ pub(crate) fn metafields_set(state: &mut ShopifyState, vars: &Map<String, Value>
                                "message": "Value is invalid JSON."}));
             continue;
         }
-        staged.push((owner, namespace.to_owned(), key.to_owned(), kind.to_owned(), value.to_owned()));
+        staged.push((
+            owner,
+            namespace.to_owned(),
+            key.to_owned(),
+            kind.to_owned(),
+            value.to_owned(),
+        ));
     }
     if !errors.is_empty() {
-        return payload("metafieldsSet", json!({"metafields": null, "userErrors": errors}));
+        return payload(
+            "metafieldsSet",
+            json!({"metafields": null, "userErrors": errors}),
+        );
     }
     let mut out = Vec::with_capacity(staged.len());
     for (owner, namespace, key, kind, value) in staged {
         if let Some(c) = state.b2b.customers.get_mut(&owner) {
-            c.metafields.insert((namespace.clone(), key.clone()), (kind, value));
+            c.metafields
+                .insert((namespace.clone(), key.clone()), (kind, value));
             out.push(json!({"namespace": namespace, "key": key}));
         }
     }
-    payload("metafieldsSet", json!({"metafields": out, "userErrors": []}))
+    payload(
+        "metafieldsSet",
+        json!({"metafields": out, "userErrors": []}),
+    )
 }
-

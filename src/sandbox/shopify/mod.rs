@@ -15,9 +15,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub use b2b::{
-    B2bBook, SandboxCatalog, SandboxCompanyLocation, SandboxCustomer, SandboxPriceList,
-};
+pub use b2b::{B2bBook, SandboxCatalog, SandboxCompanyLocation, SandboxCustomer, SandboxPriceList};
 pub use fulfillment::{
     FulfillmentBook, SandboxFoLine, SandboxFulfillment, SandboxFulfillmentOrder,
     SandboxOrderFulfillment,

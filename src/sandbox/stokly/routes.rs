@@ -247,10 +247,9 @@ pub(crate) fn route(
         ("POST", ["v0", "customers"]) => create_customer(state, ctx),
         ("GET", ["v0", "invoices"]) => list(state.invoices.clone(), ctx),
         ("GET", ["v0", "price-lists"]) => list(state.price_lists.clone(), ctx),
-        ("GET", ["v0", "price-lists", id, "customers"]) => list(
-            rows_of(&state.price_list_customers, "priceListId", id),
-            ctx,
-        ),
+        ("GET", ["v0", "price-lists", id, "customers"]) => {
+            list(rows_of(&state.price_list_customers, "priceListId", id), ctx)
+        }
         ("GET", ["v0", "price-lists", id, "items"]) => {
             list(rows_of(&state.price_list_items, "priceListId", id), ctx)
         }

@@ -125,9 +125,8 @@ impl StoklyState {
     /// **Inferred shape.** Adds a price list and returns its ID.
     pub fn add_price_list(&mut self, name: &str, currency: &str) -> String {
         let id = self.new_id();
-        self.price_lists.push(
-            json!({"priceListId": id, "name": name, "currency": currency, "default": false}),
-        );
+        self.price_lists
+            .push(json!({"priceListId": id, "name": name, "currency": currency, "default": false}));
         id
     }
 
@@ -147,14 +146,16 @@ impl StoklyState {
         price: rust_decimal::Decimal,
         rule: Option<(i64, Option<i64>, i64)>,
     ) {
-        let mut row = json!({"priceListId": list, "itemId": item, "sku": sku, "price": price.to_string()});
+        let mut row =
+            json!({"priceListId": list, "itemId": item, "sku": sku, "price": price.to_string()});
         if let (Some((min, max, inc)), Some(map)) = (rule, row.as_object_mut()) {
             map.insert("minimumQuantity".into(), json!(min));
             map.insert("maximumQuantity".into(), json!(max));
             map.insert("increment".into(), json!(inc));
         }
         match self.price_list_items.iter_mut().find(|r| {
-            field(r, "priceListId").as_str() == Some(list) && field(r, "itemId").as_str() == Some(item)
+            field(r, "priceListId").as_str() == Some(list)
+                && field(r, "itemId").as_str() == Some(item)
         }) {
             Some(existing) => *existing = row,
             None => self.price_list_items.push(row),

@@ -41,8 +41,8 @@ pub use payout::{
 };
 pub use price_list::{
     B2bPayload, CompanyLocation, CompanyLocationRef, CustomerPriceTags, FixedPrice,
-    MetafieldsSetInput, PriceList, PriceListCatalog, PriceListPriceInput, QuantityRule,
-    QuantityRuleInput, PricedVariantRef,
+    MetafieldsSetInput, PriceList, PriceListCatalog, PriceListPriceInput, PricedVariantRef,
+    QuantityRule, QuantityRuleInput,
 };
 pub use push::{
     BulkCreateStrategy, InventoryItemInput, ProductVariantsBulkInput, ProductVariantsBulkPayload,

@@ -301,7 +301,12 @@ impl PriceListItem {
 
     /// Sets the quantity rule.
     #[must_use]
-    pub fn with_quantity_rule(mut self, minimum: i64, maximum: Option<i64>, increment: i64) -> Self {
+    pub fn with_quantity_rule(
+        mut self,
+        minimum: i64,
+        maximum: Option<i64>,
+        increment: i64,
+    ) -> Self {
         self.minimum_quantity = Some(minimum);
         self.maximum_quantity = maximum;
         self.increment = Some(increment);
