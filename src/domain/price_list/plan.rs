@@ -470,25 +470,32 @@ fn list_price(price: Decimal, currency: CurrencyCode) -> Money {
     Money::new(price, currency).round_to_minor_units()
 }
 
-/// A line of a list matched to its one Shopify variant.
+/// A line of a list matched to its one Shopify variant (by position in the index).
 struct Matched<'a> {
     item: &'a PriceListItem,
-    variant: &'a ProductVariantId,
+    position: usize,
 }
 
+/// What a list's lines did to a variant (by position in the index).
+const UNTOUCHED: u8 = 0;
+/// The variant is priced by exactly one line.
+const PRICED: u8 = 1;
+/// A line for the variant has a problem: its Shopify price and rule are left alone.
+const HELD: u8 = 2;
+
 /// Matches a list's lines to Shopify variants, SKU-strict; every line that cannot be
-/// matched becomes a finding. Variants whose line has a problem are returned as held: the
-/// sync leaves their Shopify prices alone.
+/// matched becomes a finding. Returns the matched lines and, per variant position, what
+/// the list does to it ([`PRICED`], [`HELD`] or [`UNTOUCHED`]).
 fn match_lines<'a>(
     list: &PriceListId,
     items: &'a [PriceListItem],
     index: &'a SkuIndex,
     findings: &mut Vec<PriceListFinding>,
-) -> (Vec<Matched<'a>>, HashSet<&'a ProductVariantId>) {
+) -> (Vec<Matched<'a>>, Vec<u8>) {
+    let variants = index.shopify_variants();
+    let mut status = vec![UNTOUCHED; variants.len()];
     let mut matched: Vec<Matched<'a>> = Vec::with_capacity(items.len());
-    let mut held: HashSet<&ProductVariantId> = HashSet::new();
-    let mut first_line: HashMap<&ProductVariantId, usize> = HashMap::with_capacity(items.len());
-    let mut twice: HashSet<&ProductVariantId> = HashSet::new();
+    let mut twice = false;
     for item in items {
         let Some(sku) = item.sku.as_deref().filter(|s| !is_blank_sku(s)) else {
             findings.push(PriceListFinding::BlankSku {
@@ -497,8 +504,12 @@ fn match_lines<'a>(
             });
             continue;
         };
-        let mut variants = index.shopify_with_sku(sku);
-        let (Some(first), None) = (variants.next(), variants.next()) else {
+        let mut positions = index
+            .sku_number(sku)
+            .map(|number| index.shopify_positions(number))
+            .into_iter()
+            .flatten();
+        let (Some(position), None) = (positions.next(), positions.next()) else {
             let all: Vec<ProductVariantId> =
                 index.shopify_with_sku(sku).map(|v| v.id.clone()).collect();
             if all.is_empty() {
@@ -517,33 +528,50 @@ fn match_lines<'a>(
             }
             continue;
         };
-        let variant = &first.id;
+        let Some(slot) = status.get_mut(position) else {
+            continue;
+        };
         if item.price < Decimal::ZERO {
             findings.push(PriceListFinding::NegativePrice {
                 list: list.clone(),
                 item: item.item_id.clone(),
                 price: item.price,
             });
-            held.insert(variant);
+            *slot = HELD;
             continue;
         }
-        if first_line.insert(variant, matched.len()).is_some() {
-            if twice.insert(variant) {
-                findings.push(PriceListFinding::VariantPricedTwice {
-                    list: list.clone(),
-                    variant: variant.clone(),
-                    sku: sku.to_owned(),
-                });
+        match *slot {
+            UNTOUCHED => {
+                *slot = PRICED;
+                matched.push(Matched { item, position });
             }
-            held.insert(variant);
-            continue;
+            PRICED => {
+                if let Some(variant) = variants.get(position) {
+                    findings.push(PriceListFinding::VariantPricedTwice {
+                        list: list.clone(),
+                        variant: variant.id.clone(),
+                        sku: sku.to_owned(),
+                    });
+                }
+                *slot = HELD;
+                twice = true;
+            }
+            _ => {}
         }
-        matched.push(Matched { item, variant });
     }
-    if !twice.is_empty() {
-        matched.retain(|m| !twice.contains(m.variant));
+    if twice {
+        matched.retain(|m| status.get(m.position) == Some(&PRICED));
     }
-    (matched, held)
+    (matched, status)
+}
+
+/// A list price rounded to the minor unit only when it has more places (most do not).
+fn rounded(price: Decimal, currency: CurrencyCode) -> Money {
+    if price.scale() <= currency.minor_units() {
+        Money::new(price, currency)
+    } else {
+        list_price(price, currency)
+    }
 }
 
 /// Plans how Shopify comes to carry Stokly's price lists.
@@ -710,50 +738,83 @@ fn plan_list(
         }
     }
 
-    let (matched, held) = match_lines(id, &source.items, index, &mut plan.findings);
+    let (matched, status) = match_lines(id, &source.items, index, &mut plan.findings);
+    let variants = index.shopify_variants();
     let empty_prices = Vec::new();
     let current_prices = push
         .price_list
         .as_ref()
         .and_then(|l| shopify.fixed_prices.get(l))
         .unwrap_or(&empty_prices);
-    let current: HashMap<&ProductVariantId, &Money> = current_prices
-        .iter()
-        .map(|p| (&p.variant.id, &p.price))
-        .collect();
+    // Shopify's fixed prices by variant position (a variant the index does not know cannot
+    // be on the list: its price is removed below).
+    let mut current: Vec<Option<&Money>> = vec![
+        None;
+        if current_prices.is_empty() {
+            0
+        } else {
+            variants.len()
+        }
+    ];
+    for p in current_prices {
+        if let Some(slot) = index
+            .shopify_variant_position(&p.variant.id)
+            .and_then(|at| current.get_mut(at))
+        {
+            *slot = Some(&p.price);
+        }
+    }
     let empty_rules = Vec::new();
     let current_rules = push
         .price_list
         .as_ref()
         .and_then(|l| shopify.quantity_rules.get(l))
         .unwrap_or(&empty_rules);
-    let rules: HashMap<&ProductVariantId, &QuantityRule> = current_rules
-        .iter()
-        .map(|r| (&r.product_variant.id, r))
-        .collect();
+    let mut rules: Vec<Option<&QuantityRule>> = vec![
+        None;
+        if current_rules.is_empty() {
+            0
+        } else {
+            variants.len()
+        }
+    ];
+    for r in current_rules {
+        if let Some(slot) = index
+            .shopify_variant_position(&r.product_variant.id)
+            .and_then(|at| rules.get_mut(at))
+        {
+            *slot = Some(r);
+        }
+    }
+    // A list Shopify does not have yet misses every price: its drift is the one
+    // `PriceListMissing`, not one entry per price.
+    let new_list = push.price_list.is_none();
 
-    let mut prices = Vec::new();
+    let mut prices = Vec::with_capacity(if new_list { matched.len() } else { 0 });
     let mut new_rules = Vec::new();
-    let mut priced: HashSet<&ProductVariantId> = HashSet::with_capacity(matched.len());
-    let mut ruled: HashSet<&ProductVariantId> = HashSet::new();
-    for Matched { item, variant } in matched {
-        priced.insert(variant);
-        let price = list_price(item.price, currency);
-        match current.get(variant) {
-            Some(now) if **now == price => {}
+    let mut ruled = vec![false; variants.len()];
+    for Matched { item, position } in matched {
+        let Some(variant) = variants.get(position).map(|v| &v.id) else {
+            continue;
+        };
+        let price = rounded(item.price, currency);
+        match current.get(position).copied().flatten() {
+            Some(now) if *now == price => {}
             Some(now) => {
                 plan.drift.push(drift(DriftCause::PriceDiffers {
                     variant: variant.clone(),
-                    shopify: **now,
+                    shopify: *now,
                     stokly: price,
                 }));
                 prices.push(PriceListPriceInput::new(variant.clone(), price));
             }
             None => {
-                plan.drift.push(drift(DriftCause::PriceMissing {
-                    variant: variant.clone(),
-                    stokly: price,
-                }));
+                if !new_list {
+                    plan.drift.push(drift(DriftCause::PriceMissing {
+                        variant: variant.clone(),
+                        stokly: price,
+                    }));
+                }
                 prices.push(PriceListPriceInput::new(variant.clone(), price));
             }
         }
@@ -765,61 +826,67 @@ fn plan_list(
                     breaks: item.quantity_breaks.len(),
                 });
         }
-        if item.minimum_quantity.is_some()
-            || item.increment.is_some()
-            || item.maximum_quantity.is_some()
+        if item.minimum_quantity.is_none()
+            && item.increment.is_none()
+            && item.maximum_quantity.is_none()
         {
-            let minimum = item.minimum_quantity.unwrap_or(1);
-            let increment = item.increment.unwrap_or(1);
-            match check_quantity_rule(minimum, item.maximum_quantity, increment) {
-                Err(problem) => {
-                    plan.findings.push(PriceListFinding::InvalidQuantityRule {
-                        list: id.clone(),
-                        item: item.item_id.clone(),
-                        problem,
-                    });
-                    ruled.insert(variant);
-                }
-                Ok(()) => {
-                    ruled.insert(variant);
-                    let same = rules.get(variant).is_some_and(|r| {
-                        r.minimum == minimum
-                            && r.maximum == item.maximum_quantity
-                            && r.increment == increment
-                    });
-                    if !same {
-                        plan.drift.push(drift(DriftCause::RuleDiffers {
-                            variant: variant.clone(),
-                        }));
-                        new_rules.push(QuantityRuleInput::new(
-                            variant.clone(),
-                            minimum,
-                            item.maximum_quantity,
-                            increment,
-                        ));
-                    }
-                }
+            continue;
+        }
+        if let Some(slot) = ruled.get_mut(position) {
+            *slot = true;
+        }
+        let minimum = item.minimum_quantity.unwrap_or(1);
+        let increment = item.increment.unwrap_or(1);
+        if let Err(problem) = check_quantity_rule(minimum, item.maximum_quantity, increment) {
+            plan.findings.push(PriceListFinding::InvalidQuantityRule {
+                list: id.clone(),
+                item: item.item_id.clone(),
+                problem,
+            });
+            continue;
+        }
+        let same = rules.get(position).copied().flatten().is_some_and(|r| {
+            r.minimum == minimum && r.maximum == item.maximum_quantity && r.increment == increment
+        });
+        if !same {
+            if !new_list {
+                plan.drift.push(drift(DriftCause::RuleDiffers {
+                    variant: variant.clone(),
+                }));
             }
+            new_rules.push(QuantityRuleInput::new(
+                variant.clone(),
+                minimum,
+                item.maximum_quantity,
+                increment,
+            ));
         }
     }
     let mut extra = Vec::new();
     for p in current_prices {
-        let variant = &p.variant.id;
-        if !priced.contains(variant) && !held.contains(variant) {
+        let kept = index
+            .shopify_variant_position(&p.variant.id)
+            .and_then(|at| status.get(at))
+            .is_some_and(|s| *s != UNTOUCHED);
+        if !kept {
             plan.drift.push(drift(DriftCause::PriceNotOnList {
-                variant: variant.clone(),
+                variant: p.variant.id.clone(),
                 shopify: p.price,
             }));
             if config.remove_extra_prices {
-                extra.push(variant.clone());
+                extra.push(p.variant.id.clone());
             }
         }
     }
     for r in current_rules {
-        let variant = &r.product_variant.id;
-        if !ruled.contains(variant) && !held.contains(variant) {
+        let kept = index
+            .shopify_variant_position(&r.product_variant.id)
+            .is_some_and(|at| {
+                ruled.get(at).copied().unwrap_or(false) || status.get(at) == Some(&HELD)
+            });
+        if !kept {
             plan.drift.push(drift(DriftCause::RuleNotOnList {
-                variant: variant.clone(),
+                variant: r.product_variant.id.clone(),
             }));
         }
     }
