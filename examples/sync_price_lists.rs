@@ -21,7 +21,7 @@
 //! paths with `InferredEndpoints::with_price_lists` (and `..._customers`, `..._items`), and
 //! give the company locations the Stokly customer IDs as external IDs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // an example should fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)] // an example should fail loudly
 
 use std::time::Instant;
 

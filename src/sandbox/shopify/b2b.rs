@@ -186,7 +186,7 @@ fn catalog_json(catalog: &SandboxCatalog, locations_first: usize) -> Value {
         .company_locations
         .iter()
         .take(locations_first)
-        .last()
+        .next_back()
         .map(|id| cursor("CompanyLocation", *id));
     json!({
         "__typename": "CompanyLocationCatalog",
