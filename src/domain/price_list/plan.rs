@@ -746,8 +746,8 @@ fn plan_list(
         .as_ref()
         .and_then(|l| shopify.fixed_prices.get(l))
         .unwrap_or(&empty_prices);
-    // Shopify's fixed prices by variant position (a variant the index does not know cannot
-    // be on the list: its price is removed below).
+    // Shopify's fixed prices by variant position; one the list leaves untouched (or of a
+    // variant the index does not know) is not on the list, and goes.
     let mut current: Vec<Option<&Money>> = vec![
         None;
         if current_prices.is_empty() {
@@ -756,12 +756,23 @@ fn plan_list(
             variants.len()
         }
     ];
+    let mut extra = Vec::new();
     for p in current_prices {
-        if let Some(slot) = index
-            .shopify_variant_position(&p.variant.id)
-            .and_then(|at| current.get_mut(at))
-        {
+        let at = index.shopify_variant_position(&p.variant.id);
+        if let Some(slot) = at.and_then(|at| current.get_mut(at)) {
             *slot = Some(&p.price);
+        }
+        if at
+            .and_then(|at| status.get(at))
+            .is_none_or(|s| *s == UNTOUCHED)
+        {
+            plan.drift.push(drift(DriftCause::PriceNotOnList {
+                variant: p.variant.id.clone(),
+                shopify: p.price,
+            }));
+            if config.remove_extra_prices {
+                extra.push(p.variant.id.clone());
+            }
         }
     }
     let empty_rules = Vec::new();
@@ -860,22 +871,6 @@ fn plan_list(
                 item.maximum_quantity,
                 increment,
             ));
-        }
-    }
-    let mut extra = Vec::new();
-    for p in current_prices {
-        let kept = index
-            .shopify_variant_position(&p.variant.id)
-            .and_then(|at| status.get(at))
-            .is_some_and(|s| *s != UNTOUCHED);
-        if !kept {
-            plan.drift.push(drift(DriftCause::PriceNotOnList {
-                variant: p.variant.id.clone(),
-                shopify: p.price,
-            }));
-            if config.remove_extra_prices {
-                extra.push(p.variant.id.clone());
-            }
         }
     }
     for r in current_rules {

@@ -213,6 +213,10 @@ fn drift_is_reported_by_cause_and_only_the_difference_is_sent() {
             DriftCause::LocationNotOnList {
                 location: location(503)
             },
+            DriftCause::PriceNotOnList {
+                variant: vid(3),
+                shopify: money(999)
+            },
             DriftCause::PriceDiffers {
                 variant: vid(1),
                 shopify: money(1700),
@@ -221,10 +225,6 @@ fn drift_is_reported_by_cause_and_only_the_difference_is_sent() {
             DriftCause::PriceMissing {
                 variant: vid(2),
                 stokly: money(1234)
-            },
-            DriftCause::PriceNotOnList {
-                variant: vid(3),
-                shopify: money(999)
             },
         ]
     );
