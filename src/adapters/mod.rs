@@ -8,4 +8,5 @@ pub mod fulfilment;
 pub mod inventory;
 pub mod orders;
 pub mod payouts;
+pub mod price_lists;
 pub mod refunds;

@@ -124,6 +124,8 @@ pub enum Flow {
     Tax,
     /// Orders past the expected time of a stage ([`crate::domain::lifecycle`]).
     Lifecycle,
+    /// Stokly price lists pushed to Shopify ([`crate::domain::price_list`]).
+    PriceList,
 }
 
 impl Flow {
@@ -140,6 +142,7 @@ impl Flow {
             Self::Payout => "payout",
             Self::Tax => "tax",
             Self::Lifecycle => "lifecycle",
+            Self::PriceList => "price_list",
         }
     }
 }
@@ -221,6 +224,16 @@ pub enum RecordRef {
         /// The refund.
         id: RefundId,
     },
+    /// A Stokly price list (**inferred** resource).
+    StoklyPriceList {
+        /// The price list.
+        id: crate::stokly::PriceListId,
+    },
+    /// A Stokly customer.
+    StoklyCustomer {
+        /// The customer.
+        id: crate::stokly::CustomerId,
+    },
 }
 
 impl fmt::Display for RecordRef {
@@ -254,6 +267,8 @@ impl fmt::Display for RecordRef {
                 write!(f, "Shopify balance transaction {}", id.numeric_id())
             }
             Self::ShopifyRefund { id } => write!(f, "Shopify refund {}", id.numeric_id()),
+            Self::StoklyPriceList { id } => write!(f, "Stokly price list {id}"),
+            Self::StoklyCustomer { id } => write!(f, "Stokly customer {id}"),
         }
     }
 }
@@ -388,6 +403,14 @@ impl ExceptionRecord {
                 RecordRef::ShopifyPayout { id } => key.push_str(id.as_str()),
                 RecordRef::ShopifyBalanceTransaction { id } => key.push_str(id.as_str()),
                 RecordRef::ShopifyRefund { id } => key.push_str(id.as_str()),
+                RecordRef::StoklyPriceList { id } => {
+                    key.push_str("stokly:price_list:");
+                    key.push_str(id.as_str());
+                }
+                RecordRef::StoklyCustomer { id } => {
+                    key.push_str("stokly:customer:");
+                    key.push_str(id.as_str());
+                }
             }
         }
         key

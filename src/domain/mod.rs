@@ -49,5 +49,6 @@ pub mod order_change;
 pub mod payout;
 pub mod ports;
 pub mod posting;
+pub mod price_list;
 pub mod refund;
 pub(crate) mod report;

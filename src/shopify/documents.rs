@@ -87,6 +87,21 @@ pub(crate) const REFUND_LINE_ITEMS: &str = document!(
     "money.fragments"
 );
 pub(crate) const RETURN_DISPOSITIONS: &str = document!("return_dispositions");
+pub(crate) const B2B_PRICE_LISTS: &str = document!("b2b_price_lists");
+pub(crate) const B2B_CATALOG_COMPANY_LOCATIONS: &str = document!("b2b_catalog_company_locations");
+pub(crate) const B2B_FIXED_PRICES: &str = document!("b2b_fixed_prices");
+pub(crate) const B2B_QUANTITY_RULES: &str = document!("b2b_quantity_rules");
+pub(crate) const B2B_COMPANY_LOCATIONS: &str = document!("b2b_company_locations");
+pub(crate) const B2B_CUSTOMER_PRICE_TAGS: &str = document!("b2b_customer_price_tags");
+pub(crate) const B2B_PRICE_LIST_CREATE: &str = document!("b2b_price_list_create");
+pub(crate) const B2B_CATALOG_CREATE: &str = document!("b2b_catalog_create");
+pub(crate) const B2B_CATALOG_CONTEXT_UPDATE: &str = document!("b2b_catalog_context_update");
+pub(crate) const B2B_FIXED_PRICES_ADD: &str = document!("b2b_fixed_prices_add");
+pub(crate) const B2B_FIXED_PRICES_DELETE: &str = document!("b2b_fixed_prices_delete");
+pub(crate) const B2B_QUANTITY_RULES_ADD: &str = document!("b2b_quantity_rules_add");
+pub(crate) const B2B_TAGS_ADD: &str = document!("b2b_tags_add");
+pub(crate) const B2B_TAGS_REMOVE: &str = document!("b2b_tags_remove");
+pub(crate) const B2B_METAFIELDS_SET: &str = document!("b2b_metafields_set");
 
 /// Every document with its operation name (the bulk query has none). Tests validate each
 /// against Shopify's schema; tools can list what the crate may send.
@@ -123,4 +138,19 @@ pub const ALL: &[(&str, &str)] = &[
     ("OrderRefunds", ORDER_REFUNDS),
     ("RefundLineItems", REFUND_LINE_ITEMS),
     ("ReturnDispositions", RETURN_DISPOSITIONS),
+    ("B2bPriceLists", B2B_PRICE_LISTS),
+    ("B2bCatalogCompanyLocations", B2B_CATALOG_COMPANY_LOCATIONS),
+    ("B2bFixedPrices", B2B_FIXED_PRICES),
+    ("B2bQuantityRules", B2B_QUANTITY_RULES),
+    ("B2bCompanyLocations", B2B_COMPANY_LOCATIONS),
+    ("B2bCustomerPriceTags", B2B_CUSTOMER_PRICE_TAGS),
+    ("B2bPriceListCreate", B2B_PRICE_LIST_CREATE),
+    ("B2bCatalogCreate", B2B_CATALOG_CREATE),
+    ("B2bCatalogContextUpdate", B2B_CATALOG_CONTEXT_UPDATE),
+    ("B2bFixedPricesAdd", B2B_FIXED_PRICES_ADD),
+    ("B2bFixedPricesDelete", B2B_FIXED_PRICES_DELETE),
+    ("B2bQuantityRulesAdd", B2B_QUANTITY_RULES_ADD),
+    ("B2bTagsAdd", B2B_TAGS_ADD),
+    ("B2bTagsRemove", B2B_TAGS_REMOVE),
+    ("B2bMetafieldsSet", B2B_METAFIELDS_SET),
 ];

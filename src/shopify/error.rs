@@ -76,6 +76,16 @@ crate::wire_enum::wire_enum!(
         Taken => "TAKEN",
         /// A record was not found.
         NotFound => "NOT_FOUND",
+        /// The price list does not exist (`priceListFixedPricesAdd`).
+        PriceListNotFound => "PRICE_LIST_NOT_FOUND",
+        /// A price is not in the price list's currency.
+        PriceListCurrencyMismatch => "PRICE_LIST_CURRENCY_MISMATCH",
+        /// The variant does not exist (`priceListFixedPricesAdd`).
+        VariantNotFound => "VARIANT_NOT_FOUND",
+        /// The catalog type or status needs another plan (Shopify Plus).
+        CompanyLocationCatalogStatusPlan => "COMPANY_LOCATION_CATALOG_STATUS_PLAN",
+        /// The price list's catalog does not take quantity rules.
+        CatalogContextDoesNotSupportQuantityRules => "CATALOG_CONTEXT_DOES_NOT_SUPPORT_QUANTITY_RULES",
     }
 );
 

@@ -346,6 +346,10 @@ shopify_id!(/// `gid://shopify/Company/...`
     CompanyId => "Company");
 shopify_id!(/// `gid://shopify/CompanyLocation/...`
     CompanyLocationId => "CompanyLocation");
+shopify_id!(/// `gid://shopify/PriceList/...`
+    PriceListId => "PriceList");
+shopify_id!(/// `gid://shopify/CompanyLocationCatalog/...`
+    CompanyLocationCatalogId => "CompanyLocationCatalog");
 
 /// `gid://shopify/InventoryLevel/<level>?inventory_item_id=<item>`: the one Shopify ID with a
 /// query string. Both forms (with and without the query) parse.

@@ -42,6 +42,7 @@ pub mod model;
 mod orders;
 mod pagination;
 mod payouts;
+mod price_lists;
 mod products;
 mod refunds;
 mod shop;
@@ -61,10 +62,11 @@ pub use fulfillments::{
 };
 pub use idempotency::idempotency_key;
 pub use ids::{
-    BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationId, CustomerId, FulfillmentId,
-    FulfillmentOrderId, FulfillmentOrderLineItemId, Gid, IdError, InventoryItemId,
-    InventoryLevelId, LineItemId, LocationId, MAX_NUMERIC_ID, OrderId, OrderTransactionId,
-    PayoutId, ProductId, ProductVariantComponentId, ProductVariantId, RefundId, ShopId,
+    BalanceTransactionId, BulkOperationId, CompanyId, CompanyLocationCatalogId, CompanyLocationId,
+    CustomerId, FulfillmentId, FulfillmentOrderId, FulfillmentOrderLineItemId, Gid, IdError,
+    InventoryItemId, InventoryLevelId, LineItemId, LocationId, MAX_NUMERIC_ID, OrderId,
+    OrderTransactionId, PayoutId, PriceListId, ProductId, ProductVariantComponentId,
+    ProductVariantId, RefundId, ShopId,
 };
 pub use inventory::{LEVELS_PER_QUERY, MAX_INPUT_ITEMS};
 pub(crate) use orders::ORDERS_BATCH;
@@ -72,6 +74,9 @@ pub use orders::{DEFAULT_ORDER_OVERLAP, FIRST_READ_TRANSACTIONS, OrderCursor};
 pub use pagination::{MAX_PAGE_SIZE, PageOptions};
 pub use payouts::{
     DEFAULT_PAYOUT_OVERLAP, PAYOUTS_SCOPE, PayoutCursor, payout_transactions_search,
+};
+pub use price_lists::{
+    CUSTOMERS_PER_READ, MAX_METAFIELDS_PER_CALL, MAX_PRICES_PER_CALL, PRICE_LISTS_PER_PAGE,
 };
 pub use products::CatalogueRead;
 pub use throttle::{

@@ -92,6 +92,12 @@ pub struct InferredEndpoints {
     pub sale_order_credit_notes: Cow<'static, str>,
     /// **Inferred.** `GET`: price lists. Default `/v0/price-lists`.
     pub price_lists: Cow<'static, str>,
+    /// **Inferred.** `GET`: the customers a price list applies to. Default
+    /// `/v0/price-lists/{id}/customers`.
+    pub price_list_customers: Cow<'static, str>,
+    /// **Inferred.** `GET`: a price list's item prices (with quantity rules and breaks).
+    /// Default `/v0/price-lists/{id}/items`.
+    pub price_list_items: Cow<'static, str>,
     /// **Inferred.** `POST`: a journal (payout accounting). Default `/v0/journals`.
     pub journals: Cow<'static, str>,
     /// **Inferred.** `POST`: adds lines to a sale order, shaped like the `items` of the
@@ -116,6 +122,8 @@ impl Default for InferredEndpoints {
             sale_order_dispatches: Cow::Borrowed("/v2/saleorders/{id}/dispatches"),
             sale_order_credit_notes: Cow::Borrowed("/v2/saleorders/{id}/credit-notes"),
             price_lists: Cow::Borrowed("/v0/price-lists"),
+            price_list_customers: Cow::Borrowed("/v0/price-lists/{id}/customers"),
+            price_list_items: Cow::Borrowed("/v0/price-lists/{id}/items"),
             journals: Cow::Borrowed("/v0/journals"),
             sale_order_add_items: Cow::Borrowed("/v2/saleorders/{id}/items"),
             sale_order_line: Cow::Borrowed("/v2/saleorders/{id}/items/{lineId}"),
@@ -142,6 +150,18 @@ impl InferredEndpoints {
     #[must_use]
     pub fn with_price_lists(mut self, path: impl Into<Cow<'static, str>>) -> Self {
         self.price_lists = path.into();
+        self
+    }
+    /// Sets the path of a price list's customers (must contain `{id}`).
+    #[must_use]
+    pub fn with_price_list_customers(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.price_list_customers = path.into();
+        self
+    }
+    /// Sets the path of a price list's item prices (must contain `{id}`).
+    #[must_use]
+    pub fn with_price_list_items(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.price_list_items = path.into();
         self
     }
     /// Sets the journals path.
@@ -195,6 +215,12 @@ impl InferredEndpoints {
         ];
         for (field, path, needs_id) in checks {
             check_template(path, needs_id).map_err(|reason| (field, reason))?;
+        }
+        for (field, path) in [
+            ("price_list_customers", &self.price_list_customers),
+            ("price_list_items", &self.price_list_items),
+        ] {
+            check_template(path, true).map_err(|reason| (field, reason))?;
         }
         if self.sale_order_line.matches(LINE_ID).count() != 1 {
             return Err(("sale_order_line", "must contain {lineId} exactly once"));

@@ -15,8 +15,11 @@ use rust_decimal::Decimal;
 use super::client::Client;
 use super::endpoints::{expand, expand_line};
 use super::error::{Error, invalid};
+use super::ids::PriceListId;
 use super::ids::{CreditNoteId, JournalId, SaleOrderId, SaleOrderLineId};
-use super::model::inferred::{CreditNote, Dispatch, NewCreditNote, NewJournal, PriceList};
+use super::model::inferred::{
+    CreditNote, Dispatch, NewCreditNote, NewJournal, PriceList, PriceListCustomer, PriceListItem,
+};
 use super::model::{NewSaleOrderLine, Shipping};
 use super::pagination::ListQuery;
 use crate::http::Idempotence;
@@ -277,6 +280,36 @@ impl Client {
     /// The stream yields the errors of [`Client::list_at`], then ends.
     pub fn price_lists(&self, query: ListQuery) -> BoxStream<'static, Result<PriceList, Error>> {
         let path = self.inferred_endpoints().price_lists.to_string();
+        self.list_at(&path, query)
+    }
+
+    /// **Inferred path.** The customers a price list applies to.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
+    pub fn price_list_customers(
+        &self,
+        list: &PriceListId,
+        query: ListQuery,
+    ) -> BoxStream<'static, Result<PriceListCustomer, Error>> {
+        let path = expand(
+            &self.inferred_endpoints().price_list_customers,
+            list.as_str(),
+        );
+        self.list_at(&path, query)
+    }
+
+    /// **Inferred path.** A price list's item prices, each with its quantity rule and
+    /// quantity breaks where the list has them.
+    ///
+    /// # Errors
+    /// The stream yields the errors of [`Client::list_at`], then ends.
+    pub fn price_list_items(
+        &self,
+        list: &PriceListId,
+        query: ListQuery,
+    ) -> BoxStream<'static, Result<PriceListItem, Error>> {
+        let path = expand(&self.inferred_endpoints().price_list_items, list.as_str());
         self.list_at(&path, query)
     }
 

@@ -291,6 +291,7 @@ pub struct OrderMappingConfig {
     charges: HashMap<ChargeKind, ChargeAccount>,
     max_line_quantity: i64,
     rounding_limit_minor_units: u32,
+    b2b_prices: Option<std::sync::Arc<crate::domain::price_list::B2bPriceBook>>,
 }
 
 impl OrderMappingConfig {
@@ -319,7 +320,28 @@ impl OrderMappingConfig {
             charges: HashMap::new(),
             max_line_quantity: Self::DEFAULT_MAX_LINE_QUANTITY,
             rounding_limit_minor_units: Self::DEFAULT_ROUNDING_LIMIT_MINOR_UNITS,
+            b2b_prices: None,
         }
+    }
+
+    /// Checks the unit prices of orders bought through a company location against the
+    /// customer's Stokly price lists: a price charged that differs from the list's by more
+    /// than the book's tolerance makes the order an
+    /// [`OrderException::B2bPriceMismatch`](super::OrderException::B2bPriceMismatch) for
+    /// ecommerce instead of a sale order. Without a book (the default) no price is checked.
+    #[must_use]
+    pub fn with_b2b_prices(
+        mut self,
+        book: std::sync::Arc<crate::domain::price_list::B2bPriceBook>,
+    ) -> Self {
+        self.b2b_prices = Some(book);
+        self
+    }
+
+    /// The B2B price book, if set.
+    #[must_use]
+    pub fn b2b_prices(&self) -> Option<&crate::domain::price_list::B2bPriceBook> {
+        self.b2b_prices.as_deref()
     }
 
     /// Posts charges of `kind` on `account` (without one, an order with such a charge is

@@ -56,6 +56,7 @@ pub fn map_order(
     let totals = mapper.order_totals();
     let split_lines = mapper.split_lines;
     let mut exceptions = mapper.exceptions;
+    exceptions.extend(b2b_price_exceptions(order, &subject, config));
     let (payments, payment_exceptions) = payments(order, &subject, config, mapper.currency);
     exceptions.extend(payment_exceptions);
     exceptions.extend(
@@ -1172,5 +1173,56 @@ fn stokly_address(address: &MailingAddress) -> Address {
     out.region.clone_from(&address.province);
     out.country.clone_from(&address.country_code_v2);
     out.postcode.clone_from(&address.zip);
+    out
+}
+
+/// The lines of a B2B order charged another unit price than the buyer's Stokly price lists
+/// hold (only with [`OrderMappingConfig::with_b2b_prices`]).
+fn b2b_price_exceptions(
+    order: &Order,
+    subject: &OrderSubject,
+    config: &OrderMappingConfig,
+) -> Vec<OrderException> {
+    use crate::domain::price_list::ListPriceCheck;
+    use crate::shopify::model::PurchasingEntity;
+    let (Some(book), Some(PurchasingEntity::PurchasingCompany { location, .. })) =
+        (config.b2b_prices(), order.purchasing_entity.as_ref())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for line in &order.line_items.nodes {
+        let Some(sku) = line.sku.as_deref() else {
+            continue;
+        };
+        if line.current_quantity == 0 {
+            continue;
+        }
+        let bag = &line.original_unit_price_set;
+        let mut charged = bag.presentment_money;
+        let mut check = book.check(&location.id, sku, charged);
+        if let ListPriceCheck::Differs { expected, .. } = &check {
+            if expected.currency() != charged.currency()
+                && expected.currency() == bag.shop_money.currency()
+            {
+                charged = bag.shop_money;
+                check = book.check(&location.id, sku, charged);
+            }
+        }
+        if let ListPriceCheck::Differs { list, expected } = check {
+            out.push(OrderException::B2bPriceMismatch {
+                order: subject.clone(),
+                line: LineSubject {
+                    id: line.id.clone(),
+                    sku: line.sku.clone(),
+                    name: line.name.clone(),
+                    variant: line.variant.as_ref().map(|v| v.id.clone()),
+                },
+                list,
+                charged,
+                expected,
+            });
+        }
+    }
     out
 }

@@ -321,6 +321,20 @@ pub enum OrderException {
         /// The posting currency.
         currency: CurrencyCode,
     },
+    /// A B2B line was charged another unit price than the buyer's Stokly price list holds
+    /// (beyond the tolerance), or in another currency.
+    B2bPriceMismatch {
+        /// The order.
+        order: OrderSubject,
+        /// The line.
+        line: LineSubject,
+        /// The Stokly price list.
+        list: crate::stokly::PriceListId,
+        /// The unit price charged (before discounts).
+        charged: Money,
+        /// The list's unit price.
+        expected: Money,
+    },
 }
 
 impl OrderException {
@@ -342,7 +356,8 @@ impl OrderException {
             | Self::UnmappedCharge { order, .. }
             | Self::UnknownTransaction { order, .. }
             | Self::PaymentMismatch { order, .. }
-            | Self::PaymentInOtherCurrency { order, .. } => order,
+            | Self::PaymentInOtherCurrency { order, .. }
+            | Self::B2bPriceMismatch { order, .. } => order,
         }
     }
 }
@@ -384,6 +399,7 @@ impl DomainException for OrderException {
             Self::UnknownTransaction { .. } => "unknown_transaction",
             Self::PaymentMismatch { .. } => "payment_mismatch",
             Self::PaymentInOtherCurrency { .. } => "payment_in_other_currency",
+            Self::B2bPriceMismatch { .. } => "b2b_price_mismatch",
         }
     }
 
@@ -393,7 +409,8 @@ impl DomainException for OrderException {
             | Self::BlankSku { .. }
             | Self::DuplicateSku { .. }
             | Self::InvalidQuantity { .. }
-            | Self::InvalidLineValue { .. } => Owner::Ecommerce,
+            | Self::InvalidLineValue { .. }
+            | Self::B2bPriceMismatch { .. } => Owner::Ecommerce,
             Self::SkuOnDeletedItem { .. } | Self::IncompleteOrder { .. } => Owner::Operations,
             Self::UnmappedTax { .. }
             | Self::TotalMismatch { .. }
@@ -422,6 +439,13 @@ impl DomainException for OrderException {
             | Self::BlankSku { line, .. }
             | Self::InvalidQuantity { line, .. }
             | Self::InvalidLineValue { line, .. } => line.record().into_iter().collect(),
+            Self::B2bPriceMismatch { line, list, .. } => line
+                .record()
+                .into_iter()
+                .chain(std::iter::once(RecordRef::StoklyPriceList {
+                    id: list.clone(),
+                }))
+                .collect(),
             Self::DuplicateSku { line, items, .. } | Self::SkuOnDeletedItem { line, items, .. } => {
                 line.record()
                     .into_iter()
@@ -565,6 +589,17 @@ impl DomainException for OrderException {
                  {currency}.",
                 transaction.numeric_id()
             ),
+            Self::B2bPriceMismatch {
+                line,
+                list,
+                charged,
+                expected,
+                ..
+            } => format!(
+                "Order {order}: {} was charged {charged} a unit, but the buyer's Stokly price \
+                 list {list} says {expected}.",
+                line.describe()
+            ),
         }
     }
 
@@ -622,6 +657,10 @@ impl DomainException for OrderException {
                 "Record the payment by hand in Stokly in {currency} (or change the mapping's \
                  currency policy), then post the order again."
             ),
+            Self::B2bPriceMismatch { .. } => "Check the company location's catalog in Shopify \
+                (run the price-list sync); post the order by hand at the price agreed, or \
+                correct the Stokly price list if Shopify's price is right."
+                .to_owned(),
         }
     }
 }

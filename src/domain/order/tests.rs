@@ -1269,3 +1269,78 @@ fn taxes_are_checked_key_by_key_against_the_current_tax_lines() {
     order.current_tax_lines.clear();
     assert_eq!(map(&order).total(), gbp(4650));
 }
+
+mod b2b_prices {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::domain::price_list::{B2bPriceBook, PriceListConfig, StoklyPriceList};
+    use crate::shopify::CompanyLocationId;
+    use crate::stokly::model::inferred::{PriceList, PriceListCustomer, PriceListItem};
+    use crate::stokly::{CustomerId, ItemId};
+
+    /// Acme Leeds (company location 62) buys on a list pricing soap at `soap` pence.
+    fn book(soap: i64, tolerance: Decimal) -> Arc<B2bPriceBook> {
+        let customer = CustomerId::new("c-acme").unwrap();
+        let list: PriceList = serde_json::from_value(serde_json::json!({
+            "priceListId": "pl-trade", "name": "Trade", "currency": "GBP"
+        }))
+        .unwrap();
+        let lists = vec![StoklyPriceList::new(
+            list,
+            vec![PriceListCustomer::new(customer.clone())],
+            vec![
+                PriceListItem::new(
+                    ItemId::new("i-soap").unwrap(),
+                    "SOAP-LAV",
+                    Decimal::new(soap, 2),
+                ),
+                PriceListItem::new(
+                    ItemId::new("i-towel").unwrap(),
+                    "TOWEL-WHT",
+                    Decimal::new(1200, 2),
+                ),
+            ],
+        )];
+        let config = PriceListConfig::new().with_company_location(
+            customer,
+            CompanyLocationId::parse("gid://shopify/CompanyLocation/62").unwrap(),
+        );
+        Arc::new(B2bPriceBook::new(&lists, &config, tolerance))
+    }
+
+    #[test]
+    fn a_b2b_order_charged_the_list_price_posts() {
+        let config = config().with_b2b_prices(book(400, Decimal::ZERO));
+        assert!(map_order(&fixture("b2b_bundles"), &index(), &config).is_ok());
+        // Within the tolerance.
+        let config = super::config().with_b2b_prices(book(401, Decimal::new(1, 2)));
+        assert!(map_order(&fixture("b2b_bundles"), &index(), &config).is_ok());
+    }
+
+    #[test]
+    fn a_b2b_order_charged_another_price_is_an_exception_for_ecommerce() {
+        let config = config().with_b2b_prices(book(350, Decimal::new(1, 2)));
+        let found = exceptions(map_order(&fixture("b2b_bundles"), &index(), &config));
+        let [
+            OrderException::B2bPriceMismatch {
+                line,
+                list,
+                charged,
+                expected,
+                ..
+            },
+        ] = found.as_slice()
+        else {
+            panic!("{found:?}")
+        };
+        assert_eq!(line.sku.as_deref(), Some("SOAP-LAV"));
+        assert_eq!(list.as_str(), "pl-trade");
+        assert_eq!(*charged, gbp(400));
+        assert_eq!(*expected, gbp(350));
+        assert_eq!(found[0].owner(), crate::domain::exception::Owner::Ecommerce);
+        assert!(found[0].reason().contains("pl-trade"));
+        // Without a book, nothing is checked (existing callers are unchanged).
+        assert!(map_order(&fixture("b2b_bundles"), &index(), &super::config()).is_ok());
+    }
+}

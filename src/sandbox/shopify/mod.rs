@@ -1,5 +1,6 @@
 //! The Shopify Admin GraphQL emulator.
 
+mod b2b;
 mod document;
 mod fulfillment;
 mod ops;
@@ -15,6 +16,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+pub use b2b::{B2bBook, SandboxCatalog, SandboxCompanyLocation, SandboxCustomer, SandboxPriceList};
 pub use fulfillment::{
     FulfillmentBook, SandboxFoLine, SandboxFulfillment, SandboxFulfillmentOrder,
     SandboxOrderFulfillment,
@@ -671,6 +673,21 @@ impl GraphQlResponder {
             "ProductVariantsBulkCreate" => Ok(ops::product_variants_bulk_create(
                 &mut state, &ctx, variables,
             )),
+            "B2bPriceLists" => b2b::price_lists(&state, variables),
+            "B2bCatalogCompanyLocations" => b2b::catalog_company_locations(&state, variables),
+            "B2bFixedPrices" => b2b::fixed_prices(&state, variables),
+            "B2bQuantityRules" => b2b::quantity_rules(&state, variables),
+            "B2bCompanyLocations" => b2b::company_locations(&state, variables),
+            "B2bCustomerPriceTags" => Ok(b2b::customer_price_tags(&state, variables)),
+            "B2bPriceListCreate" => Ok(b2b::price_list_create(&mut state, variables)),
+            "B2bCatalogCreate" => Ok(b2b::catalog_create(&mut state, variables)),
+            "B2bCatalogContextUpdate" => Ok(b2b::catalog_context_update(&mut state, variables)),
+            "B2bFixedPricesAdd" => Ok(b2b::fixed_prices_add(&mut state, variables)),
+            "B2bFixedPricesDelete" => Ok(b2b::fixed_prices_delete(&mut state, variables)),
+            "B2bQuantityRulesAdd" => Ok(b2b::quantity_rules_add(&mut state, variables)),
+            "B2bTagsAdd" => Ok(b2b::customer_tags(&mut state, variables, true)),
+            "B2bTagsRemove" => Ok(b2b::customer_tags(&mut state, variables, false)),
+            "B2bMetafieldsSet" => Ok(b2b::metafields_set(&mut state, variables)),
             other => Err(top_error(
                 "NOT_EMULATED",
                 format!("sandbox: operation {other:?} is not emulated"),

@@ -26,14 +26,14 @@ pub(crate) struct OpResult {
 }
 
 impl OpResult {
-    fn data(data: Value) -> Self {
+    pub(crate) fn data(data: Value) -> Self {
         Self {
             data,
             errors: Vec::new(),
             returned_nodes: None,
         }
     }
-    fn page(data: Value, returned: usize) -> Self {
+    pub(crate) fn page(data: Value, returned: usize) -> Self {
         Self {
             data,
             errors: Vec::new(),
@@ -63,7 +63,7 @@ pub(crate) fn parse_gid(value: Option<&Value>, resource: &str) -> Option<u64> {
         .ok()
 }
 
-fn cursor(kind: &str, id: u64) -> String {
+pub(crate) fn cursor(kind: &str, id: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("{kind}:{id}"))
 }
 
@@ -87,10 +87,10 @@ fn first(vars: &Map<String, Value>) -> usize {
 }
 
 /// A page: the items with their IDs, and its `pageInfo`.
-type Page<'a, T> = (Vec<(u64, &'a T)>, Value);
+pub(crate) type Page<'a, T> = (Vec<(u64, &'a T)>, Value);
 
 /// A page of `items` (already sorted by ID) after the cursor.
-fn page<'a, T>(
+pub(crate) fn page<'a, T>(
     items: impl Iterator<Item = (u64, &'a T)>,
     vars: &Map<String, Value>,
     kind: &str,
@@ -116,7 +116,7 @@ pub(crate) fn shop(state: &ShopifyState) -> OpResult {
         "currencyCode": s.currency.as_str(),
         "enabledPresentmentCurrencies": s.presentment_currencies.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         "ianaTimezone": s.timezone,
-        "plan": {"publicDisplayName": "Shopify", "partnerDevelopment": true, "shopifyPlus": false},
+        "plan": {"publicDisplayName": if state.b2b.shopify_plus { "Shopify Plus" } else { "Shopify" }, "partnerDevelopment": true, "shopifyPlus": state.b2b.shopify_plus},
         "resourceLimits": {"locationLimit": 1000, "maxProductOptions": 3, "maxProductVariants": 2048, "redirectLimitReached": false}
     }}))
 }
@@ -455,7 +455,7 @@ const VALID_REASONS: [&str; 17] = [
     "shrinkage",
 ];
 
-fn user_error(field: &[&str], code: &str, message: impl Into<String>) -> Value {
+pub(crate) fn user_error(field: &[&str], code: &str, message: impl Into<String>) -> Value {
     json!({"field": field, "code": code, "message": message.into()})
 }
 

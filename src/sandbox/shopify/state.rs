@@ -260,6 +260,8 @@ pub struct ShopifyState {
     /// The Shopify Payments account (`None`: payout reads are denied).
     #[serde(skip)]
     pub payments_account: Option<super::payouts::SandboxPaymentsAccount>,
+    /// B2B: the plan flag, company locations, catalogs, price lists, customers.
+    pub b2b: super::b2b::B2bBook,
     #[serde(skip)]
     pub(crate) idempotency: HashMap<(String, String), IdempotentRecord>,
     next_id: u64,
@@ -287,6 +289,7 @@ impl ShopifyState {
             fulfillment: super::fulfillment::FulfillmentBook::default(),
             refunds: super::refund::RefundBook::default(),
             payments_account: None,
+            b2b: super::b2b::B2bBook::default(),
             idempotency: HashMap::new(),
             next_id: 1000,
         }

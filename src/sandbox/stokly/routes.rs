@@ -129,6 +129,13 @@ pub(crate) fn visible_rows(
         .collect()
 }
 
+fn rows_of(rows: &[Value], key: &str, id: &str) -> Vec<Value> {
+    rows.iter()
+        .filter(|r| field(r, key).as_str() == Some(id))
+        .cloned()
+        .collect()
+}
+
 fn find<'a>(rows: &'a [Value], id_field: &str, id: &str) -> Option<&'a Value> {
     rows.iter()
         .find(|r| field(r, id_field).as_str() == Some(id))
@@ -239,6 +246,13 @@ pub(crate) fn route(
         ),
         ("POST", ["v0", "customers"]) => create_customer(state, ctx),
         ("GET", ["v0", "invoices"]) => list(state.invoices.clone(), ctx),
+        ("GET", ["v0", "price-lists"]) => list(state.price_lists.clone(), ctx),
+        ("GET", ["v0", "price-lists", id, "customers"]) => {
+            list(rows_of(&state.price_list_customers, "priceListId", id), ctx)
+        }
+        ("GET", ["v0", "price-lists", id, "items"]) => {
+            list(rows_of(&state.price_list_items, "priceListId", id), ctx)
+        }
         _ => return None,
     };
     Some(answer)

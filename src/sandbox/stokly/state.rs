@@ -60,6 +60,13 @@ pub struct StoklyState {
     /// **Inferred.** Sales credit notes posted (as received, with `creditNoteId` and
     /// `saleOrderId`).
     pub credit_notes: Vec<Value>,
+    /// **Inferred.** Price lists (`priceListId`, `name`, `currency`).
+    pub price_lists: Vec<Value>,
+    /// **Inferred.** Price-list customers (`priceListId`, `customerId`, `name`).
+    pub price_list_customers: Vec<Value>,
+    /// **Inferred.** Price-list item prices (`priceListId`, `itemId`, `sku`, `price`,
+    /// `minimumQuantity`, `maximumQuantity`, `increment`, `quantityBreaks`).
+    pub price_list_items: Vec<Value>,
     /// When each written record becomes visible to reads (emulated time since start).
     pub(crate) visible_at: HashMap<String, Duration>,
     rng: SeededRng,
@@ -96,6 +103,9 @@ impl StoklyState {
             invoices: Vec::new(),
             journals: Vec::new(),
             credit_notes: Vec::new(),
+            price_lists: Vec::new(),
+            price_list_customers: Vec::new(),
+            price_list_items: Vec::new(),
             visible_at: HashMap::new(),
             rng: SeededRng::new(seed ^ 0x5707_1700),
             next_nice_id: 1000,
@@ -114,6 +124,46 @@ impl StoklyState {
             ((b >> 48) & 0x3fff) | 0x8000,
             b & 0xffff_ffff_ffff
         )
+    }
+
+    /// **Inferred shape.** Adds a price list and returns its ID.
+    pub fn add_price_list(&mut self, name: &str, currency: &str) -> String {
+        let id = self.new_id();
+        self.price_lists
+            .push(json!({"priceListId": id, "name": name, "currency": currency, "default": false}));
+        id
+    }
+
+    /// **Inferred shape.** Puts a customer on a price list.
+    pub fn add_price_list_customer(&mut self, list: &str, customer: &str) {
+        self.price_list_customers
+            .push(json!({"priceListId": list, "customerId": customer}));
+    }
+
+    /// **Inferred shape.** Sets an item's price on a price list (replacing any earlier one);
+    /// `rule` is (minimum, maximum, increment).
+    pub fn set_price_list_item(
+        &mut self,
+        list: &str,
+        item: &str,
+        sku: &str,
+        price: rust_decimal::Decimal,
+        rule: Option<(i64, Option<i64>, i64)>,
+    ) {
+        let mut row =
+            json!({"priceListId": list, "itemId": item, "sku": sku, "price": price.to_string()});
+        if let (Some((min, max, inc)), Some(map)) = (rule, row.as_object_mut()) {
+            map.insert("minimumQuantity".into(), json!(min));
+            map.insert("maximumQuantity".into(), json!(max));
+            map.insert("increment".into(), json!(inc));
+        }
+        match self.price_list_items.iter_mut().find(|r| {
+            field(r, "priceListId").as_str() == Some(list)
+                && field(r, "itemId").as_str() == Some(item)
+        }) {
+            Some(existing) => *existing = row,
+            None => self.price_list_items.push(row),
+        }
     }
 
     /// The next human-facing number.

@@ -7,6 +7,7 @@ mod inventory;
 mod order;
 mod page;
 mod payout;
+mod price_list;
 mod push;
 mod refund;
 mod shop;
@@ -38,6 +39,11 @@ pub use payout::{
     AdjustmentOrder, AssociatedOrder, AssociatedPayout, BalanceSourceType, BalanceTransaction,
     BalanceTransactionPayoutStatus, BalanceTransactionType, Payout, PayoutStatus, PayoutSummary,
     PayoutTransactionType,
+};
+pub use price_list::{
+    B2bPayload, CompanyLocation, CompanyLocationRef, CustomerPriceTags, FixedPrice,
+    MetafieldsSetInput, PriceList, PriceListCatalog, PriceListPriceInput, PricedVariantRef,
+    QuantityRule, QuantityRuleInput,
 };
 pub use push::{
     BulkCreateStrategy, InventoryItemInput, ProductVariantsBulkInput, ProductVariantsBulkPayload,

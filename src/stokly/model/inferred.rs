@@ -16,7 +16,8 @@ use super::lenient;
 use super::sale_order::{LineType, Payment};
 use crate::money::CurrencyCode;
 use crate::stokly::ids::{
-    CreditNoteId, DispatchId, ItemId, LocationId, PriceListId, SaleOrderId, SaleOrderLineId,
+    CreditNoteId, CustomerId, DispatchId, ItemId, LocationId, PriceListId, SaleOrderId,
+    SaleOrderLineId,
 };
 
 /// **Inferred.** A dispatch (shipment) of part or all of a sale order.
@@ -317,6 +318,117 @@ pub struct PriceList {
     /// Every other field.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// **Inferred.** A customer a price list applies to (`GET` on the list's customers path).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PriceListCustomer {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Name, for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl PriceListCustomer {
+    /// The customer `customer_id`.
+    #[must_use]
+    pub fn new(customer_id: CustomerId) -> Self {
+        Self {
+            customer_id,
+            name: None,
+            extra: Extra::default(),
+        }
+    }
+}
+
+/// **Inferred.** One item's price on a price list, in the list's currency, with the
+/// quantity rule and quantity breaks where the list has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PriceListItem {
+    /// The item.
+    pub item_id: ItemId,
+    /// Its SKU (how the price reaches a Shopify variant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    /// Unit price.
+    #[serde(with = "lenient::decimal")]
+    pub price: Decimal,
+    /// Fewest units a buyer may order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_quantity: Option<i64>,
+    /// Most units a buyer may order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_quantity: Option<i64>,
+    /// Units are ordered in multiples of this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub increment: Option<i64>,
+    /// Lower unit prices from a quantity on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quantity_breaks: Vec<QuantityBreak>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl PriceListItem {
+    /// `item_id` (SKU `sku`) at `price`, with no quantity rule or breaks.
+    #[must_use]
+    pub fn new(item_id: ItemId, sku: impl Into<String>, price: Decimal) -> Self {
+        Self {
+            item_id,
+            sku: Some(sku.into()),
+            price,
+            minimum_quantity: None,
+            maximum_quantity: None,
+            increment: None,
+            quantity_breaks: Vec::new(),
+            extra: Extra::default(),
+        }
+    }
+
+    /// Sets the quantity rule.
+    #[must_use]
+    pub fn with_quantity_rule(
+        mut self,
+        minimum: i64,
+        maximum: Option<i64>,
+        increment: i64,
+    ) -> Self {
+        self.minimum_quantity = Some(minimum);
+        self.maximum_quantity = maximum;
+        self.increment = Some(increment);
+        self
+    }
+
+    /// Adds a quantity break.
+    #[must_use]
+    pub fn with_break(mut self, minimum_quantity: i64, price: Decimal) -> Self {
+        self.quantity_breaks.push(QuantityBreak {
+            minimum_quantity,
+            price,
+        });
+        self
+    }
+}
+
+/// **Inferred.** A unit price from a quantity on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct QuantityBreak {
+    /// From this many units.
+    pub minimum_quantity: i64,
+    /// The unit price.
+    #[serde(with = "lenient::decimal")]
+    pub price: Decimal,
 }
 
 /// **Inferred.** One line of a journal: a debit or a credit to one account.

@@ -1,0 +1,459 @@
+//! Stokly price lists pushed to Shopify: the reads [`plan_price_lists`] needs, and the writes
+//! its plan says, in the order they depend on each other.
+//!
+//! # Writes without an idempotency key
+//!
+//! `priceListCreate` and `catalogCreate` take no idempotency key. They do not go through the
+//! exactly-once protocol; they are made safe by **reading first**, because Shopify gives
+//! them a natural key of its own and answers reads at once:
+//!
+//! - a price list is named [`PriceListConfig::shopify_name`] (the Stokly list's ID), and
+//!   Shopify keeps price-list names unique: a repeated create (after a time-out that did
+//!   land, or from a second worker) is refused with `TAKEN`, never a second list. On `TAKEN`
+//!   the sync reads the price lists again and carries on with the one found.
+//! - a catalog is created with its price list attached, and a price list belongs to at most
+//!   one catalog (`PriceList.catalog`): the next run reads the price list's catalog and
+//!   creates none. (That Shopify refuses a second catalog for the same price list is assumed,
+//!   not recorded; the emulator does so.)
+//!
+//! The exactly-once protocol exists for Stokly, whose writes show late and carry no natural
+//! key; here the visibility window it waits out does not exist. After an uncertain failure
+//! the write is not retried in the same run: the error is returned, and the next run's read
+//! decides. Everything else the plan sends replaces values (`priceListFixedPricesAdd` is an
+//! upsert, `quantityRulesAdd` replaces a variant's rule, tags and metafields are set), so a
+//! retry is harmless and the client retries it.
+
+use std::collections::HashSet;
+
+use futures::TryStreamExt;
+
+use crate::domain::catalogue::SkuIndex;
+use crate::domain::price_list::{
+    ListPush, PriceListConfig, PriceListPlan, ShopCapabilities, ShopifyPriceState, StoklyPriceList,
+    plan_price_lists,
+};
+use crate::shopify::model::{B2bPayload, PriceListPriceInput};
+use crate::shopify::{
+    self, PageOptions, PriceListId as ShopifyPriceListId, UserError, UserErrorCode,
+    UserErrorsByInput,
+};
+use crate::stokly::{self, ListQuery, PriceListId};
+
+/// Rows per page of the Stokly price-list reads (Stokly's largest page).
+const STOKLY_PAGE: u32 = 1000;
+
+/// Reads every Stokly price list with its customers and item prices (**inferred** paths).
+///
+/// # Errors
+/// Any read error of the Stokly client (a 404 until the inferred paths are configured).
+pub async fn read_stokly_price_lists(
+    client: &stokly::Client,
+) -> Result<Vec<StoklyPriceList>, stokly::Error> {
+    let lists: Vec<_> = client
+        .price_lists(ListQuery::new().page_size(STOKLY_PAGE))
+        .try_collect()
+        .await?;
+    let mut out = Vec::with_capacity(lists.len());
+    for list in lists {
+        let customers = client
+            .price_list_customers(&list.price_list_id, ListQuery::new().page_size(STOKLY_PAGE))
+            .try_collect()
+            .await?;
+        let items = client
+            .price_list_items(&list.price_list_id, ListQuery::new().page_size(STOKLY_PAGE))
+            .try_collect()
+            .await?;
+        out.push(StoklyPriceList::new(list, customers, items));
+    }
+    Ok(out)
+}
+
+/// Reads what the plan compares against, in full: on Shopify Plus every price list with its
+/// catalog and all the catalog's company locations, and the fixed prices and quantity rules
+/// of the price lists the sync owns ([`PriceListConfig::owns`]); otherwise the tags and
+/// metafield of the mapped customers.
+///
+/// # Errors
+/// Any read error of the Shopify client.
+pub async fn read_shopify_price_state(
+    client: &shopify::Client,
+    capabilities: ShopCapabilities,
+    config: &PriceListConfig,
+) -> Result<ShopifyPriceState, shopify::Error> {
+    let mut state = ShopifyPriceState::default();
+    if !capabilities.shopify_plus {
+        let (namespace, key) = config.metafield();
+        state.customers = client
+            .customer_price_tags(&config.mapped_customers(), namespace, key)
+            .await?;
+        return Ok(state);
+    }
+    state.price_lists = client
+        .b2b_price_lists(PageOptions::default())
+        .try_collect()
+        .await?;
+    for list in &state.price_lists {
+        if let Some(catalog) = &list.catalog {
+            let first = catalog.company_locations.as_ref();
+            let complete = first.is_some_and(|c| !c.page_info.has_next_page);
+            let locations = match (complete, first, catalog.company_location_catalog_id()) {
+                (true, Some(page), _) => page.nodes.iter().map(|l| l.id.clone()).collect(),
+                (_, _, Some(id)) => {
+                    client
+                        .catalog_company_locations(&id, PageOptions::default())
+                        .map_ok(|l| l.id)
+                        .try_collect()
+                        .await?
+                }
+                _ => Vec::new(),
+            };
+            state
+                .catalog_locations
+                .insert(catalog.id.clone(), locations);
+        }
+        if !config.owns(&list.name) {
+            continue;
+        }
+        let prices = client
+            .fixed_prices(&list.id, PageOptions::default())
+            .try_collect()
+            .await?;
+        let rules = client
+            .quantity_rules(&list.id, PageOptions::default())
+            .try_collect()
+            .await?;
+        state.fixed_prices.insert(list.id.clone(), prices);
+        state.quantity_rules.insert(list.id.clone(), rules);
+    }
+    Ok(state)
+}
+
+/// A write Shopify refused, with its errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefusedWrite {
+    /// The Stokly list it was for (`None` for customer data).
+    pub list: Option<PriceListId>,
+    /// The GraphQL operation.
+    pub operation: &'static str,
+    /// What was refused (a variant, a customer, a name).
+    pub input: String,
+    /// Shopify's `userErrors`.
+    pub errors: Vec<UserError>,
+}
+
+/// What applying a plan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PriceListSyncReport {
+    /// Write calls sent.
+    pub calls: usize,
+    /// Price lists created.
+    pub price_lists_created: usize,
+    /// Catalogs created.
+    pub catalogs_created: usize,
+    /// Company locations added to catalogs.
+    pub locations_added: usize,
+    /// Fixed prices set.
+    pub prices_set: usize,
+    /// Fixed prices removed.
+    pub prices_removed: usize,
+    /// Quantity rules set.
+    pub rules_set: usize,
+    /// Customers whose tags changed.
+    pub customers_tagged: usize,
+    /// Metafields set.
+    pub metafields_set: usize,
+    /// Writes Shopify refused (the rest went through).
+    pub refused: Vec<RefusedWrite>,
+}
+
+/// A plan and what applying it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PriceListSync {
+    /// The plan (with its findings and drift).
+    pub plan: PriceListPlan,
+    /// What was sent.
+    pub report: PriceListSyncReport,
+}
+
+/// Reads the shop's plan and Shopify's price-list state, plans against `lists`, and applies
+/// the plan.
+///
+/// # Errors
+/// Any read error; a write that failed without an answer (the writes before it stay made:
+/// run again, the read-first plan picks up where it stopped).
+pub async fn sync_price_lists(
+    client: &shopify::Client,
+    lists: &[StoklyPriceList],
+    index: &SkuIndex,
+    config: &PriceListConfig,
+) -> Result<PriceListSync, shopify::Error> {
+    let capabilities = ShopCapabilities::of(&client.shop().await?);
+    let state = read_shopify_price_state(client, capabilities, config).await?;
+    let plan = plan_price_lists(lists, &state, index, capabilities, config);
+    let report = apply_price_list_plan(client, &plan).await?;
+    Ok(PriceListSync { plan, report })
+}
+
+fn refused(
+    list: Option<&PriceListId>,
+    operation: &'static str,
+    input: impl Into<String>,
+    errors: Vec<UserError>,
+) -> RefusedWrite {
+    RefusedWrite {
+        list: list.cloned(),
+        operation,
+        input: input.into(),
+        errors,
+    }
+}
+
+/// Sends what `plan` says. Per list: the price list (created when missing), its catalog
+/// (created, or completed with the missing company locations), then fixed prices, removals
+/// and quantity rules in their batches. A refused batch is split by
+/// [`UserErrorsByInput`]: the inputs Shopify named are reported, the others are sent once
+/// more without them. A list whose price list or catalog cannot be made is reported and
+/// skipped.
+///
+/// # Errors
+/// A write that failed without an answer (transport, throttling beyond the client's waits).
+pub async fn apply_price_list_plan(
+    client: &shopify::Client,
+    plan: &PriceListPlan,
+) -> Result<PriceListSyncReport, shopify::Error> {
+    let mut report = PriceListSyncReport::default();
+    for push in &plan.lists {
+        apply_list(client, push, &mut report).await?;
+    }
+    for change in &plan.customer_tags {
+        let mut touched = false;
+        for (add, tags) in [(true, &change.add), (false, &change.remove)] {
+            if tags.is_empty() {
+                continue;
+            }
+            report.calls += 1;
+            let answer = if add {
+                client.add_customer_tags(&change.customer, tags).await?
+            } else {
+                client.remove_customer_tags(&change.customer, tags).await?
+            };
+            if answer.user_errors.is_empty() {
+                touched = true;
+            } else {
+                report.refused.push(refused(
+                    None,
+                    if add { "tagsAdd" } else { "tagsRemove" },
+                    change.customer.as_str(),
+                    answer.user_errors,
+                ));
+            }
+        }
+        report.customers_tagged += usize::from(touched);
+    }
+    for batch in &plan.metafield_batches {
+        report.calls += 1;
+        let answer = client.set_metafields(batch).await?;
+        if answer.user_errors.is_empty() {
+            report.metafields_set += batch.len();
+        } else {
+            report.refused.push(refused(
+                None,
+                "metafieldsSet",
+                format!("{} metafields", batch.len()),
+                answer.user_errors,
+            ));
+        }
+    }
+    Ok(report)
+}
+
+async fn find_price_list(
+    client: &shopify::Client,
+    name: &str,
+) -> Result<Option<ShopifyPriceListId>, shopify::Error> {
+    let lists: Vec<_> = client
+        .b2b_price_lists(PageOptions::default())
+        .try_collect()
+        .await?;
+    Ok(lists.into_iter().find(|l| l.name == name).map(|l| l.id))
+}
+
+async fn apply_list(
+    client: &shopify::Client,
+    push: &ListPush,
+    report: &mut PriceListSyncReport,
+) -> Result<(), shopify::Error> {
+    let list = Some(&push.stokly);
+    let price_list = match &push.price_list {
+        Some(id) => id.clone(),
+        None => {
+            report.calls += 1;
+            let answer = client.create_price_list(&push.name, push.currency).await?;
+            match answer.result {
+                Some(created) => {
+                    report.price_lists_created += 1;
+                    created.id
+                }
+                None => {
+                    let taken = answer
+                        .user_errors
+                        .iter()
+                        .any(|e| e.code == Some(UserErrorCode::Taken));
+                    // A create that landed earlier (or another worker's): read it back.
+                    match (taken, find_price_list(client, &push.name).await?) {
+                        (true, Some(id)) => id,
+                        _ => {
+                            report.refused.push(refused(
+                                list,
+                                "priceListCreate",
+                                push.name.clone(),
+                                answer.user_errors,
+                            ));
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    };
+    if let Some(catalog) = &push.create_catalog {
+        report.calls += 1;
+        let answer = client
+            .create_company_location_catalog(&catalog.title, &catalog.locations, &price_list)
+            .await?;
+        if answer.result.is_some() {
+            report.catalogs_created += 1;
+        } else {
+            report.refused.push(refused(
+                list,
+                "catalogCreate",
+                catalog.title.clone(),
+                answer.user_errors,
+            ));
+            return Ok(());
+        }
+    }
+    if let (Some(catalog), false) = (&push.catalog, push.add_locations.is_empty()) {
+        for chunk in push.add_locations.chunks(shopify::MAX_PRICES_PER_CALL) {
+            report.calls += 1;
+            let answer = client.add_catalog_company_locations(catalog, chunk).await?;
+            if answer.user_errors.is_empty() {
+                report.locations_added += chunk.len();
+            } else {
+                report.refused.push(refused(
+                    list,
+                    "catalogContextUpdate",
+                    catalog.as_str(),
+                    answer.user_errors,
+                ));
+            }
+        }
+    }
+    for batch in &push.price_batches {
+        send_prices(client, push, &price_list, batch, report).await?;
+    }
+    for batch in &push.delete_batches {
+        report.calls += 1;
+        let answer = client.delete_fixed_prices(&price_list, batch).await?;
+        match answer.result {
+            Some(deleted) if answer.user_errors.is_empty() => {
+                report.prices_removed += deleted.len()
+            }
+            _ => report.refused.push(refused(
+                list,
+                "priceListFixedPricesDelete",
+                format!("{} variants", batch.len()),
+                answer.user_errors,
+            )),
+        }
+    }
+    for batch in &push.rule_batches {
+        report.calls += 1;
+        let answer = client.add_quantity_rules(&price_list, batch).await?;
+        if answer.user_errors.is_empty() {
+            report.rules_set += batch.len();
+            continue;
+        }
+        let split = UserErrorsByInput::partition(&answer.user_errors, batch.len());
+        for (i, rule) in batch.iter().enumerate() {
+            let errors: Vec<UserError> = split.concerning(i).into_iter().cloned().collect();
+            if !errors.is_empty() {
+                report.refused.push(refused(
+                    list,
+                    "quantityRulesAdd",
+                    rule.variant_id.as_str(),
+                    errors,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One batch of fixed prices; when Shopify refuses it, the prices it named are reported and
+/// the others are sent once more.
+async fn send_prices(
+    client: &shopify::Client,
+    push: &ListPush,
+    price_list: &ShopifyPriceListId,
+    batch: &[PriceListPriceInput],
+    report: &mut PriceListSyncReport,
+) -> Result<(), shopify::Error> {
+    report.calls += 1;
+    let answer: B2bPayload<usize> = client
+        .add_fixed_prices(price_list, push.currency, batch)
+        .await?;
+    if answer.user_errors.is_empty() {
+        report.prices_set += batch.len();
+        return Ok(());
+    }
+    let split = UserErrorsByInput::partition(&answer.user_errors, batch.len());
+    let mut named: HashSet<usize> = HashSet::new();
+    for (i, price) in batch.iter().enumerate() {
+        let own = split.per_input.get(i).map_or(&[][..], Vec::as_slice);
+        if !own.is_empty() {
+            named.insert(i);
+            report.refused.push(refused(
+                Some(&push.stokly),
+                "priceListFixedPricesAdd",
+                price.variant_id.as_str(),
+                own.iter().map(|e| (*e).clone()).collect(),
+            ));
+        }
+    }
+    let rest: Vec<PriceListPriceInput> = batch
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !named.contains(i))
+        .map(|(_, p)| p.clone())
+        .collect();
+    if !split.batch_wide.is_empty() || rest.is_empty() || answer.result.is_some() {
+        if !split.batch_wide.is_empty() {
+            report.refused.push(refused(
+                Some(&push.stokly),
+                "priceListFixedPricesAdd",
+                format!("{} prices", batch.len()),
+                split.batch_wide.iter().map(|e| (*e).clone()).collect(),
+            ));
+        }
+        return Ok(());
+    }
+    report.calls += 1;
+    let again = client
+        .add_fixed_prices(price_list, push.currency, &rest)
+        .await?;
+    if again.user_errors.is_empty() {
+        report.prices_set += rest.len();
+    } else {
+        report.refused.push(refused(
+            Some(&push.stokly),
+            "priceListFixedPricesAdd",
+            format!("{} prices", rest.len()),
+            again.user_errors,
+        ));
+    }
+    Ok(())
+}

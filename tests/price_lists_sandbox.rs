@@ -1,0 +1,401 @@
+//! B2B price lists end to end on the sandbox: Stokly's lists reach a Shopify Plus shop as
+//! catalogs, price lists and fixed prices (10,000 prices in 40 calls, never throttled), a
+//! rerun sends nothing, a price changed in Stokly is pushed alone; a shop without Plus gets
+//! customer tags and metafields; the emulator refuses what real Shopify was recorded refusing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code should fail loudly
+
+use chrono::TimeZone;
+use futures::TryStreamExt;
+use rust_decimal::Decimal;
+use serde_json::json;
+use stokly_shopify::adapters::price_lists::{read_stokly_price_lists, sync_price_lists};
+use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
+use stokly_shopify::domain::price_list::{PriceListConfig, PricingMode, WITHOUT_PLUS_NOTICE};
+use stokly_shopify::money::CurrencyCode;
+use stokly_shopify::sandbox::shopify::Outcome;
+use stokly_shopify::sandbox::{
+    SandboxClock, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator, StoklyState,
+};
+use stokly_shopify::shopify::model::ProductStatus;
+use stokly_shopify::shopify::{
+    self, CustomerId, GraphQlRequest, PageOptions, ProductVariantId, UserErrorCode,
+};
+use stokly_shopify::stokly;
+
+struct World {
+    shopify: ShopifyEmulator,
+    stokly: StoklyEmulator,
+    list: String,
+    customers: Vec<String>,
+    shopify_customers: Vec<u64>,
+}
+
+fn gbp() -> CurrencyCode {
+    CurrencyCode::new("GBP").unwrap()
+}
+
+/// A shop with `skus` variants, a Stokly list pricing each of them for two customers (one
+/// with a company location, one without), and a quantity rule on every 100th item.
+async fn world(skus: usize, plus: bool) -> World {
+    let epoch = chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+    let clock = SandboxClock::new(epoch, 200.0);
+    let mut state =
+        stokly_shopify::sandbox::shopify::ShopifyState::new("trade.myshopify.com", gbp());
+    state.set_shopify_plus(plus);
+    let product = state.add_product("Trade range", ProductStatus::Active);
+    for i in 0..skus {
+        state.add_variant(
+            product,
+            Some(&format!("TR-{i:05}")),
+            None,
+            Decimal::new(2000, 2),
+            true,
+            epoch,
+        );
+    }
+    let mut stokly_state = StoklyState::new("trade", 7);
+    let list = stokly_state.add_price_list("Trade GBP", "GBP");
+    let customers = vec![stokly_state.new_id(), stokly_state.new_id()];
+    for c in &customers {
+        stokly_state.add_price_list_customer(&list, c);
+    }
+    // The first customer buys through a company location that names it.
+    state.add_company_location("Acme Ltd, Leeds", Some(&customers[0]));
+    let shopify_customers = vec![state.add_customer(), state.add_customer()];
+    for i in 0..skus {
+        let rule = (i % 100 == 0).then_some((6, Some(60), 6));
+        stokly_state.set_price_list_item(
+            &list,
+            &format!("item-{i}"),
+            &format!("TR-{i:05}"),
+            Decimal::new(1500 + (i as i64 % 7), 2),
+            rule,
+        );
+    }
+    World {
+        shopify: ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock.clone())
+            .await
+            .unwrap(),
+        stokly: StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock)
+            .await
+            .unwrap(),
+        list,
+        customers,
+        shopify_customers,
+    }
+}
+
+async fn index(client: &shopify::Client) -> SkuIndex {
+    let variants: Vec<_> = client
+        .product_variants(None, PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    SkuIndex::build(StoklyCatalogue::new(&[]), &variants)
+}
+
+async fn company_config(w: &World, client: &shopify::Client) -> PriceListConfig {
+    let locations: Vec<_> = client
+        .company_locations(PageOptions::default())
+        .try_collect()
+        .await
+        .unwrap();
+    PriceListConfig::new()
+        .with_company_locations_by_external_id(&locations)
+        .with_customer(
+            stokly::CustomerId::new(w.customers[0].clone()).unwrap(),
+            CustomerId::try_from_numeric(w.shopify_customers[0]).unwrap(),
+        )
+        .with_customer(
+            stokly::CustomerId::new(w.customers[1].clone()).unwrap(),
+            CustomerId::try_from_numeric(w.shopify_customers[1]).unwrap(),
+        )
+}
+
+const WRITES: [&str; 9] = [
+    "B2bPriceListCreate",
+    "B2bCatalogCreate",
+    "B2bCatalogContextUpdate",
+    "B2bFixedPricesAdd",
+    "B2bFixedPricesDelete",
+    "B2bQuantityRulesAdd",
+    "B2bTagsAdd",
+    "B2bTagsRemove",
+    "B2bMetafieldsSet",
+];
+
+fn mutations(w: &World, operation: &str) -> usize {
+    w.shopify
+        .requests()
+        .iter()
+        .filter(|r| r.operation == operation && r.outcome == Outcome::Ok)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_nothing() {
+    let w = world(10_000, true).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = index(&shopify).await;
+    let config = company_config(&w, &shopify).await;
+
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0].items.len(), 10_000);
+    let first = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert_eq!(first.plan.mode, PricingMode::Catalogs);
+    assert_eq!(first.report.refused, vec![]);
+    assert_eq!(first.report.price_lists_created, 1);
+    assert_eq!(first.report.catalogs_created, 1);
+    assert_eq!(first.report.prices_set, 10_000);
+    assert_eq!(first.report.rules_set, 100);
+    // The customer without a company location is a finding, not a silent omission.
+    assert_eq!(first.plan.findings.len(), 1);
+    // The target: 10,000 fixed prices in at most 40 calls, none throttled.
+    assert_eq!(mutations(&w, "B2bFixedPricesAdd"), 40);
+    let throttled = w
+        .shopify
+        .requests()
+        .iter()
+        .filter(|r| r.outcome == Outcome::Throttled)
+        .count();
+    assert_eq!(throttled, 0);
+
+    let state = w.shopify.state();
+    let name = config.shopify_name(&stokly::PriceListId::new(w.list.clone()).unwrap());
+    let list = state.price_list_named(&name).unwrap();
+    assert_eq!(list.fixed_prices.len(), 10_000);
+    assert_eq!(list.quantity_rules.len(), 100);
+    let catalog = &state.b2b.catalogs[&list.catalog.unwrap()];
+    assert_eq!(catalog.company_locations.len(), 1);
+    assert_eq!(catalog.status, "ACTIVE");
+
+    // A rerun with nothing changed sends nothing.
+    let sent = w.shopify.requests().len();
+    let again = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert!(again.plan.is_empty(), "{:?}", again.plan.drift.first());
+    assert_eq!(again.report.calls, 0);
+    let writes = w.shopify.requests()[sent..]
+        .iter()
+        .filter(|r| WRITES.contains(&r.operation.as_str()))
+        .count();
+    assert_eq!(writes, 0);
+
+    // A price changed in Stokly goes out alone.
+    w.stokly.with_state(|s| {
+        s.set_price_list_item(&w.list, "item-42", "TR-00042", Decimal::new(1234, 2), None);
+    });
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    let changed = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert_eq!(changed.report.calls, 1);
+    assert_eq!(changed.report.prices_set, 1);
+    let state = w.shopify.state();
+    let variant = state.variants_by_sku("TR-00042")[0].id;
+    assert_eq!(
+        state.price_list_named(&name).unwrap().fixed_prices[&variant],
+        Decimal::new(1234, 2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_change() {
+    let w = world(30, false).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = index(&shopify).await;
+    let config = company_config(&w, &shopify)
+        .await
+        .with_prices_in_metafield(true);
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+
+    let first = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert_eq!(first.plan.mode, PricingMode::CustomerData);
+    assert_eq!(first.plan.notice.as_deref(), Some(WITHOUT_PLUS_NOTICE));
+    assert_eq!(first.report.customers_tagged, 2);
+    assert_eq!(first.report.metafields_set, 2);
+    assert_eq!(mutations(&w, "B2bCatalogCreate"), 0);
+    let state = w.shopify.state();
+    let customer = &state.b2b.customers[&w.shopify_customers[0]];
+    assert_eq!(customer.tags, vec![format!("stokly-price-list:{}", w.list)]);
+    let (kind, value) = &customer.metafields[&("stokly".to_owned(), "price_lists".to_owned())];
+    assert_eq!(kind, "json");
+    let value: serde_json::Value = serde_json::from_str(value).unwrap();
+    assert_eq!(value["priceLists"][0]["prices"]["TR-00003"], "15.03");
+
+    let again = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert!(again.plan.is_empty());
+    assert_eq!(again.report.calls, 0);
+
+    // The customer leaves the list in Stokly: its tag goes.
+    w.stokly.with_state(|s| {
+        s.price_list_customers
+            .retain(|r| r["customerId"] != json!(w.customers[1]));
+    });
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    let left = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert_eq!(left.report.customers_tagged, 1);
+    assert!(
+        w.shopify.state().b2b.customers[&w.shopify_customers[1]]
+            .tags
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_refuses_what_shopify_was_recorded_refusing() {
+    let w = world(3, true).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let created = shopify
+        .create_price_list("Stokly price list x", gbp())
+        .await
+        .unwrap();
+    let list = created.result.unwrap().id;
+    // Names are unique.
+    let taken = shopify
+        .create_price_list("Stokly price list x", gbp())
+        .await
+        .unwrap();
+    assert_eq!(taken.user_errors[0].code, Some(UserErrorCode::Taken));
+
+    let variant = |sku: &str| {
+        ProductVariantId::try_from_numeric(w.shopify.state().variants_by_sku(sku)[0].id).unwrap()
+    };
+    // An unknown variant and a price in another currency, each named by its input.
+    let request = GraphQlRequest::mutation(
+        stokly_shopify::shopify::documents::ALL
+            .iter()
+            .find(|(n, _)| *n == "B2bFixedPricesAdd")
+            .unwrap()
+            .1,
+        "B2bFixedPricesAdd",
+    )
+    .variable("priceListId", &list)
+    .unwrap()
+    .variable(
+        "prices",
+        json!([
+            {"variantId": variant("TR-00000"), "price": {"amount": "1.00", "currencyCode": "GBP"}},
+            {"variantId": "gid://shopify/ProductVariant/1", "price": {"amount": "1.00", "currencyCode": "GBP"}},
+            {"variantId": variant("TR-00001"), "price": {"amount": "1.00", "currencyCode": "EUR"}},
+        ]),
+    )
+    .unwrap();
+    let answer: serde_json::Value = shopify.query(&request).await.unwrap();
+    let payload = &answer["priceListFixedPricesAdd"];
+    assert_eq!(payload["prices"], serde_json::Value::Null);
+    assert_eq!(payload["userErrors"][0]["code"], "VARIANT_NOT_FOUND");
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["prices", "1", "variantId"])
+    );
+    assert_eq!(
+        payload["userErrors"][1]["code"],
+        "PRICE_LIST_CURRENCY_MISMATCH"
+    );
+    assert_eq!(
+        payload["userErrors"][1]["field"],
+        json!(["prices", "2", "price", "currencyCode"])
+    );
+    assert!(
+        w.shopify
+            .state()
+            .price_list_named("Stokly price list x")
+            .unwrap()
+            .fixed_prices
+            .is_empty()
+    );
+
+    // Quantity rules need a company-location catalog.
+    let rules = |rules: serde_json::Value| {
+        GraphQlRequest::mutation(
+            stokly_shopify::shopify::documents::ALL
+                .iter()
+                .find(|(n, _)| *n == "B2bQuantityRulesAdd")
+                .unwrap()
+                .1,
+            "B2bQuantityRulesAdd",
+        )
+        .variable("priceListId", &list)
+        .unwrap()
+        .variable("quantityRules", rules)
+        .unwrap()
+    };
+    let answer: serde_json::Value = shopify
+        .query(&rules(
+            json!([{"variantId": variant("TR-00000"), "minimum": 2, "increment": 2}]),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["quantityRulesAdd"]["userErrors"][0]["code"],
+        "CATALOG_CONTEXT_DOES_NOT_SUPPORT_QUANTITY_RULES"
+    );
+    let location = shopify_stokly_location(&w);
+    let catalog = shopify
+        .create_company_location_catalog("Trade", &[location], &list)
+        .await
+        .unwrap();
+    assert!(catalog.result.is_some(), "{:?}", catalog.user_errors);
+    // The recorded rules, each named by its input.
+    let answer: serde_json::Value = shopify
+        .query(&rules(json!([
+            {"variantId": variant("TR-00000"), "minimum": 0, "increment": 1},
+            {"variantId": variant("TR-00001"), "minimum": 4, "increment": 6},
+            {"variantId": variant("TR-00002"), "minimum": 6, "maximum": 3, "increment": 3},
+        ])))
+        .await
+        .unwrap();
+    let codes: Vec<&str> = answer["quantityRulesAdd"]["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            "GREATER_THAN_OR_EQUAL_TO",
+            "INCREMENT_IS_GREATER_THAN_MINIMUM",
+            "MINIMUM_NOT_MULTIPLE_OF_INCREMENT",
+            "MINIMUM_IS_GREATER_THAN_MAXIMUM",
+        ]
+    );
+    // The client refuses the same rules before sending them.
+    let refused = shopify
+        .add_quantity_rules(
+            &list,
+            &[shopify::model::QuantityRuleInput::new(
+                variant("TR-00001"),
+                4,
+                None,
+                6,
+            )],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, shopify::Error::InvalidArgument { .. }));
+}
+
+fn shopify_stokly_location(w: &World) -> shopify::CompanyLocationId {
+    let state = w.shopify.state();
+    let id = *state.b2b.company_locations.keys().next().unwrap();
+    shopify::CompanyLocationId::try_from_numeric(id).unwrap()
+}
