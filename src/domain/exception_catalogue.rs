@@ -60,11 +60,13 @@ pub enum Check {
     InventoryDrift,
     /// The catalogue audit: SKUs, bundles and listings on both sides, and the product push.
     CatalogueAudit,
+    /// The price-list sync: Stokly customer prices that did not reach Shopify.
+    PriceLists,
 }
 
 impl Check {
     /// Every check, daily ones first.
-    pub const ALL: [Check; 7] = [
+    pub const ALL: [Check; 8] = [
         Self::StuckOrders,
         Self::OrderQueue,
         Self::Fulfilments,
@@ -72,6 +74,7 @@ impl Check {
         Self::InventoryPush,
         Self::InventoryDrift,
         Self::CatalogueAudit,
+        Self::PriceLists,
     ];
 
     /// How often it is run.
@@ -83,7 +86,7 @@ impl Check {
             | Self::Fulfilments
             | Self::Payouts
             | Self::InventoryPush => Cadence::Daily,
-            Self::InventoryDrift | Self::CatalogueAudit => Cadence::Weekly,
+            Self::InventoryDrift | Self::CatalogueAudit | Self::PriceLists => Cadence::Weekly,
         }
     }
 
@@ -98,6 +101,7 @@ impl Check {
             Self::InventoryPush => "Stock push",
             Self::InventoryDrift => "Stock drift",
             Self::CatalogueAudit => "Catalogue audit",
+            Self::PriceLists => "Customer price lists",
         }
     }
 
@@ -108,7 +112,7 @@ impl Check {
             Self::StuckOrders | Self::Fulfilments | Self::InventoryPush | Self::InventoryDrift => {
                 Owner::Operations
             }
-            Self::OrderQueue | Self::CatalogueAudit => Owner::Ecommerce,
+            Self::OrderQueue | Self::CatalogueAudit | Self::PriceLists => Owner::Ecommerce,
             Self::Payouts => Owner::Finance,
         }
     }
@@ -149,6 +153,12 @@ impl Check {
                 "Run the catalogue audit and read its blocking findings first: each is a \
                  product that cannot be sold or stocked correctly. Good: the verdict says \
                  ready."
+            }
+            Self::PriceLists => {
+                "Read the findings of the last price-list sync: items whose negotiated price \
+                 could not be sent, customers with no Shopify counterpart, and prices Shopify \
+                 holds that differ from Stokly. Good: no blocking findings, and a rerun sends \
+                 nothing."
             }
         }
     }
@@ -245,6 +255,9 @@ pub const CATALOGUE: &[ExceptionKind] = &[
     kind(F::Order, "invalid_line_value", E, B, C::OrderQueue,
         "A line's price is negative, absurd, or finer than the currency's smallest unit.",
         "Correct the price or discount in Shopify, or post the order by hand."),
+    kind(F::Order, "b2b_price_mismatch", E, B, C::OrderQueue,
+        "A business customer was charged a unit price other than the one on their Stokly price list.",
+        "Check the customer's price list in Stokly and in Shopify; correct the price, then post the order again."),
     kind(F::Order, "tax_mismatch", Fi, B, C::OrderQueue,
         "The sale order's taxes would differ from Shopify's tax lines.",
         "Check the tax mapping and whether prices include tax, then post again."),
@@ -457,6 +470,43 @@ pub const CATALOGUE: &[ExceptionKind] = &[
     kind(F::Refund, "does_not_balance", Fi, B, C::Payouts,
         "The parts of the refund do not add up to the amount refunded, by more than the allowed difference.",
         "Compare the refund in Shopify with its lines and credit it by hand."),
+    // Price lists.
+    kind(F::PriceList, "blank_sku", O, B, C::PriceLists,
+        "An item on a price list has no SKU, so no Shopify variant can be priced for it.",
+        "Give the item its SKU in Stokly."),
+    kind(F::PriceList, "no_variant", E, B, C::PriceLists,
+        "No Shopify variant has the SKU of an item on a price list.",
+        "List the item in Shopify with exactly the Stokly SKU, or take it off the price list."),
+    kind(F::PriceList, "several_variants", E, B, C::PriceLists,
+        "Several Shopify variants share the SKU of an item on a price list, so nobody can say which one is priced.",
+        "Make each SKU unique in Shopify."),
+    kind(F::PriceList, "variant_priced_twice", E, B, C::PriceLists,
+        "A price list prices the same item twice.",
+        "Keep one price per item on the list in Stokly."),
+    kind(F::PriceList, "negative_price", O, B, C::PriceLists,
+        "An item on a price list has a negative price.",
+        "Correct the price in Stokly."),
+    kind(F::PriceList, "invalid_quantity_rule", O, W, C::PriceLists,
+        "An item's minimum, maximum or increment would be refused by Shopify; its price is still sent.",
+        "Correct the quantities in Stokly: the minimum at least 1, the increment dividing the minimum and the maximum."),
+    kind(F::PriceList, "quantity_breaks_not_pushed", O, I, C::PriceLists,
+        "An item has quantity price breaks, which the connector does not send to Shopify yet; the unit price is sent.",
+        "Set the breaks in Shopify by hand if the customer relies on them."),
+    kind(F::PriceList, "no_currency", O, B, C::PriceLists,
+        "A price list has no currency, so none of its prices can be sent.",
+        "Give the price list its currency in Stokly."),
+    kind(F::PriceList, "currency_mismatch", O, B, C::PriceLists,
+        "The Shopify price list made for a Stokly list has another currency.",
+        "Align the currencies, or let the connector make a new price list in Shopify."),
+    kind(F::PriceList, "foreign_catalog", E, B, C::PriceLists,
+        "The Shopify price list made for a Stokly list belongs to a catalog that is not for business customers.",
+        "Detach the price list from that catalog in Shopify."),
+    kind(F::PriceList, "unmapped_customer", E, W, C::PriceLists,
+        "A customer on a price list has no counterpart in Shopify, so they do not see their prices there.",
+        "Link the customer to a Shopify company location (Plus) or customer in the connector's configuration."),
+    kind(F::PriceList, "no_company_location", E, B, C::PriceLists,
+        "No customer of a price list maps to a Shopify company location, so no catalog can be made for it.",
+        "Link at least one of the list's customers to a company location in Shopify."),
     // Catalogue audit.
     kind(F::Catalogue, "duplicate_shopify_sku", E, W, C::CatalogueAudit,
         "Several Shopify variants carry one SKU: Stokly's stock would be offered on each.",
