@@ -11,7 +11,8 @@
 use async_trait::async_trait;
 
 use crate::domain::exactly_once::{ClaimAnswer, ExactlyOnce, Step};
-use crate::domain::ports::{Claim, Clock, LedgerRecordId, PortError, PostingLedger};
+use crate::domain::ports::{Claim, Clock, LedgerRecordId, PortError, PortOperation, PostingLedger};
+use crate::domain::posting::PostingConfig;
 
 /// What one look-up answered: the records found, and records whose look-up failed on its own
 /// (a batch that failed whole is an `Err` of [`CreateTarget::look_up`]).
@@ -150,6 +151,58 @@ pub async fn run_exactly_once<T: CreateTarget + ?Sized>(
             Step::WaitUntil(until) => clock.sleep_until(until).await,
             Step::Done => return,
         }
+    }
+}
+
+/// The read-back of a [`CreateTarget::confirm`] for a system that shows new records late and
+/// whose records are not kept in the ledger: asks `missing` how many of the `count` new
+/// records the system does not show yet, every `config.uncertain_poll_delay` (at least 1 ms)
+/// for up to `config.visibility_window`, and answers once none is missing. Until then a
+/// released claim would let a rerun create the record again.
+///
+/// # Errors
+/// The look-up's own error; [`PortError::Unavailable`] for `operation` when records are
+/// still missing at the end of the window (the protocol then releases them as uncertain).
+pub async fn read_back_until_visible<F, Fut>(
+    count: usize,
+    mut missing: F,
+    clock: &dyn Clock,
+    config: &PostingConfig,
+    operation: PortOperation,
+    noun: &str,
+) -> Result<(), PortError>
+where
+    F: FnMut() -> Fut + Send,
+    Fut: std::future::Future<Output = Result<usize, PortError>> + Send,
+{
+    let window =
+        chrono::Duration::from_std(config.visibility_window).unwrap_or(chrono::Duration::MAX);
+    let delay = chrono::Duration::from_std(config.uncertain_poll_delay)
+        .unwrap_or(chrono::Duration::seconds(1))
+        .max(chrono::Duration::milliseconds(1));
+    let started = clock.now();
+    let deadline = started.checked_add_signed(window).unwrap_or(started);
+    loop {
+        let still_missing = missing().await?;
+        if still_missing == 0 {
+            return Ok(());
+        }
+        let now = clock.now();
+        if now >= deadline {
+            return Err(PortError::Unavailable {
+                operation,
+                source: format!(
+                    "{still_missing} of {count} {noun} not visible by reference after {:?}",
+                    config.visibility_window
+                )
+                .into(),
+            });
+        }
+        let next = now
+            .checked_add_signed(delay)
+            .unwrap_or(deadline)
+            .min(deadline);
+        clock.sleep_until(next).await;
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
+use super::exactly_once::{CreateTarget, LookUpAnswer, read_back_until_visible, run_exactly_once};
 use crate::domain::exactly_once::{ExactlyOnce, Outcome, ProtocolConfig};
 use crate::domain::payout::{JournalKind, PayoutJournal, Side};
 use crate::domain::ports::{Clock, LedgerRecordId, PortOperation};
@@ -344,40 +344,22 @@ impl CreateTarget for JournalTarget<'_> {
             .iter()
             .filter_map(|&i| self.journals.get(i).map(PayoutJournal::natural_key))
             .collect();
-        let window = chrono::Duration::from_std(self.config.visibility_window)
-            .unwrap_or(chrono::Duration::MAX);
-        let delay = chrono::Duration::from_std(self.config.uncertain_poll_delay)
-            .unwrap_or(chrono::Duration::seconds(1))
-            .max(chrono::Duration::milliseconds(1));
-        let started = self.clock.now();
-        let deadline = started.checked_add_signed(window).unwrap_or(started);
-        loop {
-            let found = self.port.find(&references).await?;
-            let missing = references
-                .iter()
-                .filter(|r| !found.contains_key(*r))
-                .count();
-            if missing == 0 {
-                return Ok(());
-            }
-            let now = self.clock.now();
-            if now >= deadline {
-                return Err(PortError::Unavailable {
-                    operation: PortOperation::ReadBackNewJournals,
-                    source: format!(
-                        "{missing} of {} journal(s) not visible by reference after {:?}",
-                        references.len(),
-                        self.config.visibility_window
-                    )
-                    .into(),
-                });
-            }
-            let next = now
-                .checked_add_signed(delay)
-                .unwrap_or(deadline)
-                .min(deadline);
-            self.clock.sleep_until(next).await;
-        }
+        let (port, references) = (self.port, &references);
+        read_back_until_visible(
+            references.len(),
+            || async move {
+                let found = port.find(references).await?;
+                Ok(references
+                    .iter()
+                    .filter(|r| !found.contains_key(*r))
+                    .count())
+            },
+            self.clock,
+            &self.config,
+            PortOperation::ReadBackNewJournals,
+            "journal(s)",
+        )
+        .await
     }
 
     // Journals are never recorded in the ledger (it keeps sale-order IDs): a claim is

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
+use super::exactly_once::{CreateTarget, LookUpAnswer, read_back_until_visible, run_exactly_once};
 use crate::domain::exactly_once::{ExactlyOnce, Outcome, ProtocolConfig};
 use crate::domain::ports::{Clock, LedgerRecordId, PortOperation};
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
@@ -209,37 +209,19 @@ impl CreateTarget for CreditTarget<'_> {
     // `visibility_window`.
     async fn confirm(&mut self, items: &[usize]) -> Result<(), PortError> {
         let keys = self.keys(items);
-        let window = chrono::Duration::from_std(self.config.visibility_window)
-            .unwrap_or(chrono::Duration::MAX);
-        let delay = chrono::Duration::from_std(self.config.uncertain_poll_delay)
-            .unwrap_or(chrono::Duration::seconds(1))
-            .max(chrono::Duration::milliseconds(1));
-        let started = self.clock.now();
-        let deadline = started.checked_add_signed(window).unwrap_or(started);
-        loop {
-            let found = self.port.find(&keys).await?;
-            let missing = keys.iter().filter(|k| !found.contains_key(*k)).count();
-            if missing == 0 {
-                return Ok(());
-            }
-            let now = self.clock.now();
-            if now >= deadline {
-                return Err(PortError::Unavailable {
-                    operation: PortOperation::ReadBackNewCreditNotes,
-                    source: format!(
-                        "{missing} of {} credit note(s) not visible by reference after {:?}",
-                        keys.len(),
-                        self.config.visibility_window
-                    )
-                    .into(),
-                });
-            }
-            let next = now
-                .checked_add_signed(delay)
-                .unwrap_or(deadline)
-                .min(deadline);
-            self.clock.sleep_until(next).await;
-        }
+        let (port, keys) = (self.port, &keys);
+        read_back_until_visible(
+            keys.len(),
+            || async move {
+                let found = port.find(keys).await?;
+                Ok(keys.iter().filter(|k| !found.contains_key(*k)).count())
+            },
+            self.clock,
+            &self.config,
+            PortOperation::ReadBackNewCreditNotes,
+            "credit note(s)",
+        )
+        .await
     }
 
     fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<CreditNoteId> {
