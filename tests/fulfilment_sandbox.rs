@@ -25,8 +25,9 @@ use stokly_shopify::domain::fulfilment::{
 use stokly_shopify::domain::ports::Clock;
 use stokly_shopify::domain::posting::InMemoryPostingLedger;
 use stokly_shopify::money::CurrencyCode;
+use stokly_shopify::sandbox::shopify::Outcome;
 use stokly_shopify::sandbox::shopify::ShopifyState;
-use stokly_shopify::sandbox::{SandboxClock, ShopifyConfig, ShopifyEmulator};
+use stokly_shopify::sandbox::{FaultConfig, SandboxClock, ShopifyConfig, ShopifyEmulator};
 use stokly_shopify::shopify::model::ProductStatus;
 use stokly_shopify::shopify::{LineItemId, LocationId, OrderId};
 use stokly_shopify::stokly::{LocationId as StoklyLocationId, SaleOrderId};
@@ -286,6 +287,11 @@ async fn shopify_refusals_are_the_recorded_ones() {
 /// A shop with one order of `lines` distinct lines (one unit each); answers the emulator,
 /// the warehouse and the order.
 async fn one_big_order(lines: usize) -> (ShopifyEmulator, u64, u64) {
+    one_big_order_on(lines, ShopifyConfig::standard_plan()).await
+}
+
+/// [`one_big_order`] on an emulator with this configuration (faults).
+async fn one_big_order_on(lines: usize, config: ShopifyConfig) -> (ShopifyEmulator, u64, u64) {
     let mut state = ShopifyState::new("paging.myshopify.com", CurrencyCode::GBP);
     let warehouse = state.add_location("Warehouse");
     let product = state.add_product("Shelf", ProductStatus::Active);
@@ -299,9 +305,7 @@ async fn one_big_order(lines: usize) -> (ShopifyEmulator, u64, u64) {
         .collect();
     let order = state.add_order("#2001", epoch(), &items);
     let clock = SandboxClock::new(epoch(), 50.0);
-    let shopify = ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock)
-        .await
-        .unwrap();
+    let shopify = ShopifyEmulator::start(state, config, clock).await.unwrap();
     (shopify, warehouse, order)
 }
 
@@ -526,4 +530,55 @@ async fn a_move_is_made_once_even_when_its_plan_is_applied_twice() {
     let next = plan_fulfilments(&dispatches, &states, &config);
     assert!(next.moves.is_empty(), "{next:?}");
     assert_eq!(next.creates.len(), 1);
+}
+
+/// Every mutation's answer is lost (the emulator carries it out and answers 504): the
+/// fulfilment is created once, found by re-reading the order, and a rerun sends nothing.
+#[tokio::test]
+async fn a_fulfilment_whose_answer_was_lost_is_created_once() {
+    let config = ShopifyConfig::standard_plan()
+        .with_faults(FaultConfig::none().with_lost_response_rate(1.0));
+    let (shopify_emulator, warehouse, order) = one_big_order_on(3, config).await;
+    let lines = order_lines(&shopify_emulator, order);
+    let mut dispatch = big_dispatch("D-LOST", order)
+        .carrier("UPS")
+        .parcel(Parcel::tracked("1ZLOST", None));
+    for line in &lines {
+        dispatch = dispatch.item(line.clone(), 1);
+    }
+    let dispatches = vec![dispatch];
+    let shopify = shopify_emulator.client_builder().build().unwrap();
+    let ids = vec![OrderId::from_numeric(order)];
+    let (states, failed) = read_order_states(&shopify, &ids).await;
+    assert!(failed.is_empty());
+    let plan = plan_fulfilments(&dispatches, &states, &config_for(warehouse));
+    assert_eq!(plan.creates.len(), 1, "{plan:?}");
+    let ledger = InMemoryPostingLedger::new();
+    let clock = SteppingClock(Mutex::new(epoch()));
+    let ports = FulfilmentPorts::new(&shopify, &ledger, &clock, "lost");
+    let report = apply_fulfilment_plan(&plan, &states, ports).await;
+
+    // One fulfillmentCreate reached Shopify, its answer was lost, and nothing sent it again.
+    let creates: Vec<_> = shopify_emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "FulfillmentCreate")
+        .collect();
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    assert_eq!(creates[0].outcome, Outcome::LostAnswer);
+    let after = shopify_emulator.order_fulfillment(order).unwrap();
+    assert_eq!(after.fulfillments.len(), 1);
+    assert_eq!(after.fulfillments[0].lines.len(), 3);
+    // The run settled it by reading the order's fulfilments back.
+    assert!(
+        matches!(
+            report.writes[0].result,
+            WriteResult::Done { .. } | WriteResult::AlreadyDone { .. }
+        ),
+        "{report:?}"
+    );
+
+    let (states, _) = read_order_states(&shopify, &ids).await;
+    let again = plan_fulfilments(&dispatches, &states, &config_for(warehouse));
+    assert_eq!(again.mutations(), 0, "{again:?}");
 }

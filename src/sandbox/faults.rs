@@ -26,7 +26,8 @@ pub struct FaultConfig {
     pub dropped_connection_rate: f64,
     /// Share of requests that are carried out and then answered with HTTP 504, as when the
     /// answer is lost after the work was done: the write happened, the client cannot know.
-    /// Stokly emulator only.
+    /// The Stokly emulator loses any answer; the Shopify emulator loses mutations' answers
+    /// (a lost query answer is only retried).
     pub lost_response_rate: f64,
     /// Share of authenticated requests whose access token expires there and then: the request
     /// is answered `401 jwt expired` and the token is refused from then on, as when Stokly's

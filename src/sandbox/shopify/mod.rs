@@ -118,6 +118,9 @@ pub enum Outcome {
     Unauthorized,
     /// An injected 503.
     InjectedServerError,
+    /// A mutation that was carried out, answered with an injected 504 (its answer lost:
+    /// [`FaultConfig::with_lost_response_rate`]).
+    LostAnswer,
 }
 
 /// One request the emulator received.
@@ -492,6 +495,13 @@ impl GraphQlResponder {
             Some(code) => Outcome::GraphQlError(code.to_owned()),
             None => Outcome::Ok,
         };
+        if analysed.is_mutation && shared.faults.lose_response() {
+            // The mutation was carried out; the client only sees a gateway timeout.
+            entry.outcome = Outcome::LostAnswer;
+            self.log(entry);
+            return ResponseTemplate::new(504)
+                .set_body_string("sandbox: injected 504 after the mutation was carried out");
+        }
         self.log(entry);
         let (max, now_available, rate) = self.status(after);
         let mut answer = json!({
