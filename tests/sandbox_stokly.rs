@@ -361,7 +361,7 @@ async fn unknown_routes_and_bad_filters_are_errors() {
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     match client
-        .get_at::<serde_json::Value>("/v0/price-lists")
+        .get_at::<serde_json::Value>("/v0/gift-registries")
         .await
         .unwrap_err()
     {
