@@ -444,18 +444,7 @@ impl CreateTarget for MoveTarget<'_> {
                     }
                 }
                 Ok(None) => {}
-                Err(e) => {
-                    let error = std::sync::Arc::new(e);
-                    for item in items {
-                        answer.failed.push((
-                            item,
-                            PortError::Unavailable {
-                                operation: "read order fulfillment orders".into(),
-                                source: Box::new(SharedError(error.clone())),
-                            },
-                        ));
-                    }
-                }
+                Err(e) => read_failed(&mut answer, items, "read order fulfillment orders", e),
             }
         }
         Ok(answer)
@@ -618,18 +607,7 @@ impl CreateTarget for FulfilmentTarget<'_> {
                         }
                     }
                 }
-                Err(e) => {
-                    let error = std::sync::Arc::new(e);
-                    for item in items {
-                        answer.failed.push((
-                            item,
-                            PortError::Unavailable {
-                                operation: "read order fulfillments".into(),
-                                source: Box::new(SharedError(error.clone())),
-                            },
-                        ));
-                    }
-                }
+                Err(e) => read_failed(&mut answer, items, "read order fulfillments", e),
             }
         }
         Ok(answer)
@@ -662,6 +640,26 @@ impl CreateTarget for FulfilmentTarget<'_> {
 
     fn ledger_id(&self, _record: &FulfillmentId) -> Option<LedgerRecordId> {
         None
+    }
+}
+
+/// Every record of `items` failed its look-up because the one order read that served them
+/// failed: each gets [`PortError::Unavailable`] with the read's error as its shared cause.
+fn read_failed<R>(
+    answer: &mut LookUpAnswer<R>,
+    items: impl IntoIterator<Item = usize>,
+    operation: &str,
+    error: shopify::Error,
+) {
+    let error = std::sync::Arc::new(error);
+    for item in items {
+        answer.failed.push((
+            item,
+            PortError::Unavailable {
+                operation: operation.into(),
+                source: Box::new(SharedError(error.clone())),
+            },
+        ));
     }
 }
 
