@@ -19,9 +19,19 @@
 //! The exactly-once protocol exists for Stokly, whose writes show late and carry no natural
 //! key; here the visibility window it waits out does not exist. After an uncertain failure
 //! the write is not retried in the same run: the error is returned, and the next run's read
-//! decides. Everything else the plan sends replaces values (`priceListFixedPricesAdd` is an
-//! upsert, `quantityRulesAdd` replaces a variant's rule, tags and metafields are set), so a
-//! retry is harmless and the client retries it.
+//! decides. Everything else the plan sends sets values, so a retry is harmless and the client
+//! retries it: `priceListFixedPricesAdd` is an upsert, tags and metafields are set, and each
+//! `quantityPricingByVariantUpdate` replaces what it names (a variant's price breaks are
+//! deleted by variant and added again in the same atomic update; deleting a rule or price
+//! already gone is assumed to change nothing, as the emulator does).
+//!
+//! # Order of writes
+//!
+//! Per list: the price list, its catalog, company locations added and then removed, fixed
+//! prices (`priceListFixedPricesAdd`, 250 a call), then the quantity updates (rules, price
+//! breaks and removals, `quantityPricingByVariantUpdate`): a price break needs its variant's
+//! fixed price, so prices go first. An update Shopify refuses is split: the variants its
+//! errors name are reported with all their changes unsent, the rest is sent once more.
 
 use std::collections::HashSet;
 
@@ -32,10 +42,10 @@ use crate::domain::price_list::{
     ListPush, PriceListConfig, PriceListPlan, ShopCapabilities, ShopifyPriceState, StoklyPriceList,
     plan_price_lists,
 };
-use crate::shopify::model::{B2bPayload, PriceListPriceInput};
+use crate::shopify::model::{B2bPayload, PriceListPriceInput, QuantityPricingUpdate};
 use crate::shopify::{
-    self, PageOptions, PriceListId as ShopifyPriceListId, UserError, UserErrorCode,
-    UserErrorsByInput,
+    self, PageOptions, PriceListId as ShopifyPriceListId, ProductVariantId, UserError,
+    UserErrorCode, UserErrorsByInput,
 };
 use crate::stokly::{self, ListQuery, PriceListId};
 
@@ -154,12 +164,20 @@ pub struct PriceListSyncReport {
     pub catalogs_created: usize,
     /// Company locations added to catalogs.
     pub locations_added: usize,
+    /// Company locations taken out of catalogs.
+    pub locations_removed: usize,
     /// Fixed prices set.
     pub prices_set: usize,
     /// Fixed prices removed.
     pub prices_removed: usize,
     /// Quantity rules set.
     pub rules_set: usize,
+    /// Quantity rules removed.
+    pub rules_removed: usize,
+    /// Quantity price breaks set.
+    pub breaks_set: usize,
+    /// Variants whose earlier price breaks were deleted (before their new ones were set).
+    pub variants_with_breaks_replaced: usize,
     /// Customers whose tags changed.
     pub customers_tagged: usize,
     /// Metafields set.
@@ -352,43 +370,180 @@ async fn apply_list(
             }
         }
     }
-    for batch in &push.price_batches {
-        send_prices(client, push, &price_list, batch, report).await?;
-    }
-    for batch in &push.delete_batches {
-        report.calls += 1;
-        let answer = client.delete_fixed_prices(&price_list, batch).await?;
-        match answer.result {
-            Some(deleted) if answer.user_errors.is_empty() => {
-                report.prices_removed += deleted.len()
-            }
-            _ => report.refused.push(refused(
-                list,
-                "priceListFixedPricesDelete",
-                format!("{} variants", batch.len()),
-                answer.user_errors,
-            )),
-        }
-    }
-    for batch in &push.rule_batches {
-        report.calls += 1;
-        let answer = client.add_quantity_rules(&price_list, batch).await?;
-        if answer.user_errors.is_empty() {
-            report.rules_set += batch.len();
-            continue;
-        }
-        let split = UserErrorsByInput::partition(&answer.user_errors, batch.len());
-        for (i, rule) in batch.iter().enumerate() {
-            let errors: Vec<UserError> = split.concerning(i).into_iter().cloned().collect();
-            if !errors.is_empty() {
+    if let (Some(catalog), false) = (&push.catalog, push.remove_locations.is_empty()) {
+        for chunk in push.remove_locations.chunks(shopify::MAX_PRICES_PER_CALL) {
+            report.calls += 1;
+            let answer = client
+                .remove_catalog_company_locations(catalog, chunk)
+                .await?;
+            if answer.user_errors.is_empty() {
+                report.locations_removed += chunk.len();
+            } else {
                 report.refused.push(refused(
                     list,
-                    "quantityRulesAdd",
-                    rule.variant_id.as_str(),
-                    errors,
+                    "catalogContextUpdate",
+                    catalog.as_str(),
+                    answer.user_errors,
                 ));
             }
         }
+    }
+    for batch in &push.price_batches {
+        send_prices(client, push, &price_list, batch, report).await?;
+    }
+    for update in &push.quantity_batches {
+        send_quantity_update(client, push, &price_list, update, report).await?;
+    }
+    Ok(())
+}
+
+/// The variant a `quantityPricingByVariantUpdate` error names: the input list its field path
+/// names (`["input", "quantityPriceBreaksToAdd", "3", "minimumQuantity"]`) and the entry's
+/// variant.
+fn named_variant<'u>(
+    update: &'u QuantityPricingUpdate,
+    error: &UserError,
+) -> Option<&'u ProductVariantId> {
+    let field = error.field.as_ref()?;
+    let list = field
+        .iter()
+        .find(|s| s.ends_with("ToAdd") || s.contains("ToDelete"))?;
+    let at = error.input_index()?;
+    match list.as_str() {
+        "pricesToAdd" => update.prices_to_add.get(at).map(|p| &p.variant_id),
+        "pricesToDeleteByVariantId" => update.prices_to_delete.get(at),
+        "quantityRulesToAdd" => update.quantity_rules_to_add.get(at).map(|r| &r.variant_id),
+        "quantityRulesToDeleteByVariantId" => update.quantity_rules_to_delete.get(at),
+        "quantityPriceBreaksToAdd" => update
+            .quantity_price_breaks_to_add
+            .get(at)
+            .map(|b| &b.variant_id),
+        "quantityPriceBreaksToDeleteByVariantId" => {
+            update.quantity_price_breaks_to_delete_by_variant.get(at)
+        }
+        _ => None,
+    }
+}
+
+/// The update without the changes of `drop`.
+fn without(
+    update: &QuantityPricingUpdate,
+    drop: &HashSet<&ProductVariantId>,
+) -> QuantityPricingUpdate {
+    let keep = |v: &ProductVariantId| !drop.contains(v);
+    let mut out = QuantityPricingUpdate::default();
+    out.prices_to_add = update
+        .prices_to_add
+        .iter()
+        .filter(|p| keep(&p.variant_id))
+        .cloned()
+        .collect();
+    out.prices_to_delete = update
+        .prices_to_delete
+        .iter()
+        .filter(|v| keep(v))
+        .cloned()
+        .collect();
+    out.quantity_rules_to_add = update
+        .quantity_rules_to_add
+        .iter()
+        .filter(|r| keep(&r.variant_id))
+        .cloned()
+        .collect();
+    out.quantity_rules_to_delete = update
+        .quantity_rules_to_delete
+        .iter()
+        .filter(|v| keep(v))
+        .cloned()
+        .collect();
+    out.quantity_price_breaks_to_add = update
+        .quantity_price_breaks_to_add
+        .iter()
+        .filter(|b| keep(&b.variant_id))
+        .cloned()
+        .collect();
+    out.quantity_price_breaks_to_delete_by_variant = update
+        .quantity_price_breaks_to_delete_by_variant
+        .iter()
+        .filter(|v| keep(v))
+        .cloned()
+        .collect();
+    out
+}
+
+fn count_update(update: &QuantityPricingUpdate, report: &mut PriceListSyncReport) {
+    report.prices_removed += update.prices_to_delete.len();
+    report.rules_set += update.quantity_rules_to_add.len();
+    report.rules_removed += update.quantity_rules_to_delete.len();
+    report.breaks_set += update.quantity_price_breaks_to_add.len();
+    report.variants_with_breaks_replaced += update.quantity_price_breaks_to_delete_by_variant.len();
+}
+
+/// One `quantityPricingByVariantUpdate`. Shopify applies it all or nothing: when it refuses
+/// it, the variants its errors name are reported (all their changes stay unsent) and the
+/// rest is sent once more.
+async fn send_quantity_update(
+    client: &shopify::Client,
+    push: &ListPush,
+    price_list: &ShopifyPriceListId,
+    update: &QuantityPricingUpdate,
+    report: &mut PriceListSyncReport,
+) -> Result<(), shopify::Error> {
+    const OPERATION: &str = "quantityPricingByVariantUpdate";
+    report.calls += 1;
+    let answer = client
+        .update_quantity_pricing(price_list, push.currency, update)
+        .await?;
+    if answer.user_errors.is_empty() {
+        count_update(update, report);
+        return Ok(());
+    }
+    let mut named: Vec<(&ProductVariantId, Vec<UserError>)> = Vec::new();
+    let mut batch_wide: Vec<UserError> = Vec::new();
+    for error in &answer.user_errors {
+        match named_variant(update, error) {
+            Some(variant) => match named.iter_mut().find(|(v, _)| *v == variant) {
+                Some((_, errors)) => errors.push(error.clone()),
+                None => named.push((variant, vec![error.clone()])),
+            },
+            None => batch_wide.push(error.clone()),
+        }
+    }
+    for (variant, errors) in &named {
+        report.refused.push(refused(
+            Some(&push.stokly),
+            OPERATION,
+            variant.as_str(),
+            errors.clone(),
+        ));
+    }
+    if !batch_wide.is_empty() {
+        report.refused.push(refused(
+            Some(&push.stokly),
+            OPERATION,
+            format!("{} variants", update.variants().len()),
+            batch_wide,
+        ));
+        return Ok(());
+    }
+    let drop: HashSet<&ProductVariantId> = named.iter().map(|(v, _)| *v).collect();
+    let rest = without(update, &drop);
+    if rest.is_empty() {
+        return Ok(());
+    }
+    report.calls += 1;
+    let again = client
+        .update_quantity_pricing(price_list, push.currency, &rest)
+        .await?;
+    if again.user_errors.is_empty() {
+        count_update(&rest, report);
+    } else {
+        report.refused.push(refused(
+            Some(&push.stokly),
+            OPERATION,
+            format!("{} variants", rest.variants().len()),
+            again.user_errors,
+        ));
     }
     Ok(())
 }

@@ -99,6 +99,7 @@ pub(crate) const B2B_CATALOG_CONTEXT_UPDATE: &str = document!("b2b_catalog_conte
 pub(crate) const B2B_FIXED_PRICES_ADD: &str = document!("b2b_fixed_prices_add");
 pub(crate) const B2B_FIXED_PRICES_DELETE: &str = document!("b2b_fixed_prices_delete");
 pub(crate) const B2B_QUANTITY_RULES_ADD: &str = document!("b2b_quantity_rules_add");
+pub(crate) const B2B_QUANTITY_PRICING_UPDATE: &str = document!("b2b_quantity_pricing_update");
 pub(crate) const B2B_TAGS_ADD: &str = document!("b2b_tags_add");
 pub(crate) const B2B_TAGS_REMOVE: &str = document!("b2b_tags_remove");
 pub(crate) const B2B_METAFIELDS_SET: &str = document!("b2b_metafields_set");
@@ -150,6 +151,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("B2bFixedPricesAdd", B2B_FIXED_PRICES_ADD),
     ("B2bFixedPricesDelete", B2B_FIXED_PRICES_DELETE),
     ("B2bQuantityRulesAdd", B2B_QUANTITY_RULES_ADD),
+    ("B2bQuantityPricingUpdate", B2B_QUANTITY_PRICING_UPDATE),
     ("B2bTagsAdd", B2B_TAGS_ADD),
     ("B2bTagsRemove", B2B_TAGS_REMOVE),
     ("B2bMetafieldsSet", B2B_METAFIELDS_SET),

@@ -76,7 +76,8 @@ pub use payouts::{
     DEFAULT_PAYOUT_OVERLAP, PAYOUTS_SCOPE, PayoutCursor, payout_transactions_search,
 };
 pub use price_lists::{
-    CUSTOMERS_PER_READ, MAX_METAFIELDS_PER_CALL, MAX_PRICES_PER_CALL, PRICE_LISTS_PER_PAGE,
+    CUSTOMERS_PER_READ, FIXED_PRICES_PER_PAGE, MAX_METAFIELDS_PER_CALL, MAX_PRICES_PER_CALL,
+    PRICE_LISTS_PER_PAGE,
 };
 pub use products::CatalogueRead;
 pub use throttle::{

@@ -18,7 +18,8 @@ use super::documents::{
     B2B_CATALOG_COMPANY_LOCATIONS, B2B_CATALOG_CONTEXT_UPDATE, B2B_CATALOG_CREATE,
     B2B_COMPANY_LOCATIONS, B2B_CUSTOMER_PRICE_TAGS, B2B_FIXED_PRICES, B2B_FIXED_PRICES_ADD,
     B2B_FIXED_PRICES_DELETE, B2B_METAFIELDS_SET, B2B_PRICE_LIST_CREATE, B2B_PRICE_LISTS,
-    B2B_QUANTITY_RULES, B2B_QUANTITY_RULES_ADD, B2B_TAGS_ADD, B2B_TAGS_REMOVE,
+    B2B_QUANTITY_PRICING_UPDATE, B2B_QUANTITY_RULES, B2B_QUANTITY_RULES_ADD, B2B_TAGS_ADD,
+    B2B_TAGS_REMOVE,
 };
 use super::error::{Error, UserError};
 use super::ids::{
@@ -26,7 +27,8 @@ use super::ids::{
 };
 use super::model::{
     B2bPayload, CompanyLocation, CompanyLocationRef, CustomerPriceTags, FixedPrice,
-    MetafieldsSetInput, PriceList, PriceListPriceInput, QuantityRule, QuantityRuleInput,
+    MetafieldsSetInput, PriceList, PriceListPriceInput, QuantityPricingUpdate, QuantityRule,
+    QuantityRuleInput,
 };
 use super::pagination::PageOptions;
 use crate::money::CurrencyCode;
@@ -37,6 +39,10 @@ pub const MAX_PRICES_PER_CALL: usize = 250;
 pub const MAX_METAFIELDS_PER_CALL: usize = 25;
 /// Customers read per `nodes(ids:)` query.
 pub const CUSTOMERS_PER_READ: usize = 250;
+/// Fixed prices per page of [`Client::fixed_prices`]: each carries its first 10 quantity
+/// price breaks, so 40 keep a page under the 1,000-point query limit as Shopify multiplies
+/// nested page sizes (2 + 40 x (1 + 1 + 2 + 10 x 2) = 962).
+pub const FIXED_PRICES_PER_PAGE: u32 = 40;
 /// Price lists per page of [`Client::b2b_price_lists`]: each carries a page of 50 company
 /// locations, so ten keep a page well under the 1,000-point query limit.
 pub const PRICE_LISTS_PER_PAGE: u32 = 10;
@@ -83,6 +89,13 @@ struct Deleted {
 struct Rules {
     #[serde(default)]
     quantity_rules: Option<Vec<serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangedVariants {
+    #[serde(default)]
+    product_variants: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -188,13 +201,18 @@ impl Client {
         }
     }
 
-    /// The fixed prices of a price list (origin `FIXED`), paged.
+    /// The fixed prices of a price list (origin `FIXED`) with the first 10 quantity price
+    /// breaks of each ([`FixedPrice::quantity_price_breaks`] says when there are more), paged
+    /// [`FIXED_PRICES_PER_PAGE`] at a time.
     pub fn fixed_prices(
         &self,
         list: &PriceListId,
         options: PageOptions,
     ) -> BoxStream<'static, Result<FixedPrice, Error>> {
-        match GraphQlRequest::query(B2B_FIXED_PRICES, "B2bFixedPrices").variable("id", list) {
+        match GraphQlRequest::query(B2B_FIXED_PRICES, "B2bFixedPrices")
+            .with_default_page_size(FIXED_PRICES_PER_PAGE)
+            .variable("id", list)
+        {
             Ok(r) => self.paginate(r, &["priceList", "prices"], options),
             Err(e) => futures::stream::once(async move { Err(e) }).boxed(),
         }
@@ -365,6 +383,143 @@ impl Client {
             self.b2b_mutation(request, "catalogContextUpdate").await?;
         Ok(B2bPayload {
             result: Some(()),
+            user_errors,
+        })
+    }
+
+    /// Removes company locations from a catalog's context (`catalogContextUpdate` with
+    /// `contextsToRemove`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for no company location or more than 250; otherwise the
+    /// errors of [`Client::query`].
+    pub async fn remove_catalog_company_locations(
+        &self,
+        catalog: &CompanyLocationCatalogId,
+        locations: &[CompanyLocationId],
+    ) -> Result<B2bPayload<()>, Error> {
+        const OPERATION: &str = "B2bCatalogContextUpdate";
+        check_batch(
+            OPERATION,
+            "contextsToRemove.companyLocationIds",
+            locations.len(),
+            MAX_PRICES_PER_CALL,
+        )?;
+        let request = GraphQlRequest::mutation(B2B_CATALOG_CONTEXT_UPDATE, OPERATION)
+            .variable("catalogId", catalog)?
+            .variable(
+                "contextsToRemove",
+                serde_json::json!({"companyLocationIds": locations}),
+            )?
+            .cost_hint(10.0);
+        let (_, user_errors): (serde_json::Value, _) =
+            self.b2b_mutation(request, "catalogContextUpdate").await?;
+        Ok(B2bPayload {
+            result: Some(()),
+            user_errors,
+        })
+    }
+
+    /// Changes fixed prices, quantity rules and quantity price breaks of some variants in one
+    /// `quantityPricingByVariantUpdate`. Shopify runs its deletions first and applies nothing
+    /// when any part is refused, so a retry of the same update is harmless: it is sent as
+    /// safe to repeat. `userErrors` name the input
+    /// (`["input", "quantityPriceBreaksToAdd", "3", "minimumQuantity"]`); the answer counts
+    /// the variants changed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] before sending for an empty update, a list over 250
+    /// entries, a price or break in another currency than `currency`, the same variant twice
+    /// among prices or rules, the same minimum twice for a variant's breaks, or a rule
+    /// Shopify would refuse; otherwise the errors of [`Client::query`].
+    pub async fn update_quantity_pricing(
+        &self,
+        list: &PriceListId,
+        currency: CurrencyCode,
+        update: &QuantityPricingUpdate,
+    ) -> Result<B2bPayload<usize>, Error> {
+        const OPERATION: &str = "B2bQuantityPricingUpdate";
+        if update.is_empty() {
+            return Err(invalid(OPERATION, "input", "changes nothing".to_owned()));
+        }
+        check_batch(
+            OPERATION,
+            "input",
+            update.longest_list(),
+            MAX_PRICES_PER_CALL,
+        )?;
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in update.prices_to_add.iter().enumerate() {
+            if !seen.insert(&p.variant_id) {
+                return Err(invalid(
+                    OPERATION,
+                    "input.pricesToAdd",
+                    format!("price {i} repeats variant {}", p.variant_id),
+                ));
+            }
+            if p.price.currency() != currency {
+                return Err(invalid(
+                    OPERATION,
+                    "input.pricesToAdd",
+                    format!(
+                        "price {i} is in {} but the price list is in {currency}",
+                        p.price.currency()
+                    ),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in update.quantity_rules_to_add.iter().enumerate() {
+            if !seen.insert(&r.variant_id) {
+                return Err(invalid(
+                    OPERATION,
+                    "input.quantityRulesToAdd",
+                    format!("rule {i} repeats variant {}", r.variant_id),
+                ));
+            }
+            if let Err(problem) =
+                crate::domain::price_list::check_quantity_rule(r.minimum, r.maximum, r.increment)
+            {
+                return Err(invalid(
+                    OPERATION,
+                    "input.quantityRulesToAdd",
+                    format!("rule {i}: {}", problem.label()),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, b) in update.quantity_price_breaks_to_add.iter().enumerate() {
+            if !seen.insert((&b.variant_id, b.minimum_quantity)) {
+                return Err(invalid(
+                    OPERATION,
+                    "input.quantityPriceBreaksToAdd",
+                    format!(
+                        "break {i} repeats minimum {} of variant {}",
+                        b.minimum_quantity, b.variant_id
+                    ),
+                ));
+            }
+            if b.price.currency() != currency {
+                return Err(invalid(
+                    OPERATION,
+                    "input.quantityPriceBreaksToAdd",
+                    format!(
+                        "break {i} is in {} but the price list is in {currency}",
+                        b.price.currency()
+                    ),
+                ));
+            }
+        }
+        let request = GraphQlRequest::mutation(B2B_QUANTITY_PRICING_UPDATE, OPERATION)
+            .safe_to_repeat()
+            .variable("priceListId", list)?
+            .variable("input", update)?
+            .cost_hint(10.0);
+        let (changed, user_errors): (ChangedVariants, _) = self
+            .b2b_mutation(request, "quantityPricingByVariantUpdate")
+            .await?;
+        Ok(B2bPayload {
+            result: changed.product_variants.map(|v| v.len()),
             user_errors,
         })
     }

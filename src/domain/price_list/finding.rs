@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::QuantityRuleProblem;
+use super::rule::{QuantityBreakProblem, QuantityRuleProblem};
 use crate::domain::exception::{DomainException, Flow, Owner, RecordRef, Severity};
 use crate::money::CurrencyCode;
 use crate::shopify::ProductVariantId;
@@ -68,15 +68,17 @@ pub enum PriceListFinding {
         /// Why.
         problem: QuantityRuleProblem,
     },
-    /// The item has quantity breaks, which this connector does not push yet; the unit price
-    /// and the quantity rule are pushed.
-    QuantityBreaksNotPushed {
-        /// The list.
+    /// A quantity price break Shopify would refuse; the item's breaks are not sent (its
+    /// price is).
+    InvalidQuantityBreak {
+        /// The Stokly list.
         list: PriceListId,
         /// The item.
         item: ItemId,
-        /// How many breaks.
-        breaks: usize,
+        /// The break's minimum quantity.
+        minimum_quantity: i64,
+        /// Why.
+        problem: QuantityBreakProblem,
     },
     /// The list has no currency, so no price of it can be sent.
     NoCurrency {
@@ -127,7 +129,7 @@ impl PriceListFinding {
             | Self::VariantPricedTwice { list, .. }
             | Self::NegativePrice { list, .. }
             | Self::InvalidQuantityRule { list, .. }
-            | Self::QuantityBreaksNotPushed { list, .. }
+            | Self::InvalidQuantityBreak { list, .. }
             | Self::NoCurrency { list }
             | Self::CurrencyMismatch { list, .. }
             | Self::ForeignCatalog { list, .. }
@@ -157,7 +159,7 @@ impl DomainException for PriceListFinding {
             Self::VariantPricedTwice { .. } => "variant_priced_twice",
             Self::NegativePrice { .. } => "negative_price",
             Self::InvalidQuantityRule { .. } => "invalid_quantity_rule",
-            Self::QuantityBreaksNotPushed { .. } => "quantity_breaks_not_pushed",
+            Self::InvalidQuantityBreak { .. } => "invalid_quantity_break",
             Self::NoCurrency { .. } => "no_currency",
             Self::CurrencyMismatch { .. } => "currency_mismatch",
             Self::ForeignCatalog { .. } => "foreign_catalog",
@@ -177,7 +179,7 @@ impl DomainException for PriceListFinding {
             Self::BlankSku { .. }
             | Self::NegativePrice { .. }
             | Self::InvalidQuantityRule { .. }
-            | Self::QuantityBreaksNotPushed { .. }
+            | Self::InvalidQuantityBreak { .. }
             | Self::NoCurrency { .. }
             | Self::CurrencyMismatch { .. } => Owner::Operations,
         }
@@ -185,8 +187,9 @@ impl DomainException for PriceListFinding {
 
     fn severity(&self) -> Severity {
         match self {
-            Self::QuantityBreaksNotPushed { .. } => Severity::Info,
-            Self::InvalidQuantityRule { .. } | Self::UnmappedCustomer { .. } => Severity::Warning,
+            Self::InvalidQuantityRule { .. }
+            | Self::InvalidQuantityBreak { .. }
+            | Self::UnmappedCustomer { .. } => Severity::Warning,
             Self::BlankSku { .. }
             | Self::NoVariant { .. }
             | Self::SeveralVariants { .. }
@@ -207,7 +210,7 @@ impl DomainException for PriceListFinding {
             Self::BlankSku { item: i, .. }
             | Self::NegativePrice { item: i, .. }
             | Self::InvalidQuantityRule { item: i, .. }
-            | Self::QuantityBreaksNotPushed { item: i, .. } => vec![item(i, None)],
+            | Self::InvalidQuantityBreak { item: i, .. } => vec![item(i, None)],
             Self::NoVariant { item: i, sku, .. } => vec![item(i, Some(sku))],
             Self::SeveralVariants {
                 item: i,
@@ -260,9 +263,15 @@ impl DomainException for PriceListFinding {
                 "Price list {list}: the quantity rule of item {item} would be refused: {}.",
                 problem.label()
             ),
-            Self::QuantityBreaksNotPushed { item, breaks, .. } => format!(
-                "Price list {list}: item {item} has {breaks} quantity breaks, which are not \
-                 pushed to Shopify."
+            Self::InvalidQuantityBreak {
+                item,
+                minimum_quantity,
+                problem,
+                ..
+            } => format!(
+                "Price list {list}: the quantity price break from {minimum_quantity} units of \
+                 item {item} would be refused: {}; none of the item's breaks is sent.",
+                problem.label()
             ),
             Self::NoCurrency { .. } => {
                 format!("Price list {list} has no currency; none of its prices can be sent.")
@@ -299,8 +308,8 @@ impl DomainException for PriceListFinding {
             Self::InvalidQuantityRule { .. } => {
                 "Correct the minimum, maximum or increment on the Stokly price list."
             }
-            Self::QuantityBreaksNotPushed { .. } => {
-                "Set the breaks on the Shopify price list by hand, or leave them to Stokly's own channels."
+            Self::InvalidQuantityBreak { .. } => {
+                "Correct the item's quantity breaks (or its quantity rule) on the Stokly price list."
             }
             Self::NoCurrency { .. } => "Give the Stokly price list a currency.",
             Self::CurrencyMismatch { .. } => {

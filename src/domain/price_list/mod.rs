@@ -29,7 +29,9 @@ pub use plan::{
     PriceListPlan, PricingMode, ShopCapabilities, ShopifyPriceState, StoklyPriceList,
     WITHOUT_PLUS_NOTICE, plan_price_lists,
 };
-pub use rule::{QuantityRuleProblem, check_quantity_rule};
+pub use rule::{
+    QuantityBreakProblem, QuantityRuleProblem, check_quantity_breaks, check_quantity_rule,
+};
 
 #[cfg(test)]
 #[allow(

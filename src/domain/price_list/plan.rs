@@ -6,12 +6,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::finding::PriceListFinding;
-use super::rule::check_quantity_rule;
+use super::rule::{check_quantity_breaks, check_quantity_rule};
 use crate::domain::catalogue::{SkuIndex, is_blank_sku};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::{
     CompanyLocation, CustomerPriceTags, FixedPrice, MetafieldsSetInput, PriceList as ShopifyList,
-    PriceListPriceInput, QuantityRule, QuantityRuleInput, Shop,
+    PriceListPriceInput, QuantityPriceBreakInput, QuantityPricingUpdate, QuantityRule,
+    QuantityRuleInput, Shop,
 };
 use crate::shopify::{
     CompanyLocationCatalogId, CompanyLocationId, CustomerId as ShopifyCustomerId,
@@ -107,6 +108,7 @@ pub struct PriceListConfig {
     metafield_key: String,
     publish_prices: bool,
     remove_extra_prices: bool,
+    remove_stale_locations: bool,
 }
 
 impl Default for PriceListConfig {
@@ -120,6 +122,7 @@ impl Default for PriceListConfig {
             metafield_key: "price_lists".to_owned(),
             publish_prices: false,
             remove_extra_prices: true,
+            remove_stale_locations: true,
         }
     }
 }
@@ -127,7 +130,9 @@ impl Default for PriceListConfig {
 impl PriceListConfig {
     /// No customer mapped; Shopify price lists named `Stokly price list <id>`, tags
     /// `stokly-price-list:<id>`, metafield `stokly.price_lists` with the list IDs only;
-    /// fixed prices Stokly does not hold are removed.
+    /// fixed prices and quantity rules Stokly does not hold are removed from the price lists
+    /// the sync owns, and company locations whose customers are no longer on a list are taken
+    /// out of its catalog.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -180,11 +185,23 @@ impl PriceListConfig {
         self
     }
 
-    /// Whether fixed prices Shopify holds for variants the Stokly list does not price are
-    /// removed (default yes).
+    /// Whether what a price list the sync owns holds beyond the Stokly list is removed
+    /// (default yes): fixed prices of variants the list does not price (their price breaks
+    /// go with them) and quantity rules the list does not set. Either way it is reported as
+    /// drift.
     #[must_use]
     pub fn with_extra_prices_removed(mut self, remove: bool) -> Self {
         self.remove_extra_prices = remove;
+        self
+    }
+
+    /// Whether company locations in a catalog the sync owns whose customers are no longer on
+    /// the Stokly list are taken out of the catalog (default yes: the list's prices are
+    /// Stokly's to give). Either way they are reported as drift. A list none of whose
+    /// customers maps to a company location never empties its catalog: that is a finding.
+    #[must_use]
+    pub fn with_stale_locations_removed(mut self, remove: bool) -> Self {
+        self.remove_stale_locations = remove;
         self
     }
 
@@ -275,12 +292,17 @@ pub struct ListPush {
     pub create_catalog: Option<NewCatalog>,
     /// Company locations to add to the existing catalog.
     pub add_locations: Vec<CompanyLocationId>,
-    /// Fixed prices to set, at most 250 a batch.
+    /// Company locations to take out of the existing catalog (their customers are no longer
+    /// on the list).
+    pub remove_locations: Vec<CompanyLocationId>,
+    /// Fixed prices to set (`priceListFixedPricesAdd`), at most 250 a batch. Sent before the
+    /// quantity updates: a price break needs its variant's fixed price.
     pub price_batches: Vec<Vec<PriceListPriceInput>>,
-    /// Fixed prices to remove (variants Stokly does not price), at most 250 a batch.
-    pub delete_batches: Vec<Vec<ProductVariantId>>,
-    /// Quantity rules to set, at most 250 a batch.
-    pub rule_batches: Vec<Vec<QuantityRuleInput>>,
+    /// Everything else, per variant (`quantityPricingByVariantUpdate`, atomic per batch,
+    /// at most 250 entries in each of its lists; a variant's changes never span two
+    /// batches): quantity rules set or removed, price breaks replaced (the variant's breaks
+    /// deleted and Stokly's added in the same update), fixed prices removed.
+    pub quantity_batches: Vec<QuantityPricingUpdate>,
 }
 
 impl ListPush {
@@ -290,9 +312,9 @@ impl ListPush {
         self.price_list.is_some()
             && self.create_catalog.is_none()
             && self.add_locations.is_empty()
+            && self.remove_locations.is_empty()
             && self.price_batches.is_empty()
-            && self.delete_batches.is_empty()
-            && self.rule_batches.is_empty()
+            && self.quantity_batches.is_empty()
     }
 
     /// The calls it takes.
@@ -300,10 +322,10 @@ impl ListPush {
     pub fn calls(&self) -> usize {
         usize::from(self.price_list.is_none())
             + usize::from(self.create_catalog.is_some())
-            + usize::from(!self.add_locations.is_empty())
+            + self.add_locations.len().div_ceil(MAX_PRICES_PER_CALL)
+            + self.remove_locations.len().div_ceil(MAX_PRICES_PER_CALL)
             + self.price_batches.len()
-            + self.delete_batches.len()
-            + self.rule_batches.len()
+            + self.quantity_batches.len()
     }
 }
 
@@ -333,8 +355,8 @@ pub enum DriftCause {
         /// The location.
         location: CompanyLocationId,
     },
-    /// The catalog holds a company location whose customer is not on the list (not removed
-    /// by the sync: a person may have added it).
+    /// The catalog holds a company location whose customer is not on the list (taken out
+    /// unless [`PriceListConfig::with_stale_locations_removed`] says otherwise).
     LocationNotOnList {
         /// The location.
         location: CompanyLocationId,
@@ -367,8 +389,15 @@ pub enum DriftCause {
         /// The variant.
         variant: ProductVariantId,
     },
-    /// Shopify has a quantity rule Stokly's list does not hold (not removed by the sync).
+    /// Shopify has a quantity rule Stokly's list does not hold (removed unless
+    /// [`PriceListConfig::with_extra_prices_removed`] says otherwise).
     RuleNotOnList {
+        /// The variant.
+        variant: ProductVariantId,
+    },
+    /// The variant's quantity price breaks in Shopify are not Stokly's (other quantities or
+    /// prices, or more than the read shows): they are replaced whole.
+    BreaksDiffer {
         /// The variant.
         variant: ProductVariantId,
     },
@@ -686,9 +715,9 @@ fn plan_list(
         catalog: None,
         create_catalog: None,
         add_locations: Vec::new(),
+        remove_locations: Vec::new(),
         price_batches: Vec::new(),
-        delete_batches: Vec::new(),
-        rule_batches: Vec::new(),
+        quantity_batches: Vec::new(),
     };
     match existing.and_then(|l| l.catalog.as_ref()) {
         Some(catalog) => {
@@ -717,7 +746,15 @@ fn plan_list(
                     plan.drift.push(drift(DriftCause::LocationNotOnList {
                         location: location.clone(),
                     }));
+                    if config.remove_stale_locations && !wanted.is_empty() {
+                        push.remove_locations.push(location.clone());
+                    }
                 }
+            }
+            if wanted.is_empty() {
+                // Never empty a catalog because no customer maps: say so instead.
+                plan.findings
+                    .push(PriceListFinding::NoCompanyLocation { list: id.clone() });
             }
             push.catalog = Some(catalog_id);
         }
@@ -748,7 +785,7 @@ fn plan_list(
         .unwrap_or(&empty_prices);
     // Shopify's fixed prices by variant position; one the list leaves untouched (or of a
     // variant the index does not know) is not on the list, and goes.
-    let mut current: Vec<Option<&Money>> = vec![
+    let mut current: Vec<Option<&FixedPrice>> = vec![
         None;
         if current_prices.is_empty() {
             0
@@ -756,11 +793,11 @@ fn plan_list(
             variants.len()
         }
     ];
-    let mut extra = Vec::new();
+    let mut changes: Vec<VariantChange> = Vec::new();
     for p in current_prices {
         let at = index.shopify_variant_position(&p.variant.id);
         if let Some(slot) = at.and_then(|at| current.get_mut(at)) {
-            *slot = Some(&p.price);
+            *slot = Some(p);
         }
         if at
             .and_then(|at| status.get(at))
@@ -771,7 +808,10 @@ fn plan_list(
                 shopify: p.price,
             }));
             if config.remove_extra_prices {
-                extra.push(p.variant.id.clone());
+                changes.push(VariantChange {
+                    delete_price: true,
+                    ..VariantChange::of(p.variant.id.clone())
+                });
             }
         }
     }
@@ -802,14 +842,14 @@ fn plan_list(
     let new_list = push.price_list.is_none();
 
     let mut prices = Vec::with_capacity(if new_list { matched.len() } else { 0 });
-    let mut new_rules = Vec::new();
     let mut ruled = vec![false; variants.len()];
     for Matched { item, position } in matched {
         let Some(variant) = variants.get(position).map(|v| &v.id) else {
             continue;
         };
         let price = rounded(item.price, currency);
-        match current.get(position).copied().flatten() {
+        let now = current.get(position).copied().flatten();
+        match now.map(|p| &p.price) {
             Some(now) if *now == price => {}
             Some(now) => {
                 plan.drift.push(drift(DriftCause::PriceDiffers {
@@ -829,66 +869,248 @@ fn plan_list(
                 prices.push(PriceListPriceInput::new(variant.clone(), price));
             }
         }
-        if !item.quantity_breaks.is_empty() {
-            plan.findings
-                .push(PriceListFinding::QuantityBreaksNotPushed {
-                    list: id.clone(),
-                    item: item.item_id.clone(),
-                    breaks: item.quantity_breaks.len(),
-                });
-        }
-        if item.minimum_quantity.is_none()
-            && item.increment.is_none()
-            && item.maximum_quantity.is_none()
-        {
-            continue;
-        }
-        if let Some(slot) = ruled.get_mut(position) {
-            *slot = true;
-        }
+        let mut change = VariantChange::of(variant.clone());
+        let has_rule = item.minimum_quantity.is_some()
+            || item.increment.is_some()
+            || item.maximum_quantity.is_some();
         let minimum = item.minimum_quantity.unwrap_or(1);
         let increment = item.increment.unwrap_or(1);
-        if let Err(problem) = check_quantity_rule(minimum, item.maximum_quantity, increment) {
-            plan.findings.push(PriceListFinding::InvalidQuantityRule {
-                list: id.clone(),
-                item: item.item_id.clone(),
-                problem,
-            });
-            continue;
-        }
-        let same = rules.get(position).copied().flatten().is_some_and(|r| {
-            r.minimum == minimum && r.maximum == item.maximum_quantity && r.increment == increment
-        });
-        if !same {
-            if !new_list {
-                plan.drift.push(drift(DriftCause::RuleDiffers {
-                    variant: variant.clone(),
-                }));
+        if has_rule {
+            if let Some(slot) = ruled.get_mut(position) {
+                *slot = true;
             }
-            new_rules.push(QuantityRuleInput::new(
-                variant.clone(),
-                minimum,
-                item.maximum_quantity,
-                increment,
-            ));
+            if let Err(problem) = check_quantity_rule(minimum, item.maximum_quantity, increment) {
+                // Neither the rule nor breaks checked against it can be sent.
+                plan.findings.push(PriceListFinding::InvalidQuantityRule {
+                    list: id.clone(),
+                    item: item.item_id.clone(),
+                    problem,
+                });
+                continue;
+            }
+            let same = rules.get(position).copied().flatten().is_some_and(|r| {
+                r.minimum == minimum
+                    && r.maximum == item.maximum_quantity
+                    && r.increment == increment
+            });
+            if !same {
+                if !new_list {
+                    plan.drift.push(drift(DriftCause::RuleDiffers {
+                        variant: variant.clone(),
+                    }));
+                }
+                change.add_rule = Some(QuantityRuleInput::new(
+                    variant.clone(),
+                    minimum,
+                    item.maximum_quantity,
+                    increment,
+                ));
+            }
+        } else if rules.get(position).copied().flatten().is_some() {
+            plan.drift.push(drift(DriftCause::RuleNotOnList {
+                variant: variant.clone(),
+            }));
+            change.delete_rule = config.remove_extra_prices;
+        }
+        plan_breaks(
+            BreakLine {
+                list: id,
+                item,
+                variant,
+                currency,
+                rule: (minimum, item.maximum_quantity, increment),
+                shopify: now,
+                new_list,
+            },
+            &mut change,
+            plan,
+        );
+        if !change.is_empty() {
+            changes.push(change);
         }
     }
     for r in current_rules {
-        let kept = index
-            .shopify_variant_position(&r.product_variant.id)
-            .is_some_and(|at| {
-                ruled.get(at).copied().unwrap_or(false) || status.get(at) == Some(&HELD)
-            });
-        if !kept {
+        let at = index.shopify_variant_position(&r.product_variant.id);
+        // Rules of variants the list prices were settled above; a held line keeps its rule.
+        let settled = at.is_some_and(|at| {
+            ruled.get(at).copied().unwrap_or(false)
+                || matches!(status.get(at), Some(&PRICED) | Some(&HELD))
+        });
+        if !settled {
             plan.drift.push(drift(DriftCause::RuleNotOnList {
                 variant: r.product_variant.id.clone(),
             }));
+            if config.remove_extra_prices {
+                changes.push(VariantChange {
+                    delete_rule: true,
+                    ..VariantChange::of(r.product_variant.id.clone())
+                });
+            }
         }
     }
     push.price_batches = batches(prices, MAX_PRICES_PER_CALL);
-    push.delete_batches = batches(extra, MAX_PRICES_PER_CALL);
-    push.rule_batches = batches(new_rules, MAX_PRICES_PER_CALL);
+    push.quantity_batches = quantity_batches(changes);
     Some(push)
+}
+
+/// One variant's share of a `quantityPricingByVariantUpdate`.
+struct VariantChange {
+    variant: ProductVariantId,
+    delete_price: bool,
+    add_rule: Option<QuantityRuleInput>,
+    delete_rule: bool,
+    /// Delete the variant's breaks (before adding `add_breaks`).
+    delete_breaks: bool,
+    add_breaks: Vec<QuantityPriceBreakInput>,
+}
+
+impl VariantChange {
+    fn of(variant: ProductVariantId) -> Self {
+        Self {
+            variant,
+            delete_price: false,
+            add_rule: None,
+            delete_rule: false,
+            delete_breaks: false,
+            add_breaks: Vec::new(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.delete_price
+            && self.add_rule.is_none()
+            && !self.delete_rule
+            && !self.delete_breaks
+            && self.add_breaks.is_empty()
+    }
+
+    /// The entries it adds to each list of an update: (prices deleted, rules added, rules
+    /// deleted, breaks deleted, breaks added).
+    fn sizes(&self) -> [usize; 5] {
+        [
+            usize::from(self.delete_price),
+            usize::from(self.add_rule.is_some()),
+            usize::from(self.delete_rule),
+            usize::from(self.delete_breaks),
+            self.add_breaks.len(),
+        ]
+    }
+}
+
+/// Packs per-variant changes into updates of at most 250 entries per list, never splitting
+/// a variant's changes.
+fn quantity_batches(changes: Vec<VariantChange>) -> Vec<QuantityPricingUpdate> {
+    let mut out: Vec<QuantityPricingUpdate> = Vec::new();
+    let mut fill = [0usize; 5];
+    for change in changes {
+        let sizes = change.sizes();
+        let fits = fill
+            .iter()
+            .zip(sizes)
+            .all(|(used, more)| used + more <= MAX_PRICES_PER_CALL);
+        if !fits || out.is_empty() {
+            out.push(QuantityPricingUpdate::default());
+            fill = [0; 5];
+        }
+        for (used, more) in fill.iter_mut().zip(sizes) {
+            *used += more;
+        }
+        let Some(update) = out.last_mut() else {
+            continue;
+        };
+        let VariantChange {
+            variant,
+            delete_price,
+            add_rule,
+            delete_rule,
+            delete_breaks,
+            add_breaks,
+        } = change;
+        if delete_price {
+            update.prices_to_delete.push(variant.clone());
+        }
+        if let Some(rule) = add_rule {
+            update.quantity_rules_to_add.push(rule);
+        }
+        if delete_rule {
+            update.quantity_rules_to_delete.push(variant.clone());
+        }
+        if delete_breaks {
+            update
+                .quantity_price_breaks_to_delete_by_variant
+                .push(variant);
+        }
+        update.quantity_price_breaks_to_add.extend(add_breaks);
+    }
+    out
+}
+
+/// A priced line, for its price breaks.
+struct BreakLine<'a> {
+    list: &'a PriceListId,
+    item: &'a PriceListItem,
+    variant: &'a ProductVariantId,
+    currency: CurrencyCode,
+    /// The line's quantity rule (minimum, maximum, increment; Shopify's default without one).
+    rule: (i64, Option<i64>, i64),
+    /// Shopify's fixed price of the variant, with its breaks.
+    shopify: Option<&'a FixedPrice>,
+    new_list: bool,
+}
+
+/// Plans a line's quantity price breaks: checked against its rule as Shopify checks them
+/// (a problem is a finding, and Shopify's breaks stay); when they differ from Shopify's (or
+/// Shopify's were not read whole), the variant's breaks are replaced whole.
+fn plan_breaks(line: BreakLine<'_>, change: &mut VariantChange, plan: &mut PriceListPlan) {
+    let mut wanted: Vec<(i64, Money)> = line
+        .item
+        .quantity_breaks
+        .iter()
+        .map(|b| (b.minimum_quantity, rounded(b.price, line.currency)))
+        .collect();
+    let raw: Vec<(i64, Decimal)> = wanted.iter().map(|(q, p)| (*q, p.amount())).collect();
+    let (minimum, maximum, increment) = line.rule;
+    if let Err((quantity, problem)) = check_quantity_breaks(&raw, minimum, maximum, increment) {
+        plan.findings.push(PriceListFinding::InvalidQuantityBreak {
+            list: line.list.clone(),
+            item: line.item.item_id.clone(),
+            minimum_quantity: quantity,
+            problem,
+        });
+        return;
+    }
+    wanted.sort_by_key(|(q, _)| *q);
+    let (held, complete): (Vec<(i64, Money)>, bool) =
+        line.shopify.map_or((Vec::new(), true), |p| {
+            let mut held: Vec<(i64, Money)> = p
+                .quantity_price_breaks
+                .nodes
+                .iter()
+                .map(|b| (b.minimum_quantity, b.price))
+                .collect();
+            held.sort_by_key(|(q, _)| *q);
+            (held, !p.quantity_price_breaks.page_info.has_next_page)
+        });
+    if complete && held == wanted {
+        return;
+    }
+    if !line.new_list {
+        plan.drift.push(PriceDrift {
+            list: Some(line.list.clone()),
+            cause: DriftCause::BreaksDiffer {
+                variant: line.variant.clone(),
+            },
+        });
+    }
+    // Always delete by variant before adding: the update then replaces the variant's
+    // breaks whatever Shopify holds, so a retry after a lost answer ends the same.
+    change.delete_breaks = true;
+    change.add_breaks = wanted
+        .into_iter()
+        .map(|(quantity, price)| {
+            QuantityPriceBreakInput::new(line.variant.clone(), quantity, price)
+        })
+        .collect();
 }
 
 fn plan_customer_data(

@@ -6,7 +6,7 @@ use crate::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use crate::domain::exception::{DomainException, Owner};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::{
-    CustomerPriceTags, FixedPrice, PriceList as ShopifyList, ProductVariant,
+    CustomerPriceTags, FixedPrice, PriceList as ShopifyList, ProductVariant, QuantityRule,
 };
 use crate::shopify::{CompanyLocationId, CustomerId as ShopifyCustomerId, ProductVariantId};
 use crate::stokly::model::inferred::{PriceList, PriceListCustomer, PriceListItem};
@@ -195,13 +195,18 @@ fn drift_is_reported_by_cause_and_only_the_difference_is_sent() {
         panic!()
     };
     assert_eq!(push.add_locations, vec![location(502)]);
+    assert_eq!(push.remove_locations, vec![location(503)]);
     assert_eq!(push.price_batches.len(), 1);
     let sent: Vec<(ProductVariantId, Money)> = push.price_batches[0]
         .iter()
         .map(|p| (p.variant_id.clone(), p.price))
         .collect();
     assert_eq!(sent, vec![(vid(1), money(1600)), (vid(2), money(1234))]);
-    assert_eq!(push.delete_batches, vec![vec![vid(3)]]);
+    let [update] = push.quantity_batches.as_slice() else {
+        panic!("{:?}", push.quantity_batches)
+    };
+    assert_eq!(update.prices_to_delete, vec![vid(3)]);
+    assert_eq!(update.variants(), vec![&vid(3)]);
     let list = Some(PriceListId::new("pl-1").unwrap());
     let causes: Vec<DriftCause> = plan.drift.iter().map(|d| d.cause.clone()).collect();
     assert_eq!(
@@ -267,7 +272,6 @@ fn every_line_that_cannot_be_pushed_is_a_finding_and_the_rest_goes() {
             "variant_priced_twice",
             "negative_price",
             "invalid_quantity_rule",
-            "quantity_breaks_not_pushed",
         ]
     );
     assert!(
@@ -284,15 +288,30 @@ fn every_line_that_cannot_be_pushed_is_a_finding_and_the_rest_goes() {
         .collect();
     assert_eq!(sent, vec![vid(0), vid(3), vid(4), vid(5)]);
     assert_eq!(push.price_batches[0][3].price, money(1234567));
+    let [update] = push.quantity_batches.as_slice() else {
+        panic!("{:?}", push.quantity_batches)
+    };
     assert!(
-        push.delete_batches.is_empty(),
+        update.prices_to_delete.is_empty(),
         "held variants keep their prices"
     );
-    let rules: Vec<(ProductVariantId, i64)> = push.rule_batches[0]
+    let rules: Vec<(ProductVariantId, i64)> = update
+        .quantity_rules_to_add
         .iter()
         .map(|r| (r.variant_id.clone(), r.minimum))
         .collect();
     assert_eq!(rules, vec![(vid(4), 6), (vid(5), 1)]);
+    // Variant 4's break (12 units, a multiple of 6 within 6..=60) is sent with its rule.
+    let breaks: Vec<(ProductVariantId, i64, Money)> = update
+        .quantity_price_breaks_to_add
+        .iter()
+        .map(|b| (b.variant_id.clone(), b.minimum_quantity, b.price))
+        .collect();
+    assert_eq!(breaks, vec![(vid(4), 12, money(900))]);
+    assert_eq!(
+        update.quantity_price_breaks_to_delete_by_variant,
+        vec![vid(4)]
+    );
 }
 
 #[test]
@@ -452,4 +471,307 @@ fn the_price_book_checks_a_charged_price_against_the_locations_lists() {
         book.check(&at, "SKU-0", eur),
         ListPriceCheck::Differs { .. }
     ));
+}
+
+fn with_breaks(
+    mut state: ShopifyPriceState,
+    variant: usize,
+    breaks: &[(i64, i64)],
+    more: bool,
+) -> ShopifyPriceState {
+    let list = state.price_lists[0].id.clone();
+    let prices = state.fixed_prices.get_mut(&list).unwrap();
+    let price = prices
+        .iter_mut()
+        .find(|p| p.variant.id == vid(variant))
+        .unwrap();
+    price.quantity_price_breaks = serde_json::from_value(json!({
+        "nodes": breaks.iter().map(|(q, cents)| json!({"minimumQuantity": q,
+            "price": {"amount": Decimal::new(*cents, 2).to_string(), "currencyCode": "GBP"}})).collect::<Vec<_>>(),
+        "pageInfo": {"hasNextPage": more}
+    }))
+    .unwrap();
+    state
+}
+
+fn rule(n: usize, minimum: i64, maximum: Option<i64>, increment: i64) -> QuantityRule {
+    serde_json::from_value(
+        json!({"minimum": minimum, "maximum": maximum, "increment": increment,
+        "productVariant": {"id": vid(n)}}),
+    )
+    .unwrap()
+}
+
+#[test]
+fn price_breaks_are_replaced_whole_only_where_they_differ() {
+    let items = vec![
+        // Same breaks as Shopify: nothing to send.
+        item(0, 1000)
+            .with_break(10, Decimal::new(900, 2))
+            .with_break(50, Decimal::new(800, 2)),
+        // One break's price differs: the variant's breaks are replaced.
+        item(1, 1000)
+            .with_break(10, Decimal::new(900, 2))
+            .with_break(50, Decimal::new(750, 2)),
+        // Breaks Shopify does not have yet.
+        item(2, 1000).with_break(24, Decimal::new(12345, 3)),
+        // Shopify has breaks, Stokly none: they go.
+        item(3, 1000),
+        // Shopify has more breaks than the read shows: replaced, whatever the first ten say.
+        item(4, 1000).with_break(10, Decimal::new(900, 2)),
+    ];
+    let mut state = shopify_after(
+        &[501, 502],
+        &[(0, 1000), (1, 1000), (2, 1000), (3, 1000), (4, 1000)],
+    );
+    state = with_breaks(state, 0, &[(50, 800), (10, 900)], false);
+    state = with_breaks(state, 1, &[(10, 900), (50, 800)], false);
+    state = with_breaks(state, 3, &[(5, 950)], false);
+    state = with_breaks(state, 4, &[(10, 900)], true);
+    let plan = plan_price_lists(&trade(items), &state, &index(5), PLUS, &config());
+    assert!(plan.findings.is_empty(), "{:?}", plan.findings);
+    let [push] = plan.lists.as_slice() else {
+        panic!()
+    };
+    assert!(push.price_batches.is_empty(), "unit prices agree");
+    let [update] = push.quantity_batches.as_slice() else {
+        panic!("{:?}", push.quantity_batches)
+    };
+    assert_eq!(
+        update.quantity_price_breaks_to_delete_by_variant,
+        vec![vid(1), vid(2), vid(3), vid(4)]
+    );
+    let breaks: Vec<(ProductVariantId, i64, Money)> = update
+        .quantity_price_breaks_to_add
+        .iter()
+        .map(|b| (b.variant_id.clone(), b.minimum_quantity, b.price))
+        .collect();
+    assert_eq!(
+        breaks,
+        vec![
+            (vid(1), 10, money(900)),
+            (vid(1), 50, money(750)),
+            // 12.345 rounds half away from zero to 12.35.
+            (vid(2), 24, money(1235)),
+            (vid(4), 10, money(900)),
+        ]
+    );
+    let causes: Vec<DriftCause> = plan.drift.iter().map(|d| d.cause.clone()).collect();
+    assert_eq!(
+        causes,
+        vec![
+            DriftCause::BreaksDiffer { variant: vid(1) },
+            DriftCause::BreaksDiffer { variant: vid(2) },
+            DriftCause::BreaksDiffer { variant: vid(3) },
+            DriftCause::BreaksDiffer { variant: vid(4) },
+        ]
+    );
+    // Replaced as Shopify now holds them, a rerun sends nothing.
+    let mut after = state.clone();
+    after = with_breaks(after, 1, &[(10, 900), (50, 750)], false);
+    after = with_breaks(after, 2, &[(24, 1235)], false);
+    after = with_breaks(after, 3, &[], false);
+    after = with_breaks(after, 4, &[(10, 900)], false);
+    let items = vec![
+        item(0, 1000)
+            .with_break(10, Decimal::new(900, 2))
+            .with_break(50, Decimal::new(800, 2)),
+        item(1, 1000)
+            .with_break(10, Decimal::new(900, 2))
+            .with_break(50, Decimal::new(750, 2)),
+        item(2, 1000).with_break(24, Decimal::new(12345, 3)),
+        item(3, 1000),
+        item(4, 1000).with_break(10, Decimal::new(900, 2)),
+    ];
+    let rerun = plan_price_lists(&trade(items), &after, &index(5), PLUS, &config());
+    assert!(rerun.is_empty(), "{:?}", rerun.lists);
+    assert_eq!(rerun.drift, vec![]);
+}
+
+#[test]
+fn price_breaks_are_checked_against_the_rule_before_sending() {
+    let items = vec![
+        // Below the minimum of 6.
+        item(0, 1000)
+            .with_quantity_rule(6, Some(60), 6)
+            .with_break(3, Decimal::new(900, 2)),
+        // Above the maximum.
+        item(1, 1000)
+            .with_quantity_rule(6, Some(60), 6)
+            .with_break(66, Decimal::new(900, 2)),
+        // Not a multiple of the increment.
+        item(2, 1000)
+            .with_quantity_rule(6, None, 6)
+            .with_break(10, Decimal::new(900, 2)),
+        // The same quantity twice.
+        item(3, 1000)
+            .with_break(10, Decimal::new(900, 2))
+            .with_break(10, Decimal::new(850, 2)),
+        // A negative price.
+        item(4, 1000).with_break(10, Decimal::new(-1, 2)),
+        // Valid without a rule (Shopify's default 1, none, 1).
+        item(5, 1000).with_break(7, Decimal::new(900, 2)),
+    ];
+    let plan = plan_price_lists(
+        &trade(items),
+        &shopify_after(&[501, 502], &[]),
+        &index(6),
+        PLUS,
+        &config(),
+    );
+    let problems: Vec<(String, i64, QuantityBreakProblem)> = plan
+        .findings
+        .iter()
+        .map(|f| match f {
+            PriceListFinding::InvalidQuantityBreak {
+                item,
+                minimum_quantity,
+                problem,
+                ..
+            } => (item.to_string(), *minimum_quantity, *problem),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        vec![
+            ("item-0".into(), 3, QuantityBreakProblem::BelowRuleMinimum),
+            ("item-1".into(), 66, QuantityBreakProblem::AboveRuleMaximum),
+            (
+                "item-2".into(),
+                10,
+                QuantityBreakProblem::NotMultipleOfIncrement
+            ),
+            ("item-3".into(), 10, QuantityBreakProblem::RepeatedQuantity),
+            ("item-4".into(), 10, QuantityBreakProblem::NegativePrice),
+        ]
+    );
+    assert!(
+        plan.findings
+            .iter()
+            .all(|f| f.code() == "invalid_quantity_break" && f.owner() == Owner::Operations)
+    );
+    let [push] = plan.lists.as_slice() else {
+        panic!()
+    };
+    // Every unit price still goes; only item 5's break does, with the rules of items 0-2.
+    assert_eq!(push.price_batches[0].len(), 6);
+    let [update] = push.quantity_batches.as_slice() else {
+        panic!()
+    };
+    let breaks: Vec<(ProductVariantId, i64)> = update
+        .quantity_price_breaks_to_add
+        .iter()
+        .map(|b| (b.variant_id.clone(), b.minimum_quantity))
+        .collect();
+    assert_eq!(breaks, vec![(vid(5), 7)]);
+    let ruled: Vec<ProductVariantId> = update
+        .quantity_rules_to_add
+        .iter()
+        .map(|r| r.variant_id.clone())
+        .collect();
+    assert_eq!(ruled, vec![vid(0), vid(1), vid(2)]);
+}
+
+#[test]
+fn rules_and_locations_stokly_no_longer_holds_are_removed_unless_configured_not_to() {
+    // Variant 0 keeps its price but lost its rule in Stokly; variant 1 is off the list
+    // (price and rule in Shopify); location 503 is no longer on the list.
+    let mut state = shopify_after(&[501, 502, 503], &[(0, 1000), (1, 1000)]);
+    let list = state.price_lists[0].id.clone();
+    state
+        .quantity_rules
+        .insert(list, vec![rule(0, 2, None, 2), rule(1, 4, None, 2)]);
+    let items = vec![item(0, 1000)];
+    let plan = plan_price_lists(&trade(items.clone()), &state, &index(2), PLUS, &config());
+    let [push] = plan.lists.as_slice() else {
+        panic!()
+    };
+    assert_eq!(push.remove_locations, vec![location(503)]);
+    let [update] = push.quantity_batches.as_slice() else {
+        panic!()
+    };
+    assert_eq!(update.prices_to_delete, vec![vid(1)]);
+    assert_eq!(update.quantity_rules_to_delete, vec![vid(0), vid(1)]);
+    assert_eq!(push.calls(), 2, "one context update, one quantity update");
+    let causes: Vec<DriftCause> = plan.drift.iter().map(|d| d.cause.clone()).collect();
+    assert_eq!(
+        causes,
+        vec![
+            DriftCause::LocationNotOnList {
+                location: location(503)
+            },
+            DriftCause::PriceNotOnList {
+                variant: vid(1),
+                shopify: money(1000)
+            },
+            DriftCause::RuleNotOnList { variant: vid(0) },
+            DriftCause::RuleNotOnList { variant: vid(1) },
+        ]
+    );
+    // Configured to keep them: the same drift, nothing sent.
+    let keep = config()
+        .with_extra_prices_removed(false)
+        .with_stale_locations_removed(false);
+    let plan = plan_price_lists(&trade(items), &state, &index(2), PLUS, &keep);
+    assert!(plan.is_empty(), "{:?}", plan.lists);
+    assert_eq!(plan.drift.len(), 4);
+}
+
+#[test]
+fn a_list_none_of_whose_customers_maps_never_empties_its_catalog() {
+    let state = shopify_after(&[501, 502], &[(0, 1000)]);
+    let lists = vec![StoklyPriceList::new(
+        list("pl-1", Some("GBP")),
+        vec![customer("c-unmapped")],
+        vec![item(0, 1000)],
+    )];
+    let plan = plan_price_lists(&lists, &state, &index(1), PLUS, &config());
+    let codes: Vec<&str> = plan.findings.iter().map(DomainException::code).collect();
+    assert_eq!(codes, vec!["unmapped_customer", "no_company_location"]);
+    assert!(plan.lists.iter().all(|l| l.remove_locations.is_empty()));
+}
+
+#[test]
+fn quantity_updates_hold_at_most_250_entries_per_list_and_never_split_a_variant() {
+    // 200 variants with two breaks each: 400 breaks, so two updates; each variant's
+    // delete and adds in the same one.
+    let items: Vec<PriceListItem> = (0..200)
+        .map(|i| {
+            item(i, 1000)
+                .with_break(10, Decimal::new(900, 2))
+                .with_break(20, Decimal::new(800, 2))
+        })
+        .collect();
+    let prices: Vec<(usize, i64)> = (0..200).map(|i| (i, 1000)).collect();
+    let plan = plan_price_lists(
+        &trade(items),
+        &shopify_after(&[501, 502], &prices),
+        &index(200),
+        PLUS,
+        &config(),
+    );
+    let push = &plan.lists[0];
+    assert_eq!(push.quantity_batches.len(), 2);
+    let sizes: Vec<(usize, usize)> = push
+        .quantity_batches
+        .iter()
+        .map(|u| {
+            (
+                u.quantity_price_breaks_to_add.len(),
+                u.quantity_price_breaks_to_delete_by_variant.len(),
+            )
+        })
+        .collect();
+    assert_eq!(sizes, vec![(250, 125), (150, 75)]);
+    for update in &push.quantity_batches {
+        assert!(update.longest_list() <= 250);
+        for b in &update.quantity_price_breaks_to_add {
+            assert!(
+                update
+                    .quantity_price_breaks_to_delete_by_variant
+                    .contains(&b.variant_id)
+            );
+        }
+    }
 }

@@ -27,6 +27,8 @@ use crate::money::CurrencyCode;
 const MAX_INPUTS: usize = 250;
 /// Most metafields of one `metafieldsSet`.
 const MAX_METAFIELDS: usize = 25;
+/// Quantity price breaks shown per fixed price (the crate's read asks for the first 10).
+const BREAKS_PER_PRICE: usize = 10;
 
 /// The B2B part of the emulated shop.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -88,6 +90,8 @@ pub struct SandboxPriceList {
     pub fixed_prices: BTreeMap<u64, Decimal>,
     /// Quantity rules by variant: (minimum, maximum, increment).
     pub quantity_rules: BTreeMap<u64, (i64, Option<i64>, i64)>,
+    /// Quantity price breaks by variant: unit price by minimum quantity.
+    pub price_breaks: BTreeMap<u64, BTreeMap<i64, Decimal>>,
 }
 
 /// A customer with tags and metafields.
@@ -264,11 +268,24 @@ pub(crate) fn fixed_prices(
         vars,
         "PriceListPrice",
     )?;
+    let currency = list.currency.as_str();
     let nodes: Vec<Value> = chunk
         .iter()
         .map(|(variant, price)| {
+            let breaks = list.price_breaks.get(variant);
+            let shown: Vec<Value> = breaks
+                .into_iter()
+                .flatten()
+                .take(BREAKS_PER_PRICE)
+                .map(|(quantity, price)| {
+                    json!({"minimumQuantity": quantity,
+                           "price": {"amount": price.to_string(), "currencyCode": currency}})
+                })
+                .collect();
+            let more = breaks.is_some_and(|b| b.len() > BREAKS_PER_PRICE);
             json!({"variant": {"id": gid("ProductVariant", *variant)},
-                   "price": {"amount": price.to_string(), "currencyCode": list.currency.as_str()}})
+                   "price": {"amount": price.to_string(), "currencyCode": currency},
+                   "quantityPriceBreaks": {"nodes": shown, "pageInfo": {"hasNextPage": more}}})
         })
         .collect();
     Ok(OpResult::page(
@@ -397,6 +414,7 @@ pub(crate) fn price_list_create(state: &mut ShopifyState, vars: &Map<String, Val
             catalog,
             fixed_prices: BTreeMap::new(),
             quantity_rules: BTreeMap::new(),
+            price_breaks: BTreeMap::new(),
         },
     );
     if let Some(c) = catalog.and_then(|c| state.b2b.catalogs.get_mut(&c)) {
@@ -509,7 +527,8 @@ pub(crate) fn catalog_create(state: &mut ShopifyState, vars: &Map<String, Value>
     )
 }
 
-/// `catalogContextUpdate` (adds only; the crate never removes).
+/// `catalogContextUpdate`: company locations added and removed (removing one the catalog
+/// does not hold changes nothing).
 pub(crate) fn catalog_context_update(
     state: &mut ShopifyState,
     vars: &Map<String, Value>,
@@ -538,22 +557,33 @@ pub(crate) fn catalog_context_update(
             "Requires contexts to add or remove.",
         );
     }
-    let ids = add
-        .and_then(|a| a.get("companyLocationIds"))
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    let locations = match location_ids(state, ids) {
-        Ok(ids) => ids,
-        Err(i) => {
-            return refuse(
-                json!(["contextsToAdd", "companyLocationIds", i.to_string()]),
-                "COMPANY_LOCATION_NOT_FOUND",
-                "Company location not found.",
-            );
+    fn ids_of(v: Option<&Value>) -> &[Value] {
+        v.and_then(|a| a.get("companyLocationIds"))
+            .and_then(Value::as_array)
+            .map_or(&[][..], Vec::as_slice)
+    }
+    let mut staged = [Vec::new(), Vec::new()];
+    for (slot, (field, ids)) in staged.iter_mut().zip([
+        ("contextsToAdd", ids_of(add)),
+        ("contextsToRemove", ids_of(remove)),
+    ]) {
+        match location_ids(state, ids) {
+            Ok(ids) => *slot = ids,
+            Err(i) => {
+                return refuse(
+                    json!([field, "companyLocationIds", i.to_string()]),
+                    "COMPANY_LOCATION_NOT_FOUND",
+                    "Company location not found.",
+                );
+            }
         }
-    };
+    }
+    let [added, removed] = staged;
     if let Some(c) = state.b2b.catalogs.get_mut(&catalog) {
-        c.company_locations.extend(locations);
+        c.company_locations.extend(added);
+        for id in removed {
+            c.company_locations.remove(&id);
+        }
     }
     payload(
         "catalogContextUpdate",
@@ -664,7 +694,10 @@ pub(crate) fn fixed_prices_delete(state: &mut ShopifyState, vars: &Map<String, V
     let deleted: Vec<String> = ids
         .iter()
         .filter_map(|id| parse_gid(Some(id), "ProductVariant"))
-        .filter(|v| list.fixed_prices.remove(v).is_some())
+        .filter(|v| {
+            list.price_breaks.remove(v);
+            list.fixed_prices.remove(v).is_some()
+        })
         .map(|v| gid("ProductVariant", v))
         .collect();
     payload(
@@ -889,5 +922,426 @@ pub(crate) fn metafields_set(state: &mut ShopifyState, vars: &Map<String, Value>
     payload(
         "metafieldsSet",
         json!({"metafields": out, "userErrors": []}),
+    )
+}
+
+/// One refusal of `quantityPricingByVariantUpdate`, at `["input", list, i, field]`.
+fn qp_error(list: &str, at: usize, field: &str, code: &str, message: &str) -> Value {
+    user_error(&["input", list, &at.to_string(), field], code, message)
+}
+
+fn money_amount(money: Option<&Value>) -> Option<Decimal> {
+    money?.get("amount").and_then(|a| match a {
+        Value::String(s) => s.parse::<Decimal>().ok(),
+        Value::Number(n) => n.to_string().parse::<Decimal>().ok(),
+        _ => None,
+    })
+}
+
+/// `quantityPricingByVariantUpdate`: deletions first, then fixed prices, rules and breaks;
+/// any error refuses the whole update. Error codes are the schema's
+/// `QuantityPricingByVariantUserErrorCode`s; their field paths (`["input", list, i, field]`)
+/// and messages are assumed (not recorded). Assumed too: deleting a price, rule or breaks a
+/// variant does not have changes nothing (an unknown variant is refused); deleting a fixed
+/// price deletes its breaks; a break needs its variant's fixed price after the update.
+pub(crate) fn quantity_pricing_update(
+    state: &mut ShopifyState,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const FIELD: &str = "quantityPricingByVariantUpdate";
+    let input = vars.get("input").cloned().unwrap_or(Value::Null);
+    let list_of = |name: &str| {
+        input
+            .get(name)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let names = [
+        "pricesToAdd",
+        "pricesToDeleteByVariantId",
+        "quantityRulesToAdd",
+        "quantityRulesToDeleteByVariantId",
+        "quantityPriceBreaksToAdd",
+        "quantityPriceBreaksToDelete",
+        "quantityPriceBreaksToDeleteByVariantId",
+    ];
+    for name in names {
+        let len = list_of(name).len();
+        if len > MAX_INPUTS {
+            return too_many(FIELD, len, MAX_INPUTS);
+        }
+    }
+    let refuse = |errors: Vec<Value>| {
+        payload(
+            FIELD,
+            json!({"productVariants": null, "userErrors": errors}),
+        )
+    };
+    let Some(mut list) = parse_gid(vars.get("priceListId"), "PriceList")
+        .and_then(|id| state.b2b.price_lists.get(&id))
+        .cloned()
+    else {
+        return refuse(vec![user_error(
+            &["priceListId"],
+            "PRICE_LIST_NOT_FOUND",
+            "Price list does not exist.",
+        )]);
+    };
+    let currency = list.currency.as_str().to_owned();
+    let company_catalog = list
+        .catalog
+        .is_some_and(|c| state.b2b.catalogs.contains_key(&c));
+    let variant_of = |v: &Value| {
+        parse_gid(Some(v), "ProductVariant").filter(|id| state.variants.contains_key(id))
+    };
+    let mut errors = Vec::new();
+    let mut touched = BTreeSet::new();
+    // Deletions first.
+    for (at, v) in list_of("pricesToDeleteByVariantId").iter().enumerate() {
+        match variant_of(v) {
+            Some(variant) => {
+                list.fixed_prices.remove(&variant);
+                list.price_breaks.remove(&variant);
+                touched.insert(variant);
+            }
+            None => errors.push(user_error(
+                &["input", "pricesToDeleteByVariantId", &at.to_string()],
+                "PRICE_DELETE_VARIANT_NOT_FOUND",
+                "Fixed price's variant not found.",
+            )),
+        }
+    }
+    for (at, v) in list_of("quantityRulesToDeleteByVariantId")
+        .iter()
+        .enumerate()
+    {
+        match variant_of(v) {
+            Some(variant) => {
+                list.quantity_rules.remove(&variant);
+                touched.insert(variant);
+            }
+            None => errors.push(user_error(
+                &["input", "quantityRulesToDeleteByVariantId", &at.to_string()],
+                "QUANTITY_RULE_DELETE_VARIANT_NOT_FOUND",
+                "Quantity rule variant not found.",
+            )),
+        }
+    }
+    for (at, _) in list_of("quantityPriceBreaksToDelete").iter().enumerate() {
+        // The emulator gives breaks no IDs of their own: none can be named.
+        errors.push(user_error(
+            &["input", "quantityPriceBreaksToDelete", &at.to_string()],
+            "QUANTITY_PRICE_BREAK_DELETE_NOT_FOUND",
+            "Quantity price break not found.",
+        ));
+    }
+    for (at, v) in list_of("quantityPriceBreaksToDeleteByVariantId")
+        .iter()
+        .enumerate()
+    {
+        match variant_of(v) {
+            Some(variant) => {
+                list.price_breaks.remove(&variant);
+                touched.insert(variant);
+            }
+            None => errors.push(user_error(
+                &[
+                    "input",
+                    "quantityPriceBreaksToDeleteByVariantId",
+                    &at.to_string(),
+                ],
+                "QUANTITY_PRICE_BREAK_DELETE_BY_VARIANT_ID_VARIANT_NOT_FOUND",
+                "Variant to delete by is not found.",
+            )),
+        }
+    }
+    // Fixed prices.
+    let mut seen = BTreeSet::new();
+    for (at, price) in list_of("pricesToAdd").iter().enumerate() {
+        let Some(variant) = price.get("variantId").and_then(|v| variant_of(v)) else {
+            errors.push(qp_error(
+                "pricesToAdd",
+                at,
+                "variantId",
+                "PRICE_ADD_VARIANT_NOT_FOUND",
+                "Fixed price's variant not found.",
+            ));
+            continue;
+        };
+        if !seen.insert(variant) {
+            errors.push(qp_error(
+                "pricesToAdd",
+                at,
+                "variantId",
+                "PRICE_ADD_DUPLICATE_INPUT_FOR_VARIANT",
+                "Prices to add inputs must be unique by variant id.",
+            ));
+            continue;
+        }
+        let money = price.get("price");
+        if money.and_then(|m| str_of(m, "currencyCode")) != Some(currency.as_str()) {
+            errors.push(qp_error(
+                "pricesToAdd",
+                at,
+                "price",
+                "PRICE_ADD_CURRENCY_MISMATCH",
+                "Price list and fixed price currency mismatch.",
+            ));
+            continue;
+        }
+        match money_amount(money) {
+            Some(amount) => {
+                list.fixed_prices.insert(variant, amount);
+                touched.insert(variant);
+            }
+            None => errors.push(qp_error(
+                "pricesToAdd",
+                at,
+                "price",
+                "BLANK",
+                "The input value is blank.",
+            )),
+        }
+    }
+    // Quantity rules.
+    let mut seen = BTreeSet::new();
+    let mut rule_at = BTreeMap::new();
+    for (at, rule) in list_of("quantityRulesToAdd").iter().enumerate() {
+        let Some(variant) = rule.get("variantId").and_then(|v| variant_of(v)) else {
+            errors.push(qp_error(
+                "quantityRulesToAdd",
+                at,
+                "variantId",
+                "QUANTITY_RULE_ADD_VARIANT_NOT_FOUND",
+                "Quantity rule variant not found.",
+            ));
+            continue;
+        };
+        if !company_catalog {
+            errors.push(qp_error(
+                "quantityRulesToAdd",
+                at,
+                "variantId",
+                "QUANTITY_RULE_ADD_CATALOG_CONTEXT_NOT_SUPPORTED",
+                "Quantity rule catalog context not supported.",
+            ));
+            continue;
+        }
+        if !seen.insert(variant) {
+            errors.push(qp_error(
+                "quantityRulesToAdd",
+                at,
+                "variantId",
+                "QUANTITY_RULE_ADD_DUPLICATE_INPUT_FOR_VARIANT",
+                "Quantity rules to add inputs must be unique by variant id.",
+            ));
+            continue;
+        }
+        let minimum = int(rule, "minimum").unwrap_or(0);
+        let increment = int(rule, "increment").unwrap_or(0);
+        let maximum = int(rule, "maximum");
+        let problem = if minimum < 1 {
+            Some((
+                "minimum",
+                "QUANTITY_RULE_ADD_MINIMUM_IS_LESS_THAN_ONE",
+                "Quantity rule minimum is less than one.",
+            ))
+        } else if increment < 1 {
+            Some((
+                "increment",
+                "QUANTITY_RULE_ADD_INCREMENT_IS_LESS_THAN_ONE",
+                "Quantity rule increment is less than one.",
+            ))
+        } else if maximum.is_some_and(|m| m < 1) {
+            Some((
+                "maximum",
+                "QUANTITY_RULE_ADD_MAXIMUM_IS_LESS_THAN_ONE",
+                "Quantity rule maximum is less than one.",
+            ))
+        } else if increment > minimum {
+            Some((
+                "increment",
+                "QUANTITY_RULE_ADD_INCREMENT_IS_GREATER_THAN_MINIMUM",
+                "Quantity rule increment is greater than minimum.",
+            ))
+        } else if maximum.is_some_and(|m| m < minimum) {
+            Some((
+                "minimum",
+                "QUANTITY_RULE_ADD_MINIMUM_GREATER_THAN_MAXIMUM",
+                "Quantity rule minimum is greater than maximum.",
+            ))
+        } else if minimum % increment != 0 {
+            Some((
+                "minimum",
+                "QUANTITY_RULE_ADD_MINIMUM_NOT_A_MULTIPLE_OF_INCREMENT",
+                "Quantity rule minimum is not a multiple of increment.",
+            ))
+        } else if maximum.is_some_and(|m| m % increment != 0) {
+            Some((
+                "maximum",
+                "QUANTITY_RULE_ADD_MAXIMUM_NOT_A_MULTIPLE_OF_INCREMENT",
+                "Quantity rule maximum is not a multiple of increment.",
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((field, code, message)) => {
+                errors.push(qp_error("quantityRulesToAdd", at, field, code, message))
+            }
+            None => {
+                list.quantity_rules
+                    .insert(variant, (minimum, maximum, increment));
+                rule_at.insert(variant, at);
+                touched.insert(variant);
+            }
+        }
+    }
+    // Price breaks.
+    let mut seen = BTreeSet::new();
+    for (at, b) in list_of("quantityPriceBreaksToAdd").iter().enumerate() {
+        let Some(variant) = b.get("variantId").and_then(|v| variant_of(v)) else {
+            errors.push(qp_error(
+                "quantityPriceBreaksToAdd",
+                at,
+                "variantId",
+                "QUANTITY_PRICE_BREAK_ADD_VARIANT_NOT_FOUND",
+                "Quantity price break variant not found.",
+            ));
+            continue;
+        };
+        let quantity = int(b, "minimumQuantity").unwrap_or(0);
+        if !seen.insert((variant, quantity)) {
+            errors.push(qp_error("quantityPriceBreaksToAdd", at, "minimumQuantity", "QUANTITY_PRICE_BREAK_ADD_DUPLICATE_INPUT_FOR_VARIANT_AND_MIN", "Quantity price breaks to add inputs must be unique by variant id and minimum quantity."));
+            continue;
+        }
+        let money = b.get("price");
+        if money.and_then(|m| str_of(m, "currencyCode")) != Some(currency.as_str()) {
+            errors.push(qp_error(
+                "quantityPriceBreaksToAdd",
+                at,
+                "price",
+                "QUANTITY_PRICE_BREAK_ADD_CURRENCY_MISMATCH",
+                "Price list and quantity price break currency mismatch.",
+            ));
+            continue;
+        }
+        if !list.fixed_prices.contains_key(&variant) {
+            errors.push(qp_error(
+                "quantityPriceBreaksToAdd",
+                at,
+                "variantId",
+                "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND",
+                "Quantity price break's fixed price not found.",
+            ));
+            continue;
+        }
+        let (minimum, maximum, increment) = list
+            .quantity_rules
+            .get(&variant)
+            .copied()
+            .unwrap_or((1, None, 1));
+        let problem = if quantity < minimum.max(1) {
+            Some((
+                "QUANTITY_PRICE_BREAK_ADD_MIN_LOWER_THAN_QUANTITY_RULES_MIN",
+                "Quantity price break miniumum is less than the quantity rule minimum.",
+            ))
+        } else if maximum.is_some_and(|m| quantity > m) {
+            Some((
+                "QUANTITY_PRICE_BREAK_ADD_MIN_HIGHER_THAN_QUANTITY_RULES_MAX",
+                "Quantity price break miniumum is higher than the quantity rule maximum.",
+            ))
+        } else if quantity % increment.max(1) != 0 {
+            Some((
+                "QUANTITY_PRICE_BREAK_ADD_MIN_NOT_A_MULTIPLE_OF_QUANTITY_RULES_INCREMENT",
+                "Quantity price break miniumum is not multiple of the quantity rule increment.",
+            ))
+        } else if list
+            .price_breaks
+            .get(&variant)
+            .is_some_and(|held| held.contains_key(&quantity))
+        {
+            Some((
+                "QUANTITY_PRICE_BREAK_ADD_INVALID",
+                "Invalid quantity price break.",
+            ))
+        } else {
+            None
+        };
+        match (problem, money_amount(money)) {
+            (Some((code, message)), _) => errors.push(qp_error(
+                "quantityPriceBreaksToAdd",
+                at,
+                "minimumQuantity",
+                code,
+                message,
+            )),
+            (None, Some(amount)) if !amount.is_sign_negative() => {
+                list.price_breaks
+                    .entry(variant)
+                    .or_default()
+                    .insert(quantity, amount);
+                touched.insert(variant);
+            }
+            (None, _) => errors.push(qp_error(
+                "quantityPriceBreaksToAdd",
+                at,
+                "price",
+                "QUANTITY_PRICE_BREAK_ADD_INVALID",
+                "Invalid quantity price break.",
+            )),
+        }
+    }
+    // A rule added must still admit the variant's breaks (those kept and those added).
+    for (variant, at) in &rule_at {
+        let Some(&(minimum, maximum, increment)) = list.quantity_rules.get(variant) else {
+            continue;
+        };
+        for quantity in list
+            .price_breaks
+            .get(variant)
+            .into_iter()
+            .flat_map(BTreeMap::keys)
+        {
+            let problem = if minimum > *quantity {
+                Some((
+                    "minimum",
+                    "QUANTITY_RULE_ADD_MIN_HIGHER_THAN_QUANTITY_PRICE_BREAK_MIN",
+                    "Quantity rule minimum is higher than the quantity price break minimum.",
+                ))
+            } else if maximum.is_some_and(|m| m < *quantity) {
+                Some((
+                    "maximum",
+                    "QUANTITY_RULE_ADD_MAX_LOWER_THAN_QUANTITY_PRICE_BREAK_MIN",
+                    "Quantity rule maximum is less than the quantity price break minimum.",
+                ))
+            } else if quantity % increment != 0 {
+                Some((
+                    "increment",
+                    "QUANTITY_RULE_ADD_INCREMENT_NOT_A_MULTIPLE_OF_QUANTITY_PRICE_BREAK_MIN",
+                    "Quantity rule increment must be a multiple of the quantity price break minimum.",
+                ))
+            } else {
+                None
+            };
+            if let Some((field, code, message)) = problem {
+                errors.push(qp_error("quantityRulesToAdd", *at, field, code, message));
+                break;
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return refuse(errors);
+    }
+    let id = list.id;
+    state.b2b.price_lists.insert(id, list);
+    let variants: Vec<Value> = touched
+        .into_iter()
+        .map(|v| json!({"id": gid("ProductVariant", v)}))
+        .collect();
+    payload(
+        FIELD,
+        json!({"productVariants": variants, "userErrors": []}),
     )
 }

@@ -695,6 +695,7 @@ impl GraphQlResponder {
             "B2bFixedPricesAdd" => Ok(b2b::fixed_prices_add(&mut state, variables)),
             "B2bFixedPricesDelete" => Ok(b2b::fixed_prices_delete(&mut state, variables)),
             "B2bQuantityRulesAdd" => Ok(b2b::quantity_rules_add(&mut state, variables)),
+            "B2bQuantityPricingUpdate" => Ok(b2b::quantity_pricing_update(&mut state, variables)),
             "B2bTagsAdd" => Ok(b2b::customer_tags(&mut state, variables, true)),
             "B2bTagsRemove" => Ok(b2b::customer_tags(&mut state, variables, false)),
             "B2bMetafieldsSet" => Ok(b2b::metafields_set(&mut state, variables)),

@@ -43,6 +43,7 @@ pub use payout::{
 pub use price_list::{
     B2bPayload, CompanyLocation, CompanyLocationRef, CustomerPriceTags, FixedPrice,
     MetafieldsSetInput, PriceList, PriceListCatalog, PriceListPriceInput, PricedVariantRef,
+    QuantityPriceBreak, QuantityPriceBreakInput, QuantityPriceBreaks, QuantityPricingUpdate,
     QuantityRule, QuantityRuleInput,
 };
 pub use push::{

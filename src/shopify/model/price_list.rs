@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::page::Connection;
+use super::page::{Connection, PageInfo};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::UserError;
 use crate::shopify::ids::{
@@ -88,6 +88,136 @@ pub struct FixedPrice {
     pub variant: PricedVariantRef,
     /// The price.
     pub price: Money,
+    /// The first page of its quantity price breaks (lowest minimum first).
+    #[serde(default)]
+    pub quantity_price_breaks: QuantityPriceBreaks,
+}
+
+/// The quantity price breaks of a fixed price, as read (the read asks for the first 10).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct QuantityPriceBreaks {
+    /// The breaks read.
+    pub nodes: Vec<QuantityPriceBreak>,
+    /// Whether more breaks follow (the set read is then not the whole set).
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+/// A lower unit price from a quantity on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct QuantityPriceBreak {
+    /// From this many units.
+    pub minimum_quantity: i64,
+    /// The unit price from there on.
+    pub price: Money,
+}
+
+/// `QuantityPriceBreakInput`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct QuantityPriceBreakInput {
+    /// The variant.
+    pub variant_id: ProductVariantId,
+    /// The unit price, in the price list's currency.
+    pub price: Money,
+    /// From this many units.
+    pub minimum_quantity: i64,
+}
+
+impl QuantityPriceBreakInput {
+    /// `variant_id` at `price` from `minimum_quantity` units.
+    #[must_use]
+    pub fn new(variant_id: ProductVariantId, minimum_quantity: i64, price: Money) -> Self {
+        Self {
+            variant_id,
+            price,
+            minimum_quantity,
+        }
+    }
+}
+
+/// `QuantityPricingByVariantUpdateInput`: one atomic change of some variants' fixed prices,
+/// quantity rules and quantity price breaks on a price list. Shopify runs the deletions
+/// first and applies nothing when any part is refused, so deleting a variant's breaks and
+/// adding its new ones in one update replaces them whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct QuantityPricingUpdate {
+    /// Fixed prices to set.
+    pub prices_to_add: Vec<PriceListPriceInput>,
+    /// Variants whose fixed price goes (their breaks go with it).
+    #[serde(rename = "pricesToDeleteByVariantId")]
+    pub prices_to_delete: Vec<ProductVariantId>,
+    /// Quantity rules to set.
+    pub quantity_rules_to_add: Vec<QuantityRuleInput>,
+    /// Variants whose quantity rule goes.
+    #[serde(rename = "quantityRulesToDeleteByVariantId")]
+    pub quantity_rules_to_delete: Vec<ProductVariantId>,
+    /// Price breaks to add.
+    pub quantity_price_breaks_to_add: Vec<QuantityPriceBreakInput>,
+    /// Price breaks to delete by their own ID (the crate deletes by variant; always empty
+    /// unless set by a caller).
+    pub quantity_price_breaks_to_delete: Vec<String>,
+    /// Variants whose price breaks all go.
+    #[serde(rename = "quantityPriceBreaksToDeleteByVariantId")]
+    pub quantity_price_breaks_to_delete_by_variant: Vec<ProductVariantId>,
+}
+
+impl QuantityPricingUpdate {
+    /// Whether the update changes nothing.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.prices_to_add.is_empty()
+            && self.prices_to_delete.is_empty()
+            && self.quantity_rules_to_add.is_empty()
+            && self.quantity_rules_to_delete.is_empty()
+            && self.quantity_price_breaks_to_add.is_empty()
+            && self.quantity_price_breaks_to_delete.is_empty()
+            && self.quantity_price_breaks_to_delete_by_variant.is_empty()
+    }
+
+    /// The longest of its lists (each is limited to 250 entries).
+    #[must_use]
+    pub fn longest_list(&self) -> usize {
+        [
+            self.prices_to_add.len(),
+            self.prices_to_delete.len(),
+            self.quantity_rules_to_add.len(),
+            self.quantity_rules_to_delete.len(),
+            self.quantity_price_breaks_to_add.len(),
+            self.quantity_price_breaks_to_delete.len(),
+            self.quantity_price_breaks_to_delete_by_variant.len(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+
+    /// Every variant the update touches, each once, in first-mention order.
+    #[must_use]
+    pub fn variants(&self) -> Vec<&ProductVariantId> {
+        let mut seen = std::collections::HashSet::new();
+        self.prices_to_add
+            .iter()
+            .map(|p| &p.variant_id)
+            .chain(&self.prices_to_delete)
+            .chain(self.quantity_rules_to_add.iter().map(|r| &r.variant_id))
+            .chain(&self.quantity_rules_to_delete)
+            .chain(
+                self.quantity_price_breaks_to_add
+                    .iter()
+                    .map(|b| &b.variant_id),
+            )
+            .chain(&self.quantity_price_breaks_to_delete_by_variant)
+            .filter(|v| seen.insert(*v))
+            .collect()
+    }
 }
 
 /// A variant selected by ID.
