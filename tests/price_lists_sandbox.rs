@@ -40,7 +40,8 @@ fn gbp() -> CurrencyCode {
 }
 
 /// A shop with `skus` variants, a Stokly list pricing each of them for two customers (one
-/// with a company location, one without), and a quantity rule on every 100th item.
+/// with a company location, one without), and on every 100th item a quantity rule (6 to 60
+/// in sixes) with price breaks from 12 and 24 units.
 async fn world(skus: usize, plus: bool) -> World {
     let epoch = chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
     let clock = SandboxClock::new(epoch, 200.0);
@@ -76,6 +77,13 @@ async fn world(skus: usize, plus: bool) -> World {
             Decimal::new(1500 + (i as i64 % 7), 2),
             rule,
         );
+        if rule.is_some() {
+            stokly_state.set_price_list_item_breaks(
+                &list,
+                &format!("item-{i}"),
+                &[(12, Decimal::new(1400, 2)), (24, Decimal::new(1300, 2))],
+            );
+        }
     }
     World {
         shopify: ShopifyEmulator::start(state, ShopifyConfig::standard_plan(), clock.clone())
@@ -117,13 +125,14 @@ async fn company_config(w: &World, client: &shopify::Client) -> PriceListConfig 
         )
 }
 
-const WRITES: [&str; 9] = [
+const WRITES: [&str; 10] = [
     "B2bPriceListCreate",
     "B2bCatalogCreate",
     "B2bCatalogContextUpdate",
     "B2bFixedPricesAdd",
     "B2bFixedPricesDelete",
     "B2bQuantityRulesAdd",
+    "B2bQuantityPricingUpdate",
     "B2bTagsAdd",
     "B2bTagsRemove",
     "B2bMetafieldsSet",
@@ -157,6 +166,9 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
     assert_eq!(first.report.catalogs_created, 1);
     assert_eq!(first.report.prices_set, 10_000);
     assert_eq!(first.report.rules_set, 100);
+    assert_eq!(first.report.breaks_set, 200);
+    // Rules and breaks of 100 variants: one atomic quantity update, after the prices.
+    assert_eq!(mutations(&w, "B2bQuantityPricingUpdate"), 1);
     // The customer without a company location is a finding, not a silent omission.
     assert_eq!(first.plan.findings.len(), 1);
     // The target: 10,000 fixed prices in at most 40 calls, none throttled.
@@ -174,6 +186,14 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
     let list = state.price_list_named(&name).unwrap();
     assert_eq!(list.fixed_prices.len(), 10_000);
     assert_eq!(list.quantity_rules.len(), 100);
+    let ruled = state.variants_by_sku("TR-00100")[0].id;
+    assert_eq!(
+        list.price_breaks[&ruled]
+            .iter()
+            .map(|(q, p)| (*q, *p))
+            .collect::<Vec<_>>(),
+        vec![(12, Decimal::new(1400, 2)), (24, Decimal::new(1300, 2))]
+    );
     let catalog = &state.b2b.catalogs[&list.catalog.unwrap()];
     assert_eq!(catalog.company_locations.len(), 1);
     assert_eq!(catalog.status, "ACTIVE");
@@ -398,4 +418,191 @@ fn shopify_stokly_location(w: &World) -> shopify::CompanyLocationId {
     let state = w.shopify.state();
     let id = *state.b2b.company_locations.keys().next().unwrap();
     shopify::CompanyLocationId::try_from_numeric(id).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn breaks_rules_and_locations_follow_stokly_and_a_rerun_sends_nothing() {
+    let w = world(300, true).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let index = index(&shopify).await;
+    // Both customers buy through company locations.
+    w.shopify.with_state(|s| {
+        s.add_company_location("Acme Ltd, York", Some(&w.customers[1]));
+    });
+    let config = company_config(&w, &shopify).await;
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    let first = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert_eq!(first.report.refused, vec![]);
+    assert_eq!(first.report.breaks_set, 6);
+    let name = config.shopify_name(&stokly::PriceListId::new(w.list.clone()).unwrap());
+    let catalog_locations = |w: &World| {
+        let state = w.shopify.state();
+        let list = state.price_list_named(&name).unwrap();
+        state.b2b.catalogs[&list.catalog.unwrap()]
+            .company_locations
+            .len()
+    };
+    assert_eq!(catalog_locations(&w), 2);
+
+    // In Stokly: item 100's breaks change, item 200 loses its rule and breaks, the second
+    // customer leaves the list.
+    w.stokly.with_state(|s| {
+        s.set_price_list_item_breaks(&w.list, "item-100", &[(30, Decimal::new(1250, 2))]);
+        s.set_price_list_item(
+            &w.list,
+            "item-200",
+            "TR-00200",
+            Decimal::new(1500 + 200 % 7, 2),
+            None,
+        );
+        s.price_list_customers
+            .retain(|r| r["customerId"] != json!(w.customers[1]));
+    });
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    let sent = w.shopify.requests().len();
+    let changed = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert_eq!(changed.report.refused, vec![]);
+    assert_eq!(changed.report.locations_removed, 1);
+    assert_eq!(changed.report.rules_removed, 1);
+    assert_eq!(changed.report.breaks_set, 1);
+    assert_eq!(changed.report.variants_with_breaks_replaced, 2);
+    // One context update and one quantity update; no fixed price changed.
+    let writes: Vec<String> = w.shopify.requests()[sent..]
+        .iter()
+        .filter(|r| WRITES.contains(&r.operation.as_str()))
+        .map(|r| r.operation.clone())
+        .collect();
+    assert_eq!(
+        writes,
+        vec!["B2bCatalogContextUpdate", "B2bQuantityPricingUpdate"]
+    );
+    assert_eq!(catalog_locations(&w), 1);
+    let state = w.shopify.state();
+    let list = state.price_list_named(&name).unwrap();
+    let v100 = state.variants_by_sku("TR-00100")[0].id;
+    let v200 = state.variants_by_sku("TR-00200")[0].id;
+    assert_eq!(
+        list.price_breaks[&v100]
+            .iter()
+            .map(|(q, p)| (*q, *p))
+            .collect::<Vec<_>>(),
+        vec![(30, Decimal::new(1250, 2))]
+    );
+    assert!(list.price_breaks.get(&v200).is_none_or(|b| b.is_empty()));
+    assert!(!list.quantity_rules.contains_key(&v200));
+    assert_eq!(list.fixed_prices[&v200], Decimal::new(1500 + 200 % 7, 2));
+    drop(state);
+
+    let again = sync_price_lists(&shopify, &lists, &index, &config)
+        .await
+        .unwrap();
+    assert!(again.plan.is_empty(), "{:?}", again.plan.drift);
+    assert_eq!(again.report.calls, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_applies_a_quantity_update_whole_or_not_at_all() {
+    use stokly_shopify::shopify::model::{
+        PriceListPriceInput, QuantityPriceBreakInput, QuantityPricingUpdate, QuantityRuleInput,
+    };
+    let w = world(3, true).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let list = shopify
+        .create_price_list("Stokly price list q", gbp())
+        .await
+        .unwrap()
+        .result
+        .unwrap()
+        .id;
+    let catalog = shopify
+        .create_company_location_catalog("Trade", &[shopify_stokly_location(&w)], &list)
+        .await
+        .unwrap();
+    assert!(catalog.result.is_some());
+    let variant = |sku: &str| {
+        ProductVariantId::try_from_numeric(w.shopify.state().variants_by_sku(sku)[0].id).unwrap()
+    };
+    let gbp_money = |cents| stokly_shopify::money::Money::new(Decimal::new(cents, 2), gbp());
+    // A break below its rule's minimum, and a break of a variant with no fixed price: both
+    // named by their input, and nothing of the update applied (not even the valid price).
+    let mut update = QuantityPricingUpdate::default();
+    update.prices_to_add = vec![PriceListPriceInput::new(
+        variant("TR-00000"),
+        gbp_money(1000),
+    )];
+    update.quantity_rules_to_add = vec![QuantityRuleInput::new(variant("TR-00000"), 6, None, 6)];
+    update.quantity_price_breaks_to_add = vec![
+        QuantityPriceBreakInput::new(variant("TR-00000"), 3, gbp_money(900)),
+        QuantityPriceBreakInput::new(variant("TR-00001"), 10, gbp_money(900)),
+    ];
+    let answer = shopify
+        .update_quantity_pricing(&list, gbp(), &update)
+        .await
+        .unwrap();
+    let errors: Vec<(String, Vec<String>)> = answer
+        .user_errors
+        .iter()
+        .map(|e| {
+            (
+                e.code
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned())
+                    .unwrap_or_default(),
+                e.field.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(answer.result, None);
+    let at = |list: &str, i: &str, field: &str| -> Vec<String> {
+        vec!["input".into(), list.into(), i.into(), field.into()]
+    };
+    assert_eq!(
+        errors,
+        vec![
+            (
+                "QUANTITY_PRICE_BREAK_ADD_MIN_LOWER_THAN_QUANTITY_RULES_MIN".to_owned(),
+                at("quantityPriceBreaksToAdd", "0", "minimumQuantity")
+            ),
+            (
+                "QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND".to_owned(),
+                at("quantityPriceBreaksToAdd", "1", "variantId")
+            ),
+        ]
+    );
+    let state = w.shopify.state();
+    let held = state.price_list_named("Stokly price list q").unwrap();
+    assert!(held.fixed_prices.is_empty() && held.quantity_rules.is_empty());
+    drop(state);
+
+    // Corrected, it applies whole; sent again (as a retry would), it ends the same.
+    update.quantity_price_breaks_to_add = vec![QuantityPriceBreakInput::new(
+        variant("TR-00000"),
+        12,
+        gbp_money(900),
+    )];
+    update.quantity_price_breaks_to_delete_by_variant = vec![variant("TR-00000")];
+    for _ in 0..2 {
+        let answer = shopify
+            .update_quantity_pricing(&list, gbp(), &update)
+            .await
+            .unwrap();
+        assert_eq!(answer.user_errors, vec![]);
+        assert_eq!(answer.result, Some(1));
+    }
+    let state = w.shopify.state();
+    let held = state.price_list_named("Stokly price list q").unwrap();
+    let v0 = state.variants_by_sku("TR-00000")[0].id;
+    assert_eq!(held.quantity_rules[&v0], (6, None, 6));
+    assert_eq!(
+        held.price_breaks[&v0]
+            .iter()
+            .map(|(q, p)| (*q, *p))
+            .collect::<Vec<_>>(),
+        vec![(12, Decimal::new(900, 2))]
+    );
 }

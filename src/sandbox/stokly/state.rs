@@ -166,6 +166,29 @@ impl StoklyState {
         }
     }
 
+    /// Sets the quantity price breaks (minimum quantity, unit price) of a price-list line set
+    /// with [`StoklyState::set_price_list_item`]; no line, no change.
+    pub fn set_price_list_item_breaks(
+        &mut self,
+        list: &str,
+        item: &str,
+        breaks: &[(i64, rust_decimal::Decimal)],
+    ) {
+        let Some(row) = self.price_list_items.iter_mut().find(|r| {
+            field(r, "priceListId").as_str() == Some(list)
+                && field(r, "itemId").as_str() == Some(item)
+        }) else {
+            return;
+        };
+        if let Some(map) = row.as_object_mut() {
+            let breaks: Vec<Value> = breaks
+                .iter()
+                .map(|(q, p)| json!({"minimumQuantity": q, "price": p.to_string()}))
+                .collect();
+            map.insert("quantityBreaks".into(), Value::Array(breaks));
+        }
+    }
+
     /// The next human-facing number.
     pub fn next_nice_id(&mut self) -> u64 {
         self.next_nice_id += 1;
