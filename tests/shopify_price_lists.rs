@@ -13,7 +13,10 @@ mod support;
 use rust_decimal::Decimal;
 use serde_json::json;
 use stokly_shopify::money::{CurrencyCode, Money};
-use stokly_shopify::shopify::model::{MetafieldsSetInput, PriceListPriceInput};
+use stokly_shopify::shopify::model::{
+    MetafieldsSetInput, PriceListPriceInput, QuantityPriceBreakInput, QuantityPricingUpdate,
+    QuantityRuleInput,
+};
 use stokly_shopify::shopify::{
     CustomerId, Error, PriceListId, ProductVariantId, UserErrorCode, UserErrorsByInput,
 };
@@ -205,4 +208,132 @@ async fn stokly_price_lists_are_read_on_their_inferred_paths() {
         .await
         .unwrap();
     assert_eq!(customers[0].customer_id.as_str(), "c-1");
+}
+
+#[tokio::test]
+async fn a_quantity_update_goes_whole_with_the_exact_input_and_is_checked_first() {
+    let server = MockServer::start().await;
+    let variant = |n| ProductVariantId::try_from_numeric(n).unwrap();
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .and(header("x-shopify-access-token", TOKEN))
+        .and(body_partial_json(json!({
+            "operationName": "B2bQuantityPricingUpdate",
+            "variables": {
+                "priceListId": "gid://shopify/PriceList/9",
+                "input": {
+                    "pricesToAdd": [],
+                    "pricesToDeleteByVariantId": ["gid://shopify/ProductVariant/3"],
+                    "quantityRulesToAdd": [{"variantId": "gid://shopify/ProductVariant/1", "minimum": 6, "maximum": 60, "increment": 6}],
+                    "quantityRulesToDeleteByVariantId": [],
+                    "quantityPriceBreaksToAdd": [
+                        {"variantId": "gid://shopify/ProductVariant/1", "minimumQuantity": 12, "price": {"amount": "9.00", "currencyCode": "GBP"}},
+                        {"variantId": "gid://shopify/ProductVariant/1", "minimumQuantity": 24, "price": {"amount": "8.50", "currencyCode": "GBP"}}
+                    ],
+                    "quantityPriceBreaksToDelete": [],
+                    "quantityPriceBreaksToDeleteByVariantId": ["gid://shopify/ProductVariant/1"]
+                }
+            }
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"quantityPricingByVariantUpdate": {
+            "productVariants": [{"id": "gid://shopify/ProductVariant/1"}, {"id": "gid://shopify/ProductVariant/3"}],
+            "userErrors": []
+        }}})))
+        .named("quantityPricingByVariantUpdate")
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let list = PriceListId::try_from_numeric(9).unwrap();
+    let gbp_code = CurrencyCode::new("GBP").unwrap();
+    let mut update = QuantityPricingUpdate::default();
+    update.prices_to_delete = vec![variant(3)];
+    update.quantity_rules_to_add = vec![QuantityRuleInput::new(variant(1), 6, Some(60), 6)];
+    update.quantity_price_breaks_to_add = vec![
+        QuantityPriceBreakInput::new(variant(1), 12, gbp(900)),
+        QuantityPriceBreakInput::new(variant(1), 24, gbp(850)),
+    ];
+    update.quantity_price_breaks_to_delete_by_variant = vec![variant(1)];
+    let answer = c
+        .update_quantity_pricing(&list, gbp_code, &update)
+        .await
+        .unwrap();
+    assert_eq!(answer.result, Some(2));
+    assert_eq!(answer.user_errors, vec![]);
+
+    // Refused before sending (the mock expects the one call above): nothing to change, a
+    // break in another currency, the same minimum twice, an invalid rule, 251 entries.
+    let refused = |u: QuantityPricingUpdate| {
+        let c = c.clone();
+        let list = list.clone();
+        async move { c.update_quantity_pricing(&list, gbp_code, &u).await }
+    };
+    let is_invalid = |r: Result<_, Error>, argument: &str| {
+        assert!(
+            matches!(&r, Err(Error::InvalidArgument { argument: a, .. }) if *a == argument),
+            "{r:?}"
+        );
+    };
+    is_invalid(refused(QuantityPricingUpdate::default()).await, "input");
+    let mut other = QuantityPricingUpdate::default();
+    other.quantity_price_breaks_to_add = vec![QuantityPriceBreakInput::new(
+        variant(1),
+        12,
+        Money::new(Decimal::new(900, 2), CurrencyCode::new("EUR").unwrap()),
+    )];
+    is_invalid(refused(other).await, "input.quantityPriceBreaksToAdd");
+    let mut twice = QuantityPricingUpdate::default();
+    twice.quantity_price_breaks_to_add = vec![
+        QuantityPriceBreakInput::new(variant(1), 12, gbp(900)),
+        QuantityPriceBreakInput::new(variant(1), 12, gbp(800)),
+    ];
+    is_invalid(refused(twice).await, "input.quantityPriceBreaksToAdd");
+    let mut bad_rule = QuantityPricingUpdate::default();
+    bad_rule.quantity_rules_to_add = vec![QuantityRuleInput::new(variant(1), 4, None, 6)];
+    is_invalid(refused(bad_rule).await, "input.quantityRulesToAdd");
+    let mut long = QuantityPricingUpdate::default();
+    long.prices_to_delete = (1..=251).map(variant).collect();
+    is_invalid(refused(long).await, "input");
+}
+
+#[tokio::test]
+async fn fixed_prices_are_read_forty_a_page_with_their_first_ten_breaks() {
+    use futures::TryStreamExt;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .and(body_partial_json(json!({
+            "operationName": "B2bFixedPrices",
+            "variables": {"id": "gid://shopify/PriceList/9", "first": 40}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"priceList": {"prices": {
+            "nodes": [
+                {"variant": {"id": "gid://shopify/ProductVariant/1"},
+                 "price": {"amount": "10.00", "currencyCode": "GBP"},
+                 "quantityPriceBreaks": {"nodes": [
+                     {"minimumQuantity": 12, "price": {"amount": "9.00", "currencyCode": "GBP"}}
+                 ], "pageInfo": {"hasNextPage": true}}},
+                {"variant": {"id": "gid://shopify/ProductVariant/2"},
+                 "price": {"amount": "5.00", "currencyCode": "GBP"},
+                 "quantityPriceBreaks": {"nodes": [], "pageInfo": {"hasNextPage": false}}}
+            ],
+            "pageInfo": {"hasNextPage": false, "endCursor": null}
+        }}}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let prices: Vec<_> = client(&server)
+        .fixed_prices(
+            &PriceListId::try_from_numeric(9).unwrap(),
+            stokly_shopify::shopify::PageOptions::default(),
+        )
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(prices.len(), 2);
+    let breaks = &prices[0].quantity_price_breaks;
+    assert_eq!(breaks.nodes[0].minimum_quantity, 12);
+    assert_eq!(breaks.nodes[0].price, gbp(900));
+    assert!(breaks.page_info.has_next_page, "more breaks than the read shows");
+    assert!(prices[1].quantity_price_breaks.nodes.is_empty());
 }
