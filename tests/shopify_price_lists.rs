@@ -306,19 +306,21 @@ async fn fixed_prices_are_read_forty_a_page_with_their_first_ten_breaks() {
             "operationName": "B2bFixedPrices",
             "variables": {"id": "gid://shopify/PriceList/9", "first": 40}
         })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"priceList": {"prices": {
-            "nodes": [
-                {"variant": {"id": "gid://shopify/ProductVariant/1"},
-                 "price": {"amount": "10.00", "currencyCode": "GBP"},
-                 "quantityPriceBreaks": {"nodes": [
-                     {"minimumQuantity": 12, "price": {"amount": "9.00", "currencyCode": "GBP"}}
-                 ], "pageInfo": {"hasNextPage": true}}},
-                {"variant": {"id": "gid://shopify/ProductVariant/2"},
-                 "price": {"amount": "5.00", "currencyCode": "GBP"},
-                 "quantityPriceBreaks": {"nodes": [], "pageInfo": {"hasNextPage": false}}}
-            ],
-            "pageInfo": {"hasNextPage": false, "endCursor": null}
-        }}}})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"priceList": {"prices": {
+                "nodes": [
+                    {"variant": {"id": "gid://shopify/ProductVariant/1"},
+                     "price": {"amount": "10.00", "currencyCode": "GBP"},
+                     "quantityPriceBreaks": {"nodes": [
+                         {"minimumQuantity": 12, "price": {"amount": "9.00", "currencyCode": "GBP"}}
+                     ], "pageInfo": {"hasNextPage": true}}},
+                    {"variant": {"id": "gid://shopify/ProductVariant/2"},
+                     "price": {"amount": "5.00", "currencyCode": "GBP"},
+                     "quantityPriceBreaks": {"nodes": [], "pageInfo": {"hasNextPage": false}}}
+                ],
+                "pageInfo": {"hasNextPage": false, "endCursor": null}
+            }}}}),
+        ))
         .expect(1)
         .mount(&server)
         .await;
@@ -334,6 +336,9 @@ async fn fixed_prices_are_read_forty_a_page_with_their_first_ten_breaks() {
     let breaks = &prices[0].quantity_price_breaks;
     assert_eq!(breaks.nodes[0].minimum_quantity, 12);
     assert_eq!(breaks.nodes[0].price, gbp(900));
-    assert!(breaks.page_info.has_next_page, "more breaks than the read shows");
+    assert!(
+        breaks.page_info.has_next_page,
+        "more breaks than the read shows"
+    );
     assert!(prices[1].quantity_price_breaks.nodes.is_empty());
 }

@@ -1200,13 +1200,13 @@ fn b2b_price_exceptions(
         }
         let bag = &line.original_unit_price_set;
         let mut charged = bag.presentment_money;
-        let mut check = book.check(&location.id, sku, charged);
+        let mut check = book.check(&location.id, sku, line.quantity, charged);
         if let ListPriceCheck::Differs { expected, .. } = &check {
             if expected.currency() != charged.currency()
                 && expected.currency() == bag.shop_money.currency()
             {
                 charged = bag.shop_money;
-                check = book.check(&location.id, sku, charged);
+                check = book.check(&location.id, sku, line.quantity, charged);
             }
         }
         if let ListPriceCheck::Differs { list, expected } = check {

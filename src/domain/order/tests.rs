@@ -1309,6 +1309,51 @@ mod b2b_prices {
         Arc::new(B2bPriceBook::new(&lists, &config, tolerance))
     }
 
+    /// The list of [`book`], with soap at 5.00 from a break at `from` units at 4.00.
+    fn book_with_break(from: i64) -> Arc<B2bPriceBook> {
+        let customer = CustomerId::new("c-acme").unwrap();
+        let list: PriceList = serde_json::from_value(serde_json::json!({
+            "priceListId": "pl-trade", "name": "Trade", "currency": "GBP"
+        }))
+        .unwrap();
+        let lists = vec![StoklyPriceList::new(
+            list,
+            vec![PriceListCustomer::new(customer.clone())],
+            vec![
+                PriceListItem::new(
+                    ItemId::new("i-soap").unwrap(),
+                    "SOAP-LAV",
+                    Decimal::new(500, 2),
+                )
+                .with_break(from, Decimal::new(400, 2)),
+            ],
+        )];
+        let config = PriceListConfig::new().with_company_location(
+            customer,
+            CompanyLocationId::parse("gid://shopify/CompanyLocation/62").unwrap(),
+        );
+        Arc::new(B2bPriceBook::new(&lists, &config, Decimal::ZERO))
+    }
+
+    #[test]
+    fn a_b2b_line_charged_the_break_price_its_quantity_reaches_posts() {
+        // Two bars of soap at 4.00: the break from 2 units applies.
+        let config = config().with_b2b_prices(book_with_break(2));
+        assert!(map_order(&fixture("b2b_bundles"), &index(), &config).is_ok());
+        // A break from 3 units does not: 5.00 was due, 4.00 charged.
+        let config = super::config().with_b2b_prices(book_with_break(3));
+        let found = exceptions(map_order(&fixture("b2b_bundles"), &index(), &config));
+        let [
+            OrderException::B2bPriceMismatch {
+                expected, charged, ..
+            },
+        ] = found.as_slice()
+        else {
+            panic!("{found:?}")
+        };
+        assert_eq!((*charged, *expected), (gbp(400), gbp(500)));
+    }
+
     #[test]
     fn a_b2b_order_charged_the_list_price_posts() {
         let config = config().with_b2b_prices(book(400, Decimal::ZERO));

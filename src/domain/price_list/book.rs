@@ -17,7 +17,9 @@ use crate::stokly::PriceListId;
 /// [`OrderMappingConfig::with_b2b_prices`](crate::domain::order::OrderMappingConfig::with_b2b_prices))
 /// for orders bought through a company location: a line whose SKU one of the location's
 /// lists prices must have been charged that price (within the tolerance), in the list's
-/// currency, or the order is an exception for ecommerce.
+/// currency, or the order is an exception for ecommerce. The price is the one for the
+/// line's quantity: the quantity price break with the highest minimum the quantity reaches,
+/// else the list's unit price (as Shopify prices a B2B cart).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct B2bPriceBook {
     lists: Vec<BookList>,
@@ -29,7 +31,25 @@ pub struct B2bPriceBook {
 struct BookList {
     id: PriceListId,
     currency: CurrencyCode,
-    prices: HashMap<String, Decimal>,
+    prices: HashMap<String, BookPrice>,
+}
+
+/// A SKU's unit price and its quantity price breaks (lowest minimum first), rounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BookPrice {
+    unit: Decimal,
+    breaks: Vec<(i64, Decimal)>,
+}
+
+impl BookPrice {
+    /// The unit price for `quantity` units.
+    fn for_quantity(&self, quantity: i64) -> Decimal {
+        self.breaks
+            .iter()
+            .rev()
+            .find(|(minimum, _)| quantity >= *minimum)
+            .map_or(self.unit, |(_, price)| *price)
+    }
 }
 
 /// What a location's lists say about a SKU.
@@ -69,8 +89,20 @@ impl B2bPriceBook {
                 .iter()
                 .filter_map(|item| {
                     let sku = item.sku.as_deref().filter(|s| !is_blank_sku(s))?;
-                    let price = Money::new(item.price, currency).round_to_minor_units();
-                    Some((sku.to_owned(), price.amount()))
+                    let round = |p| Money::new(p, currency).round_to_minor_units().amount();
+                    let mut breaks: Vec<(i64, Decimal)> = item
+                        .quantity_breaks
+                        .iter()
+                        .map(|b| (b.minimum_quantity, round(b.price)))
+                        .collect();
+                    breaks.sort_by_key(|(minimum, _)| *minimum);
+                    Some((
+                        sku.to_owned(),
+                        BookPrice {
+                            unit: round(item.price),
+                            breaks,
+                        },
+                    ))
                 })
                 .collect();
             let at = book.lists.len();
@@ -97,9 +129,15 @@ impl B2bPriceBook {
         self.tolerance
     }
 
-    /// Checks a unit price charged to `location` for `sku`.
+    /// Checks a unit price charged to `location` for `quantity` units of `sku`.
     #[must_use]
-    pub fn check(&self, location: &CompanyLocationId, sku: &str, charged: Money) -> ListPriceCheck {
+    pub fn check(
+        &self,
+        location: &CompanyLocationId,
+        sku: &str,
+        quantity: i64,
+        charged: Money,
+    ) -> ListPriceCheck {
         let mut closest: Option<(Decimal, &BookList, Decimal)> = None;
         let mut other_currency: Option<(&BookList, Decimal)> = None;
         for list in self
@@ -109,19 +147,19 @@ impl B2bPriceBook {
             .flatten()
             .filter_map(|i| self.lists.get(*i))
         {
-            let Some(price) = list.prices.get(sku) else {
+            let Some(price) = list.prices.get(sku).map(|p| p.for_quantity(quantity)) else {
                 continue;
             };
             if list.currency != charged.currency() {
-                other_currency.get_or_insert((list, *price));
+                other_currency.get_or_insert((list, price));
                 continue;
             }
-            let gap = (charged.amount() - *price).abs();
+            let gap = (charged.amount() - price).abs();
             if gap <= self.tolerance {
                 return ListPriceCheck::Agrees;
             }
             if closest.is_none_or(|(best, _, _)| gap < best) {
-                closest = Some((gap, list, *price));
+                closest = Some((gap, list, price));
             }
         }
         match (closest, other_currency) {

@@ -448,27 +448,57 @@ fn the_price_book_checks_a_charged_price_against_the_locations_lists() {
     let book = B2bPriceBook::new(&lists, &config(), Decimal::new(1, 2));
     let at = location(501);
     assert_eq!(
-        book.check(&at, "SKU-0", money(1501)),
+        book.check(&at, "SKU-0", 1, money(1501)),
         ListPriceCheck::Agrees
     );
     assert_eq!(
-        book.check(&at, "SKU-0", money(1400)),
+        book.check(&at, "SKU-0", 1, money(1400)),
         ListPriceCheck::Differs {
             list: PriceListId::new("pl-1").unwrap(),
             expected: money(1500)
         }
     );
     assert_eq!(
-        book.check(&at, "SKU-9", money(1)),
+        book.check(&at, "SKU-9", 1, money(1)),
         ListPriceCheck::NotListed
     );
     assert_eq!(
-        book.check(&location(999), "SKU-0", money(1)),
+        book.check(&location(999), "SKU-0", 1, money(1)),
         ListPriceCheck::NotListed
     );
     let eur = Money::new(Decimal::new(1500, 2), CurrencyCode::new("EUR").unwrap());
     assert!(matches!(
-        book.check(&at, "SKU-0", eur),
+        book.check(&at, "SKU-0", 1, eur),
+        ListPriceCheck::Differs { .. }
+    ));
+}
+
+#[test]
+fn the_price_book_expects_the_break_price_the_line_quantity_reaches() {
+    let lists = trade(vec![
+        item(0, 1500)
+            .with_break(24, Decimal::new(1300, 2))
+            .with_break(12, Decimal::new(1400, 2)),
+    ]);
+    let book = B2bPriceBook::new(&lists, &config(), Decimal::ZERO);
+    let at = location(501);
+    let expect = |quantity, cents| match book.check(&at, "SKU-0", quantity, money(1)) {
+        ListPriceCheck::Differs { expected, .. } => assert_eq!(expected, money(cents)),
+        other => panic!("{other:?}"),
+    };
+    expect(1, 1500);
+    expect(11, 1500);
+    expect(12, 1400);
+    expect(23, 1400);
+    expect(24, 1300);
+    expect(500, 1300);
+    assert_eq!(
+        book.check(&at, "SKU-0", 12, money(1400)),
+        ListPriceCheck::Agrees
+    );
+    // The unit price for 12 units is a mismatch: Shopify would have charged the break.
+    assert!(matches!(
+        book.check(&at, "SKU-0", 12, money(1500)),
         ListPriceCheck::Differs { .. }
     ));
 }
