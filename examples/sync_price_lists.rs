@@ -7,13 +7,16 @@
 //! ```
 //!
 //! Stokly holds a trade price list for two customers and 10,000 items (every 100th with a
-//! quantity rule, one more whose SKU no Shopify variant has). The example
+//! quantity rule and two quantity price breaks, one more whose SKU no Shopify variant has).
+//! The example
 //! reads the list from the Stokly emulator (an **inferred** path: Stokly's price lists are not
 //! public) and syncs it to:
 //!
 //! - a **Plus** shop: one company-location catalog and price list, 10,000 fixed prices in
 //!   batches of 250 (40 calls; the output counts them and the `THROTTLED` answers), quantity
-//!   rules; then a rerun that sends nothing, then a price changed in Stokly pushed alone;
+//!   rules and price breaks in one atomic `quantityPricingByVariantUpdate`; then a rerun that
+//!   sends nothing, then a price changed in Stokly pushed alone, then an item's price breaks
+//!   changed in Stokly (replaced whole in one update);
 //! - a shop **without Plus**: the plan says checkout prices do not change; the customers are
 //!   tagged and carry the list (with its prices) in a metafield; a rerun sends nothing.
 //!
@@ -131,7 +134,7 @@ fn print_run(label: &str, shop: &Shop, sync: &PriceListSync, requests_before: us
     );
     println!(
         "    sent: {} calls ({} priceListFixedPricesAdd, {} THROTTLED); price lists {}, catalogs {}, \
-         locations {}, prices {}, removed {}, rules {}, customers tagged {}, metafields {}, refused {}",
+         locations {}, prices {}, removed {}, rules {}, breaks {}, customers tagged {}, metafields {}, refused {}",
         r.calls,
         price_calls,
         throttled,
@@ -141,6 +144,7 @@ fn print_run(label: &str, shop: &Shop, sync: &PriceListSync, requests_before: us
         r.prices_set,
         r.prices_removed,
         r.rules_set,
+        r.breaks_set,
         r.customers_tagged,
         r.metafields_set,
         r.refused.len()
@@ -171,6 +175,13 @@ async fn main() {
             Decimal::new(1500 + (i as i64 % 50), 2),
             rule,
         );
+        if rule.is_some() {
+            stokly_state.set_price_list_item_breaks(
+                &list,
+                &format!("item-{i}"),
+                &[(60, Decimal::new(1400, 2)), (120, Decimal::new(1300, 2))],
+            );
+        }
     }
     stokly_state.set_price_list_item(
         &list,
@@ -228,6 +239,28 @@ async fn main() {
             .await
             .unwrap();
         print_run("after a price change in Stokly", &shop, &changed, before);
+        if plus {
+            assert_eq!(changed.report.calls, 1, "one price, one call");
+            // Item 300's breaks change in Stokly: replaced whole, in one update.
+            stokly_emulator.with_state(|s| {
+                s.set_price_list_item_breaks(&list, "item-300", &[(30, Decimal::new(1450, 2))]);
+            });
+            let broken = read_stokly_price_lists(&stokly).await.unwrap();
+            let before = shop.emulator.requests().len();
+            let breaks = sync_price_lists(&shop.client, &broken, &shop.index, &shop.config)
+                .await
+                .unwrap();
+            print_run("after a price-break change in Stokly", &shop, &breaks, before);
+            assert_eq!(breaks.report.calls, 1, "one quantity update");
+            assert_eq!(breaks.report.breaks_set, 1);
+            stokly_emulator.with_state(|s| {
+                s.set_price_list_item_breaks(
+                    &list,
+                    "item-300",
+                    &[(60, Decimal::new(1400, 2)), (120, Decimal::new(1300, 2))],
+                );
+            });
+        }
         // Put it back for the next shop.
         stokly_emulator.with_state(|s| {
             s.set_price_list_item(&list, "item-42", "TR-00042", Decimal::new(1542, 2), None);
