@@ -31,11 +31,13 @@ use std::time::Instant;
 use chrono::TimeZone;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
+use stokly_shopify::adapters::exactly_once::{ShopifyWritePorts, SystemClock};
 use stokly_shopify::adapters::price_lists::{
     PriceListSync, read_stokly_price_lists, sync_price_lists,
 };
 use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
 use stokly_shopify::domain::exception::DomainException;
+use stokly_shopify::domain::posting::InMemoryPostingLedger;
 use stokly_shopify::domain::price_list::PriceListConfig;
 use stokly_shopify::money::CurrencyCode;
 use stokly_shopify::sandbox::shopify::{Outcome, ShopifyState};
@@ -210,8 +212,11 @@ async fn main() {
             shop.client.shop().await.unwrap().myshopify_domain,
             if plus { "Shopify Plus" } else { "no Plus" }
         );
+        // The posting ledger the catalog create is claimed in (PostgreSQL in fleet mode).
+        let ledger = InMemoryPostingLedger::new();
+        let ports = ShopifyWritePorts::new(&shop.client, &ledger, &SystemClock, "trade");
         let before = shop.emulator.requests().len();
-        let first = sync_price_lists(&shop.client, &lists, &shop.index, &shop.config)
+        let first = sync_price_lists(ports, &lists, &shop.index, &shop.config)
             .await
             .unwrap();
         if let Some(notice) = &first.plan.notice {
@@ -223,7 +228,7 @@ async fn main() {
         }
 
         let before = shop.emulator.requests().len();
-        let rerun = sync_price_lists(&shop.client, &lists, &shop.index, &shop.config)
+        let rerun = sync_price_lists(ports, &lists, &shop.index, &shop.config)
             .await
             .unwrap();
         print_run("rerun, nothing changed", &shop, &rerun, before);
@@ -235,7 +240,7 @@ async fn main() {
         });
         let changed_lists = read_stokly_price_lists(&stokly).await.unwrap();
         let before = shop.emulator.requests().len();
-        let changed = sync_price_lists(&shop.client, &changed_lists, &shop.index, &shop.config)
+        let changed = sync_price_lists(ports, &changed_lists, &shop.index, &shop.config)
             .await
             .unwrap();
         print_run("after a price change in Stokly", &shop, &changed, before);
@@ -247,10 +252,15 @@ async fn main() {
             });
             let broken = read_stokly_price_lists(&stokly).await.unwrap();
             let before = shop.emulator.requests().len();
-            let breaks = sync_price_lists(&shop.client, &broken, &shop.index, &shop.config)
+            let breaks = sync_price_lists(ports, &broken, &shop.index, &shop.config)
                 .await
                 .unwrap();
-            print_run("after a price-break change in Stokly", &shop, &breaks, before);
+            print_run(
+                "after a price-break change in Stokly",
+                &shop,
+                &breaks,
+                before,
+            );
             assert_eq!(breaks.report.calls, 1, "one quantity update");
             assert_eq!(breaks.report.breaks_set, 1);
             stokly_emulator.with_state(|s| {

@@ -13,8 +13,10 @@ use chrono::TimeZone;
 use futures::TryStreamExt;
 use rust_decimal::Decimal;
 use serde_json::json;
+use stokly_shopify::adapters::exactly_once::{ShopifyWritePorts, SystemClock};
 use stokly_shopify::adapters::price_lists::{read_stokly_price_lists, sync_price_lists};
 use stokly_shopify::domain::catalogue::{SkuIndex, StoklyCatalogue};
+use stokly_shopify::domain::posting::InMemoryPostingLedger;
 use stokly_shopify::domain::price_list::{PriceListConfig, PricingMode, WITHOUT_PLUS_NOTICE};
 use stokly_shopify::money::CurrencyCode;
 use stokly_shopify::sandbox::shopify::Outcome;
@@ -151,13 +153,15 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
     let w = world(10_000, true).await;
     let shopify = w.shopify.client_builder().build().unwrap();
     let stokly = w.stokly.client_builder().build().unwrap();
+    let ledger = InMemoryPostingLedger::new();
+    let ports = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
     let index = index(&shopify).await;
     let config = company_config(&w, &shopify).await;
 
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
     assert_eq!(lists.len(), 1);
     assert_eq!(lists[0].items.len(), 10_000);
-    let first = sync_price_lists(&shopify, &lists, &index, &config)
+    let first = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert_eq!(first.plan.mode, PricingMode::Catalogs);
@@ -200,7 +204,7 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
 
     // A rerun with nothing changed sends nothing.
     let sent = w.shopify.requests().len();
-    let again = sync_price_lists(&shopify, &lists, &index, &config)
+    let again = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert!(again.plan.is_empty(), "{:?}", again.plan.drift.first());
@@ -216,7 +220,7 @@ async fn ten_thousand_prices_reach_a_plus_shop_in_forty_calls_and_a_rerun_sends_
         s.set_price_list_item(&w.list, "item-42", "TR-00042", Decimal::new(1234, 2), None);
     });
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
-    let changed = sync_price_lists(&shopify, &lists, &index, &config)
+    let changed = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert_eq!(changed.report.calls, 1);
@@ -234,13 +238,15 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
     let w = world(30, false).await;
     let shopify = w.shopify.client_builder().build().unwrap();
     let stokly = w.stokly.client_builder().build().unwrap();
+    let ledger = InMemoryPostingLedger::new();
+    let ports = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
     let index = index(&shopify).await;
     let config = company_config(&w, &shopify)
         .await
         .with_prices_in_metafield(true);
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
 
-    let first = sync_price_lists(&shopify, &lists, &index, &config)
+    let first = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert_eq!(first.plan.mode, PricingMode::CustomerData);
@@ -256,7 +262,7 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
     let value: serde_json::Value = serde_json::from_str(value).unwrap();
     assert_eq!(value["priceLists"][0]["prices"]["TR-00003"], "15.03");
 
-    let again = sync_price_lists(&shopify, &lists, &index, &config)
+    let again = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert!(again.plan.is_empty());
@@ -268,7 +274,7 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
             .retain(|r| r["customerId"] != json!(w.customers[1]));
     });
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
-    let left = sync_price_lists(&shopify, &lists, &index, &config)
+    let left = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert_eq!(left.report.customers_tagged, 1);
@@ -425,6 +431,8 @@ async fn breaks_rules_and_locations_follow_stokly_and_a_rerun_sends_nothing() {
     let w = world(300, true).await;
     let shopify = w.shopify.client_builder().build().unwrap();
     let stokly = w.stokly.client_builder().build().unwrap();
+    let ledger = InMemoryPostingLedger::new();
+    let ports = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
     let index = index(&shopify).await;
     // Both customers buy through company locations.
     w.shopify.with_state(|s| {
@@ -432,7 +440,7 @@ async fn breaks_rules_and_locations_follow_stokly_and_a_rerun_sends_nothing() {
     });
     let config = company_config(&w, &shopify).await;
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
-    let first = sync_price_lists(&shopify, &lists, &index, &config)
+    let first = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert_eq!(first.report.refused, vec![]);
@@ -463,7 +471,7 @@ async fn breaks_rules_and_locations_follow_stokly_and_a_rerun_sends_nothing() {
     });
     let lists = read_stokly_price_lists(&stokly).await.unwrap();
     let sent = w.shopify.requests().len();
-    let changed = sync_price_lists(&shopify, &lists, &index, &config)
+    let changed = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert_eq!(changed.report.refused, vec![]);
@@ -498,7 +506,7 @@ async fn breaks_rules_and_locations_follow_stokly_and_a_rerun_sends_nothing() {
     assert_eq!(list.fixed_prices[&v200], Decimal::new(1500 + 200 % 7, 2));
     drop(state);
 
-    let again = sync_price_lists(&shopify, &lists, &index, &config)
+    let again = sync_price_lists(ports, &lists, &index, &config)
         .await
         .unwrap();
     assert!(again.plan.is_empty(), "{:?}", again.plan.drift);
@@ -605,4 +613,61 @@ async fn the_emulator_applies_a_quantity_update_whole_or_not_at_all() {
             .collect::<Vec<_>>(),
         vec![(12, Decimal::new(900, 2))]
     );
+}
+
+/// Every request of `operation` that reached the emulator, whatever its outcome.
+fn sent(w: &World, operation: &str) -> usize {
+    w.shopify
+        .requests()
+        .iter()
+        .filter(|r| r.operation == operation)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_with_one_ledger_make_one_catalog_whether_in_turn_or_at_once() {
+    use stokly_shopify::adapters::price_lists::{apply_price_list_plan, read_shopify_price_state};
+    use stokly_shopify::domain::price_list::{ShopCapabilities, plan_price_lists};
+    for at_once in [false, true] {
+        let w = world(20, true).await;
+        let shopify = w.shopify.client_builder().build().unwrap();
+        let stokly = w.stokly.client_builder().build().unwrap();
+        let index = index(&shopify).await;
+        let config = company_config(&w, &shopify).await;
+        let lists = read_stokly_price_lists(&stokly).await.unwrap();
+        // Both workers read the shop before either writes: both plan the catalog.
+        let plus = ShopCapabilities::plus(true);
+        let state = read_shopify_price_state(&shopify, plus, &config)
+            .await
+            .unwrap();
+        let plan = plan_price_lists(&lists, &state, &index, plus, &config);
+        assert!(plan.lists[0].create_catalog.is_some());
+        let ledger = InMemoryPostingLedger::new();
+        let a = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
+        let b = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
+        let (first, second) = if at_once {
+            let (x, y) = tokio::join!(
+                apply_price_list_plan(a, &plan),
+                apply_price_list_plan(b, &plan)
+            );
+            (x.unwrap(), y.unwrap())
+        } else {
+            let x = apply_price_list_plan(a, &plan).await.unwrap();
+            (x, apply_price_list_plan(b, &plan).await.unwrap())
+        };
+        assert_eq!(sent(&w, "B2bCatalogCreate"), 1, "at once: {at_once}");
+        assert_eq!(first.catalogs_created + second.catalogs_created, 1);
+        assert_eq!(first.refused, vec![]);
+        assert_eq!(second.refused, vec![]);
+        let state = w.shopify.state();
+        assert_eq!(state.b2b.catalogs.len(), 1);
+        assert_eq!(state.b2b.price_lists.len(), 1, "names are unique");
+        drop(state);
+        // Whichever way, the next sync finds everything in place.
+        let ports = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
+        let again = sync_price_lists(ports, &lists, &index, &config)
+            .await
+            .unwrap();
+        assert!(again.plan.is_empty(), "{:?}", again.plan.drift);
+    }
 }

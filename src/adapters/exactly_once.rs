@@ -10,9 +10,10 @@
 
 use async_trait::async_trait;
 
-use crate::domain::exactly_once::{ClaimAnswer, ExactlyOnce, Step};
+use crate::domain::exactly_once::{ClaimAnswer, Completion, ExactlyOnce, ProtocolConfig, Step};
 use crate::domain::ports::{Claim, Clock, LedgerRecordId, PortError, PortOperation, PostingLedger};
 use crate::domain::posting::PostingConfig;
+use crate::shopify;
 
 /// What one look-up answered: the records found, and records whose look-up failed on its own
 /// (a batch that failed whole is an `Err` of [`CreateTarget::look_up`]).
@@ -236,5 +237,108 @@ impl Clock for SystemClock {
         if let Ok(wait) = (until - self.now()).to_std() {
             tokio::time::sleep(wait).await;
         }
+    }
+}
+
+/// What a flow writing to Shopify through the exactly-once protocol needs (fulfilments,
+/// moves, price-list catalogs).
+#[derive(Clone, Copy)]
+#[non_exhaustive]
+pub struct ShopifyWritePorts<'a> {
+    /// Shopify.
+    pub shopify: &'a shopify::Client,
+    /// The posting ledger the claims are taken in.
+    pub ledger: &'a dyn PostingLedger,
+    /// The clock.
+    pub clock: &'a dyn Clock,
+    /// Lease, visibility window and settling look-ups.
+    pub posting: PostingConfig,
+    /// The shop, to keep ledger keys of several shops apart.
+    pub shop: &'a str,
+}
+
+impl std::fmt::Debug for ShopifyWritePorts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShopifyWritePorts")
+            .field("shop", &self.shop)
+            .field("posting", &self.posting)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ShopifyWritePorts<'a> {
+    /// The ports, with the default posting windows.
+    #[must_use]
+    pub fn new(
+        shopify: &'a shopify::Client,
+        ledger: &'a dyn PostingLedger,
+        clock: &'a dyn Clock,
+        shop: &'a str,
+    ) -> Self {
+        Self {
+            shopify,
+            ledger,
+            clock,
+            posting: PostingConfig::default(),
+            shop,
+        }
+    }
+
+    /// With these posting windows.
+    #[must_use]
+    pub fn with_posting(mut self, posting: PostingConfig) -> Self {
+        self.posting = posting;
+        self
+    }
+}
+
+/// A failed Shopify write as the protocol sees it: uncertain when the request may have
+/// landed (a transport error after connecting, 5xx, `INTERNAL_SERVER_ERROR`, an answer that
+/// cannot be read), unavailable when it can be retried, refused otherwise.
+pub(crate) fn shopify_write_error(operation: &str, error: shopify::Error) -> PortError {
+    use shopify::Error as E;
+    let uncertain = match &error {
+        E::Transport { source, .. } => !source.is_connect(),
+        E::Http { status, .. } => *status >= 500,
+        E::GraphQl { errors, .. } => errors
+            .iter()
+            .any(|e| e.code() == Some(shopify::GraphQlErrorCode::InternalServerError)),
+        E::Decode { .. } | E::MissingPayload { .. } => true,
+        _ => false,
+    };
+    if uncertain {
+        return PortError::Uncertain {
+            operation: operation.into(),
+            source: Box::new(error),
+        };
+    }
+    if error.is_retryable() {
+        return PortError::Unavailable {
+            operation: operation.into(),
+            source: Box::new(error),
+        };
+    }
+    let message = match &error {
+        E::UserErrors { errors, .. } => errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    PortError::Refused {
+        operation: operation.into(),
+        message,
+    }
+}
+
+/// The protocol's settings for Shopify writes: Shopify shows them as soon as it answers, so
+/// claims are released once confirmed.
+pub(crate) fn shopify_protocol(posting: PostingConfig) -> ProtocolConfig {
+    ProtocolConfig {
+        posting,
+        completion: Completion::ConfirmThenRelease,
+        settle_lookups: posting.uncertain_polls,
+        settle_delay: posting.uncertain_poll_delay,
     }
 }

@@ -21,14 +21,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::exactly_once::{CreateTarget, LookUpAnswer, run_exactly_once};
-use crate::domain::exactly_once::{Completion, DeferReason, ExactlyOnce, Outcome, ProtocolConfig};
+use super::exactly_once::{
+    CreateTarget, LookUpAnswer, ShopifyWritePorts, run_exactly_once, shopify_protocol,
+    shopify_write_error,
+};
+use crate::domain::exactly_once::{DeferReason, ExactlyOnce, Outcome};
 use crate::domain::fulfilment::{
     Dispatch, FulfilmentException, FulfilmentPlan, PlannedFulfilment, PlannedMove,
     dispatches_from_stokly,
 };
-use crate::domain::ports::{Clock, LedgerRecordId};
-use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
+use crate::domain::ports::LedgerRecordId;
+use crate::domain::posting::PortError;
 use crate::shopify::model::{
     Fulfillment, FulfillmentOrderStatus, FulfillmentState, OrderFulfillments,
 };
@@ -147,56 +150,9 @@ impl FulfilmentApplyReport {
     }
 }
 
-/// What applying a plan needs.
-#[derive(Clone, Copy)]
-#[non_exhaustive]
-pub struct FulfilmentPorts<'a> {
-    /// Shopify.
-    pub shopify: &'a shopify::Client,
-    /// The posting ledger the claims are taken in.
-    pub ledger: &'a dyn PostingLedger,
-    /// The clock.
-    pub clock: &'a dyn Clock,
-    /// Lease, visibility window and settling look-ups.
-    pub posting: PostingConfig,
-    /// The shop, to keep ledger keys of several shops apart.
-    pub shop: &'a str,
-}
-
-impl std::fmt::Debug for FulfilmentPorts<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FulfilmentPorts")
-            .field("shop", &self.shop)
-            .field("posting", &self.posting)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a> FulfilmentPorts<'a> {
-    /// The ports, with the default posting windows.
-    #[must_use]
-    pub fn new(
-        shopify: &'a shopify::Client,
-        ledger: &'a dyn PostingLedger,
-        clock: &'a dyn Clock,
-        shop: &'a str,
-    ) -> Self {
-        Self {
-            shopify,
-            ledger,
-            clock,
-            posting: PostingConfig::default(),
-            shop,
-        }
-    }
-
-    /// With these posting windows.
-    #[must_use]
-    pub fn with_posting(mut self, posting: PostingConfig) -> Self {
-        self.posting = posting;
-        self
-    }
-}
+/// What applying a plan needs (the ports every Shopify write through the exactly-once
+/// protocol takes).
+pub type FulfilmentPorts<'a> = ShopifyWritePorts<'a>;
 
 /// Applies a plan: creates through the exactly-once protocol, then tracking updates, then
 /// moves. `known` is the Shopify state the plan was made from: a create without tracking
@@ -213,7 +169,7 @@ pub async fn apply_fulfilment_plan(
             .iter()
             .map(|c| format!("{}:{}", ports.shop, c.key))
             .collect();
-        let mut machine = ExactlyOnce::new(keys, protocol_config(ports.posting));
+        let mut machine = ExactlyOnce::new(keys, shopify_protocol(ports.posting));
         let mut target = FulfilmentTarget {
             shopify: ports.shopify,
             creates: &plan.creates,
@@ -266,7 +222,7 @@ pub async fn apply_fulfilment_plan(
             .iter()
             .map(|m| format!("{}:{}", ports.shop, move_key(m)))
             .collect();
-        let mut machine = ExactlyOnce::new(keys, protocol_config(ports.posting));
+        let mut machine = ExactlyOnce::new(keys, shopify_protocol(ports.posting));
         let mut target = MoveTarget::new(ports.shopify, &plan.moves, known);
         run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
         for (planned, outcome) in plan.moves.iter().zip(machine.into_outcomes()) {
@@ -279,17 +235,6 @@ pub async fn apply_fulfilment_plan(
         }
     }
     report
-}
-
-/// The protocol's settings for fulfilment writes: Shopify shows them as soon as it answers,
-/// so claims are released once confirmed.
-fn protocol_config(posting: PostingConfig) -> ProtocolConfig {
-    ProtocolConfig {
-        posting,
-        completion: Completion::ConfirmThenRelease,
-        settle_lookups: posting.uncertain_polls,
-        settle_delay: posting.uncertain_poll_delay,
-    }
 }
 
 fn write_result<R>(outcome: Outcome<R>, id: impl Fn(R) -> String) -> WriteResult {
@@ -464,7 +409,7 @@ impl CreateTarget for MoveTarget<'_> {
                 &planned.line_items,
             )
             .await
-            .map_err(|e| mutation_error("fulfillmentOrderMove", e))
+            .map_err(|e| shopify_write_error("fulfillmentOrderMove", e))
     }
 
     /// Shopify answers the move with the fulfillment order that now holds the lines, and the
@@ -483,7 +428,7 @@ impl CreateTarget for MoveTarget<'_> {
 }
 
 fn failure(operation: &str, error: shopify::Error) -> WriteResult {
-    match mutation_error(operation, error) {
+    match shopify_write_error(operation, error) {
         PortError::Refused { operation, message } => WriteResult::Refused {
             operation: operation.to_string(),
             message,
@@ -496,42 +441,6 @@ fn failure(operation: &str, error: shopify::Error) -> WriteResult {
 
 /// A Shopify error of a mutation without an idempotency key, in the protocol's terms: was
 /// anything applied?
-fn mutation_error(operation: &str, error: shopify::Error) -> PortError {
-    use shopify::Error as E;
-    let uncertain = match &error {
-        E::Transport { source, .. } => !source.is_connect(),
-        E::Http { status, .. } => *status >= 500,
-        E::GraphQl { errors, .. } => errors
-            .iter()
-            .any(|e| e.code() == Some(shopify::GraphQlErrorCode::InternalServerError)),
-        E::Decode { .. } | E::MissingPayload { .. } => true,
-        _ => false,
-    };
-    if uncertain {
-        return PortError::Uncertain {
-            operation: operation.into(),
-            source: Box::new(error),
-        };
-    }
-    if error.is_retryable() {
-        return PortError::Unavailable {
-            operation: operation.into(),
-            source: Box::new(error),
-        };
-    }
-    let message = match &error {
-        E::UserErrors { errors, .. } => errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    };
-    PortError::Refused {
-        operation: operation.into(),
-        message,
-    }
-}
 
 /// The creates of one plan as the protocol's [`CreateTarget`].
 struct FulfilmentTarget<'a> {
@@ -624,7 +533,7 @@ impl CreateTarget for FulfilmentTarget<'_> {
             .fulfillment_create(&create.input)
             .await
             .map(|f| f.id)
-            .map_err(|e| mutation_error("fulfillmentCreate", e))
+            .map_err(|e| shopify_write_error("fulfillmentCreate", e))
     }
 
     /// Shopify answers `fulfillmentCreate` with the fulfilment, and the order's fulfillment

@@ -12,14 +12,18 @@
 //!   land, or from a second worker) is refused with `TAKEN`, never a second list. On `TAKEN`
 //!   the sync reads the price lists again and carries on with the one found.
 //! - a catalog is created with its price list attached, and a price list belongs to at most
-//!   one catalog (`PriceList.catalog`): the next run reads the price list's catalog and
-//!   creates none. (That Shopify refuses a second catalog for the same price list is assumed,
-//!   not recorded; the emulator does so.)
+//!   one catalog (`PriceList.catalog`). Two workers syncing one shop at once could both see
+//!   the price list without a catalog, so the catalog create goes through the exactly-once
+//!   protocol ([`run_exactly_once`]): it is claimed in the posting ledger under
+//!   `<shop>:price-list-catalog:<price list name>`, looked up by re-reading the price list's
+//!   catalog, and created only by the worker holding the claim. With the PostgreSQL ledger
+//!   (fleet mode) that holds across processes; a lost answer is settled by the same read.
+//!   (That Shopify would also refuse a second catalog for one price list is assumed, not
+//!   recorded; the emulator does so.)
 //!
-//! The exactly-once protocol exists for Stokly, whose writes show late and carry no natural
-//! key; here the visibility window it waits out does not exist. After an uncertain failure
-//! the write is not retried in the same run: the error is returned, and the next run's read
-//! decides. Everything else the plan sends sets values, so a retry is harmless and the client
+//! Shopify shows these writes as soon as it answers, so no visibility window is waited out.
+//! A price-list create that fails without an answer is not retried in the same run: the
+//! error is returned, and the next run's read decides. Everything else the plan sends sets values, so a retry is harmless and the client
 //! retries it: `priceListFixedPricesAdd` is an upsert, tags and metafields are set, and each
 //! `quantityPricingByVariantUpdate` replaces what it names (a variant's price breaks are
 //! deleted by variant and added again in the same atomic update; deleting a rule or price
@@ -35,7 +39,15 @@
 
 use std::collections::HashSet;
 
+use async_trait::async_trait;
 use futures::TryStreamExt;
+
+use super::exactly_once::{
+    CreateTarget, LookUpAnswer, ShopifyWritePorts, run_exactly_once, shopify_protocol,
+    shopify_write_error,
+};
+use crate::domain::exactly_once::{ExactlyOnce, Outcome};
+use crate::domain::ports::{LedgerRecordId, PortError};
 
 use crate::domain::catalogue::SkuIndex;
 use crate::domain::price_list::{
@@ -44,8 +56,8 @@ use crate::domain::price_list::{
 };
 use crate::shopify::model::{B2bPayload, PriceListPriceInput, QuantityPricingUpdate};
 use crate::shopify::{
-    self, PageOptions, PriceListId as ShopifyPriceListId, ProductVariantId, UserError,
-    UserErrorCode, UserErrorsByInput,
+    self, CompanyLocationCatalogId, PageOptions, PriceListId as ShopifyPriceListId,
+    ProductVariantId, UserError, UserErrorCode, UserErrorsByInput,
 };
 use crate::stokly::{self, ListQuery, PriceListId};
 
@@ -184,6 +196,9 @@ pub struct PriceListSyncReport {
     pub metafields_set: usize,
     /// Writes Shopify refused (the rest went through).
     pub refused: Vec<RefusedWrite>,
+    /// Lists whose catalog could not be made in this run (claimed by another worker, or its
+    /// create's outcome still unknown), with why; the next run carries on.
+    pub deferred: Vec<(PriceListId, String)>,
 }
 
 /// A plan and what applying it did.
@@ -197,21 +212,22 @@ pub struct PriceListSync {
 }
 
 /// Reads the shop's plan and Shopify's price-list state, plans against `lists`, and applies
-/// the plan.
+/// the plan (catalogs created through the exactly-once protocol on `ports`' ledger).
 ///
 /// # Errors
 /// Any read error; a write that failed without an answer (the writes before it stay made:
 /// run again, the read-first plan picks up where it stopped).
 pub async fn sync_price_lists(
-    client: &shopify::Client,
+    ports: ShopifyWritePorts<'_>,
     lists: &[StoklyPriceList],
     index: &SkuIndex,
     config: &PriceListConfig,
 ) -> Result<PriceListSync, shopify::Error> {
+    let client = ports.shopify;
     let capabilities = ShopCapabilities::of(&client.shop().await?);
     let state = read_shopify_price_state(client, capabilities, config).await?;
     let plan = plan_price_lists(lists, &state, index, capabilities, config);
-    let report = apply_price_list_plan(client, &plan).await?;
+    let report = apply_price_list_plan(ports, &plan).await?;
     Ok(PriceListSync { plan, report })
 }
 
@@ -239,12 +255,13 @@ fn refused(
 /// # Errors
 /// A write that failed without an answer (transport, throttling beyond the client's waits).
 pub async fn apply_price_list_plan(
-    client: &shopify::Client,
+    ports: ShopifyWritePorts<'_>,
     plan: &PriceListPlan,
 ) -> Result<PriceListSyncReport, shopify::Error> {
+    let client = ports.shopify;
     let mut report = PriceListSyncReport::default();
     for push in &plan.lists {
-        apply_list(client, push, &mut report).await?;
+        apply_list(ports, push, &mut report).await?;
     }
     for change in &plan.customer_tags {
         let mut touched = false;
@@ -300,10 +317,11 @@ async fn find_price_list(
 }
 
 async fn apply_list(
-    client: &shopify::Client,
+    ports: ShopifyWritePorts<'_>,
     push: &ListPush,
     report: &mut PriceListSyncReport,
 ) -> Result<(), shopify::Error> {
+    let client = ports.shopify;
     let list = Some(&push.stokly);
     let price_list = match &push.price_list {
         Some(id) => id.clone(),
@@ -338,20 +356,38 @@ async fn apply_list(
         }
     };
     if let Some(catalog) = &push.create_catalog {
-        report.calls += 1;
-        let answer = client
-            .create_company_location_catalog(&catalog.title, &catalog.locations, &price_list)
-            .await?;
-        if answer.result.is_some() {
-            report.catalogs_created += 1;
-        } else {
-            report.refused.push(refused(
-                list,
-                "catalogCreate",
-                catalog.title.clone(),
-                answer.user_errors,
-            ));
-            return Ok(());
+        let key = format!("{}:price-list-catalog:{}", ports.shop, push.name);
+        let mut machine = ExactlyOnce::new(vec![key], shopify_protocol(ports.posting));
+        let mut target = CatalogTarget {
+            shopify: client,
+            name: &push.name,
+            title: &catalog.title,
+            locations: &catalog.locations,
+            price_list: &price_list,
+            sent: 0,
+            refusal: Vec::new(),
+        };
+        run_exactly_once(&mut machine, &mut target, ports.ledger, ports.clock).await;
+        report.calls += target.sent;
+        match machine.into_outcomes().pop() {
+            Some(Outcome::Created(_)) => report.catalogs_created += 1,
+            Some(Outcome::AlreadyDone(_)) => {}
+            Some(Outcome::Refused { .. }) => {
+                report.refused.push(refused(
+                    list,
+                    "catalogCreate",
+                    catalog.title.clone(),
+                    std::mem::take(&mut target.refusal),
+                ));
+                return Ok(());
+            }
+            Some(Outcome::Deferred(reason)) => {
+                report
+                    .deferred
+                    .push((push.stokly.clone(), format!("{reason:?}")));
+                return Ok(());
+            }
+            None => return Ok(()),
         }
     }
     if let (Some(catalog), false) = (&push.catalog, push.add_locations.is_empty()) {
@@ -611,4 +647,86 @@ async fn send_prices(
         ));
     }
     Ok(())
+}
+
+/// The catalog of one price list, created through the exactly-once protocol.
+struct CatalogTarget<'a> {
+    shopify: &'a shopify::Client,
+    name: &'a str,
+    title: &'a str,
+    locations: &'a [shopify::CompanyLocationId],
+    price_list: &'a ShopifyPriceListId,
+    /// Creates sent.
+    sent: usize,
+    /// Shopify's `userErrors` when it refused the create.
+    refusal: Vec<UserError>,
+}
+
+#[async_trait]
+impl CreateTarget for CatalogTarget<'_> {
+    type Record = CompanyLocationCatalogId;
+
+    /// Re-reads the price lists: the catalog of the one named is the record.
+    async fn look_up(
+        &mut self,
+        items: &[usize],
+    ) -> Result<LookUpAnswer<CompanyLocationCatalogId>, PortError> {
+        let lists: Vec<_> = self
+            .shopify
+            .b2b_price_lists(PageOptions::default())
+            .try_collect()
+            .await
+            .map_err(|e| PortError::Unavailable {
+                operation: "read price lists".into(),
+                source: Box::new(e),
+            })?;
+        let found = lists
+            .iter()
+            .find(|l| l.name == self.name)
+            .and_then(|l| l.catalog.as_ref())
+            .and_then(|c| c.company_location_catalog_id());
+        Ok(LookUpAnswer::found(
+            found
+                .map(|id| items.iter().map(|i| (*i, id.clone())).collect())
+                .unwrap_or_default(),
+        ))
+    }
+
+    async fn create(&mut self, _item: usize) -> Result<CompanyLocationCatalogId, PortError> {
+        self.sent += 1;
+        let answer = self
+            .shopify
+            .create_company_location_catalog(self.title, self.locations, self.price_list)
+            .await
+            .map_err(|e| shopify_write_error("catalogCreate", e))?;
+        match answer.result {
+            Some(id) => Ok(id),
+            None => {
+                let message = answer
+                    .user_errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.refusal = answer.user_errors;
+                Err(PortError::Refused {
+                    operation: "catalogCreate".into(),
+                    message,
+                })
+            }
+        }
+    }
+
+    /// Shopify answers `catalogCreate` with the catalog, and the price list shows it at once.
+    async fn confirm(&mut self, _items: &[usize]) -> Result<(), PortError> {
+        Ok(())
+    }
+
+    fn record_known_to_ledger(&self, _record: LedgerRecordId) -> Option<CompanyLocationCatalogId> {
+        None
+    }
+
+    fn ledger_id(&self, _record: &CompanyLocationCatalogId) -> Option<LedgerRecordId> {
+        None
+    }
 }
