@@ -671,3 +671,55 @@ async fn two_workers_with_one_ledger_make_one_catalog_whether_in_turn_or_at_once
         assert!(again.plan.is_empty(), "{:?}", again.plan.drift);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_quantity_update_reports_the_variant_named_and_sends_the_rest_again() {
+    let w = world(300, true).await;
+    let shopify = w.shopify.client_builder().build().unwrap();
+    let stokly = w.stokly.client_builder().build().unwrap();
+    let ledger = InMemoryPostingLedger::new();
+    let ports = ShopifyWritePorts::new(&shopify, &ledger, &SystemClock, "trade");
+    let index = index(&shopify).await;
+    let config = company_config(&w, &shopify).await;
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    sync_price_lists(ports, &lists, &index, &config)
+        .await
+        .unwrap();
+    // Items 100 and 200 get new breaks in Stokly; meanwhile variant TR-00200 is deleted in
+    // Shopify (the index the sync plans with still has it).
+    w.stokly.with_state(|s| {
+        for item in ["item-100", "item-200"] {
+            s.set_price_list_item_breaks(&w.list, item, &[(18, Decimal::new(1350, 2))]);
+        }
+    });
+    let gone = w.shopify.state().variants_by_sku("TR-00200")[0].id;
+    w.shopify.with_state(|s| {
+        s.variants.remove(&gone);
+    });
+    let lists = read_stokly_price_lists(&stokly).await.unwrap();
+    let before = sent(&w, "B2bQuantityPricingUpdate");
+    let sync = sync_price_lists(ports, &lists, &index, &config)
+        .await
+        .unwrap();
+    // Refused whole once, then sent again without the variant Shopify named.
+    assert_eq!(sent(&w, "B2bQuantityPricingUpdate") - before, 2);
+    let [refused] = sync.report.refused.as_slice() else {
+        panic!("{:?}", sync.report.refused)
+    };
+    assert_eq!(refused.operation, "quantityPricingByVariantUpdate");
+    assert_eq!(
+        refused.input,
+        format!("gid://shopify/ProductVariant/{gone}")
+    );
+    assert_eq!(sync.report.breaks_set, 1);
+    let state = w.shopify.state();
+    let name = config.shopify_name(&stokly::PriceListId::new(w.list.clone()).unwrap());
+    let v100 = state.variants_by_sku("TR-00100")[0].id;
+    assert_eq!(
+        state.price_list_named(&name).unwrap().price_breaks[&v100]
+            .iter()
+            .map(|(q, p)| (*q, *p))
+            .collect::<Vec<_>>(),
+        vec![(18, Decimal::new(1350, 2))]
+    );
+}

@@ -439,9 +439,6 @@ fn failure(operation: &str, error: shopify::Error) -> WriteResult {
     }
 }
 
-/// A Shopify error of a mutation without an idempotency key, in the protocol's terms: was
-/// anything applied?
-
 /// The creates of one plan as the protocol's [`CreateTarget`].
 struct FulfilmentTarget<'a> {
     shopify: &'a shopify::Client,

@@ -467,44 +467,35 @@ fn without(
     drop: &HashSet<&ProductVariantId>,
 ) -> QuantityPricingUpdate {
     let keep = |v: &ProductVariantId| !drop.contains(v);
-    let mut out = QuantityPricingUpdate::default();
-    out.prices_to_add = update
-        .prices_to_add
-        .iter()
-        .filter(|p| keep(&p.variant_id))
-        .cloned()
-        .collect();
-    out.prices_to_delete = update
-        .prices_to_delete
-        .iter()
-        .filter(|v| keep(v))
-        .cloned()
-        .collect();
-    out.quantity_rules_to_add = update
-        .quantity_rules_to_add
-        .iter()
-        .filter(|r| keep(&r.variant_id))
-        .cloned()
-        .collect();
-    out.quantity_rules_to_delete = update
-        .quantity_rules_to_delete
-        .iter()
-        .filter(|v| keep(v))
-        .cloned()
-        .collect();
-    out.quantity_price_breaks_to_add = update
-        .quantity_price_breaks_to_add
-        .iter()
-        .filter(|b| keep(&b.variant_id))
-        .cloned()
-        .collect();
-    out.quantity_price_breaks_to_delete_by_variant = update
-        .quantity_price_breaks_to_delete_by_variant
-        .iter()
-        .filter(|v| keep(v))
-        .cloned()
-        .collect();
-    out
+    let variants = |list: &[ProductVariantId]| -> Vec<ProductVariantId> {
+        list.iter().filter(|v| keep(v)).cloned().collect()
+    };
+    QuantityPricingUpdate {
+        prices_to_add: update
+            .prices_to_add
+            .iter()
+            .filter(|p| keep(&p.variant_id))
+            .cloned()
+            .collect(),
+        prices_to_delete: variants(&update.prices_to_delete),
+        quantity_rules_to_add: update
+            .quantity_rules_to_add
+            .iter()
+            .filter(|r| keep(&r.variant_id))
+            .cloned()
+            .collect(),
+        quantity_rules_to_delete: variants(&update.quantity_rules_to_delete),
+        quantity_price_breaks_to_add: update
+            .quantity_price_breaks_to_add
+            .iter()
+            .filter(|b| keep(&b.variant_id))
+            .cloned()
+            .collect(),
+        quantity_price_breaks_to_delete: Vec::new(),
+        quantity_price_breaks_to_delete_by_variant: variants(
+            &update.quantity_price_breaks_to_delete_by_variant,
+        ),
+    }
 }
 
 fn count_update(update: &QuantityPricingUpdate, report: &mut PriceListSyncReport) {

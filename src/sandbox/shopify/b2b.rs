@@ -1059,7 +1059,7 @@ pub(crate) fn quantity_pricing_update(
     // Fixed prices.
     let mut seen = BTreeSet::new();
     for (at, price) in list_of("pricesToAdd").iter().enumerate() {
-        let Some(variant) = price.get("variantId").and_then(|v| variant_of(v)) else {
+        let Some(variant) = price.get("variantId").and_then(&variant_of) else {
             errors.push(qp_error(
                 "pricesToAdd",
                 at,
@@ -1108,7 +1108,7 @@ pub(crate) fn quantity_pricing_update(
     let mut seen = BTreeSet::new();
     let mut rule_at = BTreeMap::new();
     for (at, rule) in list_of("quantityRulesToAdd").iter().enumerate() {
-        let Some(variant) = rule.get("variantId").and_then(|v| variant_of(v)) else {
+        let Some(variant) = rule.get("variantId").and_then(&variant_of) else {
             errors.push(qp_error(
                 "quantityRulesToAdd",
                 at,
@@ -1201,7 +1201,7 @@ pub(crate) fn quantity_pricing_update(
     // Price breaks.
     let mut seen = BTreeSet::new();
     for (at, b) in list_of("quantityPriceBreaksToAdd").iter().enumerate() {
-        let Some(variant) = b.get("variantId").and_then(|v| variant_of(v)) else {
+        let Some(variant) = b.get("variantId").and_then(&variant_of) else {
             errors.push(qp_error(
                 "quantityPriceBreaksToAdd",
                 at,
