@@ -59,7 +59,7 @@ pub trait CreateTarget: Send {
     async fn create(&mut self, item: usize) -> Result<Self::Record, PortError>;
 
     /// Reads these new records back until the system shows them (with
-    /// [`Completion::ConfirmThenRelease`](crate::domain::exactly_once::Completion::ConfirmThenRelease)),
+    /// [`Completion::ConfirmThenRelease`]),
     /// or fails ([`PortError::Unavailable`]: the records are then released as uncertain).
     ///
     /// There is deliberately no default: a target whose system shows writes late must wait
@@ -73,7 +73,7 @@ pub trait CreateTarget: Send {
     fn record_known_to_ledger(&self, record: LedgerRecordId) -> Option<Self::Record>;
 
     /// The ID the ledger keeps for a record created or found
-    /// (with [`Completion::RecordInLedger`](crate::domain::exactly_once::Completion::RecordInLedger)).
+    /// (with [`Completion::RecordInLedger`]).
     fn ledger_id(&self, record: &Self::Record) -> Option<LedgerRecordId>;
 }
 
