@@ -1,7 +1,9 @@
 //! B2B price lists end to end on the sandbox: Stokly's lists reach a Shopify Plus shop as
-//! catalogs, price lists and fixed prices (10,000 prices in 40 calls, never throttled), a
-//! rerun sends nothing, a price changed in Stokly is pushed alone; a shop without Plus gets
-//! customer tags and metafields; the emulator refuses what real Shopify was recorded refusing.
+//! catalogs, price lists, fixed prices (10,000 prices in 40 calls, never throttled), quantity
+//! rules and price breaks; a rerun sends nothing, a price changed in Stokly is pushed alone,
+//! what Stokly no longer holds is removed, two workers make one catalog; a shop without Plus
+//! gets customer tags and metafields; the emulator refuses what real Shopify was recorded
+//! refusing and applies a quantity update whole or not at all.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -261,6 +263,14 @@ async fn a_shop_without_plus_gets_tags_and_metafields_and_is_told_prices_do_not_
     assert_eq!(kind, "json");
     let value: serde_json::Value = serde_json::from_str(value).unwrap();
     assert_eq!(value["priceLists"][0]["prices"]["TR-00003"], "15.03");
+    // Item 0's breaks are published beside its price; items without breaks have none.
+    assert_eq!(
+        value["priceLists"][0]["quantityBreaks"],
+        json!({"TR-00000": [
+            {"minimumQuantity": 12, "price": "14.00"},
+            {"minimumQuantity": 24, "price": "13.00"}
+        ]})
+    );
 
     let again = sync_price_lists(ports, &lists, &index, &config)
         .await

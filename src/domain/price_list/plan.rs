@@ -1062,6 +1062,12 @@ struct BreakLine<'a> {
 /// (a problem is a finding, and Shopify's breaks stay); when they differ from Shopify's (or
 /// Shopify's were not read whole), the variant's breaks are replaced whole.
 fn plan_breaks(line: BreakLine<'_>, change: &mut VariantChange, plan: &mut PriceListPlan) {
+    let held_none = line.shopify.is_none_or(|p| {
+        p.quantity_price_breaks.nodes.is_empty() && !p.quantity_price_breaks.page_info.has_next_page
+    });
+    if line.item.quantity_breaks.is_empty() && held_none {
+        return; // most lines: no breaks on either side
+    }
     let mut wanted: Vec<(i64, Money)> = line
         .item
         .quantity_breaks
@@ -1227,7 +1233,8 @@ fn plan_customer_data(
 }
 
 /// The metafield a customer carries: its list IDs, or (when prices are published) JSON
-/// with each list's name, currency and prices by SKU. Keys are sorted, so the same lists
+/// with each list's name, currency and prices by SKU (and `quantityBreaks` by SKU for lines
+/// that have them). Keys are sorted, so the same lists
 /// always give the same text.
 fn metafield_value(
     stokly: &[StoklyPriceList],
@@ -1250,12 +1257,49 @@ fn metafield_value(
                     Some((sku, list_price(item.price, currency).amount().to_string()))
                 })
                 .collect();
-            serde_json::json!({
+            // Quantity breaks by SKU, lowest quantity first, only for lines that have them.
+            let breaks: BTreeMap<&str, Vec<(i64, String)>> = s
+                .items
+                .iter()
+                .filter(|item| !item.quantity_breaks.is_empty())
+                .filter_map(|item| {
+                    let sku = item.sku.as_deref().filter(|s| !is_blank_sku(s))?;
+                    let currency = s.list.currency?;
+                    let mut tiers: Vec<(i64, String)> = item
+                        .quantity_breaks
+                        .iter()
+                        .map(|b| {
+                            let price = list_price(b.price, currency).amount().to_string();
+                            (b.minimum_quantity, price)
+                        })
+                        .collect();
+                    tiers.sort();
+                    Some((sku, tiers))
+                })
+                .collect();
+            let mut value = serde_json::json!({
                 "id": s.list.price_list_id.as_str(),
                 "name": s.list.name,
                 "currency": s.list.currency.map(|c| c.as_str().to_owned()),
                 "prices": prices,
-            })
+            });
+            if let (false, Some(map)) = (breaks.is_empty(), value.as_object_mut()) {
+                let breaks: serde_json::Map<String, serde_json::Value> = breaks
+                    .into_iter()
+                    .map(|(sku, tiers)| {
+                        let tiers = tiers
+                            .into_iter()
+                            .map(|(q, p)| serde_json::json!({"minimumQuantity": q, "price": p}))
+                            .collect();
+                        (sku.to_owned(), serde_json::Value::Array(tiers))
+                    })
+                    .collect();
+                map.insert(
+                    "quantityBreaks".to_owned(),
+                    serde_json::Value::Object(breaks),
+                );
+            }
+            value
         })
         .collect();
     (
