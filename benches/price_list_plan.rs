@@ -1,5 +1,6 @@
 //! Speed of [`plan_price_lists`] on a Shopify Plus shop: 50 Stokly price lists, each pricing
-//! all 10,000 variants (every 100th item with a quantity rule) for two customers with
+//! all 10,000 variants (every 100th item with a quantity rule and two price breaks) for two
+//! customers with
 //! company locations; 500,000 prices in all. Two cases: the first push (Shopify holds
 //! nothing: every price is planned, in batches of 250) and the rerun (Shopify holds every
 //! price: nothing is planned). Target: under 200 ms.
@@ -72,6 +73,8 @@ fn inputs() -> (
                 );
                 if i % 100 == 0 {
                     item.with_quantity_rule(6, Some(600), 6)
+                        .with_break(60, Decimal::new(900, 2))
+                        .with_break(120, Decimal::new(800, 2))
                 } else {
                     item
                 }
@@ -96,9 +99,16 @@ fn inputs() -> (
         );
         let prices: Vec<FixedPrice> = (0..VARIANTS)
             .map(|i| {
+                let breaks = if i % 100 == 0 {
+                    json!([{"minimumQuantity": 60, "price": {"amount": "9.00", "currencyCode": "GBP"}},
+                           {"minimumQuantity": 120, "price": {"amount": "8.00", "currencyCode": "GBP"}}])
+                } else {
+                    json!([])
+                };
                 serde_json::from_value(json!({
                     "variant": {"id": format!("gid://shopify/ProductVariant/{}", i + 1)},
-                    "price": {"amount": price(l, i).to_string(), "currencyCode": "GBP"}
+                    "price": {"amount": price(l, i).to_string(), "currencyCode": "GBP"},
+                    "quantityPriceBreaks": {"nodes": breaks, "pageInfo": {"hasNextPage": false}}
                 }))
                 .unwrap()
             })
