@@ -15,8 +15,32 @@
 //! side. The return mutations are not emulated: a processed return with its dispositions is
 //! recorded with [`ShopifyState::add_processed_return`] and read with `return(id:)`.
 //!
-//! The order read does not yet reflect refunds (current quantities, current totals and the
-//! refund transactions stay as placed); only the refund reads show them.
+//! The order read reflects the refunds (what Shopify documents for these fields): a line's
+//! `currentQuantity` and `refundableQuantity` drop the refunded units (`quantity` stays);
+//! `currentSubtotalPriceSet`, `currentTotalPriceSet`, `currentTotalTaxSet`,
+//! `currentTaxLines`, `currentTotalDiscountsSet` and `currentShippingPriceSet` (with the
+//! shipping line's `currentDiscountedPriceSet`) drop the refunded lines' and shipping's
+//! amounts; `totalRefundedSet` is the money refunded, `totalRefundedShippingSet` the shipping
+//! refunded, `netPaymentSet` the money received less the money refunded; the order's
+//! `transactions` gain each refund's `REFUND` transactions (after the sale); and
+//! `displayFinancialStatus` is `PARTIALLY_REFUNDED` once some money is refunded and
+//! `REFUNDED` once all of it is (as recorded for a partial and a full refund).
+//!
+//! Assumed where neither the reference nor a recording says:
+//!
+//! - the refunded units of a line are taken from its first units (the shares of
+//!   [`share`] telescope, so a line's refunded and current amounts add up to the line);
+//!   its discount leaves in the same proportion;
+//! - a line's and a shipping line's own `taxLines`, `originalTotalSet`, `discountedTotalSet`
+//!   and `originalPriceSet` stay as placed (they describe what was bought); only the
+//!   order's `current…` fields and a shipping line's `currentDiscountedPriceSet` move;
+//! - a refund discrepancy (money refunded other than the parts refunded) is not a current
+//!   amount: the current total is the current lines, shipping and charges, and
+//!   `totalOutstandingSet` is the current total less the net payment (negative, in the
+//!   customer's favour, when units were refunded without their money);
+//! - a refund of units with no money leaves the financial status as it was;
+//! - duties and additional fees are never refunded (`refundDuties` is not emulated), and
+//!   the fulfillment orders keep the refunded units.
 
 use std::collections::BTreeMap;
 
@@ -444,6 +468,21 @@ fn line_json(order: &SandboxOrder, l: &SandboxRefundLine) -> Value {
     })
 }
 
+/// A refund's `REFUND` transactions.
+fn transactions_json(order: &SandboxOrder, r: &SandboxRefund) -> Vec<Value> {
+    let stamp = r
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    r.transactions
+        .iter()
+        .map(|(id, _, amount)| {
+            json!({"id": gid("OrderTransaction", *id), "kind": "REFUND", "status": "SUCCESS",
+                   "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
+                   "amountSet": bag(order, *amount)})
+        })
+        .collect()
+}
+
 fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
     let stamp = r
         .created_at
@@ -464,15 +503,7 @@ fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
                     "amountSet": bag(order, r.discrepancy), "taxAmountSet": bag(order, (Decimal::ZERO, Decimal::ZERO))}),
         ]
     };
-    let transactions: Vec<Value> = r
-        .transactions
-        .iter()
-        .map(|(id, _, amount)| {
-            json!({"id": gid("OrderTransaction", *id), "kind": "REFUND", "status": "SUCCESS",
-                   "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
-                   "amountSet": bag(order, *amount)})
-        })
-        .collect();
+    let transactions = transactions_json(order, r);
     json!({
         "id": gid("Refund", r.id), "createdAt": stamp, "processedAt": stamp, "note": r.note,
         "totalRefundedSet": bag(order, r.total()),
@@ -543,4 +574,72 @@ pub(crate) fn return_dispositions(state: &ShopifyState, vars: &Map<String, Value
         "id": gid("Return", r.id), "name": r.name, "status": "CLOSED",
         "reverseFulfillmentOrders": page(vec![json!({"lineItems": page(lines)})]),
     }}))
+}
+
+/// What the refunds of one order took from one of its lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RefundedLine {
+    /// Units refunded.
+    pub(crate) units: i64,
+    /// Amount refunded, tax included (shop, presentment).
+    pub(crate) gross: (Decimal, Decimal),
+    /// Its tax.
+    pub(crate) tax: (Decimal, Decimal),
+    /// The refunded units' share of the line's discount (shop currency).
+    pub(crate) discount: Decimal,
+}
+
+/// What the refunds of one order took, as the order read shows it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RefundedOrder {
+    /// By order line.
+    pub(crate) lines: BTreeMap<u64, RefundedLine>,
+    /// Shipping refunded, tax included (shop, presentment).
+    pub(crate) shipping: (Decimal, Decimal),
+    /// Its tax.
+    pub(crate) shipping_tax: (Decimal, Decimal),
+    /// Money refunded (the refunds' transactions).
+    pub(crate) money: (Decimal, Decimal),
+    /// The refunds' `REFUND` transactions, oldest first, as the order's `transactions` list
+    /// gives them.
+    pub(crate) transactions: Vec<Value>,
+}
+
+fn add2(a: (Decimal, Decimal), b: (Decimal, Decimal)) -> (Decimal, Decimal) {
+    (a.0 + b.0, a.1 + b.1)
+}
+
+impl RefundedOrder {
+    /// What the order's line `line_id` lost to refunds (nothing when none).
+    pub(crate) fn line(&self, line_id: u64) -> RefundedLine {
+        self.lines.get(&line_id).copied().unwrap_or_default()
+    }
+}
+
+/// What the refunds of `order` took from it.
+pub(crate) fn refunded_order(state: &ShopifyState, order: &SandboxOrder) -> RefundedOrder {
+    let mut out = RefundedOrder::default();
+    let Some(refunds) = state.refunds.by_order.get(&order.id) else {
+        return out;
+    };
+    for r in refunds {
+        for l in &r.lines {
+            let e = out.lines.entry(l.line_id).or_default();
+            e.units += l.quantity;
+            e.gross = add2(e.gross, l.subtotal);
+            e.tax = add2(e.tax, l.tax);
+        }
+        if let Some((amount, tax)) = r.shipping {
+            out.shipping = add2(out.shipping, amount);
+            out.shipping_tax = add2(out.shipping_tax, tax);
+        }
+        out.money = add2(out.money, r.total());
+        out.transactions.extend(transactions_json(order, r));
+    }
+    for line in &order.lines {
+        if let Some(e) = out.lines.get_mut(&line.id) {
+            e.discount = share(line.discount, line.quantity, 0, e.units);
+        }
+    }
+    out
 }
