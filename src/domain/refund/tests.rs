@@ -976,3 +976,59 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn dispatched_units_add_up_every_dispatch_and_count_whole_bundles() {
+    use crate::domain::fulfilment::{BundleComponent, Dispatch};
+    use crate::shopify::OrderId;
+    let dispatch = |id: &str| {
+        Dispatch::new(
+            id,
+            SaleOrderId::new("so-1").unwrap(),
+            OrderId::from_numeric(1002),
+            warehouse(),
+            posted_at(),
+        )
+    };
+    let dispatches = vec![
+        dispatch("d-1").item(line_id(22), 1).bundle(
+            line_id(30),
+            vec![
+                BundleComponent::new("CANDLE", 2, 3),
+                BundleComponent::new("WICK", 1, 2),
+            ],
+        ),
+        dispatch("d-2")
+            .item(line_id(22), 1)
+            .item(line_id(21), 1)
+            .bundle(
+                line_id(30),
+                vec![
+                    BundleComponent::new("CANDLE", 2, 1),
+                    BundleComponent::new("WICK", 1, 0),
+                ],
+            ),
+    ];
+    // Socks 1 + 1; sneaker 1; the bundle: 4 candles (2 each) and 2 wicks make 2 whole bundles.
+    let units = dispatched_units(&dispatches);
+    assert_eq!(
+        units.into_iter().collect::<Vec<_>>(),
+        vec![(line_id(21), 1), (line_id(22), 2), (line_id(30), 2)]
+    );
+    // The facts take them, replacing what was there.
+    let facts = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
+        .with_dispatched(line_id(99), 5)
+        .with_dispatches(&dispatches);
+    assert_eq!(facts.dispatched_units.get(&line_id(22)), Some(&2));
+    assert_eq!(facts.dispatched_units.get(&line_id(99)), None);
+    // A bundle with only 3 candles sent (1 whole bundle) and nothing else.
+    let one = vec![dispatch("d-3").bundle(
+        line_id(30),
+        vec![
+            BundleComponent::new("CANDLE", 2, 3),
+            BundleComponent::new("WICK", 1, 1),
+        ],
+    )];
+    assert_eq!(dispatched_units(&one).get(&line_id(30)), Some(&1));
+    assert!(dispatched_units(&[]).is_empty());
+}
