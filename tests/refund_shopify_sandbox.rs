@@ -275,3 +275,211 @@ async fn a_refund_of_a_processed_return_reads_with_its_dispositions() {
         .collect();
     assert_eq!(operations, vec!["OrderRefunds", "ReturnDispositions"]);
 }
+
+const ORDER_AFTER_REFUNDS: &str = "query Order($id: ID!) {
+  order(id: $id) {
+    displayFinancialStatus
+    currentSubtotalPriceSet { shopMoney { amount } }
+    currentTotalPriceSet { shopMoney { amount } }
+    totalPriceSet { shopMoney { amount } }
+    currentTotalTaxSet { shopMoney { amount } }
+    currentTaxLines { rate priceSet { shopMoney { amount } } }
+    currentShippingPriceSet { shopMoney { amount } }
+    totalReceivedSet { shopMoney { amount } }
+    totalRefundedSet { shopMoney { amount } }
+    totalRefundedShippingSet { shopMoney { amount } }
+    netPaymentSet { shopMoney { amount } }
+    totalOutstandingSet { shopMoney { amount } }
+    transactions(first: 10) { kind status amountSet { shopMoney { amount } } }
+    lineItems(first: 10) { nodes { quantity currentQuantity refundableQuantity } }
+    shippingLines(first: 5) { nodes { originalPriceSet { shopMoney { amount } } currentDiscountedPriceSet { shopMoney { amount } } } }
+  }
+}";
+
+/// A shop with one order: 3 x 10.00 and 1 x 5.00 at 20% VAT included, shipping 5.00 (VAT
+/// 0.83 included): 40.00 in all, VAT 6.66.
+async fn shop_with_shipping() -> (ShopifyEmulator, u64, Vec<u64>) {
+    let t = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let mut state = ShopifyState::new("refunds.myshopify.com", CurrencyCode::USD);
+    let d = |cents| Decimal::new(cents, 2);
+    let rate = Decimal::new(2, 1);
+    let order = state.add_order("#1001", t, &[(1, 3, d(3000), rate), (2, 1, d(500), rate)]);
+    let o = state.orders.get_mut(&order).unwrap();
+    o.shipping = d(500);
+    o.shipping_tax_rate = rate;
+    let lines = o.lines.iter().map(|l| l.id).collect();
+    let emulator =
+        ShopifyEmulator::start(state, ShopifyConfig::default(), SandboxClock::new(t, 50.0))
+            .await
+            .unwrap();
+    (emulator, order, lines)
+}
+
+async fn read_order(client: &Client, order: u64) -> Value {
+    let request = GraphQlRequest::query(ORDER_AFTER_REFUNDS, "Order")
+        .variable("id", format!("gid://shopify/Order/{order}"))
+        .unwrap();
+    client.execute(&request).await.unwrap().data.unwrap()["order"].clone()
+}
+
+/// The shop amounts of `fields` (compared as numbers: Shopify's scale varies, `"15.0"`).
+fn amounts(order: &Value, fields: &[&str]) -> Vec<Decimal> {
+    fields
+        .iter()
+        .map(|f| {
+            order[*f]["shopMoney"]["amount"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+fn decimals(values: [&str; 9]) -> Vec<Decimal> {
+    values.iter().map(|v| v.parse().unwrap()).collect()
+}
+
+const MONEY_FIELDS: [&str; 9] = [
+    "currentSubtotalPriceSet",
+    "currentTotalPriceSet",
+    "totalPriceSet",
+    "currentTotalTaxSet",
+    "currentShippingPriceSet",
+    "totalRefundedSet",
+    "totalRefundedShippingSet",
+    "netPaymentSet",
+    "totalOutstandingSet",
+];
+
+fn units(order: &Value) -> Vec<(i64, i64, i64)> {
+    order["lineItems"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["quantity"].as_i64().unwrap(),
+                l["currentQuantity"].as_i64().unwrap(),
+                l["refundableQuantity"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn transactions(order: &Value) -> Vec<(String, String)> {
+    order["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap().to_owned(),
+                t["amountSet"]["shopMoney"]["amount"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_order_read_shows_a_partial_then_a_full_refund() {
+    let (shop, order, lines) = shop_with_shipping().await;
+    let client = shop.client_builder().build().unwrap();
+    let placed = read_order(&client, order).await;
+    assert_eq!(placed["displayFinancialStatus"], "PAID");
+    assert_eq!(
+        amounts(&placed, &MONEY_FIELDS),
+        decimals([
+            "35.00", "40.00", "40.00", "6.66", "5.00", "0", "0", "40.00", "0"
+        ])
+    );
+
+    // As recorded: a line of 10.00 and shipping 5.00 paid back in one 15.00 transaction
+    // leaves the order PARTIALLY_REFUNDED.
+    let mut partial = input(order, lines[0], 1, "NO_RESTOCK", refund_tx(order, "15.00"));
+    partial["shipping"] = json!({"amount": "5.00"});
+    let p = create(&client, partial).await;
+    assert!(p["userErrors"].as_array().unwrap().is_empty(), "{p}");
+    let read = read_order(&client, order).await;
+    assert_eq!(read["displayFinancialStatus"], "PARTIALLY_REFUNDED");
+    // Current: 2 x 10.00 + 5.00, no shipping; VAT 3.33 + 0.83 (1.67 and the shipping's 0.83
+    // refunded). The placed total stays; 15.00 refunded, 5.00 of it shipping.
+    assert_eq!(
+        amounts(&read, &MONEY_FIELDS),
+        decimals([
+            "25.00", "25.00", "40.00", "4.16", "0.00", "15.00", "5.00", "25.00", "0.00"
+        ])
+    );
+    assert_eq!(
+        read["currentTaxLines"][0]["priceSet"]["shopMoney"]["amount"],
+        "4.16"
+    );
+    assert_eq!(units(&read), vec![(3, 2, 2), (1, 1, 1)]);
+    assert_eq!(
+        read["shippingLines"]["nodes"][0]["currentDiscountedPriceSet"]["shopMoney"]["amount"],
+        "0.00"
+    );
+    assert_eq!(
+        read["shippingLines"]["nodes"][0]["originalPriceSet"]["shopMoney"]["amount"],
+        "5.00"
+    );
+    assert_eq!(
+        transactions(&read),
+        vec![
+            ("SALE".to_owned(), "40.00".to_owned()),
+            ("REFUND".to_owned(), "15.00".to_owned())
+        ]
+    );
+
+    // Everything else paid back: REFUNDED, nothing current, no net payment.
+    let rest = json!({
+        "orderId": format!("gid://shopify/Order/{order}"),
+        "refundLineItems": [
+            {"lineItemId": format!("gid://shopify/LineItem/{}", lines[0]), "quantity": 2, "restockType": "NO_RESTOCK"},
+            {"lineItemId": format!("gid://shopify/LineItem/{}", lines[1]), "quantity": 1, "restockType": "NO_RESTOCK"},
+        ],
+        "transactions": [refund_tx(order, "25.00")],
+    });
+    let p = create(&client, rest).await;
+    assert!(p["userErrors"].as_array().unwrap().is_empty(), "{p}");
+    let read = read_order(&client, order).await;
+    assert_eq!(read["displayFinancialStatus"], "REFUNDED");
+    assert_eq!(
+        amounts(&read, &MONEY_FIELDS),
+        decimals([
+            "0.00", "0.00", "40.00", "0.00", "0.00", "40.00", "5.00", "0.00", "0.00"
+        ])
+    );
+    assert_eq!(read["currentTaxLines"], json!([]));
+    assert_eq!(units(&read), vec![(3, 0, 0), (1, 0, 0)]);
+    assert_eq!(transactions(&read).len(), 3);
+}
+
+#[tokio::test]
+async fn units_refunded_without_money_leave_the_customer_owed() {
+    let (shop, order, lines) = shop_with_shipping().await;
+    let client = shop.client_builder().build().unwrap();
+    let restock_only = json!({
+        "orderId": format!("gid://shopify/Order/{order}"),
+        "refundLineItems": [{"lineItemId": format!("gid://shopify/LineItem/{}", lines[1]),
+            "quantity": 1, "restockType": "RETURN"}],
+    });
+    let p = create(&client, restock_only).await;
+    assert!(p["userErrors"].as_array().unwrap().is_empty(), "{p}");
+    let read = read_order(&client, order).await;
+    // No money moved: the status stays PAID; the unit is gone from the current total, so
+    // the outstanding amount is in the customer's favour (assumed; see the emulator's
+    // module documentation).
+    assert_eq!(read["displayFinancialStatus"], "PAID");
+    assert_eq!(
+        amounts(&read, &MONEY_FIELDS),
+        decimals([
+            "30.00", "35.00", "40.00", "5.83", "5.00", "0", "0.00", "40.00", "-5.00"
+        ])
+    );
+    assert_eq!(units(&read), vec![(3, 3, 3), (1, 0, 0)]);
+    assert_eq!(transactions(&read).len(), 1);
+}
