@@ -483,3 +483,271 @@ async fn units_refunded_without_money_leave_the_customer_owed() {
     assert_eq!(units(&read), vec![(3, 3, 3), (1, 0, 0)]);
     assert_eq!(transactions(&read).len(), 1);
 }
+
+const FULFILL: &str = "mutation FulfillmentCreate($fulfillment: FulfillmentInput!) {
+  fulfillmentCreate(fulfillment: $fulfillment) {
+    fulfillment { id }
+    userErrors { field message }
+  }
+}";
+
+const FULFILLMENT_LINES: &str = "query OrderFulfillments($id: ID!, $fulfillments: Int!) {
+  order(id: $id) {
+    fulfillments(first: $fulfillments) {
+      fulfillmentLineItems(first: 25) { nodes { id quantity lineItem { id } } }
+    }
+  }
+}";
+
+const RETURN_CREATE: &str = "mutation ReturnCreate($returnInput: ReturnInput!) {
+  returnCreate(returnInput: $returnInput) {
+    return {
+      id name status
+      returnLineItems(first: 10) { nodes { ... on ReturnLineItem { id quantity processedQuantity } } }
+      reverseFulfillmentOrders(first: 1) { nodes { id lineItems(first: 10) { nodes { id } } } }
+    }
+    userErrors { field message }
+  }
+}";
+
+const RETURN_PROCESS: &str = "mutation ReturnProcess($input: ReturnProcessInput!) {
+  returnProcess(input: $input) {
+    return {
+      id status
+      returnLineItems(first: 10) { nodes { ... on ReturnLineItem { id quantity processedQuantity } } }
+    }
+    userErrors { field message }
+  }
+}";
+
+async fn run(
+    client: &Client,
+    document: &'static str,
+    name: &'static str,
+    vars: &[(&'static str, Value)],
+) -> Value {
+    let mut request = GraphQlRequest::mutation(document, name);
+    for (key, value) in vars {
+        request = request.variable(key, value).unwrap();
+    }
+    let response = client.execute(&request).await.unwrap();
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    response.data.unwrap()
+}
+
+#[tokio::test]
+async fn a_return_is_created_open_processed_and_refunded_with_its_dispositions() {
+    let t = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let mut state = ShopifyState::new("refunds.myshopify.com", CurrencyCode::USD);
+    let warehouse = state.add_location("Warehouse");
+    let rate = Decimal::new(2, 1);
+    let order = state.add_order(
+        "#1001",
+        t,
+        &[
+            (1, 3, Decimal::new(3000, 2), rate),
+            (2, 1, Decimal::new(500, 2), rate),
+        ],
+    );
+    let line = state.orders[&order].lines[0].id;
+    let shop = ShopifyEmulator::start(state, ShopifyConfig::default(), SandboxClock::new(t, 50.0))
+        .await
+        .unwrap();
+    let client = shop.client_builder().build().unwrap();
+    let order_gid = format!("gid://shopify/Order/{order}");
+
+    // Nothing fulfilled yet: nothing to return.
+    let p = run(
+        &client,
+        RETURN_CREATE,
+        "ReturnCreate",
+        &[(
+            "returnInput",
+            json!({"orderId": order_gid, "returnLineItems": [
+                {"fulfillmentLineItemId": "gid://shopify/FulfillmentLineItem/1", "quantity": 1}]}),
+        )],
+    )
+    .await;
+    assert_eq!(
+        p["returnCreate"]["userErrors"][0]["message"],
+        "Fulfillment line item does not exist"
+    );
+
+    // Fulfil the 3-unit line.
+    let state_read = client
+        .order_fulfillments(&OrderId::from_numeric(order))
+        .await
+        .unwrap()
+        .unwrap();
+    let fo = &state_read.fulfillment_orders.nodes[0];
+    let fo_line = fo
+        .line_items
+        .nodes
+        .iter()
+        .find(|l| l.line_item.id.numeric_id() == line)
+        .unwrap();
+    let p = run(
+        &client,
+        FULFILL,
+        "FulfillmentCreate",
+        &[(
+            "fulfillment",
+            json!({"notifyCustomer": false, "trackingInfo": {"numbers": ["1Z1"]},
+                "lineItemsByFulfillmentOrder": [{"fulfillmentOrderId": fo.id.as_str(),
+                    "fulfillmentOrderLineItems": [{"id": fo_line.id.as_str(), "quantity": 3}]}]}),
+        )],
+    )
+    .await;
+    assert_eq!(p["fulfillmentCreate"]["userErrors"], json!([]), "{p}");
+    let read = run(
+        &client,
+        FULFILLMENT_LINES,
+        "OrderFulfillments",
+        &[("id", json!(order_gid)), ("fulfillments", json!(5))],
+    )
+    .await;
+    let fli = read["order"]["fulfillments"][0]["fulfillmentLineItems"]["nodes"][0].clone();
+    assert_eq!(fli["quantity"], 3);
+    let fli_id = fli["id"].as_str().unwrap().to_owned();
+
+    // More than was fulfilled is refused; 2 of the 3 make an OPEN return.
+    let create = |quantity: i64| {
+        [(
+            "returnInput",
+            json!({"orderId": order_gid, "returnLineItems": [
+                {"fulfillmentLineItemId": fli_id, "quantity": quantity}]}),
+        )]
+    };
+    let p = run(&client, RETURN_CREATE, "ReturnCreate", &create(4)).await;
+    assert_eq!(
+        p["returnCreate"]["userErrors"][0]["field"],
+        json!(["returnInput", "returnLineItems", "0", "quantity"])
+    );
+    let p = run(&client, RETURN_CREATE, "ReturnCreate", &create(2)).await;
+    let created = &p["returnCreate"]["return"];
+    assert_eq!(created["status"], "OPEN");
+    assert_eq!(created["name"], "#1001-R1");
+    let return_id = created["id"].as_str().unwrap().to_owned();
+    let return_line = created["returnLineItems"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rfo_line = created["reverseFulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Only one unit is left to return.
+    let p = run(&client, RETURN_CREATE, "ReturnCreate", &create(2)).await;
+    assert_eq!(
+        p["returnCreate"]["userErrors"][0]["message"],
+        "Quantity must be between 1 and 1"
+    );
+
+    // As recorded: processed without financialTransfer, the line is processed and the
+    // return stays OPEN; nothing is refunded.
+    let process = |dispositions: Value, transfer: Option<Value>| {
+        let mut input = json!({"returnId": return_id, "returnLineItems": [
+            {"id": return_line, "quantity": 1, "dispositions": dispositions}]});
+        if let Some(transfer) = transfer {
+            input["financialTransfer"] = transfer;
+        }
+        [("input", input)]
+    };
+    let p = run(
+        &client,
+        RETURN_PROCESS,
+        "ReturnProcess",
+        &process(
+            json!([{"reverseFulfillmentOrderLineItemId": rfo_line, "quantity": 1,
+                "dispositionType": "RESTOCKED", "locationId": format!("gid://shopify/Location/{warehouse}")}]),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(p["returnProcess"]["userErrors"], json!([]), "{p}");
+    assert_eq!(p["returnProcess"]["return"]["status"], "OPEN");
+    assert_eq!(
+        p["returnProcess"]["return"]["returnLineItems"]["nodes"][0]["processedQuantity"],
+        1
+    );
+    assert!(!shop.state().refunds.by_order.contains_key(&order));
+
+    // The second unit, MISSING, with the money: refunded as part of the return, CLOSED.
+    let transfer = json!({"issueRefund": {"orderTransactions": [{
+        "transactionAmount": {"amount": "20.00", "currencyCode": "USD"},
+        "parentId": format!("gid://shopify/OrderTransaction/{order}")}]}});
+    let p = run(
+        &client,
+        RETURN_PROCESS,
+        "ReturnProcess",
+        &process(
+            json!([{"reverseFulfillmentOrderLineItemId": rfo_line, "quantity": 1,
+                "dispositionType": "MISSING"}]),
+            Some(transfer),
+        ),
+    )
+    .await;
+    assert_eq!(p["returnProcess"]["userErrors"], json!([]), "{p}");
+    assert_eq!(p["returnProcess"]["return"]["status"], "CLOSED");
+
+    // The refund reads back with its return and the return's dispositions, through the
+    // crate's reads.
+    let read = client
+        .order_refunds(&OrderId::from_numeric(order))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.refunds.len(), 1);
+    let r = &read.refunds[0];
+    assert_eq!(r.r#return.as_ref().unwrap().id, return_id);
+    assert_eq!(
+        r.total_refunded_set.shop_money.amount(),
+        Decimal::new(2000, 2)
+    );
+    let line = &r.refund_line_items.nodes[0];
+    assert_eq!(
+        (line.quantity, line.restock_type.clone()),
+        (1, RestockType::Return)
+    );
+    assert_eq!(line.subtotal_set.shop_money.amount(), Decimal::new(1000, 2));
+    // 20.00 paid back for 10.00 of goods: the difference is the refund's adjustment.
+    assert_eq!(
+        r.order_adjustments.nodes[0].amount_set.shop_money.amount(),
+        Decimal::new(-1000, 2)
+    );
+    let returned = &read.returns.nodes[0];
+    assert_eq!(returned.id, return_id);
+    let kinds: Vec<(DispositionType, i64, Option<u64>)> = returned.reverse_fulfillment_orders.nodes
+        [0]
+    .line_items
+    .nodes[0]
+        .dispositions
+        .iter()
+        .map(|d| {
+            (
+                d.kind.clone(),
+                d.quantity,
+                d.location.as_ref().map(|l| l.id.numeric_id()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (DispositionType::Restocked, 1, Some(warehouse)),
+            (DispositionType::Missing, 1, None)
+        ]
+    );
+    // A closed return takes no more processing.
+    let p = run(
+        &client,
+        RETURN_PROCESS,
+        "ReturnProcess",
+        &process(json!([]), None),
+    )
+    .await;
+    assert_eq!(
+        p["returnProcess"]["userErrors"][0]["message"],
+        "Return is closed and cannot be processed"
+    );
+}
