@@ -672,6 +672,27 @@ async fn a_return_is_created_open_processed_and_refunded_with_its_dispositions()
     );
     assert!(!shop.state().refunds.by_order.contains_key(&order));
 
+    // A transfer Shopify refuses (more than was paid) refuses the processing: nothing changes.
+    let greedy = json!({"issueRefund": {"orderTransactions": [{
+        "transactionAmount": {"amount": "999.00", "currencyCode": "USD"},
+        "parentId": format!("gid://shopify/OrderTransaction/{order}")}]}});
+    let p = run(
+        &client,
+        RETURN_PROCESS,
+        "ReturnProcess",
+        &process(json!([]), Some(greedy)),
+    )
+    .await;
+    assert_eq!(
+        p["returnProcess"]["userErrors"][0],
+        json!({"field": ["input", "financialTransfer", "transactions"],
+               "message": "Refund amount $999.00 is greater than net payment received $35.00"})
+    );
+    let state = shop.state();
+    let unchanged = &state.refunds.returns.values().next().unwrap().lines[0];
+    assert_eq!(unchanged.processed, 1);
+    assert!(!shop.state().refunds.by_order.contains_key(&order));
+
     // The second unit, MISSING, with the money: refunded as part of the return, CLOSED.
     let transfer = json!({"issueRefund": {"orderTransactions": [{
         "transactionAmount": {"amount": "20.00", "currencyCode": "USD"},

@@ -1019,14 +1019,20 @@ pub(crate) fn return_process(
                        "parentId": t.get("parentId").cloned().unwrap_or(Value::Null)})
             })
             .collect();
-        let mut refund_input = json!({"orderId": order_gid, "refundLineItems": refund_lines,
-                                      "transactions": transactions});
+        let mut refund_input = Map::new();
+        refund_input.insert("orderId".to_owned(), json!(order_gid));
+        refund_input.insert("refundLineItems".to_owned(), json!(refund_lines));
+        refund_input.insert("transactions".to_owned(), json!(transactions));
         if let Some(shipping) = input.get("refundShipping") {
-            refund_input["shipping"] = json!({
-                "fullRefund": shipping.get("fullRefund").cloned().unwrap_or(Value::Null),
-                "amount": shipping.pointer("/shippingRefundAmount/amount").cloned().unwrap_or(Value::Null),
-            });
+            refund_input.insert(
+                "shipping".to_owned(),
+                json!({
+                    "fullRefund": shipping.get("fullRefund").cloned().unwrap_or(Value::Null),
+                    "amount": shipping.pointer("/shippingRefundAmount/amount").cloned().unwrap_or(Value::Null),
+                }),
+            );
         }
+        let refund_input = Value::Object(refund_input);
         let mut refund_vars = Map::new();
         refund_vars.insert("input".to_owned(), refund_input);
         let answer = refund_create(state, now, &refund_vars);
@@ -1041,8 +1047,17 @@ pub(crate) fn return_process(
                 .into_iter()
                 .map(|mut e| {
                     let mut field = vec![json!("input"), json!("financialTransfer")];
-                    field.extend(e["field"].as_array().cloned().unwrap_or_default());
-                    e["field"] = Value::Array(field);
+                    if let Some(map) = e.as_object_mut() {
+                        let inner = map.remove("field");
+                        field.extend(
+                            inner
+                                .as_ref()
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default(),
+                        );
+                        map.insert("field".to_owned(), Value::Array(field));
+                    }
                     e
                 })
                 .collect();
