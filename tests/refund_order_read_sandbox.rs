@@ -394,14 +394,22 @@ async fn refunds_show_on_the_order_and_are_never_posted_and_credited_twice() {
         assert_eq!(mapped[0].decision, Ok(RefundDecision::BeforePosting));
     }
 
-    // 2. Refunded after posting: credited once; the order change does not amend it too.
+    // 2. Refunded after posting (a unit and the shipping): credited once; the order change
+    // does not amend it too.
     let (after_draft, after_so) = find(after.id);
-    let money = refund_one_unit(&w, &after, after_line, "NO_RESTOCK", false).await;
+    assert!(!after.shipping.is_zero(), "the second has shipping too");
+    let money = refund_one_unit(&w, &after, after_line, "NO_RESTOCK", true).await;
     let after_id = OrderId::from_numeric(after.id);
     let facts = SaleOrderFacts::new(after_so.clone(), after_draft.clone(), posted_at);
     let credit = only_credit(&w, &after_id, &facts, &config).await;
     assert_eq!(credit.total().amount(), money);
     assert_eq!(credit.lines()[0].quantity, 1);
+    let shipping = credit.shipping().unwrap();
+    assert_eq!(
+        shipping.amount.amount() + shipping.tax.amount(),
+        after.shipping,
+        "the shipping refunded is credited"
+    );
     let order = w.shopify.order(&after_id).await.unwrap().unwrap();
     let current = map_order(&order, &w.index, &w.config);
     let state = ShopifyOrderState::from_mapping(&order, &current).unwrap();
