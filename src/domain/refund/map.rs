@@ -31,7 +31,9 @@ pub struct SaleOrderFacts {
     /// When it was posted. A refund Shopify created before then is already left out of the
     /// sale order (posting takes Shopify's current quantities).
     pub posted_at: DateTime<Utc>,
-    /// Units Stokly has dispatched, by Shopify line (a line not named: none).
+    /// Units Stokly has dispatched, by Shopify line (a line not named: none):
+    /// [`SaleOrderFacts::with_dispatches`] fills it from Stokly's dispatches, and
+    /// [`read_dispatched_units`](crate::adapters::refunds::read_dispatched_units) reads them.
     pub dispatched_units: BTreeMap<LineItemId, i64>,
     /// Whether the order's money was already paid out (its payout journal is posted).
     pub paid_out: bool,
