@@ -1032,3 +1032,57 @@ fn dispatched_units_add_up_every_dispatch_and_count_whole_bundles() {
     assert_eq!(dispatched_units(&one).get(&line_id(30)), Some(&1));
     assert!(dispatched_units(&[]).is_empty());
 }
+
+proptest! {
+    /// However an order's refunds split a line, the units credited never exceed the units
+    /// posted, and a refund is refused exactly when it would take more than is left; the
+    /// undispatched units are taken off the order at most once.
+    #[test]
+    fn refunds_never_credit_more_units_than_were_posted(
+        quantities in proptest::collection::vec(1i64..=3, 1..6),
+        dispatched in 0i64..=3,
+    ) {
+        // Socks: 3 posted at 6.00 + 0.45 a pair.
+        let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
+            .with_dispatched(line_id(22), dispatched);
+        let refunds: Vec<Refund> = quantities
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let subtotal = format!("{}.00", 6 * q);
+                let tax = cents(45 * q);
+                let total = cents(645 * q);
+                refund_numbered(
+                    910 + i as u64,
+                    i64::try_from(i).unwrap(),
+                    vec![line(22, *q, "RETURN", &subtotal, &tax, "USD")],
+                    &total,
+                )
+            })
+            .collect();
+        let order = order_refunds("tax_excluded_free_shipping", refunds.clone(), json!([]));
+        let (mut credited, mut off_the_order) = (0i64, 0i64);
+        for (r, q) in refunds.iter().zip(&quantities) {
+            match map_refund(r, &order, SaleOrderState::Posted(&posted), &config()) {
+                Ok(RefundDecision::Credit(draft)) => {
+                    prop_assert!(credited + q <= 3);
+                    credited += q;
+                    off_the_order += draft.lines()[0]
+                        .stock
+                        .iter()
+                        .filter(|m| m.effect == StockEffect::RemoveFromOrder)
+                        .map(|m| m.units)
+                        .sum::<i64>();
+                }
+                Err(rejection) => {
+                    prop_assert!(credited + q > 3, "{:?}", rejection);
+                    prop_assert_eq!(rejection.exceptions.len(), 1);
+                    prop_assert_eq!(rejection.exceptions[0].code(), "more_units_than_posted");
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+        prop_assert!(credited <= 3);
+        prop_assert_eq!(off_the_order, credited.min(3 - dispatched));
+    }
+}
