@@ -9,7 +9,9 @@
 //! to the Stokly emulator, then refunds some of them in the Shopify emulator with
 //! `refundCreate` (with `@idempotent`): one in full with its shipping, one in part, one for
 //! shipping only, one after Stokly dispatched it (restocked), one bundle, and one that asks
-//! for more than was paid (refused, as Shopify refuses it). It re-reads each order's refunds
+//! for more than was paid (refused, as Shopify refuses it). The two dispatched orders are
+//! dispatched in the Stokly emulator, and the units Stokly dispatched are read from its
+//! dispatches (`read_dispatched_units`), not given by hand. It re-reads each order's refunds
 //! through `shopify::Client::order_refunds` (a `refunds/create` webhook is only a doorbell),
 //! maps each with `map_refund` against the posted sale order, posts the credits through the
 //! exactly-once protocol to the Stokly emulator's credit endpoint (an **inferred** path:
@@ -31,7 +33,9 @@ use stokly_shopify::adapters::exactly_once::SYSTEM_CLOCK;
 use stokly_shopify::adapters::orders::{
     PostingPorts, StoklyCustomers, capture_orders, post_orders,
 };
-use stokly_shopify::adapters::refunds::{post_credits, read_and_map_refunds};
+use stokly_shopify::adapters::refunds::{
+    post_credits, read_and_map_refunds, read_dispatched_units,
+};
 use stokly_shopify::domain::exactly_once::Outcome;
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::{
@@ -42,6 +46,7 @@ use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, Posting
 use stokly_shopify::domain::refund::{
     CreditDraft, RefundDecision, RefundMappingConfig, SaleOrderFacts, SaleOrderState, StockEffect,
 };
+use stokly_shopify::sandbox::stokly::DispatchSpec;
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
     StoklyState,
@@ -232,6 +237,15 @@ async fn main() {
     }
     println!("posted {} sale orders", posted.len());
 
+    // Stokly dispatches two of them in full (the one to be refunded after dispatch, and the
+    // bundle), before any refund.
+    let warehouse = erp.state().locations[0]["locationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let drafts_so: Vec<(&SaleOrderDraft, &SaleOrderId)> =
+        posted.values().map(|(d, s)| (d, s)).collect();
+
     // Refund some of them in Shopify.
     let drafts: Vec<&SaleOrderDraft> = posted.values().map(|(d, _)| d).collect();
     let with_bundle = drafts
@@ -246,6 +260,13 @@ async fn main() {
         .filter(|&i| i != with_bundle && i != shipping_only)
         .collect();
     let (full, partial, dispatched, greedy) = (others[0], others[1], others[2], others[3]);
+    for i in [dispatched, with_bundle] {
+        let (draft, sale_order) = drafts_so[i];
+        let id = erp
+            .dispatch(sale_order.as_str(), &DispatchSpec::from(&warehouse))
+            .expect("dispatch");
+        println!("Stokly dispatched {} ({id})", draft.customer_reference());
+    }
     let all_lines =
         |d: &SaleOrderDraft, restock: &'static str| -> Vec<(usize, i64, &'static str)> {
             (0..d.lines().len())
@@ -338,8 +359,7 @@ async fn main() {
     }
 
     // Re-read, map and credit.
-    let location =
-        LocationId::new(erp.state().locations[0]["locationId"].as_str().unwrap()).unwrap();
+    let location = LocationId::new(warehouse.clone()).unwrap();
     let refund_config = RefundMappingConfig::new(CurrencyPolicy::ShopMoney)
         .with_shipping_account(GlAccountCode::new("4090").unwrap())
         .with_adjustments(ChargeAccount::new(
@@ -348,17 +368,29 @@ async fn main() {
         ))
         .with_default_restock_location(location);
     let mut credits = Vec::new();
-    let mut exceptions = Vec::new();
+    let mut exceptions: Vec<Box<dyn DomainException>> = Vec::new();
     for (label, i, _) in &plan {
         let draft = drafts[*i];
         let (_, sale_order) = &posted[&draft.shopify_order_id().numeric_id()];
-        let mut facts = SaleOrderFacts::new(sale_order.clone(), draft.clone(), posted_at);
-        if *i == dispatched || *i == with_bundle {
-            // Stokly dispatched these (its dispatch read is the fulfilment flow's).
-            for l in draft.lines() {
-                facts = facts.with_dispatched(l.shopify_line_id.clone(), l.quantity);
+        // What Stokly dispatched comes from Stokly (its dispatches, as the fulfilment flow
+        // reads them); an order whose dispatches cannot all be read is left for a person.
+        let facts = SaleOrderFacts::new(sale_order.clone(), draft.clone(), posted_at);
+        let facts = match read_dispatched_units(&shopify, &stokly, facts)
+            .await
+            .expect("read dispatches")
+            .expect("the order exists")
+            .complete()
+        {
+            Ok(facts) => facts,
+            Err(problems) => {
+                exceptions.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| Box::new(p) as Box<dyn DomainException>),
+                );
+                continue;
             }
-        }
+        };
         let mapped = read_and_map_refunds(
             &shopify,
             draft.shopify_order_id(),
@@ -380,7 +412,12 @@ async fn main() {
                     credits.push(credit);
                 }
                 Ok(other) => println!("  {} ({label}): {other:?}", draft.customer_reference()),
-                Err(rejection) => exceptions.extend(rejection.exceptions),
+                Err(rejection) => exceptions.extend(
+                    rejection
+                        .exceptions
+                        .into_iter()
+                        .map(|e| Box::new(e) as Box<dyn DomainException>),
+                ),
             }
         }
     }

@@ -9,6 +9,9 @@
 //! create, `credit_notes` to look up many refunds in one request), and
 //! [`InMemoryCreditDocuments`] keeps credits in memory for tests.
 //!
+//! [`read_dispatched_units`] fills a sale order's [`SaleOrderFacts`] with the units Stokly
+//! dispatched, from Stokly's dispatches as the fulfilment flow reads them.
+//!
 //! Requests per credit in steady state: one batched look-up per 200 refunds, one create per
 //! new credit, one batched read-back per batch (a credit is not in the ledger, which keeps
 //! sale orders, so the claim is released only once the credit can be found).
@@ -19,12 +22,14 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::exactly_once::{CreateTarget, LookUpAnswer, read_back_until_visible, run_exactly_once};
+use super::fulfilment::read_stokly_dispatches;
 use crate::domain::exactly_once::{ExactlyOnce, Outcome, ProtocolConfig};
+use crate::domain::fulfilment::FulfilmentException;
 use crate::domain::ports::{Clock, LedgerRecordId, PortOperation};
 use crate::domain::posting::{PortError, PostingConfig, PostingLedger};
 use crate::domain::refund::{
     CreditDocuments, CreditDraft, RefundDecision, RefundMappingConfig, RefundRejection,
-    SaleOrderState, map_refund,
+    SaleOrderFacts, SaleOrderState, map_refund,
 };
 use crate::shopify::{self, OrderId, RefundId};
 use crate::stokly::{self, CreditNoteId, SaleOrderId};
@@ -63,6 +68,64 @@ pub async fn read_and_map_refunds(
             })
             .collect(),
     ))
+}
+
+/// A sale order's facts with the units Stokly dispatched, read from Stokly.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DispatchedFacts {
+    /// The facts, [`SaleOrderFacts::dispatched_units`] filled from Stokly's dispatches.
+    pub facts: SaleOrderFacts,
+    /// Dispatches that could not be read as lines of the Shopify order. While there is one,
+    /// the dispatched units may be undercounted (a refund of units that left would be taken
+    /// off the order instead of restocked): map no refund of the order with these facts.
+    pub exceptions: Vec<FulfilmentException>,
+}
+
+impl DispatchedFacts {
+    /// The facts, when every dispatch was read; the exceptions otherwise.
+    ///
+    /// # Errors
+    /// The dispatches that could not be read as lines of the Shopify order.
+    pub fn complete(self) -> Result<SaleOrderFacts, Vec<FulfilmentException>> {
+        if self.exceptions.is_empty() {
+            Ok(self.facts)
+        } else {
+            Err(self.exceptions)
+        }
+    }
+}
+
+/// Fills `facts` with the units Stokly dispatched of each Shopify line: reads the Shopify
+/// order's fulfillment orders (which name its lines), then Stokly's dispatches of the sale
+/// order as the fulfilment flow reads them ([`read_stokly_dispatches`]: the sale order, its
+/// lines, and the dispatches on the **inferred** dispatch path), and counts them
+/// ([`SaleOrderFacts::with_dispatches`]). So a refund flow needs no hand-made facts: the
+/// draft and posting time come from the posting, the dispatched units from Stokly. `None`
+/// when Shopify does not know the order.
+///
+/// Requests: one Shopify order read (more for an order with many fulfillment orders), and
+/// three Stokly reads.
+///
+/// # Errors
+/// The first Shopify or Stokly error.
+pub async fn read_dispatched_units(
+    shopify: &shopify::Client,
+    stokly: &stokly::Client,
+    facts: SaleOrderFacts,
+) -> Result<Option<DispatchedFacts>, crate::Error> {
+    let Some(state) = shopify
+        .order_fulfillments(facts.draft.shopify_order_id())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let (dispatches, exceptions) =
+        read_stokly_dispatches(stokly, &facts.sale_order_id, &state).await?;
+    Ok(Some(DispatchedFacts {
+        facts: facts.with_dispatches(&dispatches),
+        exceptions,
+    }))
 }
 
 #[async_trait]

@@ -195,8 +195,11 @@ impl TaxAccountMap {
 
 /// Which orders are posted at all.
 ///
-/// By default only `PAID` orders post, test orders are skipped, and an order cancelled before
-/// it was posted is skipped (cancellations after posting belong to the order-change flow).
+/// By default `PAID` orders post, and paid orders refunded in part before they were posted
+/// (`PARTIALLY_REFUNDED`): posting takes Shopify's current quantities, so the refunded units
+/// are left out and the refund flow has nothing to credit for them. Test orders are skipped,
+/// and an order cancelled before it was posted is skipped (cancellations after posting
+/// belong to the order-change flow).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderGate {
     statuses: Vec<FinancialStatus>,
@@ -206,14 +209,14 @@ pub struct OrderGate {
 impl Default for OrderGate {
     fn default() -> Self {
         Self {
-            statuses: vec![FinancialStatus::Paid],
+            statuses: vec![FinancialStatus::Paid, FinancialStatus::PartiallyRefunded],
             post_test_orders: false,
         }
     }
 }
 
 impl OrderGate {
-    /// The default gate: paid orders only, no test orders.
+    /// The default gate: paid orders (`PAID`, and `PARTIALLY_REFUNDED`), no test orders.
     #[must_use]
     pub fn paid_only() -> Self {
         Self::default()

@@ -553,7 +553,13 @@ impl Mapper<'_> {
                 .checked_sub(&discounted)
                 .map_err(|e| AmountFault::from_money(&what, &e))?;
             discount = add(discount, off)?;
-            match self.taxes(&line.tax_lines, &what, Ok)? {
+            // A shipping line's tax lines are as charged; a shipping refund lowers only its
+            // current price, so the tax follows the current share of the price.
+            if price != discounted {
+                self.split_lines = self.split_lines.saturating_add(1);
+            }
+            let share = |tax: Money| current_price_share(tax, price, discounted);
+            match self.taxes(&line.tax_lines, &what, share)? {
                 Some(line_taxes) => taxes.extend(line_taxes),
                 None => complete = false,
             }
@@ -702,6 +708,22 @@ fn current_share(amount: Money, current: i64, quantity: i64) -> Result<Money, Mo
     }
     let parts = amount.allocate(&[Decimal::from(current), Decimal::from(quantity - current)])?;
     Ok(parts.first().copied().unwrap_or(amount))
+}
+
+/// The part of a shipping line's `tax` that its current price `current` (after refunds)
+/// carries of the price charged, `charged`, allocated so that the current and refunded parts
+/// sum exactly to `tax`.
+fn current_price_share(tax: Money, current: Money, charged: Money) -> Result<Money, MoneyError> {
+    if current == charged || tax.is_zero() {
+        return Ok(tax);
+    }
+    let current = current.amount().max(Decimal::ZERO);
+    let refunded = (charged.amount() - current).max(Decimal::ZERO);
+    if current.is_zero() {
+        return Ok(Money::zero(tax.currency()));
+    }
+    let parts = tax.allocate(&[current, refunded])?;
+    Ok(parts.first().copied().unwrap_or(tax))
 }
 
 /// Makes the draft total equal Shopify's current total `shopify_total`. Shopify's line,

@@ -10,7 +10,8 @@
 //!
 //! - **Gate** ([`OrderGate`]): an order cancelled before posting is skipped, a test order is
 //!   skipped unless test orders are allowed, and only the configured financial statuses post
-//!   (by default `PAID`). An order with no current units at all is skipped too.
+//!   (by default `PAID`, and `PARTIALLY_REFUNDED`: a refund before posting is left out by
+//!   posting the current units). An order with no current units at all is skipped too.
 //! - **Lines** are matched on the exact SKU through the [`SkuIndex`](crate::domain::catalogue::SkuIndex).
 //!   A blank, unknown or duplicate SKU (or one held only by deleted items) rejects the whole
 //!   order, with one exception per bad line: never a partial order.

@@ -1389,3 +1389,109 @@ mod b2b_prices {
         assert!(map_order(&fixture("b2b_bundles"), &index(), &super::config()).is_ok());
     }
 }
+
+/// `vat_included_discounts` as Shopify shows it after a refund before posting: one of the two
+/// T-shirts (16.50, VAT 2.75) and `shipping` of the 2.50 shipping (its VAT `shipping_tax`)
+/// paid back in one `REFUND` transaction.
+fn refunded_before_posting(shipping: &str, shipping_tax: &str) -> Order {
+    let text = include_str!("../../../tests/fixtures/shopify/orders/vat_included_discounts.json");
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let o = &mut v["data"]["order"];
+    let cents = |s: &str| -> i64 {
+        (s.parse::<Decimal>().unwrap() * Decimal::ONE_HUNDRED)
+            .try_into()
+            .unwrap()
+    };
+    let bag = |c: i64| {
+        let amount = Decimal::new(c, 2).to_string();
+        serde_json::json!({"shopMoney": {"amount": amount, "currencyCode": "GBP"},
+                           "presentmentMoney": {"amount": amount, "currencyCode": "GBP"}})
+    };
+    let (ship, ship_tax) = (cents(shipping), cents(shipping_tax));
+    let money = 1650 + ship;
+    o["displayFinancialStatus"] = "PARTIALLY_REFUNDED".into();
+    o["lineItems"]["nodes"][0]["currentQuantity"] = 1.into();
+    o["shippingLines"]["nodes"][0]["currentDiscountedPriceSet"] = bag(250 - ship);
+    o["currentSubtotalPriceSet"] = bag(4400 - 1650);
+    o["currentTotalPriceSet"] = bag(4650 - money);
+    o["currentShippingPriceSet"] = bag(250 - ship);
+    o["currentTotalTaxSet"] = bag(775 - 275 - ship_tax);
+    o["currentTaxLines"][0]["priceSet"] = bag(775 - 275 - ship_tax);
+    o["totalRefundedSet"] = bag(money);
+    o["totalOutstandingSet"] = bag(0);
+    let count = o["transactions"].as_array().unwrap().len();
+    let refund = serde_json::json!({"id": "gid://shopify/OrderTransaction/99", "kind": "REFUND",
+        "status": "SUCCESS", "gateway": "shopify_payments", "test": false,
+        "processedAt": "2026-03-02T11:00:00Z", "amountSet": bag(money)});
+    o["transactions"].as_array_mut().unwrap().push(refund);
+    o["transactionsCount"]["count"] = (count + 1).into();
+    serde_json::from_value(v["data"]["order"].clone()).unwrap()
+}
+
+#[test]
+fn an_order_refunded_in_part_before_posting_posts_its_current_units() {
+    // One T-shirt of two and all the shipping refunded (19.00): 27.50 left, VAT 4.58.
+    let order = refunded_before_posting("2.50", "0.42");
+    let draft = map(&order);
+    assert_eq!(draft.total(), gbp(2750));
+    assert_eq!(draft.rounding_adjustment(), gbp(0));
+    let lines: Vec<(&str, i64, Money, Money, Money)> = draft
+        .lines()
+        .iter()
+        .map(|l| {
+            (
+                l.sku.as_str(),
+                l.quantity,
+                l.line_price,
+                l.line_tax,
+                l.line_total,
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            ("TSHIRT-RED-M", 1, gbp(1375), gbp(275), gbp(1650)),
+            ("MUG-BLUE", 1, gbp(917), gbp(183), gbp(1100)),
+        ]
+    );
+    // The shipping line's tax lines still say 0.42; its current price is 0, so is its tax.
+    assert_eq!(
+        (draft.shipping().cost, draft.shipping().tax),
+        (gbp(0), gbp(0))
+    );
+    // The sale is the payment; the refund is not a payment and the balance checks.
+    let payments: Vec<Money> = draft.payments().iter().map(|p| p.amount).collect();
+    assert_eq!(payments, vec![gbp(4650)]);
+
+    // Part of the shipping (1.00, VAT 0.17) refunded: 1.50 left carries 0.25 of the 0.42.
+    let draft = map(&refunded_before_posting("1.00", "0.17"));
+    assert_eq!(
+        (draft.shipping().cost, draft.shipping().tax),
+        (gbp(125), gbp(25))
+    );
+    assert_eq!(draft.total(), gbp(2900));
+
+    // The default gate posts a paid order refunded in part; a refunded one it skips.
+    let mut refunded = order.clone();
+    refunded.display_financial_status = Some(FinancialStatus::Refunded);
+    assert_eq!(
+        skip_reason(map_order(&refunded, &index(), &config())),
+        SkipReason::FinancialStatus {
+            status: Some(FinancialStatus::Refunded)
+        }
+    );
+}
+
+#[test]
+fn a_refund_shopify_does_not_count_is_a_payment_mismatch() {
+    // The same order whose totalRefundedSet missed the refund transaction.
+    let mut order = refunded_before_posting("2.50", "0.42");
+    order.total_refunded_set = MoneyBag {
+        shop_money: gbp(0),
+        presentment_money: gbp(0),
+    };
+    let found = exceptions(map_order(&order, &index(), &config()));
+    let codes: Vec<&str> = found.iter().map(DomainException::code).collect();
+    assert_eq!(codes, vec!["payment_mismatch", "payment_mismatch"]);
+}

@@ -82,7 +82,8 @@ pub enum RefundException {
         /// Its SKU.
         sku: Option<String>,
     },
-    /// More units refunded than the sale order carries for the line.
+    /// More units refunded than the sale order carries for the line, counting the units the
+    /// order's earlier refunds since posting took.
     MoreUnitsThanPosted {
         /// The refund.
         refund: RefundRef,
@@ -94,6 +95,9 @@ pub enum RefundException {
         refunded: i64,
         /// Units posted.
         posted: i64,
+        /// Units of the line the order's earlier refunds since posting took.
+        #[serde(default)]
+        earlier: i64,
     },
     /// A value Shopify gave cannot be credited (a quantity that is not positive, a negative
     /// amount, an amount finer than the currency's minor unit).
@@ -284,9 +288,21 @@ impl DomainException for RefundException {
                 line,
                 refunded,
                 posted,
+                earlier: 0,
                 ..
             } => format!(
                 "{refund} refunds {refunded} units of line {} but the sale order carries {posted}",
+                line.numeric_id()
+            ),
+            Self::MoreUnitsThanPosted {
+                refund,
+                line,
+                refunded,
+                posted,
+                earlier,
+                ..
+            } => format!(
+                "{refund} refunds {refunded} units of line {} but the sale order carries {posted}, of which earlier refunds took {earlier}",
                 line.numeric_id()
             ),
             Self::InvalidValue {

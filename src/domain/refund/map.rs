@@ -31,7 +31,9 @@ pub struct SaleOrderFacts {
     /// When it was posted. A refund Shopify created before then is already left out of the
     /// sale order (posting takes Shopify's current quantities).
     pub posted_at: DateTime<Utc>,
-    /// Units Stokly has dispatched, by Shopify line (a line not named: none).
+    /// Units Stokly has dispatched, by Shopify line (a line not named: none):
+    /// [`SaleOrderFacts::with_dispatches`] fills it from Stokly's dispatches, and
+    /// [`read_dispatched_units`](crate::adapters::refunds::read_dispatched_units) reads them.
     pub dispatched_units: BTreeMap<LineItemId, i64>,
     /// Whether the order's money was already paid out (its payout journal is posted).
     pub paid_out: bool,
@@ -222,7 +224,9 @@ pub fn map_refund(
     };
     // Shopify stamps whole seconds: a refund in the second the order was posted counts as
     // after it.
-    if refund.created_at.unwrap_or(refund.processed_at) < posted.posted_at.trunc_subsecs(0) {
+    let after_posting =
+        |r: &Refund| r.created_at.unwrap_or(r.processed_at) >= posted.posted_at.trunc_subsecs(0);
+    if !after_posting(refund) {
         return Ok(RefundDecision::BeforePosting);
     }
     let returned = refund.r#return.as_ref().and_then(|r| {
@@ -246,10 +250,14 @@ pub fn map_refund(
     };
     let zero = Money::zero(posted.draft.currency());
 
+    // Units the order's earlier refunds since posting took, by line: this refund is checked
+    // and allocated on top of them.
+    let mut taken = earlier_units(refund, order, &posted.draft, after_posting);
     let mut lines = Vec::new();
     let mut parts = zero;
     for (i, item) in refund.refund_line_items.nodes.iter().enumerate() {
-        if let Some(line) = credit_line(&mut ctx, posted, returned, i, item) {
+        let earlier = taken.take(item, &posted.draft);
+        if let Some(line) = credit_line(&mut ctx, posted, returned, (i, earlier), item) {
             if let Ok(total) = line.total() {
                 parts = ctx.add(parts, total);
             }
@@ -422,11 +430,66 @@ pub fn map_refund(
     }))
 }
 
+/// Units of each posted line that refunds since posting took, counted in Shopify's order.
+#[derive(Default)]
+struct UnitsTaken(BTreeMap<LineItemId, i64>);
+
+impl UnitsTaken {
+    /// Counts `item` and answers the units of its line taken before it. An entry that would
+    /// take more than was posted (refused as [`RefundException::MoreUnitsThanPosted`]), or
+    /// of a line not posted, takes nothing.
+    fn take(&mut self, item: &RefundLineItem, draft: &SaleOrderDraft) -> i64 {
+        let line = &item.line_item.id;
+        let earlier = self.0.get(line).copied().unwrap_or(0);
+        let posted = draft
+            .lines()
+            .iter()
+            .find(|l| &l.shopify_line_id == line)
+            .map_or(0, |l| l.quantity);
+        let after = earlier.saturating_add(item.quantity);
+        if item.quantity > 0 && after <= posted {
+            self.0.insert(line.clone(), after);
+        }
+        earlier
+    }
+}
+
+/// The units of each line that the order's refunds before `refund` (in Shopify's order,
+/// oldest first) took since the sale order was posted.
+fn earlier_units(
+    refund: &Refund,
+    order: &OrderRefunds,
+    draft: &SaleOrderDraft,
+    after_posting: impl Fn(&Refund) -> bool,
+) -> UnitsTaken {
+    let created = |r: &Refund| r.created_at.unwrap_or(r.processed_at);
+    let position = order.refunds.iter().position(|r| r.id == refund.id);
+    let earlier = order
+        .refunds
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| match position {
+            Some(p) => *i < p,
+            // A refund not in the order's list: the ones created before it.
+            None => r.id != refund.id && created(r) < created(refund),
+        });
+    let mut taken = UnitsTaken::default();
+    for (_, r) in earlier.filter(|(_, r)| after_posting(r)) {
+        for item in &r.refund_line_items.nodes {
+            taken.take(item, draft);
+        }
+    }
+    taken
+}
+
+/// One refunded line as a credit line. `earlier` is the units of the line that earlier
+/// refunds (and earlier entries of this one) already took since posting: they count against
+/// the posted units, and they took the undispatched units first.
 fn credit_line(
     ctx: &mut Ctx<'_>,
     posted: &SaleOrderFacts,
     returned: Option<&Return>,
-    i: usize,
+    (i, earlier): (usize, i64),
     item: &RefundLineItem,
 ) -> Option<CreditLine> {
     let line_id = &item.line_item.id;
@@ -451,13 +514,14 @@ fn credit_line(
         });
         return None;
     };
-    if item.quantity > draft_line.quantity {
+    if earlier.saturating_add(item.quantity) > draft_line.quantity {
         ctx.errors.push(RefundException::MoreUnitsThanPosted {
             refund: ctx.refund.clone(),
             line: line_id.clone(),
             item_id: draft_line.item_id.clone(),
             refunded: item.quantity,
             posted: draft_line.quantity,
+            earlier,
         });
         return None;
     }
@@ -479,6 +543,8 @@ fn credit_line(
 
     let dispatched = posted.dispatched_units.get(line_id).copied().unwrap_or(0);
     let open = draft_line.quantity.saturating_sub(dispatched).max(0);
+    // Earlier refunds took the undispatched units first.
+    let open = open.saturating_sub(earlier.min(open));
     let from_open = item.quantity.min(open);
     let shipped = item.quantity.saturating_sub(from_open);
     let mut stock = vec![StockMovement {

@@ -32,11 +32,17 @@
 //!   subtotal less the tax. Refunds carry one tax figure per line: it is split over the
 //!   posted line's tax lines in proportion to their amounts, with the remainder rule of
 //!   [`Money::allocate`](crate::Money::allocate); tax on a line with no tax lines is
-//!   [`RefundException::TaxWithoutTaxLines`]. A line not posted, or more units than posted,
-//!   is an exception.
+//!   [`RefundException::TaxWithoutTaxLines`]. A line not posted is an exception, and so are
+//!   more units than posted, counted over the order's refunds since posting in Shopify's
+//!   order (oldest first, as [`OrderRefunds`](crate::shopify::model::OrderRefunds) lists
+//!   them): two refunds of 2 units each of a 3-unit line credit the first and refuse the
+//!   second ([`RefundException::MoreUnitsThanPosted`] names the units earlier refunds took).
+//!   An entry refused so takes no units from later ones.
 //! - **Units** ([`StockEffect`]): units Stokly has not dispatched yet (posted less
-//!   [`SaleOrderFacts::dispatched_units`]) are taken first and come off the sale order
-//!   ([`StockEffect::RemoveFromOrder`]): they never left, so they are not returned stock.
+//!   [`SaleOrderFacts::dispatched_units`], which [`SaleOrderFacts::with_dispatches`] fills from
+//!   Stokly's dispatches) are taken first, the order's earlier refunds first of all, and come
+//!   off the sale order ([`StockEffect::RemoveFromOrder`]): they never left, so they are not
+//!   returned stock.
 //!   The rest follow `restockType`: `RETURN` (and the deprecated `LEGACY_RESTOCK`) restock at
 //!   the refund line's location mapped to a Stokly location; `NO_RESTOCK` is money only;
 //!   `CANCEL` may only take undispatched units ([`RefundException::CancelOfDispatchedUnits`]
@@ -67,12 +73,14 @@
 //!   amended.
 
 mod config;
+mod dispatched;
 mod draft;
 mod exception;
 mod map;
 mod port;
 
 pub use config::RefundMappingConfig;
+pub use dispatched::dispatched_units;
 pub use draft::{
     CreditCharge, CreditChargeKind, CreditDraft, CreditLine, CreditShipping, FinanceNote,
     NotRestockedReason, StockEffect, StockMovement,

@@ -519,6 +519,163 @@ fn timing_before_posting_after_payout() {
     );
 }
 
+/// Refund `id` of `lines`, created `minutes` after the first refund.
+fn refund_numbered(id: u64, minutes: i64, lines: Vec<Value>, total: &str) -> Refund {
+    let mut r = refund(lines, total, "USD");
+    r["id"] = json!(format!("gid://shopify/Refund/{id}"));
+    let at =
+        Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap() + chrono::Duration::minutes(minutes);
+    r["createdAt"] = json!(at.to_rfc3339());
+    r["processedAt"] = json!(at.to_rfc3339());
+    parse(r)
+}
+
+#[test]
+fn refunds_of_one_line_are_checked_together_against_the_posted_units() {
+    // Socks: 3 posted at 18.00 + tax 1.36. Two refunds of 2 pairs each (12.00 + 0.91).
+    let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney);
+    let first = refund_numbered(
+        901,
+        0,
+        vec![line(22, 2, "CANCEL", "12.00", "0.91", "USD")],
+        "12.91",
+    );
+    let second = refund_numbered(
+        902,
+        5,
+        vec![line(22, 2, "CANCEL", "12.00", "0.91", "USD")],
+        "12.91",
+    );
+    let refunds = order_refunds(
+        "tax_excluded_free_shipping",
+        vec![first.clone(), second.clone()],
+        json!([]),
+    );
+    let map = |r: &Refund| map_refund(r, &refunds, SaleOrderState::Posted(&posted), &config());
+
+    // The first is credited: 2 pairs off the order, 12.00 + 0.91 (0.88 CA, 0.03 LA).
+    let draft = credit(map(&first));
+    assert_eq!(draft.total(), usd(1291));
+    let l = &draft.lines()[0];
+    assert_eq!((l.item_id.as_str(), l.quantity), ("i-socks", 2));
+    assert_eq!((l.net, l.tax), (usd(1200), usd(91)));
+    let taxes: Vec<Money> = l.taxes.iter().map(|t| t.amount).collect();
+    assert_eq!(taxes, vec![usd(88), usd(3)]);
+    assert_eq!(
+        l.stock,
+        vec![StockMovement {
+            units: 2,
+            effect: StockEffect::RemoveFromOrder
+        }]
+    );
+
+    // The second would take 4 of 3 posted units: refused, naming the line and the units.
+    let found = rejected(map(&second));
+    assert_eq!(
+        found,
+        vec![RefundException::MoreUnitsThanPosted {
+            refund: RefundRef {
+                refund_id: second.id.clone(),
+                order_id: refunds.id.clone(),
+                order_name: refunds.name.clone(),
+            },
+            line: line_id(22),
+            item_id: ItemId::new("i-socks").unwrap(),
+            refunded: 2,
+            posted: 3,
+            earlier: 2,
+        }]
+    );
+    assert_eq!(found[0].code(), "more_units_than_posted");
+    assert_eq!(
+        found[0].reason(),
+        "refund 902 of order #1002 refunds 2 units of line 22 but the sale order carries 3, of which earlier refunds took 2"
+    );
+    // Mapped again (a rerun), each refund gets the same answer: the order is Shopify's.
+    assert_eq!(credit(map(&first)), draft);
+    assert_eq!(rejected(map(&second)), found);
+
+    // A refund before posting took nothing the sale order carried: it does not count.
+    let before = refund_numbered(
+        903,
+        -24 * 60,
+        vec![line(22, 2, "CANCEL", "12.00", "0.91", "USD")],
+        "12.91",
+    );
+    let mut early = before.clone();
+    early.created_at = Some(posted_at() - chrono::Duration::hours(1));
+    let refunds = order_refunds(
+        "tax_excluded_free_shipping",
+        vec![early.clone(), first.clone()],
+        json!([]),
+    );
+    assert_eq!(
+        map_refund(&early, &refunds, SaleOrderState::Posted(&posted), &config()),
+        Ok(RefundDecision::BeforePosting)
+    );
+    assert_eq!(
+        credit(map_refund(
+            &first,
+            &refunds,
+            SaleOrderState::Posted(&posted),
+            &config()
+        ))
+        .total(),
+        usd(1291)
+    );
+}
+
+#[test]
+fn a_later_refund_finds_the_undispatched_units_taken_by_an_earlier_one() {
+    // Socks: 3 posted, 1 dispatched, so 2 were still to send. The first refund takes both of
+    // those off the order; the second (1 pair, RETURN) is the dispatched pair coming back.
+    let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
+        .with_dispatched(line_id(22), 1);
+    let first = refund_numbered(
+        901,
+        0,
+        vec![line(22, 2, "RETURN", "12.00", "0.91", "USD")],
+        "12.91",
+    );
+    let second = refund_numbered(
+        902,
+        5,
+        vec![line(22, 1, "RETURN", "6.00", "0.45", "USD")],
+        "6.45",
+    );
+    let refunds = order_refunds(
+        "tax_excluded_free_shipping",
+        vec![first.clone(), second.clone()],
+        json!([]),
+    );
+    let map = |r: &Refund| {
+        credit(map_refund(
+            r,
+            &refunds,
+            SaleOrderState::Posted(&posted),
+            &config(),
+        ))
+    };
+    assert_eq!(
+        map(&first).lines()[0].stock,
+        vec![StockMovement {
+            units: 2,
+            effect: StockEffect::RemoveFromOrder
+        }]
+    );
+    let second = map(&second);
+    assert_eq!(second.total(), usd(645));
+    assert_eq!(
+        second.lines()[0].stock,
+        vec![StockMovement {
+            units: 1,
+            effect: StockEffect::Restock {
+                location: warehouse()
+            }
+        }]
+    );
+}
+
 #[test]
 fn cancel_of_dispatched_units_is_an_exception_for_operations() {
     let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
@@ -817,5 +974,115 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn dispatched_units_add_up_every_dispatch_and_count_whole_bundles() {
+    use crate::domain::fulfilment::{BundleComponent, Dispatch};
+    use crate::shopify::OrderId;
+    let dispatch = |id: &str| {
+        Dispatch::new(
+            id,
+            SaleOrderId::new("so-1").unwrap(),
+            OrderId::from_numeric(1002),
+            warehouse(),
+            posted_at(),
+        )
+    };
+    let dispatches = vec![
+        dispatch("d-1").item(line_id(22), 1).bundle(
+            line_id(30),
+            vec![
+                BundleComponent::new("CANDLE", 2, 3),
+                BundleComponent::new("WICK", 1, 2),
+            ],
+        ),
+        dispatch("d-2")
+            .item(line_id(22), 1)
+            .item(line_id(21), 1)
+            .bundle(
+                line_id(30),
+                vec![
+                    BundleComponent::new("CANDLE", 2, 1),
+                    BundleComponent::new("WICK", 1, 0),
+                ],
+            ),
+    ];
+    // Socks 1 + 1; sneaker 1; the bundle: 4 candles (2 each) and 2 wicks make 2 whole bundles.
+    let units = dispatched_units(&dispatches);
+    assert_eq!(
+        units.into_iter().collect::<Vec<_>>(),
+        vec![(line_id(21), 1), (line_id(22), 2), (line_id(30), 2)]
+    );
+    // The facts take them, replacing what was there.
+    let facts = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
+        .with_dispatched(line_id(99), 5)
+        .with_dispatches(&dispatches);
+    assert_eq!(facts.dispatched_units.get(&line_id(22)), Some(&2));
+    assert_eq!(facts.dispatched_units.get(&line_id(99)), None);
+    // A bundle with only 3 candles sent (1 whole bundle) and nothing else.
+    let one = vec![dispatch("d-3").bundle(
+        line_id(30),
+        vec![
+            BundleComponent::new("CANDLE", 2, 3),
+            BundleComponent::new("WICK", 1, 1),
+        ],
+    )];
+    assert_eq!(dispatched_units(&one).get(&line_id(30)), Some(&1));
+    assert!(dispatched_units(&[]).is_empty());
+}
+
+proptest! {
+    /// However an order's refunds split a line, the units credited never exceed the units
+    /// posted, and a refund is refused exactly when it would take more than is left; the
+    /// undispatched units are taken off the order at most once.
+    #[test]
+    fn refunds_never_credit_more_units_than_were_posted(
+        quantities in proptest::collection::vec(1i64..=3, 1..6),
+        dispatched in 0i64..=3,
+    ) {
+        // Socks: 3 posted at 6.00 + 0.45 a pair.
+        let posted = posted("tax_excluded_free_shipping", CurrencyPolicy::ShopMoney)
+            .with_dispatched(line_id(22), dispatched);
+        let refunds: Vec<Refund> = quantities
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let subtotal = format!("{}.00", 6 * q);
+                let tax = cents(45 * q);
+                let total = cents(645 * q);
+                refund_numbered(
+                    910 + i as u64,
+                    i64::try_from(i).unwrap(),
+                    vec![line(22, *q, "RETURN", &subtotal, &tax, "USD")],
+                    &total,
+                )
+            })
+            .collect();
+        let order = order_refunds("tax_excluded_free_shipping", refunds.clone(), json!([]));
+        let (mut credited, mut off_the_order) = (0i64, 0i64);
+        for (r, q) in refunds.iter().zip(&quantities) {
+            match map_refund(r, &order, SaleOrderState::Posted(&posted), &config()) {
+                Ok(RefundDecision::Credit(draft)) => {
+                    prop_assert!(credited + q <= 3);
+                    credited += q;
+                    off_the_order += draft.lines()[0]
+                        .stock
+                        .iter()
+                        .filter(|m| m.effect == StockEffect::RemoveFromOrder)
+                        .map(|m| m.units)
+                        .sum::<i64>();
+                }
+                Err(rejection) => {
+                    prop_assert!(credited + q > 3, "{:?}", rejection);
+                    prop_assert_eq!(rejection.exceptions.len(), 1);
+                    prop_assert_eq!(rejection.exceptions[0].code(), "more_units_than_posted");
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+        prop_assert!(credited <= 3);
+        prop_assert_eq!(off_the_order, credited.min(3 - dispatched));
     }
 }

@@ -235,13 +235,36 @@ fn fo_json(state: &ShopifyState, order: u64, fo: &SandboxFulfillmentOrder) -> Va
     })
 }
 
-fn fulfillment_line_json(line: &(u64, i64)) -> Value {
-    json!({"lineItem": {"id": gid("LineItem", line.0)}, "quantity": line.1})
+/// The numeric ID of the `index`-th line of fulfillment `fulfillment` (a fulfillment has
+/// fewer than 1,000 lines in the emulator; the GID's type keeps it apart from other IDs).
+pub(crate) fn line_item_id(fulfillment: u64, index: usize) -> u64 {
+    fulfillment
+        .saturating_mul(1000)
+        .saturating_add(index as u64 + 1)
+}
+
+/// A fulfillment's lines with their IDs.
+fn numbered(f: &SandboxFulfillment) -> Vec<(u64, (u64, i64))> {
+    f.lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (line_item_id(f.id, i), *l))
+        .collect()
+}
+
+fn fulfillment_line_json((id, line): &(u64, (u64, i64))) -> Value {
+    json!({"id": gid("FulfillmentLineItem", *id), "lineItem": {"id": gid("LineItem", line.0)}, "quantity": line.1})
 }
 
 fn fulfillment_json(f: &SandboxFulfillment) -> Value {
     let prefix = format!("fl{}", f.id);
-    let (nodes, info) = page_of(&f.lines, &prefix, None, NESTED_LINES, fulfillment_line_json);
+    let (nodes, info) = page_of(
+        &numbered(f),
+        &prefix,
+        None,
+        NESTED_LINES,
+        fulfillment_line_json,
+    );
     json!({
         "id": gid("Fulfillment", f.id),
         "status": f.status,
@@ -356,7 +379,7 @@ pub(crate) fn fulfillment_line_items(
         return data(json!({"fulfillment": null}));
     };
     let (nodes, info) = page_of(
-        &f.lines,
+        &numbered(f),
         &format!("fl{}", f.id),
         vars.get("after").and_then(Value::as_str),
         first_of(vars, "first"),

@@ -22,7 +22,10 @@ pub use fulfillment::{
     SandboxOrderFulfillment,
 };
 pub use payouts::SandboxPaymentsAccount;
-pub use refund::{RefundBook, SandboxDisposition, SandboxRefund, SandboxRefundLine, SandboxReturn};
+pub use refund::{
+    RefundBook, SandboxDisposition, SandboxRefund, SandboxRefundLine, SandboxReturn,
+    SandboxReturnLine,
+};
 pub use sales::SalesChurn;
 pub use state::{
     SandboxBulkOperation, SandboxComponent, SandboxInventoryChange, SandboxLineGroup,
@@ -674,6 +677,8 @@ impl GraphQlResponder {
             "RefundLineItems" => Ok(refund::refund_line_items(&state, variables)),
             "ReturnDispositions" => Ok(refund::return_dispositions(&state, variables)),
             "RefundCreate" => Ok(refund::refund_create(&mut state, ctx.now, variables)),
+            "ReturnCreate" => Ok(refund::return_create(&mut state, variables)),
+            "ReturnProcess" => Ok(refund::return_process(&mut state, ctx.now, variables)),
             "ShopifyPaymentsBalanceTransactions" => {
                 Ok(payouts::balance_transactions(&state, variables))
             }

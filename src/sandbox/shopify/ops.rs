@@ -1038,6 +1038,12 @@ impl Pair {
     }
 }
 
+impl From<(rust_decimal::Decimal, rust_decimal::Decimal)> for Pair {
+    fn from((shop, presentment): (rust_decimal::Decimal, rust_decimal::Decimal)) -> Self {
+        Self { shop, presentment }
+    }
+}
+
 fn rate_f64(rate: rust_decimal::Decimal) -> Value {
     rate.to_string()
         .parse::<f64>()
@@ -1079,8 +1085,10 @@ fn line_json(
     state: &ShopifyState,
     order: &super::state::SandboxOrder,
     line: &super::state::SandboxLineItem,
+    refunded: &super::refund::RefundedOrder,
 ) -> Value {
     let m = line_money(order, line);
+    let current = line.quantity - refunded.line(line.id).units;
     let tax_lines: Vec<Value> = if line.tax_rate.is_zero() {
         Vec::new()
     } else {
@@ -1102,7 +1110,7 @@ fn line_json(
         .map(|v| v.title.clone());
     json!({
         "id": gid("LineItem", line.id), "sku": line.sku, "name": line.title, "variantTitle": variant_title,
-        "quantity": line.quantity, "currentQuantity": line.quantity, "taxable": !line.tax_rate.is_zero(),
+        "quantity": line.quantity, "currentQuantity": current, "refundableQuantity": current, "taxable": !line.tax_rate.is_zero(),
         "requiresShipping": true, "isGiftCard": false,
         "variant": line.variant_id.map(|v| json!({"id": gid("ProductVariant", v)})),
         "originalUnitPriceSet": m.original.per_unit(line.quantity).bag(order),
@@ -1116,16 +1124,20 @@ fn line_json(
     })
 }
 
-fn shipping_json(order: &super::state::SandboxOrder) -> Vec<Value> {
+fn shipping_json(
+    order: &super::state::SandboxOrder,
+    refunded: &super::refund::RefundedOrder,
+) -> Vec<Value> {
     if order.shipping.is_zero() {
         return Vec::new();
     }
     let price = Pair::of(order, order.shipping);
     let tax = price.tax(order.shipping_tax_rate);
+    let current = price.sub(Pair::from(refunded.shipping));
     vec![json!({
         "id": gid("ShippingLine", order.id), "title": "Standard delivery", "code": "STANDARD", "source": "shopify",
         "isRemoved": false, "originalPriceSet": price.bag(order), "discountedPriceSet": price.bag(order),
-        "currentDiscountedPriceSet": price.bag(order),
+        "currentDiscountedPriceSet": current.bag(order),
         "taxLines": if tax.shop.is_zero() { Vec::new() } else { vec![tax_line_json(order, order.shipping_tax_rate, tax)] },
         "discountAllocations": [],
     })]
@@ -1143,21 +1155,36 @@ fn connection_slice(nodes: Vec<Value>, first: usize, after: usize, kind: &str) -
 
 fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value {
     let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let refunded = super::refund::refunded_order(state, order);
     let mut subtotal = Pair::default();
     let mut discounts = Pair::default();
     let mut by_rate: std::collections::BTreeMap<rust_decimal::Decimal, Pair> =
         std::collections::BTreeMap::new();
+    // Placed, and current (less what refunds took): subtotal, discounts, tax by rate.
+    let (mut current_subtotal, mut current_discounts) = (Pair::default(), Pair::default());
+    let mut current_by_rate = by_rate.clone();
     for line in &order.lines {
         let m = line_money(order, line);
+        let gone = refunded.line(line.id);
         subtotal = subtotal.add(m.discounted);
         discounts = discounts.add(m.discount);
+        current_subtotal = current_subtotal.add(m.discounted.sub(Pair::from(gone.gross)));
+        current_discounts = current_discounts.add(m.discount.sub(Pair::of(order, gone.discount)));
         if !line.tax_rate.is_zero() {
             let e = by_rate.entry(line.tax_rate).or_default();
             *e = e.add(m.tax);
+            let e = current_by_rate.entry(line.tax_rate).or_default();
+            *e = e.add(m.tax.sub(Pair::from(gone.tax)));
         }
     }
     let shipping = Pair::of(order, order.shipping);
     let shipping_tax = shipping.tax(order.shipping_tax_rate);
+    let current_shipping = shipping.sub(Pair::from(refunded.shipping));
+    let current_shipping_tax = shipping_tax.sub(Pair::from(refunded.shipping_tax));
+    if !current_shipping_tax.shop.is_zero() {
+        let e = current_by_rate.entry(order.shipping_tax_rate).or_default();
+        *e = e.add(current_shipping_tax);
+    }
     if !shipping_tax.shop.is_zero() {
         let e = by_rate.entry(order.shipping_tax_rate).or_default();
         *e = e.add(shipping_tax);
@@ -1167,20 +1194,43 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
     let fee = Pair::of(order, order.additional_fee);
     let fee_tax = fee.tax(order.shipping_tax_rate);
     if !fee_tax.shop.is_zero() {
-        let e = by_rate.entry(order.shipping_tax_rate).or_default();
-        *e = e.add(fee_tax);
+        for rates in [&mut by_rate, &mut current_by_rate] {
+            let e = rates.entry(order.shipping_tax_rate).or_default();
+            *e = e.add(fee_tax);
+        }
     }
     let total_tax = by_rate.values().fold(Pair::default(), |a, b| a.add(*b));
     let total = subtotal.add(shipping).add(tip).add(duties).add(fee);
-    let zero = Pair::default();
+    let current_tax = current_by_rate
+        .values()
+        .fold(Pair::default(), |a, b| a.add(*b));
+    let current_total = current_subtotal
+        .add(current_shipping)
+        .add(tip)
+        .add(duties)
+        .add(fee);
+    let refunded_money = Pair::from(refunded.money);
+    let net_payment = total.sub(refunded_money);
+    let financial_status = if refunded_money.shop.is_zero() {
+        "PAID"
+    } else if net_payment.shop <= rust_decimal::Decimal::ZERO {
+        "REFUNDED"
+    } else {
+        "PARTIALLY_REFUNDED"
+    };
     let tax_lines: Vec<Value> = by_rate
         .iter()
+        .map(|(rate, amount)| tax_line_json(order, *rate, *amount))
+        .collect();
+    let current_tax_lines: Vec<Value> = current_by_rate
+        .iter()
+        .filter(|(_, amount)| !amount.shop.is_zero())
         .map(|(rate, amount)| tax_line_json(order, *rate, *amount))
         .collect();
     let lines: Vec<Value> = order
         .lines
         .iter()
-        .map(|l| line_json(state, order, l))
+        .map(|l| line_json(state, order, l, &refunded))
         .collect();
     let (first, last) = order
         .email
@@ -1204,15 +1254,15 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         "id": gid("Order", order.id), "name": order.name, "createdAt": stamp(order.created_at), "processedAt": stamp(order.created_at),
         "updatedAt": stamp(order.updated_at), "cancelledAt": order.cancelled_at.map(stamp),
         "cancelReason": order.cancelled_at.map(|_| "CUSTOMER"), "closed": false, "test": order.test,
-        "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "UNFULFILLED",
+        "displayFinancialStatus": financial_status, "displayFulfillmentStatus": "UNFULFILLED",
         "currencyCode": order.currency.as_str(), "presentmentCurrencyCode": order.presentment_currency.as_str(),
         "taxesIncluded": order.taxes_included, "taxExempt": false, "email": order.email, "phone": null,
         "poNumber": order.company.as_ref().map(|_| format!("PO-{}", order.id)), "sourceName": "web",
         "tags": [], "discountCodes": if discounts.shop.is_zero() { Vec::<&str>::new() } else { vec!["SANDBOX10"] },
-        "subtotalPriceSet": subtotal.bag(order), "currentSubtotalPriceSet": subtotal.bag(order),
-        "totalPriceSet": total.bag(order), "currentTotalPriceSet": total.bag(order),
-        "totalTaxSet": total_tax.bag(order), "currentTotalTaxSet": total_tax.bag(order),
-        "currentTotalDiscountsSet": discounts.bag(order), "currentShippingPriceSet": shipping.bag(order),
+        "subtotalPriceSet": subtotal.bag(order), "currentSubtotalPriceSet": current_subtotal.bag(order),
+        "totalPriceSet": total.bag(order), "currentTotalPriceSet": current_total.bag(order),
+        "totalTaxSet": total_tax.bag(order), "currentTotalTaxSet": current_tax.bag(order),
+        "currentTotalDiscountsSet": current_discounts.bag(order), "currentShippingPriceSet": current_shipping.bag(order),
     });
     let fees: Vec<Value> = if order.additional_fee.is_zero() {
         Vec::new()
@@ -1228,16 +1278,18 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         ]
     };
     let charges = json!({
-        "currentTaxLines": tax_lines,
+        "currentTaxLines": current_tax_lines,
         "totalTipReceivedSet": tip.bag(order),
         "currentTotalDutiesSet": (!order.duties.is_zero()).then(|| duties.bag(order)),
         "currentTotalAdditionalFeesSet": (!order.additional_fee.is_zero()).then(|| fee.bag(order)),
         "additionalFees": fees,
         "totalReceivedSet": total.bag(order),
-        "totalRefundedSet": zero.bag(order),
-        "totalOutstandingSet": zero.bag(order),
+        "totalRefundedSet": refunded_money.bag(order),
+        "totalRefundedShippingSet": Pair::from(refunded.shipping).bag(order),
+        "netPaymentSet": net_payment.bag(order),
+        "totalOutstandingSet": current_total.sub(net_payment).bag(order),
     });
-    let transactions = transactions_json(order, &total.bag(order));
+    let transactions = transactions_json(order, &total.bag(order), &refunded);
     let parties = json!({
         "taxLines": tax_lines,
         "customer": order.customer_id.map(|c| json!({"id": gid("Customer", c), "email": order.email, "firstName": first, "lastName": last})),
@@ -1245,7 +1297,7 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         "transactionsCount": {"count": transactions.len(), "precision": "EXACT"},
         "transactions": transactions.iter().take(ORDER_DOC_TRANSACTIONS).collect::<Vec<_>>(),
         "lineItems": connection_slice(lines, ORDER_DOC_LINES, 0, "LineItem"),
-        "shippingLines": connection_slice(shipping_json(order), ORDER_DOC_SHIPPING, 0, "ShippingLine"),
+        "shippingLines": connection_slice(shipping_json(order, &refunded), ORDER_DOC_SHIPPING, 0, "ShippingLine"),
     });
     let mut merged = head;
     for more in [charges, parties] {
@@ -1256,8 +1308,13 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
     merged
 }
 
-/// The order's transactions: the failed attempts, then the sale of `total` (a money bag).
-fn transactions_json(order: &super::state::SandboxOrder, total: &Value) -> Vec<Value> {
+/// The order's transactions: the failed attempts, the sale of `total` (a money bag, the
+/// amount received), then the refunds' `REFUND` transactions.
+fn transactions_json(
+    order: &super::state::SandboxOrder,
+    total: &Value,
+    refunded: &super::refund::RefundedOrder,
+) -> Vec<Value> {
     let stamp = order
         .created_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -1272,6 +1329,7 @@ fn transactions_json(order: &super::state::SandboxOrder, total: &Value) -> Vec<V
             "id": gid("OrderTransaction", order.id), "kind": "SALE", "status": "SUCCESS",
             "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
             "amountSet": total})))
+        .chain(refunded.transactions.iter().cloned())
         .collect()
 }
 
@@ -1282,11 +1340,9 @@ pub(crate) fn order_transactions(state: &ShopifyState, vars: &Map<String, Value>
         return OpResult::data(json!({"order": null}));
     };
     let body = order_json(state, order);
-    let total = body
-        .get("currentTotalPriceSet")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let all = transactions_json(order, &total);
+    let total = body.get("totalReceivedSet").cloned().unwrap_or(Value::Null);
+    let refunded = super::refund::refunded_order(state, order);
+    let all = transactions_json(order, &total, &refunded);
     let count = all.len();
     let page: Vec<Value> = all.into_iter().take(first(vars)).collect();
     OpResult::data(json!({"order": {
@@ -1313,8 +1369,13 @@ pub(crate) fn order_lines(
     else {
         return Ok(OpResult::page(json!({"order": null}), 0));
     };
+    let refunded = super::refund::refunded_order(state, order);
     let (kind, field, nodes) = if shipping {
-        ("ShippingLine", "shippingLines", shipping_json(order))
+        (
+            "ShippingLine",
+            "shippingLines",
+            shipping_json(order, &refunded),
+        )
     } else {
         (
             "LineItem",
@@ -1322,7 +1383,7 @@ pub(crate) fn order_lines(
             order
                 .lines
                 .iter()
-                .map(|l| line_json(state, order, l))
+                .map(|l| line_json(state, order, l, &refunded))
                 .collect(),
         )
     };

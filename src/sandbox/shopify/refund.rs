@@ -1,5 +1,5 @@
-//! Refunds in the Shopify emulator: `refundCreate` and the refund reads (`OrderRefunds`,
-//! `RefundLineItems`).
+//! Refunds in the Shopify emulator: `refundCreate`, `returnCreate`, `returnProcess` and the
+//! refund and return reads (`OrderRefunds`, `RefundLineItems`, `ReturnDispositions`).
 //!
 //! `refundCreate` needs `@idempotent` (checked before it runs, as for inventory writes) and
 //! answers as recorded where a recording shows how: a transaction of another kind than
@@ -12,11 +12,43 @@
 //! amount asked (or what is left, with `fullRefund`); the money refunded is the sum of the
 //! transactions (none: a restock-only refund of no money), and any difference between the
 //! parts and the money is an order adjustment `REFUND_DISCREPANCY` stated from the order's
-//! side. The return mutations are not emulated: a processed return with its dispositions is
-//! recorded with [`ShopifyState::add_processed_return`] and read with `return(id:)`.
+//! side.
 //!
-//! The order read does not yet reflect refunds (current quantities, current totals and the
-//! refund transactions stay as placed); only the refund reads show them.
+//! Returns: `returnCreate` makes an `OPEN` return of fulfilled, unrefunded units (named by
+//! their fulfillment line items); `returnProcess` processes units with their dispositions
+//! (`RESTOCKED` at a location, `PROCESSING_REQUIRED`, `NOT_RESTOCKED`, `MISSING`) and, as
+//! recorded, leaves the return `OPEN` without `financialTransfer`; with
+//! `financialTransfer.issueRefund` it refunds the processed units through `refundCreate`'s
+//! rules, the refund belongs to the return, and a fully processed return is `CLOSED`
+//! (assumed). `return(id:)` reads a return with its dispositions.
+//! [`ShopifyState::add_processed_return`] still seeds a processed return directly.
+//!
+//! The order read reflects the refunds (what Shopify documents for these fields): a line's
+//! `currentQuantity` and `refundableQuantity` drop the refunded units (`quantity` stays);
+//! `currentSubtotalPriceSet`, `currentTotalPriceSet`, `currentTotalTaxSet`,
+//! `currentTaxLines`, `currentTotalDiscountsSet` and `currentShippingPriceSet` (with the
+//! shipping line's `currentDiscountedPriceSet`) drop the refunded lines' and shipping's
+//! amounts; `totalRefundedSet` is the money refunded, `totalRefundedShippingSet` the shipping
+//! refunded, `netPaymentSet` the money received less the money refunded; the order's
+//! `transactions` gain each refund's `REFUND` transactions (after the sale); and
+//! `displayFinancialStatus` is `PARTIALLY_REFUNDED` once some money is refunded and
+//! `REFUNDED` once all of it is (as recorded for a partial and a full refund).
+//!
+//! Assumed where neither the reference nor a recording says:
+//!
+//! - the refunded units of a line are taken from its first units (the shares of
+//!   [`share`] telescope, so a line's refunded and current amounts add up to the line);
+//!   its discount leaves in the same proportion;
+//! - a line's and a shipping line's own `taxLines`, `originalTotalSet`, `discountedTotalSet`
+//!   and `originalPriceSet` stay as placed (they describe what was bought); only the
+//!   order's `current…` fields and a shipping line's `currentDiscountedPriceSet` move;
+//! - a refund discrepancy (money refunded other than the parts refunded) is not a current
+//!   amount: the current total is the current lines, shipping and charges, and
+//!   `totalOutstandingSet` is the current total less the net payment (negative, in the
+//!   customer's favour, when units were refunded without their money);
+//! - a refund of units with no money leaves the financial status as it was;
+//! - duties and additional fees are never refunded (`refundDuties` is not emulated), and
+//!   the fulfillment orders keep the refunded units.
 
 use std::collections::BTreeMap;
 
@@ -51,18 +83,39 @@ pub struct SandboxDisposition {
     pub location_id: Option<u64>,
 }
 
-/// A processed (closed) return of an order, with the dispositions of its units per line.
+/// One line of a return. Its `ReturnLineItem` and its reverse fulfillment order line share
+/// the numeric ID `id` (their GIDs differ by type).
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SandboxReturnLine {
+    /// Numeric ID of the return line (and of its reverse fulfillment order line).
+    pub id: u64,
+    /// The order line.
+    pub line_id: u64,
+    /// The fulfillment line item returned (`None` for a return seeded without one).
+    pub fulfillment_line_item: Option<u64>,
+    /// Units returned.
+    pub quantity: i64,
+    /// Units processed (`returnProcess`).
+    pub processed: i64,
+    /// Where processed units went.
+    pub dispositions: Vec<SandboxDisposition>,
+}
+
+/// A return of an order: `OPEN` once created, `CLOSED` once processed with its refund.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct SandboxReturn {
-    /// Numeric ID.
+    /// Numeric ID (also its reverse fulfillment order's).
     pub id: u64,
     /// `#1001-R1`.
     pub name: String,
     /// The order.
     pub order_id: u64,
-    /// Per order line: units returned and their dispositions.
-    pub lines: Vec<(u64, i64, Vec<SandboxDisposition>)>,
+    /// `OPEN` or `CLOSED`.
+    pub status: String,
+    /// Its lines.
+    pub lines: Vec<SandboxReturnLine>,
 }
 
 impl SandboxDisposition {
@@ -88,8 +141,19 @@ impl ShopifyState {
         refund_id: u64,
         lines: Vec<(u64, i64, Vec<SandboxDisposition>)>,
     ) -> Option<u64> {
-        let name = format!("{}-R1", self.orders.get(&order_id)?.name);
+        let name = self.return_name(order_id)?;
         let id = self.next_id();
+        let lines = lines
+            .into_iter()
+            .map(|(line_id, quantity, dispositions)| SandboxReturnLine {
+                id: self.next_id(),
+                line_id,
+                fulfillment_line_item: None,
+                quantity,
+                processed: quantity,
+                dispositions,
+            })
+            .collect();
         let refund = self
             .refunds
             .by_order
@@ -103,10 +167,23 @@ impl ShopifyState {
                 id,
                 name,
                 order_id,
+                status: "CLOSED".to_owned(),
                 lines,
             },
         );
         Some(id)
+    }
+
+    /// The next return's name of `order_id` (`#1001-R1`, `#1001-R2`...).
+    fn return_name(&self, order_id: u64) -> Option<String> {
+        let order = self.orders.get(&order_id)?;
+        let made = self
+            .refunds
+            .returns
+            .values()
+            .filter(|r| r.order_id == order_id)
+            .count();
+        Some(format!("{}-R{}", order.name, made + 1))
     }
 }
 
@@ -444,6 +521,21 @@ fn line_json(order: &SandboxOrder, l: &SandboxRefundLine) -> Value {
     })
 }
 
+/// A refund's `REFUND` transactions.
+fn transactions_json(order: &SandboxOrder, r: &SandboxRefund) -> Vec<Value> {
+    let stamp = r
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    r.transactions
+        .iter()
+        .map(|(id, _, amount)| {
+            json!({"id": gid("OrderTransaction", *id), "kind": "REFUND", "status": "SUCCESS",
+                   "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
+                   "amountSet": bag(order, *amount)})
+        })
+        .collect()
+}
+
 fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
     let stamp = r
         .created_at
@@ -464,15 +556,7 @@ fn refund_json(order: &SandboxOrder, r: &SandboxRefund) -> Value {
                     "amountSet": bag(order, r.discrepancy), "taxAmountSet": bag(order, (Decimal::ZERO, Decimal::ZERO))}),
         ]
     };
-    let transactions: Vec<Value> = r
-        .transactions
-        .iter()
-        .map(|(id, _, amount)| {
-            json!({"id": gid("OrderTransaction", *id), "kind": "REFUND", "status": "SUCCESS",
-                   "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
-                   "amountSet": bag(order, *amount)})
-        })
-        .collect();
+    let transactions = transactions_json(order, r);
     json!({
         "id": gid("Refund", r.id), "createdAt": stamp, "processedAt": stamp, "note": r.note,
         "totalRefundedSet": bag(order, r.total()),
@@ -525,22 +609,481 @@ pub(crate) fn return_dispositions(state: &ShopifyState, vars: &Map<String, Value
             .and_then(|o| o.lines.iter().find(|l| l.id == line))
             .and_then(|l| l.sku.clone())
     };
-    let lines: Vec<Value> = r
+    ok(json!({ "return": return_json(r, &sku) }))
+}
+
+/// A return as `return(id:)` and the return mutations give it.
+fn return_json(r: &SandboxReturn, sku: &dyn Fn(u64) -> Option<String>) -> Value {
+    let fulfillment_line = |l: &SandboxReturnLine| {
+        json!({"id": l.fulfillment_line_item.map(|f| gid("FulfillmentLineItem", f)),
+               "lineItem": {"id": gid("LineItem", l.line_id), "sku": sku(l.line_id)}})
+    };
+    let rfo_lines: Vec<Value> = r
         .lines
         .iter()
-        .map(|(line, quantity, dispositions)| {
-            let dispositions: Vec<Value> = dispositions
+        .map(|l| {
+            let dispositions: Vec<Value> = l
+                .dispositions
                 .iter()
-                .map(|d| json!({"type": d.kind, "quantity": d.quantity,
-                    "location": d.location_id.map(|l| json!({"id": gid("Location", l)}))}))
+                .map(|d| {
+                    json!({"type": d.kind, "quantity": d.quantity,
+                    "location": d.location_id.map(|l| json!({"id": gid("Location", l)}))})
+                })
                 .collect();
-            json!({"totalQuantity": quantity,
-                   "fulfillmentLineItem": {"lineItem": {"id": gid("LineItem", *line), "sku": sku(*line)}},
-                   "dispositions": dispositions})
+            json!({"id": gid("ReverseFulfillmentOrderLineItem", l.id), "totalQuantity": l.quantity,
+                   "fulfillmentLineItem": fulfillment_line(l), "dispositions": dispositions})
         })
         .collect();
-    ok(json!({"return": {
-        "id": gid("Return", r.id), "name": r.name, "status": "CLOSED",
-        "reverseFulfillmentOrders": page(vec![json!({"lineItems": page(lines)})]),
-    }}))
+    let return_lines: Vec<Value> = r
+        .lines
+        .iter()
+        .map(|l| {
+            json!({"id": gid("ReturnLineItem", l.id), "quantity": l.quantity,
+                   "processedQuantity": l.processed, "unprocessedQuantity": l.quantity - l.processed,
+                   "fulfillmentLineItem": fulfillment_line(l)})
+        })
+        .collect();
+    json!({
+        "id": gid("Return", r.id), "name": r.name, "status": r.status,
+        "order": {"id": gid("Order", r.order_id)},
+        "totalQuantity": r.lines.iter().map(|l| l.quantity).sum::<i64>(),
+        "returnLineItems": page(return_lines),
+        "reverseFulfillmentOrders": page(vec![json!({"id": gid("ReverseFulfillmentOrder", r.id),
+            "lineItems": page(rfo_lines)})]),
+    })
+}
+
+/// What the refunds of one order took from one of its lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RefundedLine {
+    /// Units refunded.
+    pub(crate) units: i64,
+    /// Amount refunded, tax included (shop, presentment).
+    pub(crate) gross: (Decimal, Decimal),
+    /// Its tax.
+    pub(crate) tax: (Decimal, Decimal),
+    /// The refunded units' share of the line's discount (shop currency).
+    pub(crate) discount: Decimal,
+}
+
+/// What the refunds of one order took, as the order read shows it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RefundedOrder {
+    /// By order line.
+    pub(crate) lines: BTreeMap<u64, RefundedLine>,
+    /// Shipping refunded, tax included (shop, presentment).
+    pub(crate) shipping: (Decimal, Decimal),
+    /// Its tax.
+    pub(crate) shipping_tax: (Decimal, Decimal),
+    /// Money refunded (the refunds' transactions).
+    pub(crate) money: (Decimal, Decimal),
+    /// The refunds' `REFUND` transactions, oldest first, as the order's `transactions` list
+    /// gives them.
+    pub(crate) transactions: Vec<Value>,
+}
+
+fn add2(a: (Decimal, Decimal), b: (Decimal, Decimal)) -> (Decimal, Decimal) {
+    (a.0 + b.0, a.1 + b.1)
+}
+
+impl RefundedOrder {
+    /// What the order's line `line_id` lost to refunds (nothing when none).
+    pub(crate) fn line(&self, line_id: u64) -> RefundedLine {
+        self.lines.get(&line_id).copied().unwrap_or_default()
+    }
+}
+
+/// What the refunds of `order` took from it.
+pub(crate) fn refunded_order(state: &ShopifyState, order: &SandboxOrder) -> RefundedOrder {
+    let mut out = RefundedOrder::default();
+    let Some(refunds) = state.refunds.by_order.get(&order.id) else {
+        return out;
+    };
+    for r in refunds {
+        for l in &r.lines {
+            let e = out.lines.entry(l.line_id).or_default();
+            e.units += l.quantity;
+            e.gross = add2(e.gross, l.subtotal);
+            e.tax = add2(e.tax, l.tax);
+        }
+        if let Some((amount, tax)) = r.shipping {
+            out.shipping = add2(out.shipping, amount);
+            out.shipping_tax = add2(out.shipping_tax, tax);
+        }
+        out.money = add2(out.money, r.total());
+        out.transactions.extend(transactions_json(order, r));
+    }
+    for line in &order.lines {
+        if let Some(e) = out.lines.get_mut(&line.id) {
+            e.discount = share(line.discount, line.quantity, 0, e.units);
+        }
+    }
+    out
+}
+
+fn return_payload(root: &str, data: Value, errors: Vec<Value>) -> OpResult {
+    ok(json!({ root: {"return": data, "userErrors": errors} }))
+}
+
+fn refuse_return(root: &str, field: Value, message: impl Into<String>) -> OpResult {
+    return_payload(
+        root,
+        Value::Null,
+        vec![json!({"field": field, "message": message.into()})],
+    )
+}
+
+/// `returnCreate(returnInput:)`: an `OPEN` return of fulfilled units (as recorded, a return
+/// needs a fulfilled line that is not refunded). Each line names a fulfillment line item of
+/// the order and at most the units it fulfilled that are neither refunded nor on another
+/// return. The messages of its refusals are assumed (none is recorded).
+pub(crate) fn return_create(state: &mut ShopifyState, vars: &Map<String, Value>) -> OpResult {
+    const ROOT: &str = "returnCreate";
+    let input = vars.get("returnInput").cloned().unwrap_or(Value::Null);
+    let Some(order_id) = parse_gid(input.get("orderId"), "Order") else {
+        return refuse_return(
+            ROOT,
+            json!(["returnInput", "orderId"]),
+            "Order does not exist",
+        );
+    };
+    let Some(order) = state.orders.get(&order_id).cloned() else {
+        return refuse_return(
+            ROOT,
+            json!(["returnInput", "orderId"]),
+            "Order does not exist",
+        );
+    };
+    let refunded = refunded_order(state, &order);
+    let fulfilled: Vec<(u64, u64, i64)> = state
+        .fulfillment
+        .orders
+        .get(&order_id)
+        .map(|b| {
+            b.fulfillments
+                .iter()
+                .filter(|f| f.status == "SUCCESS")
+                .flat_map(|f| {
+                    f.lines.iter().enumerate().map(|(i, (line, units))| {
+                        (super::fulfillment::line_item_id(f.id, i), *line, *units)
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let on_returns = |fli: Option<u64>, line: Option<u64>| -> i64 {
+        state
+            .refunds
+            .returns
+            .values()
+            .filter(|r| r.order_id == order_id)
+            .flat_map(|r| &r.lines)
+            .filter(|l| {
+                fli.is_some_and(|f| l.fulfillment_line_item == Some(f))
+                    || line.is_some_and(|x| l.line_id == x)
+            })
+            .map(|l| l.quantity)
+            .sum()
+    };
+    let items = input
+        .get("returnLineItems")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if items.is_empty() {
+        return refuse_return(
+            ROOT,
+            json!(["returnInput", "returnLineItems"]),
+            "Return must have at least one line item",
+        );
+    }
+    let mut wanted: Vec<(u64, u64, i64)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |name: &str| json!(["returnInput", "returnLineItems", i.to_string(), name]);
+        let found = parse_gid(item.get("fulfillmentLineItemId"), "FulfillmentLineItem")
+            .and_then(|id| fulfilled.iter().find(|(fli, _, _)| *fli == id));
+        let Some(&(fli, line, units)) = found else {
+            return refuse_return(
+                ROOT,
+                field("fulfillmentLineItemId"),
+                "Fulfillment line item does not exist",
+            );
+        };
+        let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+        let asked_before: i64 = wanted
+            .iter()
+            .filter(|(_, l, _)| *l == line)
+            .map(|(_, _, q)| q)
+            .sum();
+        let quantity_of_line = order
+            .lines
+            .iter()
+            .find(|l| l.id == line)
+            .map_or(0, |l| l.quantity);
+        let unrefunded = quantity_of_line - refunded.line(line).units;
+        let returnable = (units - on_returns(Some(fli), None))
+            .min(unrefunded - on_returns(None, Some(line)) - asked_before);
+        if quantity < 1 || quantity > returnable {
+            return refuse_return(
+                ROOT,
+                field("quantity"),
+                format!("Quantity must be between 1 and {}", returnable.max(0)),
+            );
+        }
+        wanted.push((fli, line, quantity));
+    }
+    let Some(name) = state.return_name(order_id) else {
+        return refuse_return(
+            ROOT,
+            json!(["returnInput", "orderId"]),
+            "Order does not exist",
+        );
+    };
+    let id = state.next_id();
+    let lines = wanted
+        .into_iter()
+        .map(|(fli, line_id, quantity)| SandboxReturnLine {
+            id: state.next_id(),
+            line_id,
+            fulfillment_line_item: Some(fli),
+            quantity,
+            processed: 0,
+            dispositions: Vec::new(),
+        })
+        .collect();
+    let created = SandboxReturn {
+        id,
+        name,
+        order_id,
+        status: "OPEN".to_owned(),
+        lines,
+    };
+    let sku = |line: u64| {
+        order
+            .lines
+            .iter()
+            .find(|l| l.id == line)
+            .and_then(|l| l.sku.clone())
+    };
+    let payload = return_json(&created, &sku);
+    state.refunds.returns.insert(id, created);
+    return_payload(ROOT, payload, Vec::new())
+}
+
+/// `returnProcess(input:)`: processes units of an `OPEN` return with their dispositions. As
+/// recorded, without `financialTransfer` the lines are processed and the return stays
+/// `OPEN`. With `financialTransfer.issueRefund` the processed units are refunded
+/// (`RETURN`, with the refund shipping asked and the order transactions given) through the
+/// same rules as `refundCreate`, the refund belongs to the return, and a return whose every
+/// unit is processed is `CLOSED` (assumed). Refusal messages are assumed.
+pub(crate) fn return_process(
+    state: &mut ShopifyState,
+    now: DateTime<Utc>,
+    vars: &Map<String, Value>,
+) -> OpResult {
+    const ROOT: &str = "returnProcess";
+    let input = vars.get("input").cloned().unwrap_or(Value::Null);
+    let Some(mut ret) = parse_gid(input.get("returnId"), "Return")
+        .and_then(|id| state.refunds.returns.get(&id))
+        .cloned()
+    else {
+        return refuse_return(ROOT, json!(["input", "returnId"]), "Return does not exist");
+    };
+    if ret.status != "OPEN" {
+        return refuse_return(
+            ROOT,
+            json!(["input", "returnId"]),
+            format!(
+                "Return is {} and cannot be processed",
+                ret.status.to_lowercase()
+            ),
+        );
+    }
+    let items = input
+        .get("returnLineItems")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    // Order line -> units processed now, and where a restocked unit went.
+    let mut processed_now: Vec<(u64, i64, Option<u64>)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = |name: &str| json!(["input", "returnLineItems", i.to_string(), name]);
+        let found = parse_gid(item.get("id"), "ReturnLineItem")
+            .and_then(|id| ret.lines.iter().position(|l| l.id == id));
+        let (Some(at), Some(line)) = (found, found.and_then(|at| ret.lines.get(at).cloned()))
+        else {
+            return refuse_return(ROOT, field("id"), "Return line item does not exist");
+        };
+        let quantity = item.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+        if quantity < 1 || quantity > line.quantity - line.processed {
+            return refuse_return(
+                ROOT,
+                field("quantity"),
+                format!(
+                    "Quantity must be between 1 and {}",
+                    line.quantity - line.processed
+                ),
+            );
+        }
+        let mut dispositions = Vec::new();
+        let list = item
+            .get("dispositions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (j, d) in list.iter().enumerate() {
+            let dfield = |name: &str| {
+                json!([
+                    "input",
+                    "returnLineItems",
+                    i.to_string(),
+                    "dispositions",
+                    j.to_string(),
+                    name
+                ])
+            };
+            if parse_gid(
+                d.get("reverseFulfillmentOrderLineItemId"),
+                "ReverseFulfillmentOrderLineItem",
+            ) != Some(line.id)
+            {
+                return refuse_return(
+                    ROOT,
+                    dfield("reverseFulfillmentOrderLineItemId"),
+                    "Reverse fulfillment order line item does not belong to the return line item",
+                );
+            }
+            let kind = d
+                .get("dispositionType")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if !matches!(
+                kind,
+                "RESTOCKED" | "PROCESSING_REQUIRED" | "NOT_RESTOCKED" | "MISSING"
+            ) {
+                return refuse_return(
+                    ROOT,
+                    dfield("dispositionType"),
+                    "Disposition type is invalid",
+                );
+            }
+            let location = parse_gid(d.get("locationId"), "Location");
+            if kind == "RESTOCKED" && location.is_none() {
+                return refuse_return(
+                    ROOT,
+                    dfield("locationId"),
+                    "Location is required to restock",
+                );
+            }
+            let units = d.get("quantity").and_then(Value::as_i64).unwrap_or(0);
+            dispositions.push(SandboxDisposition::new(kind, units, location));
+        }
+        if dispositions.iter().any(|d| d.quantity < 1)
+            || dispositions.iter().map(|d| d.quantity).sum::<i64>() > quantity
+        {
+            return refuse_return(
+                ROOT,
+                field("dispositions"),
+                "Disposition quantities must be positive and at most the quantity processed",
+            );
+        }
+        let restocked_at = dispositions
+            .iter()
+            .find(|d| d.kind == "RESTOCKED")
+            .and_then(|d| d.location_id);
+        processed_now.push((line.line_id, quantity, restocked_at));
+        if let Some(l) = ret.lines.get_mut(at) {
+            l.processed += quantity;
+            l.dispositions.extend(dispositions);
+        }
+    }
+    let issue = input
+        .pointer("/financialTransfer/issueRefund/orderTransactions")
+        .and_then(Value::as_array)
+        .cloned();
+    if let Some(transactions) = issue {
+        let order_gid = gid("Order", ret.order_id);
+        let refund_lines: Vec<Value> = processed_now
+            .iter()
+            .map(|(line, quantity, location)| {
+                json!({"lineItemId": gid("LineItem", *line), "quantity": quantity,
+                       "restockType": "RETURN",
+                       "locationId": location.map(|l| gid("Location", l))})
+            })
+            .collect();
+        let transactions: Vec<Value> = transactions
+            .iter()
+            .map(|t| {
+                json!({"amount": t.pointer("/transactionAmount/amount").cloned().unwrap_or(Value::Null),
+                       "kind": "REFUND", "gateway": "shopify_payments", "orderId": order_gid,
+                       "parentId": t.get("parentId").cloned().unwrap_or(Value::Null)})
+            })
+            .collect();
+        let mut refund_input = Map::new();
+        refund_input.insert("orderId".to_owned(), json!(order_gid));
+        refund_input.insert("refundLineItems".to_owned(), json!(refund_lines));
+        refund_input.insert("transactions".to_owned(), json!(transactions));
+        if let Some(shipping) = input.get("refundShipping") {
+            refund_input.insert(
+                "shipping".to_owned(),
+                json!({
+                    "fullRefund": shipping.get("fullRefund").cloned().unwrap_or(Value::Null),
+                    "amount": shipping.pointer("/shippingRefundAmount/amount").cloned().unwrap_or(Value::Null),
+                }),
+            );
+        }
+        let refund_input = Value::Object(refund_input);
+        let mut refund_vars = Map::new();
+        refund_vars.insert("input".to_owned(), refund_input);
+        let answer = refund_create(state, now, &refund_vars);
+        let errors = answer
+            .data
+            .pointer("/refundCreate/userErrors")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if !errors.is_empty() {
+            let errors = errors
+                .into_iter()
+                .map(|mut e| {
+                    let mut field = vec![json!("input"), json!("financialTransfer")];
+                    if let Some(map) = e.as_object_mut() {
+                        let inner = map.remove("field");
+                        field.extend(
+                            inner
+                                .as_ref()
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default(),
+                        );
+                        map.insert("field".to_owned(), Value::Array(field));
+                    }
+                    e
+                })
+                .collect();
+            return return_payload(ROOT, Value::Null, errors);
+        }
+        let refund_id = parse_gid(answer.data.pointer("/refundCreate/refund/id"), "Refund");
+        if let Some(r) = state
+            .refunds
+            .by_order
+            .get_mut(&ret.order_id)
+            .and_then(|rs| rs.iter_mut().find(|r| Some(r.id) == refund_id))
+        {
+            r.return_id = Some(ret.id);
+        }
+        if ret.lines.iter().all(|l| l.processed == l.quantity) {
+            ret.status = "CLOSED".to_owned();
+        }
+    }
+    let order = state.orders.get(&ret.order_id).cloned();
+    let sku = |line: u64| {
+        order
+            .as_ref()
+            .and_then(|o| o.lines.iter().find(|l| l.id == line))
+            .and_then(|l| l.sku.clone())
+    };
+    let payload = return_json(&ret, &sku);
+    state.refunds.returns.insert(ret.id, ret);
+    return_payload(ROOT, payload, Vec::new())
 }
