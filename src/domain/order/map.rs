@@ -87,9 +87,24 @@ pub fn map_order(
             split_lines.min(usize::try_from(config.rounding_limit()).unwrap_or(usize::MAX)),
         ))
         .unwrap_or(Decimal::ZERO);
+    // The sale order is for what changed hands: Shopify's total plus the cash rounding.
+    let rounding = charges
+        .iter()
+        .filter(|c| c.kind == ChargeKind::CashRounding)
+        .map(|c| &c.total);
+    let target = match Money::sum(currency, rounding).and_then(|r| totals.total.checked_add(&r)) {
+        Ok(target) => target,
+        Err(e) => {
+            let invalid = OrderException::InvalidAmount {
+                order: subject.clone(),
+                detail: format!("the cash rounding: {e}"),
+            };
+            return Err(rejected(subject, vec![invalid]));
+        }
+    };
     let adjustment = match reconcile(
         order,
-        totals.total,
+        target,
         allowance,
         &mut lines,
         &charges,
@@ -126,7 +141,7 @@ pub fn map_order(
         omitted_lines,
         payments,
         rounding_adjustment: adjustment,
-        total: totals.total,
+        total: target,
         tags: order.tags.clone(),
     })
 }
@@ -292,6 +307,14 @@ impl Mapper<'_> {
                 .iter()
                 .map(|t| ("taxLines.priceSet", policy.pick(&t.price_set))),
         );
+        for duty in &line.duties {
+            amounts.push(("duties.price", policy.pick(&duty.price)));
+            amounts.extend(
+                duty.tax_lines
+                    .iter()
+                    .map(|t| ("duties.taxLines.priceSet", policy.pick(&t.price_set))),
+            );
+        }
         for (field, money) in amounts {
             if money.amount().is_sign_negative() && !money.amount().is_zero() {
                 self.line_value(subject, field, money.amount(), ValueProblem::Negative);
@@ -598,35 +621,51 @@ impl Mapper<'_> {
     /// One charge of `kind`.
     fn charge(&mut self, kind: ChargeKind) -> Result<ChargeOutcome, AmountFault> {
         let order = self.order;
-        let (bag, tax_lines): (Option<&MoneyBag>, Vec<&TaxLine>) = match kind {
-            ChargeKind::Tip => (Some(&order.total_tip_received_set), Vec::new()),
-            // Duty taxes are on `LineItem.duties`, which the order read does not ask for; a
-            // taxed duty shows as a tax mismatch, never as posted revenue.
-            ChargeKind::Duties => (order.current_total_duties_set.as_ref(), Vec::new()),
-            ChargeKind::AdditionalFees => (
-                order.current_total_additional_fees_set.as_ref(),
-                order
-                    .additional_fees
-                    .iter()
-                    .flat_map(|f| f.tax_lines.iter())
-                    .collect(),
-            ),
-        };
         let what = kind.label();
-        let Some(bag) = bag else {
+        let (gross, taxed) = match kind {
+            ChargeKind::Tip => (Some(self.pick(&order.total_tip_received_set, what)?), false),
+            ChargeKind::Duties => (
+                self.pick_optional(order.current_total_duties_set.as_ref(), what)?,
+                order
+                    .line_items
+                    .nodes
+                    .iter()
+                    .flat_map(|l| l.duties.iter())
+                    .any(|d| !d.tax_lines.is_empty()),
+            ),
+            ChargeKind::AdditionalFees => (
+                self.pick_optional(order.current_total_additional_fees_set.as_ref(), what)?,
+                order.additional_fees.iter().any(|f| !f.tax_lines.is_empty()),
+            ),
+            ChargeKind::CashRounding => (self.cash_rounding(what)?, false),
+        };
+        let Some(gross) = gross else {
             return Ok(ChargeOutcome::Absent);
         };
-        let gross = self.exact(self.pick(bag, what)?, what, "amount")?;
-        if gross.is_zero() && tax_lines.is_empty() {
+        let gross = self.exact(gross, what, "amount")?;
+        if gross.is_zero() && !taxed {
             return Ok(ChargeOutcome::Absent);
         }
-        if gross.amount().is_sign_negative() {
+        // Only cash rounding goes both ways (the cash may be rounded down).
+        if gross.amount().is_sign_negative() && kind != ChargeKind::CashRounding {
             return Err(AmountFault(format!(
                 "{what}: the amount {gross} is negative"
             )));
         }
-        let owned: Vec<TaxLine> = tax_lines.into_iter().cloned().collect();
-        let Some(taxes) = self.taxes(&owned, what, Ok)? else {
+        let taxes = match kind {
+            ChargeKind::Tip | ChargeKind::CashRounding => Some(Vec::new()),
+            ChargeKind::Duties => self.duty_taxes(what)?,
+            ChargeKind::AdditionalFees => {
+                let owned: Vec<TaxLine> = order
+                    .additional_fees
+                    .iter()
+                    .flat_map(|f| f.tax_lines.iter())
+                    .cloned()
+                    .collect();
+                self.taxes(&owned, what, Ok)?
+            }
+        };
+        let Some(taxes) = taxes else {
             return Ok(ChargeOutcome::Recorded);
         };
         let amounts = self.split(gross, Money::zero(self.currency), taxes, what)?;
@@ -647,6 +686,74 @@ impl Mapper<'_> {
             total: amounts.total,
             taxes: amounts.taxes,
         }))
+    }
+
+    /// The amount of an optional bag (`None` when Shopify gave none).
+    fn pick_optional(
+        &self,
+        bag: Option<&MoneyBag>,
+        what: &str,
+    ) -> Result<Option<Money>, AmountFault> {
+        bag.map(|b| self.pick(b, what)).transpose()
+    }
+
+    /// The taxes on the duties of the lines, each duty's share for the line's current units
+    /// (as a line's own taxes are shared); `None` when a key is unmapped (recorded once per
+    /// key). Lines with impossible quantities are left out: they reject the order already.
+    fn duty_taxes(&mut self, what: &str) -> Result<Option<Vec<DraftTax>>, AmountFault> {
+        let order = self.order;
+        let mut out = Vec::new();
+        let mut complete = true;
+        for line in &order.line_items.nodes {
+            if line.duties.is_empty()
+                || line.current_quantity < 0
+                || line.current_quantity > line.quantity
+            {
+                continue;
+            }
+            let (current, quantity) = (line.current_quantity, line.quantity);
+            let split = current != quantity
+                && line
+                    .duties
+                    .iter()
+                    .flat_map(|d| d.tax_lines.iter())
+                    .next()
+                    .is_some();
+            if split {
+                // Sharing a duty's tax leaves at most one minor unit, as sharing a line does.
+                self.split_lines = self.split_lines.saturating_add(1);
+            }
+            let share = |amount: Money| current_share(amount, current, quantity);
+            for duty in &line.duties {
+                match self.taxes(&duty.tax_lines, what, share)? {
+                    Some(taxes) => out.extend(taxes),
+                    None => complete = false,
+                }
+            }
+        }
+        Ok(complete.then_some(out))
+    }
+
+    /// The order's net cash rounding in the posting currency: the payments' rounding less
+    /// the refunds' (`totalCashRoundingAdjustment`), `None` when the order was read without
+    /// it.
+    fn cash_rounding(&self, what: &str) -> Result<Option<Money>, AmountFault> {
+        let Some(adjustment) = &self.order.total_cash_rounding_adjustment else {
+            return Ok(None);
+        };
+        let paid = self.exact(
+            self.pick(&adjustment.payment_set, what)?,
+            what,
+            "totalCashRoundingAdjustment.paymentSet",
+        )?;
+        let refunded = self.exact(
+            self.pick(&adjustment.refund_set, what)?,
+            what,
+            "totalCashRoundingAdjustment.refundSet",
+        )?;
+        paid.checked_sub(&refunded)
+            .map(Some)
+            .map_err(|e| AmountFault::from_money(what, &e))
     }
 
     /// Shopify's current total and total tax, checked; `None` after recording a problem.
@@ -704,7 +811,8 @@ fn current_share(amount: Money, current: i64, quantity: i64) -> Result<Money, Mo
     Ok(parts.first().copied().unwrap_or(amount))
 }
 
-/// Makes the draft total equal Shopify's current total `shopify_total`. Shopify's line,
+/// Makes the draft total equal `shopify_total`: Shopify's current total, plus the cash
+/// rounding when there is any. Shopify's line,
 /// charge and shipping amounts are the authority and normally add up exactly; the only
 /// remainder this mapping creates is from splitting a partly removed line's amounts between
 /// its current and removed units. Up to `allowance` (one minor unit per split line, at most
@@ -1014,6 +1122,8 @@ fn payments(
     let mut exceptions = Vec::new();
     let zero = Money::zero(currency);
     let (mut received, mut refunded) = (Ok(zero), Ok(zero));
+    // The cash rounding of what was received and refunded, from the transactions.
+    let (mut received_rounding, mut refunded_rounding) = (Ok(zero), Ok(zero));
     let mut understood = true;
     for t in &order.transactions {
         let unknown = || OrderException::UnknownTransaction {
@@ -1070,19 +1180,51 @@ fn payments(
             }
             continue;
         }
+        let rounding = t
+            .amount_rounding_set
+            .as_ref()
+            .map_or(zero, |bag| policy.pick(bag));
+        if rounding.currency() != currency {
+            understood = false;
+            exceptions.push(OrderException::InvalidAmount {
+                order: subject.clone(),
+                detail: format!(
+                    "transaction {}: amountRoundingSet {rounding} is not in {currency}",
+                    t.id.numeric_id()
+                ),
+            });
+            continue;
+        }
         match measure {
             Measure::Received => {
                 received = received.and_then(|r| r.checked_add(&amount));
-                payments.push(DraftPayment {
-                    transaction_id: t.id.clone(),
-                    kind: t.kind.clone(),
-                    gateway: t.gateway.clone(),
-                    amount,
-                    processed_at: t.processed_at,
-                });
+                received_rounding = received_rounding.and_then(|r| r.checked_add(&rounding));
+                // A rounded cash payment posts the cash that changed hands.
+                match amount.checked_add(&rounding) {
+                    Ok(amount) => payments.push(DraftPayment {
+                        transaction_id: t.id.clone(),
+                        kind: t.kind.clone(),
+                        gateway: t.gateway.clone(),
+                        amount,
+                        processed_at: t.processed_at,
+                    }),
+                    Err(e) => {
+                        understood = false;
+                        exceptions.push(OrderException::InvalidAmount {
+                            order: subject.clone(),
+                            detail: format!("transaction {}: {e}", t.id.numeric_id()),
+                        });
+                    }
+                }
             }
-            Measure::Change => received = received.and_then(|r| r.checked_sub(&amount)),
-            Measure::Refunded => refunded = refunded.and_then(|r| r.checked_add(&amount)),
+            Measure::Change => {
+                received = received.and_then(|r| r.checked_sub(&amount));
+                received_rounding = received_rounding.and_then(|r| r.checked_sub(&rounding));
+            }
+            Measure::Refunded => {
+                refunded = refunded.and_then(|r| r.checked_add(&amount));
+                refunded_rounding = refunded_rounding.and_then(|r| r.checked_add(&rounding));
+            }
         }
     }
     let complete = order.transactions_count.as_ref().is_none_or(|c| {
@@ -1091,7 +1233,11 @@ fn payments(
     });
     if understood && complete {
         exceptions.extend(reconcile_payments(
-            order, subject, policy, received, refunded,
+            order,
+            subject,
+            policy,
+            [received, refunded],
+            [received_rounding, refunded_rounding],
         ));
     }
     (payments, exceptions)
@@ -1108,8 +1254,8 @@ fn reconcile_payments(
     order: &Order,
     subject: &OrderSubject,
     policy: CurrencyPolicy,
-    received: Result<Money, MoneyError>,
-    refunded: Result<Money, MoneyError>,
+    [received, refunded]: [Result<Money, MoneyError>; 2],
+    [received_rounding, refunded_rounding]: [Result<Money, MoneyError>; 2],
 ) -> Vec<OrderException> {
     let mut out = Vec::new();
     let invalid = |e: &MoneyError| OrderException::InvalidAmount {
@@ -1120,10 +1266,24 @@ fn reconcile_payments(
     let shopify_refunded = policy.pick(&order.total_refunded_set);
     let outstanding = policy.pick(&order.total_outstanding_set);
     let total = policy.pick(&order.current_total_price_set);
-    for (measure, computed, shopify) in [
+    let mut measures = vec![
         (PaymentMeasure::Received, received, shopify_received),
         (PaymentMeasure::Refunded, refunded, shopify_refunded),
-    ] {
+    ];
+    // The transactions' cash rounding must be the order's (when the order was read with it).
+    if let Some(adjustment) = &order.total_cash_rounding_adjustment {
+        measures.push((
+            PaymentMeasure::CashRoundingReceived,
+            received_rounding,
+            policy.pick(&adjustment.payment_set),
+        ));
+        measures.push((
+            PaymentMeasure::CashRoundingRefunded,
+            refunded_rounding,
+            policy.pick(&adjustment.refund_set),
+        ));
+    }
+    for (measure, computed, shopify) in measures {
         match computed {
             Ok(computed) if computed == shopify => {}
             Ok(computed) => out.push(OrderException::PaymentMismatch {

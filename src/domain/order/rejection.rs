@@ -151,6 +151,12 @@ pub enum PaymentMeasure {
     Refunded,
     /// `totalReceivedSet - totalRefundedSet + totalOutstandingSet`, against the current total.
     Balance,
+    /// The cash rounding (`amountRoundingSet`) of successful sales and captures less change,
+    /// against `totalCashRoundingAdjustment.paymentSet`.
+    CashRoundingReceived,
+    /// The cash rounding of successful refunds, against
+    /// `totalCashRoundingAdjustment.refundSet`.
+    CashRoundingRefunded,
 }
 
 impl PaymentMeasure {
@@ -159,6 +165,10 @@ impl PaymentMeasure {
             Self::Received => "received (successful sales and captures less change)",
             Self::Refunded => "refunded (successful refunds)",
             Self::Balance => "received less refunded plus outstanding",
+            Self::CashRoundingReceived => {
+                "the cash rounding of the payments (sales and captures less change)"
+            }
+            Self::CashRoundingRefunded => "the cash rounding of the refunds",
         }
     }
 }

@@ -776,6 +776,7 @@ fn charge_item(kind: ChargeKind) -> ChargeAccount {
         ChargeKind::Tip => ("i-tip", "4910"),
         ChargeKind::Duties => ("i-duty", "4920"),
         ChargeKind::AdditionalFees => ("i-fee", "4930"),
+        ChargeKind::CashRounding => ("i-rounding", "4940"),
     };
     ChargeAccount::new(
         crate::stokly::ItemId::new(item).unwrap(),

@@ -29,7 +29,8 @@ pub use inventory::{
     InventorySetQuantitiesPayload, ItemLevels, LevelAbsence, QuantityName,
 };
 pub use order::{
-    AdditionalFee, Count, CountPrecision, DiscountAllocation, DiscountApplication, FinancialStatus,
+    AdditionalFee, CashRoundingAdjustment, Count, CountPrecision, DiscountAllocation,
+    DiscountApplication, Duty, FinancialStatus,
     FulfillmentStatus, LineItem, LineItemGroup, MailingAddress, MoneyBag, NamedCompany,
     NamedCompanyLocation, Order, OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity,
     ShippingLine, TaxLine, TransactionKind, TransactionStatus, VariantId,
