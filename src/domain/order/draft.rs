@@ -124,7 +124,9 @@ pub enum ChargeKind {
     /// Additional fees (`currentTotalAdditionalFeesSet`), with their tax lines.
     AdditionalFees,
     /// Cash rounding (`totalCashRoundingAdjustment`: the payments' rounding less the
-    /// refunds'); never taxed, and negative when the cash was rounded down.
+    /// refunds'); never taxed. Only a rounding up is posted: a Stokly line takes no negative
+    /// price, so cash rounded down is an
+    /// [`OrderException::CashRoundedDown`](super::OrderException::CashRoundedDown).
     CashRounding,
 }
 
@@ -153,7 +155,7 @@ impl ChargeKind {
 /// and general-ledger account the configuration gives its kind.
 ///
 /// `amount` is net of tax and `total = amount + tax`, as for goods lines (for a tax-inclusive
-/// order the tax is taken out of Shopify's amount). Only cash rounding can be negative.
+/// order the tax is taken out of Shopify's amount). None is negative.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DraftCharge {

@@ -646,8 +646,16 @@ impl Mapper<'_> {
         if gross.is_zero() && !taxed {
             return Ok(ChargeOutcome::Absent);
         }
-        // Only cash rounding goes both ways (the cash may be rounded down).
-        if gross.amount().is_sign_negative() && kind != ChargeKind::CashRounding {
+        if gross.amount().is_sign_negative() {
+            if kind == ChargeKind::CashRounding {
+                // A Stokly sale-order line takes no negative price (the client refuses one),
+                // so cash rounded down cannot be a line: refused here, not when posting.
+                self.exceptions.push(OrderException::CashRoundedDown {
+                    order: self.subject.clone(),
+                    amount: gross,
+                });
+                return Ok(ChargeOutcome::Recorded);
+            }
             return Err(AmountFault(format!(
                 "{what}: the amount {gross} is negative"
             )));

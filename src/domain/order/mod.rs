@@ -56,10 +56,13 @@
 //!   the total and `totalReceivedSet` unrounded and states the difference in
 //!   `totalCashRoundingAdjustment` (and on each transaction in `amountRoundingSet`). The
 //!   sale order is posted for the cash that changed hands: the payments' rounding less the
-//!   refunds' is a [`ChargeKind::CashRounding`] line (untaxed, negative when rounded down),
-//!   and each rounded payment is posted with its rounding. The draft's total is then
-//!   Shopify's current total plus that rounding. The transactions' roundings must add up to
-//!   the order's, or the order is an [`OrderException::PaymentMismatch`].
+//!   refunds' is a [`ChargeKind::CashRounding`] line (untaxed), and each rounded payment is
+//!   posted with its rounding. The draft's total is then Shopify's current total plus that
+//!   rounding. The transactions' roundings must add up to the order's, or the order is an
+//!   [`OrderException::PaymentMismatch`]. Cash rounded down would need a negative line,
+//!   which a Stokly sale order does not take (the Stokly client refuses negative prices), so
+//!   it is an [`OrderException::CashRoundedDown`] for finance, refused when mapping rather
+//!   than when posting.
 //! - **Rounding**: line amounts are Shopify's and are the authority. Per-unit amounts (Stokly's
 //!   `displayPrice`, `displayTax`, `displayDiscount`) are the line amounts divided by the
 //!   quantity, rounded with the configured, named strategy (default half away from zero, four

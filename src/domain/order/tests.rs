@@ -1546,7 +1546,7 @@ fn a_cash_payment_rounded_up_posts_the_cash_received() {
 }
 
 #[test]
-fn a_cash_payment_rounded_down_posts_a_negative_rounding_line() {
+fn a_cash_payment_rounded_down_is_refused_when_mapping_not_when_posting() {
     let mut order = fixture("cash_rounding_chf");
     // CHF 10.02 paid as 10.00.
     let set = bag_of;
@@ -1559,12 +1559,30 @@ fn a_cash_payment_rounded_down_posts_a_negative_rounding_line() {
     if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
         adjustment.payment_set = set(chf(-2));
     }
+    // A Stokly line takes no negative price: named for finance, with the amount.
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(
+        found,
+        vec![OrderException::CashRoundedDown {
+            order: OrderSubject::new(order.id.clone(), "#1007"),
+            amount: chf(-2),
+        }]
+    );
+    assert_eq!(found[0].code(), "cash_rounded_down");
+    assert_eq!(found[0].owner(), Owner::Finance);
+    assert_eq!(
+        found[0].reason(),
+        "Order #1007: the cash payment was rounded down by 0.02 CHF, and a Stokly sale order \
+         line cannot carry a negative price."
+    );
+    // Without the rounding (a card payment of 10.02) the same order posts.
+    order.transactions[0].amount_rounding_set = None;
+    if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
+        adjustment.payment_set = set(chf(0));
+    }
     let draft = map_order(&order, &index(), &cross_border_config()).unwrap();
-    let charges: Vec<(ChargeKind, Money)> =
-        draft.charges().iter().map(|c| (c.kind, c.total)).collect();
-    assert_eq!(charges, vec![(ChargeKind::CashRounding, chf(-2))]);
-    assert_eq!(draft.total(), chf(1000));
-    assert_eq!(draft.payments()[0].amount, chf(1000));
+    assert!(draft.charges().is_empty());
+    assert_eq!(draft.total(), chf(1002));
 }
 
 #[test]

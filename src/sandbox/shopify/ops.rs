@@ -1038,6 +1038,20 @@ impl Pair {
     }
 }
 
+/// A money bag as the emulator rendered it, read back.
+fn pair_of_bag(bag: &Value) -> Pair {
+    let amount = |pointer: &str| {
+        bag.pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_default()
+    };
+    Pair {
+        shop: amount("/shopMoney/amount"),
+        presentment: amount("/presentmentMoney/amount"),
+    }
+}
+
 fn rate_f64(rate: rust_decimal::Decimal) -> Value {
     rate.to_string()
         .parse::<f64>()
@@ -1112,8 +1126,66 @@ fn line_json(
         "totalDiscountSet": m.discount.bag(order),
         "taxLines": tax_lines,
         "discountAllocations": allocations,
+        "duties": duties_json(order, line),
         "lineItemGroup": group,
     })
+}
+
+/// The order's duties shared over its lines in proportion to their totals (shop money, so
+/// the shares sum to the order's duties), one amount per line in the lines' order.
+fn line_duties(order: &super::state::SandboxOrder) -> Vec<Pair> {
+    if order.duties.is_zero() || order.lines.is_empty() {
+        return vec![Pair::default(); order.lines.len()];
+    }
+    let mut weights: Vec<rust_decimal::Decimal> =
+        order.lines.iter().map(|l| l.original_total.abs()).collect();
+    if weights.iter().all(rust_decimal::Decimal::is_zero) {
+        weights = vec![rust_decimal::Decimal::ONE; weights.len()];
+    }
+    crate::money::Money::new(order.duties, order.currency)
+        .allocate(&weights)
+        .map(|parts| parts.iter().map(|p| Pair::of(order, p.amount())).collect())
+        .unwrap_or_else(|_| vec![Pair::default(); order.lines.len()])
+}
+
+/// `LineItem.duties`: the line's share of the order's duties, with its tax (included).
+fn duties_json(
+    order: &super::state::SandboxOrder,
+    line: &super::state::SandboxLineItem,
+) -> Vec<Value> {
+    let Some(at) = order.lines.iter().position(|l| l.id == line.id) else {
+        return Vec::new();
+    };
+    let Some(duty) = line_duties(order).get(at).copied().filter(|d| !d.shop.is_zero()) else {
+        return Vec::new();
+    };
+    let tax = duty.tax(order.duty_tax_rate);
+    let tax_lines: Vec<Value> = if tax.shop.is_zero() {
+        Vec::new()
+    } else {
+        vec![tax_line_json(order, order.duty_tax_rate, tax)]
+    };
+    vec![json!({"id": gid("Duty", line.id), "price": duty.bag(order), "taxLines": tax_lines})]
+}
+
+/// The rounding of the order's cash payment of `total` to its coin (zero when paid by card):
+/// reckoned on the cash, in presentment money.
+fn cash_rounding(order: &super::state::SandboxOrder, total: Pair) -> Pair {
+    let Some(coin) = order.cash_rounding.filter(|c| c.is_sign_positive() && !c.is_zero()) else {
+        return Pair::default();
+    };
+    let round = |amount: rust_decimal::Decimal| {
+        (amount / coin).round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            * coin
+            - amount
+    };
+    let presentment = round(total.presentment);
+    let shop = if order.exchange_rate == rust_decimal::Decimal::ONE {
+        presentment
+    } else {
+        round2(presentment / order.exchange_rate)
+    };
+    Pair { shop, presentment }
 }
 
 fn shipping_json(order: &super::state::SandboxOrder) -> Vec<Value> {
@@ -1163,7 +1235,16 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         *e = e.add(shipping_tax);
     }
     let tip = Pair::of(order, order.tip);
-    let duties = Pair::of(order, order.duties);
+    let duties = line_duties(order)
+        .into_iter()
+        .fold(Pair::default(), |a, d| {
+            let tax = d.tax(order.duty_tax_rate);
+            if !tax.shop.is_zero() {
+                let e = by_rate.entry(order.duty_tax_rate).or_default();
+                *e = e.add(tax);
+            }
+            a.add(d)
+        });
     let fee = Pair::of(order, order.additional_fee);
     let fee_tax = fee.tax(order.shipping_tax_rate);
     if !fee_tax.shop.is_zero() {
@@ -1172,6 +1253,7 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
     }
     let total_tax = by_rate.values().fold(Pair::default(), |a, b| a.add(*b));
     let total = subtotal.add(shipping).add(tip).add(duties).add(fee);
+    let rounding = cash_rounding(order, total);
     let zero = Pair::default();
     let tax_lines: Vec<Value> = by_rate
         .iter()
@@ -1234,10 +1316,11 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         "currentTotalAdditionalFeesSet": (!order.additional_fee.is_zero()).then(|| fee.bag(order)),
         "additionalFees": fees,
         "totalReceivedSet": total.bag(order),
+        "totalCashRoundingAdjustment": {"paymentSet": rounding.bag(order), "refundSet": zero.bag(order)},
         "totalRefundedSet": zero.bag(order),
         "totalOutstandingSet": zero.bag(order),
     });
-    let transactions = transactions_json(order, &total.bag(order));
+    let transactions = transactions_json(order, &total.bag(order), rounding);
     let parties = json!({
         "taxLines": tax_lines,
         "customer": order.customer_id.map(|c| json!({"id": gid("Customer", c), "email": order.email, "firstName": first, "lastName": last})),
@@ -1256,8 +1339,17 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
     merged
 }
 
-/// The order's transactions: the failed attempts, then the sale of `total` (a money bag).
-fn transactions_json(order: &super::state::SandboxOrder, total: &Value) -> Vec<Value> {
+/// The order's transactions: the failed attempts, then the sale of `total` (a money bag), in
+/// cash with its `rounding` when the order was paid in cash.
+fn transactions_json(
+    order: &super::state::SandboxOrder,
+    total: &Value,
+    rounding: Pair,
+) -> Vec<Value> {
+    let (gateway, rounding) = match order.cash_rounding {
+        Some(_) => ("cash", rounding.bag(order)),
+        None => ("shopify_payments", Value::Null),
+    };
     let stamp = order
         .created_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -1270,8 +1362,8 @@ fn transactions_json(order: &super::state::SandboxOrder, total: &Value) -> Vec<V
         .map(attempt)
         .chain(std::iter::once(json!({
             "id": gid("OrderTransaction", order.id), "kind": "SALE", "status": "SUCCESS",
-            "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
-            "amountSet": total})))
+            "gateway": gateway, "test": order.test, "processedAt": stamp,
+            "amountSet": total, "amountRoundingSet": rounding})))
         .collect()
 }
 
@@ -1286,7 +1378,10 @@ pub(crate) fn order_transactions(state: &ShopifyState, vars: &Map<String, Value>
         .get("currentTotalPriceSet")
         .cloned()
         .unwrap_or(Value::Null);
-    let all = transactions_json(order, &total);
+    let rounding = body
+        .pointer("/totalCashRoundingAdjustment/paymentSet")
+        .map_or_else(Pair::default, pair_of_bag);
+    let all = transactions_json(order, &total, rounding);
     let count = all.len();
     let page: Vec<Value> = all.into_iter().take(first(vars)).collect();
     OpResult::data(json!({"order": {
