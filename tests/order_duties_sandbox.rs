@@ -143,7 +143,11 @@ async fn taxed_duties_and_cash_rounding_post_exactly_end_to_end() {
         assert_eq!(draft.shopify_order_id(), id);
         let total = order.current_total_price_set.shop_money;
         // The sale order is for the cash that changed hands: Shopify's total plus rounding.
-        assert_eq!(draft.total(), total.checked_add(&rounding).unwrap(), "{name}");
+        assert_eq!(
+            draft.total(),
+            total.checked_add(&rounding).unwrap(),
+            "{name}"
+        );
         let in_presentment = map_order(
             &order,
             &index,
@@ -168,7 +172,10 @@ async fn taxed_duties_and_cash_rounding_post_exactly_end_to_end() {
             .iter()
             .flat_map(|l| l.duties.iter())
             .collect();
-        let duty_charge = draft.charges().iter().find(|c| c.kind == ChargeKind::Duties);
+        let duty_charge = draft
+            .charges()
+            .iter()
+            .find(|c| c.kind == ChargeKind::Duties);
         if seeded.duties.is_zero() {
             assert!(duties.is_empty(), "{name}");
             assert!(duty_charge.is_none(), "{name}");
@@ -312,7 +319,12 @@ async fn taxed_duties_and_cash_rounding_post_exactly_end_to_end() {
             .iter()
             .map(|p| decimal(&p["amount"]))
             .sum();
-        assert_eq!(paid, draft.total().amount(), "{}", draft.customer_reference());
+        assert_eq!(
+            paid,
+            draft.total().amount(),
+            "{}",
+            draft.customer_reference()
+        );
     }
 }
 

@@ -102,14 +102,7 @@ pub fn map_order(
             return Err(rejected(subject, vec![invalid]));
         }
     };
-    let adjustment = match reconcile(
-        order,
-        target,
-        allowance,
-        &mut lines,
-        &charges,
-        &shipping,
-    ) {
+    let adjustment = match reconcile(order, target, allowance, &mut lines, &charges, &shipping) {
         Ok(adjustment) => adjustment,
         Err(exception) => return Err(rejected(subject, vec![*exception])),
     };
@@ -635,7 +628,10 @@ impl Mapper<'_> {
             ),
             ChargeKind::AdditionalFees => (
                 self.pick_optional(order.current_total_additional_fees_set.as_ref(), what)?,
-                order.additional_fees.iter().any(|f| !f.tax_lines.is_empty()),
+                order
+                    .additional_fees
+                    .iter()
+                    .any(|f| !f.tax_lines.is_empty()),
             ),
             ChargeKind::CashRounding => (self.cash_rounding(what)?, false),
         };

@@ -1355,7 +1355,12 @@ fn chf(cents: i64) -> Money {
 }
 
 fn import_vat() -> TaxKey {
-    TaxKey::new("Import VAT", Some(Decimal::new(2, 1)), Some("Shopify"), false)
+    TaxKey::new(
+        "Import VAT",
+        Some(Decimal::new(2, 1)),
+        Some("Shopify"),
+        false,
+    )
 }
 
 fn mwst() -> TaxKey {
@@ -1449,9 +1454,9 @@ fn a_duty_tax_with_no_account_is_an_unmapped_tax_once_per_key() {
     duty.price = bag_of(usd(100));
     duty.tax_lines[0].price_set = bag_of(usd(20));
     order.line_items.nodes[1].duties.push(duty);
-    let without = ChargeKind::ALL
-        .into_iter()
-        .fold(config(), |c, kind| c.with_charge_account(kind, charge_item(kind)));
+    let without = ChargeKind::ALL.into_iter().fold(config(), |c, kind| {
+        c.with_charge_account(kind, charge_item(kind))
+    });
     let found = exceptions(map_order(&order, &index(), &without));
     assert_eq!(
         found,

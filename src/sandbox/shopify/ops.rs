@@ -1156,7 +1156,11 @@ fn duties_json(
     let Some(at) = order.lines.iter().position(|l| l.id == line.id) else {
         return Vec::new();
     };
-    let Some(duty) = line_duties(order).get(at).copied().filter(|d| !d.shop.is_zero()) else {
+    let Some(duty) = line_duties(order)
+        .get(at)
+        .copied()
+        .filter(|d| !d.shop.is_zero())
+    else {
         return Vec::new();
     };
     let tax = duty.tax(order.duty_tax_rate);
@@ -1171,11 +1175,15 @@ fn duties_json(
 /// The rounding of the order's cash payment of `total` to its coin (zero when paid by card):
 /// reckoned on the cash, in presentment money.
 fn cash_rounding(order: &super::state::SandboxOrder, total: Pair) -> Pair {
-    let Some(coin) = order.cash_rounding.filter(|c| c.is_sign_positive() && !c.is_zero()) else {
+    let Some(coin) = order
+        .cash_rounding
+        .filter(|c| c.is_sign_positive() && !c.is_zero())
+    else {
         return Pair::default();
     };
     let round = |amount: rust_decimal::Decimal| {
-        (amount / coin).round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        (amount / coin)
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
             * coin
             - amount
     };

@@ -30,10 +30,10 @@ pub use inventory::{
 };
 pub use order::{
     AdditionalFee, CashRoundingAdjustment, Count, CountPrecision, DiscountAllocation,
-    DiscountApplication, Duty, FinancialStatus,
-    FulfillmentStatus, LineItem, LineItemGroup, MailingAddress, MoneyBag, NamedCompany,
-    NamedCompanyLocation, Order, OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity,
-    ShippingLine, TaxLine, TransactionKind, TransactionStatus, VariantId,
+    DiscountApplication, Duty, FinancialStatus, FulfillmentStatus, LineItem, LineItemGroup,
+    MailingAddress, MoneyBag, NamedCompany, NamedCompanyLocation, Order, OrderCustomer, OrderRef,
+    OrderTransaction, PurchasingEntity, ShippingLine, TaxLine, TransactionKind, TransactionStatus,
+    VariantId,
 };
 pub use page::{Connection, PageInfo};
 pub use payout::{
