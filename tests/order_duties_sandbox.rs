@@ -23,8 +23,8 @@ use stokly_shopify::adapters::orders::{
 };
 use stokly_shopify::domain::exception::DomainException;
 use stokly_shopify::domain::order::{
-    ChargeAccount, ChargeKind, CurrencyPolicy, GlAccountCode, OrderException, OrderSubject,
-    map_order,
+    CashRoundingDown, ChargeAccount, ChargeKind, CurrencyPolicy, GlAccountCode, OrderException,
+    OrderSubject, map_order,
 };
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
 use stokly_shopify::sandbox::{
@@ -325,6 +325,58 @@ async fn taxed_duties_and_cash_rounding_post_exactly_end_to_end() {
             "{}",
             draft.customer_reference()
         );
+    }
+
+    // Finance opts to take cash rounded down off the goods lines: a second run posts exactly
+    // the orders the first refused, each for the cash taken.
+    let off_lines = config
+        .clone()
+        .with_cash_rounding_down(CashRoundingDown::OffTheLines);
+    let again = capture_orders(&shopify_client, &ids, &index, &off_lines)
+        .await
+        .unwrap();
+    let outcomes = post_orders(
+        SHOP,
+        &again.mapped,
+        PostingPorts::new(&ledger, &stokly_client, &customers),
+        &posting,
+    )
+    .await;
+    let created: Vec<_> = outcomes
+        .iter()
+        .filter(|o| matches!(o.result, PostResult::Created { .. }))
+        .collect();
+    assert_eq!(created.len(), rounded_down, "{outcomes:?}");
+    let state = stokly.state();
+    assert_eq!(state.sale_orders.len(), 10);
+    for outcome in created {
+        let draft = again
+            .mapped
+            .iter()
+            .filter_map(|m| m.as_ref().ok())
+            .find(|d| d.shopify_order_id() == &outcome.order_id)
+            .unwrap();
+        let down = draft.cash_rounding_off_lines().unwrap();
+        assert!(down.amount().is_sign_negative());
+        assert!(
+            draft
+                .charges()
+                .iter()
+                .all(|c| c.kind != ChargeKind::CashRounding)
+        );
+        let sale_order = state
+            .sale_orders
+            .iter()
+            .find(|o| o["sourceReferenceId"] == draft.source_reference_id())
+            .unwrap();
+        let paid: Decimal = sale_order["payments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| decimal(&p["amount"]))
+            .sum();
+        assert_eq!(paid, draft.total().amount());
+        assert!((paid * Decimal::from(20)).fract().is_zero(), "{paid}");
     }
 }
 

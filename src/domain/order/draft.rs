@@ -330,6 +330,8 @@ pub struct SaleOrderDraft {
     pub(super) omitted_lines: Vec<OmittedLine>,
     pub(super) payments: Vec<DraftPayment>,
     pub(super) rounding_adjustment: Money,
+    #[serde(default)]
+    pub(super) cash_rounding_off_lines: Option<Money>,
     pub(super) total: Money,
     pub(super) tags: Vec<String>,
 }
@@ -423,8 +425,16 @@ impl SaleOrderDraft {
         self.rounding_adjustment
     }
 
+    /// Cash rounded down and taken off the goods lines' net prices (negative), with
+    /// [`CashRoundingDown::OffTheLines`](super::CashRoundingDown::OffTheLines); `None`
+    /// otherwise.
+    #[must_use]
+    pub fn cash_rounding_off_lines(&self) -> Option<Money> {
+        self.cash_rounding_off_lines
+    }
+
     /// Lines, charges and shipping, tax included: Shopify's current total, plus the cash
-    /// rounding charge when there is one.
+    /// rounding (on its charge, or taken off the lines) when there is any.
     #[must_use]
     pub fn total(&self) -> Money {
         self.total

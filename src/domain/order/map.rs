@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::config::{CurrencyPolicy, CustomerMatch, OrderMappingConfig, TaxKey};
+use super::config::{CashRoundingDown, CurrencyPolicy, CustomerMatch, OrderMappingConfig, TaxKey};
 use super::draft::{
     BundleRef, ChargeKind, CustomerLookup, DraftCharge, DraftLine, DraftPayment, DraftShipping,
     DraftTax, OmissionReason, OmittedLine, SaleOrderDraft,
@@ -49,12 +49,14 @@ pub fn map_order(
         exceptions: incomplete(order, &subject),
         unmapped: Vec::new(),
         split_lines: 0,
+        off_lines: None,
     };
     let (lines, omitted_lines) = mapper.lines(index);
     let shipping = mapper.shipping();
     let charges = mapper.charges();
     let totals = mapper.order_totals();
     let split_lines = mapper.split_lines;
+    let off_lines = mapper.off_lines;
     let mut exceptions = mapper.exceptions;
     exceptions.extend(b2b_price_exceptions(order, &subject, config));
     let (payments, payment_exceptions) = payments(order, &subject, config, mapper.currency);
@@ -91,7 +93,8 @@ pub fn map_order(
     let rounding = charges
         .iter()
         .filter(|c| c.kind == ChargeKind::CashRounding)
-        .map(|c| &c.total);
+        .map(|c| &c.total)
+        .chain(off_lines.as_ref());
     let target = match Money::sum(currency, rounding).and_then(|r| totals.total.checked_add(&r)) {
         Ok(target) => target,
         Err(e) => {
@@ -102,6 +105,15 @@ pub fn map_order(
             return Err(rejected(subject, vec![invalid]));
         }
     };
+    if let Some(down) = off_lines {
+        if !take_off_lines(&mut lines, down) {
+            let refused = OrderException::CashRoundedDown {
+                order: subject.clone(),
+                amount: down,
+            };
+            return Err(rejected(subject, vec![refused]));
+        }
+    }
     let adjustment = match reconcile(order, target, allowance, &mut lines, &charges, &shipping) {
         Ok(adjustment) => adjustment,
         Err(exception) => return Err(rejected(subject, vec![*exception])),
@@ -134,6 +146,7 @@ pub fn map_order(
         omitted_lines,
         payments,
         rounding_adjustment: adjustment,
+        cash_rounding_off_lines: off_lines,
         total: target,
         tags: order.tags.clone(),
     })
@@ -212,6 +225,8 @@ struct Mapper<'a> {
     unmapped: Vec<TaxKey>,
     /// Lines whose amounts were split between current and removed units.
     split_lines: usize,
+    /// Cash rounded down, to be taken off the goods lines ([`CashRoundingDown::OffTheLines`]).
+    off_lines: Option<Money>,
 }
 
 /// Shopify's current totals in the posting currency.
@@ -645,12 +660,21 @@ impl Mapper<'_> {
         if gross.amount().is_sign_negative() {
             if kind == ChargeKind::CashRounding {
                 // A Stokly sale-order line takes no negative price (the client refuses one),
-                // so cash rounded down cannot be a line: refused here, not when posting.
-                self.exceptions.push(OrderException::CashRoundedDown {
-                    order: self.subject.clone(),
-                    amount: gross,
+                // so cash rounded down cannot be a line: taken off the goods lines when the
+                // configuration says so, otherwise refused here, not when posting.
+                return Ok(match self.config.cash_rounding_down() {
+                    CashRoundingDown::OffTheLines => {
+                        self.off_lines = Some(gross);
+                        ChargeOutcome::Absent
+                    }
+                    CashRoundingDown::Refuse => {
+                        self.exceptions.push(OrderException::CashRoundedDown {
+                            order: self.subject.clone(),
+                            amount: gross,
+                        });
+                        ChargeOutcome::Recorded
+                    }
                 });
-                return Ok(ChargeOutcome::Recorded);
             }
             return Err(AmountFault(format!(
                 "{what}: the amount {gross} is negative"
@@ -865,6 +889,36 @@ fn reconcile(
     } else {
         Err(mismatch())
     }
+}
+
+/// Takes cash rounded `down` (negative) off the lines' net prices, shared in proportion to
+/// their totals so the parts sum exactly; `false` (nothing changed) when the lines have no
+/// total to share it over or a line's net price would go below zero.
+fn take_off_lines(lines: &mut [DraftLine], down: Money) -> bool {
+    let weights: Vec<Decimal> = lines.iter().map(|l| l.line_total.amount().abs()).collect();
+    if weights.iter().all(Decimal::is_zero) {
+        return false;
+    }
+    let Ok(parts) = down.allocate(&weights) else {
+        return false;
+    };
+    let mut changed = Vec::with_capacity(lines.len());
+    for (line, part) in lines.iter().zip(&parts) {
+        match (
+            line.line_price.checked_add(part),
+            line.line_total.checked_add(part),
+        ) {
+            (Ok(price), Ok(total)) if !price.amount().is_sign_negative() || price.is_zero() => {
+                changed.push((price, total));
+            }
+            _ => return false,
+        }
+    }
+    for (line, (price, total)) in lines.iter_mut().zip(changed) {
+        line.line_price = price;
+        line.line_total = total;
+    }
+    true
 }
 
 fn draft_total(

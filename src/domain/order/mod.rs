@@ -61,8 +61,10 @@
 //!   rounding. The transactions' roundings must add up to the order's, or the order is an
 //!   [`OrderException::PaymentMismatch`]. Cash rounded down would need a negative line,
 //!   which a Stokly sale order does not take (the Stokly client refuses negative prices), so
-//!   it is an [`OrderException::CashRoundedDown`] for finance, refused when mapping rather
-//!   than when posting.
+//!   by default it is an [`OrderException::CashRoundedDown`] for finance, refused when
+//!   mapping rather than when posting; with [`CashRoundingDown::OffTheLines`] it is taken
+//!   off the goods lines' net prices instead and shown in
+//!   [`SaleOrderDraft::cash_rounding_off_lines`].
 //! - **Rounding**: line amounts are Shopify's and are the authority. Per-unit amounts (Stokly's
 //!   `displayPrice`, `displayTax`, `displayDiscount`) are the line amounts divided by the
 //!   quantity, rounded with the configured, named strategy (default half away from zero, four
@@ -109,8 +111,8 @@ mod map;
 mod rejection;
 
 pub use config::{
-    ChargeAccount, CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig,
-    TaxAccountMap, TaxKey,
+    CashRoundingDown, ChargeAccount, CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate,
+    OrderMappingConfig, TaxAccountMap, TaxKey,
 };
 pub use draft::{
     BundleRef, ChargeKind, CustomerLookup, DraftCharge, DraftLine, DraftPayment, DraftShipping,

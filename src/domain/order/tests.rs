@@ -1644,3 +1644,43 @@ fn transaction_rounding_that_differs_from_the_orders_is_a_payment_mismatch() {
         }]
     );
 }
+
+#[test]
+fn cash_rounded_down_can_be_taken_off_the_lines_when_configured() {
+    let mut order = fixture("cash_rounding_chf");
+    // CHF 10.02 (0.75 VAT included) paid as 10.00 in cash.
+    order.line_items.nodes[0].original_total_set = bag_of(chf(1002));
+    order.current_total_price_set = bag_of(chf(1002));
+    order.total_received_set = bag_of(chf(1002));
+    order.transactions[0].amount_set = bag_of(chf(1002));
+    order.transactions[0].amount_rounding_set = Some(bag_of(chf(-2)));
+    if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
+        adjustment.payment_set = bag_of(chf(-2));
+    }
+    let config = cross_border_config().with_cash_rounding_down(CashRoundingDown::OffTheLines);
+    let draft = map_order(&order, &index(), &config).unwrap();
+    assert!(draft.charges().is_empty());
+    assert_eq!(draft.cash_rounding_off_lines(), Some(chf(-2)));
+    let [soap] = draft.lines() else {
+        panic!("one line")
+    };
+    // 9.27 net less the 0.02 taken off; the tax stays Shopify's.
+    assert_eq!(
+        (soap.line_price, soap.line_tax, soap.line_total),
+        (chf(925), chf(75), chf(1000))
+    );
+    assert_eq!(soap.unit_price, Decimal::new(925, 2));
+    assert_eq!(draft.total(), chf(1000));
+    assert_eq!(draft.payments()[0].amount, chf(1000));
+    assert!(draft.rounding_adjustment().is_zero());
+    // Rounded up, the option changes nothing: the rounding is its own line.
+    let up = map_order(&fixture("cash_rounding_chf"), &index(), &config).unwrap();
+    assert_eq!(up.cash_rounding_off_lines(), None);
+    assert_eq!(up.charges()[0].total, chf(2));
+    // The draft still round-trips as a work item.
+    let json = serde_json::to_string(&draft).unwrap();
+    assert_eq!(
+        serde_json::from_str::<SaleOrderDraft>(&json).unwrap(),
+        draft
+    );
+}
