@@ -697,6 +697,13 @@ impl Mapper<'_> {
             return Ok(ChargeOutcome::Recorded);
         };
         let amounts = self.split(gross, Money::zero(self.currency), taxes, what)?;
+        if amounts.net.amount().is_sign_negative() && !amounts.net.is_zero() {
+            // Taxes larger than a tax-inclusive amount: no line can carry that.
+            return Err(AmountFault(format!(
+                "{what}: its taxes {} are more than its amount {gross}",
+                amounts.tax
+            )));
+        }
         let Some(account) = self.config.charge_account(kind) else {
             self.exceptions.push(OrderException::UnmappedCharge {
                 order: self.subject.clone(),

@@ -49,8 +49,10 @@
 //!   other tax (an unmapped key is an [`OrderException::UnmappedTax`], once per key). As
 //!   for fees and shipping, the duty amount includes its tax when the order's
 //!   `taxesIncluded` is set; if Shopify states it otherwise for an order, the total check
-//!   refuses the order rather than post it wrong. An order whose `dutiesIncluded` puts the
-//!   duties inside the line prices is not recognised: the total check refuses it.
+//!   refuses the order rather than post it wrong. `dutiesIncluded` (duties inside the line
+//!   prices) is not read: such an order posts only if its figures add up as above, and a
+//!   charge whose taxes exceed its tax-inclusive amount is an
+//!   [`OrderException::InvalidAmount`].
 //! - **Cash rounding**: a cash payment at Point of Sale in a currency rounded to its coins
 //!   (CHF, DKK, SEK...) changes hands for more or less than the order's total; Shopify keeps
 //!   the total and `totalReceivedSet` unrounded and states the difference in

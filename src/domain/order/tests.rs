@@ -1684,3 +1684,19 @@ fn cash_rounded_down_can_be_taken_off_the_lines_when_configured() {
         draft
     );
 }
+
+#[test]
+fn a_duty_taxed_beyond_its_amount_is_refused_not_posted_negative() {
+    let mut order = fixture("ddp_duties");
+    // Tax-inclusive, 12.50 of duties cannot carry 20.00 of tax.
+    order.taxes_included = true;
+    order.line_items.nodes[0].duties[0].tax_lines[0].price_set = bag_of(usd(2000));
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(
+        found,
+        vec![OrderException::InvalidAmount {
+            order: OrderSubject::new(order.id.clone(), "#1006"),
+            detail: "duties: its taxes 20.00 USD are more than its amount 12.50 USD".into(),
+        }]
+    );
+}
