@@ -228,6 +228,29 @@ mod tests {
     }
 
     #[test]
+    fn every_order_read_asks_for_duty_taxes_and_cash_rounding() {
+        // The line fragment (first read, batched first read and later pages) carries each
+        // line's duties with their tax lines; the order fields carry the cash rounding, and
+        // the transactions theirs.
+        for (name, document) in [
+            ("Order", ORDER),
+            ("OrdersById", ORDERS_BY_ID),
+            ("OrderLineItems", ORDER_LINE_ITEMS),
+        ] {
+            let duties = document.find("  duties {").expect(name);
+            let tail = document.get(duties..).unwrap_or_default();
+            let block = tail.get(..tail.find("lineItemGroup").expect(name)).unwrap();
+            assert!(block.contains("price {"), "{name}: {block}");
+            assert!(block.contains("taxLines {"), "{name}: {block}");
+        }
+        for document in [ORDER, ORDERS_BY_ID] {
+            assert_eq!(document.matches("totalCashRoundingAdjustment {").count(), 1);
+            assert_eq!(document.matches("amountRoundingSet {").count(), 1);
+        }
+        assert_eq!(ORDER_TRANSACTIONS.matches("amountRoundingSet {").count(), 1);
+    }
+
+    #[test]
     fn cursor_search_and_advance() {
         let t = DateTime::parse_from_rfc3339("2026-11-26T10:00:00Z")
             .unwrap()
