@@ -678,11 +678,12 @@ proptest! {
 
     #[test]
     fn the_mapper_never_panics_on_arbitrary_amounts(
-        amounts in proptest::collection::vec(any::<i64>(), 8),
-        scales in proptest::collection::vec(0u32..29, 8),
+        amounts in proptest::collection::vec(any::<i64>(), 12),
+        scales in proptest::collection::vec(0u32..29, 12),
         quantity in any::<i64>(),
         current in any::<i64>(),
         taxes_included in any::<bool>(),
+        off_lines in any::<bool>(),
     ) {
         let mut order = fixture("vat_included_discounts");
         order.taxes_included = taxes_included;
@@ -703,6 +704,32 @@ proptest! {
         order.shipping_lines.nodes[0].tax_lines[0].price_set = bag(6);
         order.current_total_price_set = bag(7);
         let _ = map_order(&order, &index(), &config());
+        // Duties with their tax, and cash rounding on the order and its sale.
+        let mut duty_tax = order.line_items.nodes[0].tax_lines[0].clone();
+        duty_tax.price_set = bag(9);
+        order.line_items.nodes[0].duties = vec![crate::shopify::model::Duty {
+            id: "gid://shopify/Duty/1".into(),
+            price: bag(8),
+            tax_lines: vec![duty_tax],
+        }];
+        order.current_total_duties_set = Some(bag(8));
+        order.total_cash_rounding_adjustment = Some(crate::shopify::model::CashRoundingAdjustment {
+            payment_set: bag(10),
+            refund_set: bag(11),
+        });
+        for t in &mut order.transactions {
+            t.amount_rounding_set = Some(bag(10));
+        }
+        let policy = if off_lines {
+            CashRoundingDown::OffTheLines
+        } else {
+            CashRoundingDown::Refuse
+        };
+        let _ = map_order(
+            &order,
+            &index(),
+            &cross_border_config().with_cash_rounding_down(policy),
+        );
     }
 }
 
