@@ -124,9 +124,11 @@ pub enum ChargeKind {
     /// Additional fees (`currentTotalAdditionalFeesSet`), with their tax lines.
     AdditionalFees,
     /// Cash rounding (`totalCashRoundingAdjustment`: the payments' rounding less the
-    /// refunds'); never taxed. Only a rounding up is posted: a Stokly line takes no negative
-    /// price, so cash rounded down is an
-    /// [`OrderException::CashRoundedDown`](super::OrderException::CashRoundedDown).
+    /// refunds'); never taxed. Only a rounding up is a charge: a Stokly line takes no
+    /// negative price, so cash rounded down is an
+    /// [`OrderException::CashRoundedDown`](super::OrderException::CashRoundedDown), or is
+    /// taken off the goods lines with
+    /// [`CashRoundingDown::OffTheLines`](super::CashRoundingDown::OffTheLines).
     CashRounding,
 }
 
