@@ -100,8 +100,12 @@ pub struct ScenarioOrder {
     pub company: Option<String>,
     /// Tip received.
     pub tip: Decimal,
-    /// Import duties.
+    /// Import duties (tax included at `duty_tax_rate`).
     pub duties: Decimal,
+    /// Tax rate on the duties (zero: untaxed).
+    pub duty_tax_rate: Decimal,
+    /// The coin a cash payment was rounded to; `None` when paid by card.
+    pub cash_rounding: Option<Decimal>,
     /// Additional fee (tax included).
     pub additional_fee: Decimal,
     /// Failed payment attempts before the sale.
@@ -146,6 +150,8 @@ pub struct ScenarioBuilder {
     blank_skus: usize,
     tips: usize,
     duties: usize,
+    duty_tax_rate: Decimal,
+    cash_payments: usize,
     additional_fees: usize,
     many_transactions: usize,
     epoch: DateTime<Utc>,
@@ -167,6 +173,8 @@ impl ScenarioBuilder {
             blank_skus: 0,
             tips: 0,
             duties: 0,
+            duty_tax_rate: Decimal::ZERO,
+            cash_payments: 0,
             additional_fees: 0,
             many_transactions: 0,
             epoch: DateTime::parse_from_rfc3339("2026-11-01T09:00:00Z")
@@ -217,6 +225,18 @@ impl ScenarioBuilder {
     /// The first `n` orders carry import duties (3.00).
     pub fn duties(mut self, n: usize) -> Self {
         self.duties = n;
+        self
+    }
+    /// Duties carry tax at `rate` (VAT, included in the duty as in the sandbox's prices);
+    /// by default they are untaxed.
+    pub fn duty_tax_rate(mut self, rate: Decimal) -> Self {
+        self.duty_tax_rate = rate;
+        self
+    }
+    /// The first `n` orders are paid in cash at a till, in the shop's currency, rounded to
+    /// the nearest 0.05 (as Point of Sale rounds cash in CHF, DKK or SEK).
+    pub fn cash_payments(mut self, n: usize) -> Self {
+        self.cash_payments = n;
         self
     }
     /// The first `n` orders carry an additional fee (2.40, VAT included).
@@ -389,10 +409,12 @@ impl ScenarioBuilder {
                 .get(rng.below(self.presentment.len() as u64) as usize)
                 .copied()
                 .unwrap_or(self.currency);
+            let cash = n < self.cash_payments;
             orders.push(ScenarioOrder {
                 name: format!("#{}", 1001 + n),
                 created_at: self.epoch + Duration::minutes(7 * n as i64),
-                presentment_currency: presentment,
+                // Cash at a till changes hands in the shop's own currency.
+                presentment_currency: if cash { self.currency } else { presentment },
                 lines,
                 shipping: if rng.chance(0.7) {
                     Decimal::new(495, 2)
@@ -415,6 +437,8 @@ impl ScenarioBuilder {
                 } else {
                     Decimal::ZERO
                 },
+                duty_tax_rate: self.duty_tax_rate,
+                cash_rounding: cash.then(|| Decimal::new(5, 2)),
                 additional_fee: if n < self.additional_fees {
                     Decimal::new(240, 2)
                 } else {
@@ -519,6 +543,8 @@ impl Scenario {
                     test: false,
                     tip: order.tip,
                     duties: order.duties,
+                    duty_tax_rate: order.duty_tax_rate,
+                    cash_rounding: order.cash_rounding,
                     additional_fee: order.additional_fee,
                     failed_payment_attempts: order.failed_payment_attempts,
                 },

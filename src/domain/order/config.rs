@@ -281,6 +281,25 @@ impl ChargeAccount {
     }
 }
 
+/// What the mapping does with cash rounded down (a cash payment at a till that took less
+/// than the order's total), which a Stokly sale order cannot carry as a line: Stokly lines
+/// take no negative price.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CashRoundingDown {
+    /// Refuse the order with
+    /// [`OrderException::CashRoundedDown`](super::OrderException::CashRoundedDown) for
+    /// finance. The default: nothing is taken off revenue unasked.
+    #[default]
+    Refuse,
+    /// Take the rounding off the goods lines' net prices, shared in proportion to their
+    /// totals (taxes unchanged), so that the sale order still equals the cash taken; the
+    /// draft shows how much in
+    /// [`SaleOrderDraft::cash_rounding_off_lines`](super::SaleOrderDraft::cash_rounding_off_lines).
+    OffTheLines,
+}
+
 /// Everything [`map_order`](super::map_order) needs besides the order and the SKU index.
 #[derive(Debug, Clone)]
 pub struct OrderMappingConfig {
@@ -295,6 +314,7 @@ pub struct OrderMappingConfig {
     max_line_quantity: i64,
     rounding_limit_minor_units: u32,
     b2b_prices: Option<std::sync::Arc<crate::domain::price_list::B2bPriceBook>>,
+    cash_rounding_down: CashRoundingDown,
 }
 
 impl OrderMappingConfig {
@@ -323,6 +343,7 @@ impl OrderMappingConfig {
             charges: HashMap::new(),
             max_line_quantity: Self::DEFAULT_MAX_LINE_QUANTITY,
             rounding_limit_minor_units: Self::DEFAULT_ROUNDING_LIMIT_MINOR_UNITS,
+            cash_rounding_down: CashRoundingDown::default(),
             b2b_prices: None,
         }
     }
@@ -368,6 +389,19 @@ impl OrderMappingConfig {
     pub fn with_rounding_limit(mut self, minor_units: u32) -> Self {
         self.rounding_limit_minor_units = minor_units;
         self
+    }
+
+    /// What cash rounded down does (by default it refuses the order).
+    #[must_use]
+    pub fn with_cash_rounding_down(mut self, policy: CashRoundingDown) -> Self {
+        self.cash_rounding_down = policy;
+        self
+    }
+
+    /// What cash rounded down does.
+    #[must_use]
+    pub fn cash_rounding_down(&self) -> CashRoundingDown {
+        self.cash_rounding_down
     }
 
     /// Where charges of `kind` post.

@@ -118,15 +118,28 @@ impl DraftLine {
 pub enum ChargeKind {
     /// Tips (`totalTipReceivedSet`); never taxed.
     Tip,
-    /// Import duties (`currentTotalDutiesSet`).
+    /// Import duties (`currentTotalDutiesSet`), with the taxes charged on them (the tax lines
+    /// of every line's `duties`).
     Duties,
     /// Additional fees (`currentTotalAdditionalFeesSet`), with their tax lines.
     AdditionalFees,
+    /// Cash rounding (`totalCashRoundingAdjustment`: the payments' rounding less the
+    /// refunds'); never taxed. Only a rounding up is a charge: a Stokly line takes no
+    /// negative price, so cash rounded down is an
+    /// [`OrderException::CashRoundedDown`](super::OrderException::CashRoundedDown), or is
+    /// taken off the goods lines with
+    /// [`CashRoundingDown::OffTheLines`](super::CashRoundingDown::OffTheLines).
+    CashRounding,
 }
 
 impl ChargeKind {
     /// Every kind, in the order a draft lists them.
-    pub const ALL: [Self; 3] = [Self::Tip, Self::Duties, Self::AdditionalFees];
+    pub const ALL: [Self; 4] = [
+        Self::Tip,
+        Self::Duties,
+        Self::AdditionalFees,
+        Self::CashRounding,
+    ];
 
     /// The charge's name as reports print it.
     #[must_use]
@@ -135,15 +148,16 @@ impl ChargeKind {
             Self::Tip => "tip",
             Self::Duties => "duties",
             Self::AdditionalFees => "additional fees",
+            Self::CashRounding => "cash rounding",
         }
     }
 }
 
-/// A tip, duty or additional fee posted as its own line, on the Stokly item and general-ledger
-/// account the configuration gives its kind.
+/// A tip, duty, additional fee or cash rounding posted as its own line, on the Stokly item
+/// and general-ledger account the configuration gives its kind.
 ///
 /// `amount` is net of tax and `total = amount + tax`, as for goods lines (for a tax-inclusive
-/// order the tax is taken out of Shopify's amount).
+/// order the tax is taken out of Shopify's amount). None is negative.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DraftCharge {
@@ -290,7 +304,8 @@ pub struct DraftPayment {
     pub kind: TransactionKind,
     /// The gateway.
     pub gateway: Option<String>,
-    /// The amount.
+    /// The amount: Shopify's `amountSet`, plus its `amountRoundingSet` for a cash payment
+    /// that was rounded (the cash that changed hands).
     pub amount: Money,
     /// When it was taken.
     pub processed_at: Option<DateTime<Utc>>,
@@ -299,7 +314,8 @@ pub struct DraftPayment {
 /// A Shopify order mapped to a Stokly sale order, ready to post: a serialisable work item.
 ///
 /// Built only by [`map_order`](super::map_order), which guarantees that [`Self::total`]
-/// equals Shopify's current total in the posting currency.
+/// equals Shopify's current total in the posting currency, plus the order's cash rounding
+/// when cash was rounded (then it equals the cash that changed hands).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SaleOrderDraft {
     pub(super) shopify_order_id: OrderId,
@@ -316,6 +332,8 @@ pub struct SaleOrderDraft {
     pub(super) omitted_lines: Vec<OmittedLine>,
     pub(super) payments: Vec<DraftPayment>,
     pub(super) rounding_adjustment: Money,
+    #[serde(default)]
+    pub(super) cash_rounding_off_lines: Option<Money>,
     pub(super) total: Money,
     pub(super) tags: Vec<String>,
 }
@@ -381,7 +399,8 @@ impl SaleOrderDraft {
         &self.lines
     }
 
-    /// Tips, duties and additional fees, each its own line (posted after the goods lines).
+    /// Tips, duties, additional fees and cash rounding, each its own line (posted after the
+    /// goods lines).
     #[must_use]
     pub fn charges(&self) -> &[DraftCharge] {
         &self.charges
@@ -408,7 +427,16 @@ impl SaleOrderDraft {
         self.rounding_adjustment
     }
 
-    /// Lines, charges and shipping, tax included: Shopify's current total.
+    /// Cash rounded down and taken off the goods lines' net prices (negative), with
+    /// [`CashRoundingDown::OffTheLines`](super::CashRoundingDown::OffTheLines); `None`
+    /// otherwise.
+    #[must_use]
+    pub fn cash_rounding_off_lines(&self) -> Option<Money> {
+        self.cash_rounding_off_lines
+    }
+
+    /// Lines, charges and shipping, tax included: Shopify's current total, plus the cash
+    /// rounding (on its charge, or taken off the lines) when there is any.
     #[must_use]
     pub fn total(&self) -> Money {
         self.total
@@ -424,8 +452,9 @@ impl SaleOrderDraft {
     /// created for [`Self::customer`] (`None` posts the order without a customer).
     ///
     /// Lines carry both the per-unit amounts and Shopify's line totals; charges (tips,
-    /// duties, additional fees) follow the goods lines as one-unit lines; payments are posted
-    /// as imported payments ([`Payment::IMPORTED`]) labelled with their gateway.
+    /// duties, additional fees, cash rounding) follow the goods lines as one-unit lines;
+    /// payments (cash ones with their rounding) are posted as imported payments
+    /// ([`Payment::IMPORTED`]) labelled with their gateway.
     #[must_use]
     pub fn to_new_sale_order(&self, customer: Option<CustomerId>) -> NewSaleOrder {
         let items = self

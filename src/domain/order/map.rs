@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-use super::config::{CurrencyPolicy, CustomerMatch, OrderMappingConfig, TaxKey};
+use super::config::{CashRoundingDown, CurrencyPolicy, CustomerMatch, OrderMappingConfig, TaxKey};
 use super::draft::{
     BundleRef, ChargeKind, CustomerLookup, DraftCharge, DraftLine, DraftPayment, DraftShipping,
     DraftTax, OmissionReason, OmittedLine, SaleOrderDraft,
@@ -49,12 +49,14 @@ pub fn map_order(
         exceptions: incomplete(order, &subject),
         unmapped: Vec::new(),
         split_lines: 0,
+        off_lines: None,
     };
     let (lines, omitted_lines) = mapper.lines(index);
     let shipping = mapper.shipping();
     let charges = mapper.charges();
     let totals = mapper.order_totals();
     let split_lines = mapper.split_lines;
+    let off_lines = mapper.off_lines;
     let mut exceptions = mapper.exceptions;
     exceptions.extend(b2b_price_exceptions(order, &subject, config));
     let (payments, payment_exceptions) = payments(order, &subject, config, mapper.currency);
@@ -87,14 +89,32 @@ pub fn map_order(
             split_lines.min(usize::try_from(config.rounding_limit()).unwrap_or(usize::MAX)),
         ))
         .unwrap_or(Decimal::ZERO);
-    let adjustment = match reconcile(
-        order,
-        totals.total,
-        allowance,
-        &mut lines,
-        &charges,
-        &shipping,
-    ) {
+    // The sale order is for what changed hands: Shopify's total plus the cash rounding.
+    let rounding = charges
+        .iter()
+        .filter(|c| c.kind == ChargeKind::CashRounding)
+        .map(|c| &c.total)
+        .chain(off_lines.as_ref());
+    let target = match Money::sum(currency, rounding).and_then(|r| totals.total.checked_add(&r)) {
+        Ok(target) => target,
+        Err(e) => {
+            let invalid = OrderException::InvalidAmount {
+                order: subject.clone(),
+                detail: format!("the cash rounding: {e}"),
+            };
+            return Err(rejected(subject, vec![invalid]));
+        }
+    };
+    if let Some(down) = off_lines {
+        if !take_off_lines(&mut lines, down) {
+            let refused = OrderException::CashRoundedDown {
+                order: subject.clone(),
+                amount: down,
+            };
+            return Err(rejected(subject, vec![refused]));
+        }
+    }
+    let adjustment = match reconcile(order, target, allowance, &mut lines, &charges, &shipping) {
         Ok(adjustment) => adjustment,
         Err(exception) => return Err(rejected(subject, vec![*exception])),
     };
@@ -126,7 +146,8 @@ pub fn map_order(
         omitted_lines,
         payments,
         rounding_adjustment: adjustment,
-        total: totals.total,
+        cash_rounding_off_lines: off_lines,
+        total: target,
         tags: order.tags.clone(),
     })
 }
@@ -204,6 +225,8 @@ struct Mapper<'a> {
     unmapped: Vec<TaxKey>,
     /// Lines whose amounts were split between current and removed units.
     split_lines: usize,
+    /// Cash rounded down, to be taken off the goods lines ([`CashRoundingDown::OffTheLines`]).
+    off_lines: Option<Money>,
 }
 
 /// Shopify's current totals in the posting currency.
@@ -292,6 +315,14 @@ impl Mapper<'_> {
                 .iter()
                 .map(|t| ("taxLines.priceSet", policy.pick(&t.price_set))),
         );
+        for duty in &line.duties {
+            amounts.push(("duties.price", policy.pick(&duty.price)));
+            amounts.extend(
+                duty.tax_lines
+                    .iter()
+                    .map(|t| ("duties.taxLines.priceSet", policy.pick(&t.price_set))),
+            );
+        }
         for (field, money) in amounts {
             if money.amount().is_sign_negative() && !money.amount().is_zero() {
                 self.line_value(subject, field, money.amount(), ValueProblem::Negative);
@@ -604,38 +635,81 @@ impl Mapper<'_> {
     /// One charge of `kind`.
     fn charge(&mut self, kind: ChargeKind) -> Result<ChargeOutcome, AmountFault> {
         let order = self.order;
-        let (bag, tax_lines): (Option<&MoneyBag>, Vec<&TaxLine>) = match kind {
-            ChargeKind::Tip => (Some(&order.total_tip_received_set), Vec::new()),
-            // Duty taxes are on `LineItem.duties`, which the order read does not ask for; a
-            // taxed duty shows as a tax mismatch, never as posted revenue.
-            ChargeKind::Duties => (order.current_total_duties_set.as_ref(), Vec::new()),
+        let what = kind.label();
+        let (gross, taxed) = match kind {
+            ChargeKind::Tip => (Some(self.pick(&order.total_tip_received_set, what)?), false),
+            ChargeKind::Duties => (
+                self.pick_optional(order.current_total_duties_set.as_ref(), what)?,
+                order
+                    .line_items
+                    .nodes
+                    .iter()
+                    .flat_map(|l| l.duties.iter())
+                    .any(|d| !d.tax_lines.is_empty()),
+            ),
             ChargeKind::AdditionalFees => (
-                order.current_total_additional_fees_set.as_ref(),
+                self.pick_optional(order.current_total_additional_fees_set.as_ref(), what)?,
                 order
                     .additional_fees
                     .iter()
-                    .flat_map(|f| f.tax_lines.iter())
-                    .collect(),
+                    .any(|f| !f.tax_lines.is_empty()),
             ),
+            ChargeKind::CashRounding => (self.cash_rounding(what)?, false),
         };
-        let what = kind.label();
-        let Some(bag) = bag else {
+        let Some(gross) = gross else {
             return Ok(ChargeOutcome::Absent);
         };
-        let gross = self.exact(self.pick(bag, what)?, what, "amount")?;
-        if gross.is_zero() && tax_lines.is_empty() {
+        let gross = self.exact(gross, what, "amount")?;
+        if gross.is_zero() && !taxed {
             return Ok(ChargeOutcome::Absent);
         }
         if gross.amount().is_sign_negative() {
+            if kind == ChargeKind::CashRounding {
+                // A Stokly sale-order line takes no negative price (the client refuses one),
+                // so cash rounded down cannot be a line: taken off the goods lines when the
+                // configuration says so, otherwise refused here, not when posting.
+                return Ok(match self.config.cash_rounding_down() {
+                    CashRoundingDown::OffTheLines => {
+                        self.off_lines = Some(gross);
+                        ChargeOutcome::Absent
+                    }
+                    CashRoundingDown::Refuse => {
+                        self.exceptions.push(OrderException::CashRoundedDown {
+                            order: self.subject.clone(),
+                            amount: gross,
+                        });
+                        ChargeOutcome::Recorded
+                    }
+                });
+            }
             return Err(AmountFault(format!(
                 "{what}: the amount {gross} is negative"
             )));
         }
-        let owned: Vec<TaxLine> = tax_lines.into_iter().cloned().collect();
-        let Some(taxes) = self.taxes(&owned, what, Ok)? else {
+        let taxes = match kind {
+            ChargeKind::Tip | ChargeKind::CashRounding => Some(Vec::new()),
+            ChargeKind::Duties => self.duty_taxes(what)?,
+            ChargeKind::AdditionalFees => {
+                let owned: Vec<TaxLine> = order
+                    .additional_fees
+                    .iter()
+                    .flat_map(|f| f.tax_lines.iter())
+                    .cloned()
+                    .collect();
+                self.taxes(&owned, what, Ok)?
+            }
+        };
+        let Some(taxes) = taxes else {
             return Ok(ChargeOutcome::Recorded);
         };
         let amounts = self.split(gross, Money::zero(self.currency), taxes, what)?;
+        if amounts.net.amount().is_sign_negative() && !amounts.net.is_zero() {
+            // Taxes larger than a tax-inclusive amount: no line can carry that.
+            return Err(AmountFault(format!(
+                "{what}: its taxes {} are more than its amount {gross}",
+                amounts.tax
+            )));
+        }
         let Some(account) = self.config.charge_account(kind) else {
             self.exceptions.push(OrderException::UnmappedCharge {
                 order: self.subject.clone(),
@@ -653,6 +727,74 @@ impl Mapper<'_> {
             total: amounts.total,
             taxes: amounts.taxes,
         }))
+    }
+
+    /// The amount of an optional bag (`None` when Shopify gave none).
+    fn pick_optional(
+        &self,
+        bag: Option<&MoneyBag>,
+        what: &str,
+    ) -> Result<Option<Money>, AmountFault> {
+        bag.map(|b| self.pick(b, what)).transpose()
+    }
+
+    /// The taxes on the duties of the lines, each duty's share for the line's current units
+    /// (as a line's own taxes are shared); `None` when a key is unmapped (recorded once per
+    /// key). Lines with impossible quantities are left out: they reject the order already.
+    fn duty_taxes(&mut self, what: &str) -> Result<Option<Vec<DraftTax>>, AmountFault> {
+        let order = self.order;
+        let mut out = Vec::new();
+        let mut complete = true;
+        for line in &order.line_items.nodes {
+            if line.duties.is_empty()
+                || line.current_quantity < 0
+                || line.current_quantity > line.quantity
+            {
+                continue;
+            }
+            let (current, quantity) = (line.current_quantity, line.quantity);
+            let split = current != quantity
+                && line
+                    .duties
+                    .iter()
+                    .flat_map(|d| d.tax_lines.iter())
+                    .next()
+                    .is_some();
+            if split {
+                // Sharing a duty's tax leaves at most one minor unit, as sharing a line does.
+                self.split_lines = self.split_lines.saturating_add(1);
+            }
+            let share = |amount: Money| current_share(amount, current, quantity);
+            for duty in &line.duties {
+                match self.taxes(&duty.tax_lines, what, share)? {
+                    Some(taxes) => out.extend(taxes),
+                    None => complete = false,
+                }
+            }
+        }
+        Ok(complete.then_some(out))
+    }
+
+    /// The order's net cash rounding in the posting currency: the payments' rounding less
+    /// the refunds' (`totalCashRoundingAdjustment`), `None` when the order was read without
+    /// it.
+    fn cash_rounding(&self, what: &str) -> Result<Option<Money>, AmountFault> {
+        let Some(adjustment) = &self.order.total_cash_rounding_adjustment else {
+            return Ok(None);
+        };
+        let paid = self.exact(
+            self.pick(&adjustment.payment_set, what)?,
+            what,
+            "totalCashRoundingAdjustment.paymentSet",
+        )?;
+        let refunded = self.exact(
+            self.pick(&adjustment.refund_set, what)?,
+            what,
+            "totalCashRoundingAdjustment.refundSet",
+        )?;
+        paid.checked_sub(&refunded)
+            .map(Some)
+            .map_err(|e| AmountFault::from_money(what, &e))
     }
 
     /// Shopify's current total and total tax, checked; `None` after recording a problem.
@@ -726,7 +868,8 @@ fn current_price_share(tax: Money, current: Money, charged: Money) -> Result<Mon
     Ok(parts.first().copied().unwrap_or(tax))
 }
 
-/// Makes the draft total equal Shopify's current total `shopify_total`. Shopify's line,
+/// Makes the draft total equal `shopify_total`: Shopify's current total, plus the cash
+/// rounding when there is any. Shopify's line,
 /// charge and shipping amounts are the authority and normally add up exactly; the only
 /// remainder this mapping creates is from splitting a partly removed line's amounts between
 /// its current and removed units. Up to `allowance` (one minor unit per split line, at most
@@ -775,6 +918,36 @@ fn reconcile(
     } else {
         Err(mismatch())
     }
+}
+
+/// Takes cash rounded `down` (negative) off the lines' net prices, shared in proportion to
+/// their totals so the parts sum exactly; `false` (nothing changed) when the lines have no
+/// total to share it over or a line's net price would go below zero.
+fn take_off_lines(lines: &mut [DraftLine], down: Money) -> bool {
+    let weights: Vec<Decimal> = lines.iter().map(|l| l.line_total.amount().abs()).collect();
+    if weights.iter().all(Decimal::is_zero) {
+        return false;
+    }
+    let Ok(parts) = down.allocate(&weights) else {
+        return false;
+    };
+    let mut changed = Vec::with_capacity(lines.len());
+    for (line, part) in lines.iter().zip(&parts) {
+        match (
+            line.line_price.checked_add(part),
+            line.line_total.checked_add(part),
+        ) {
+            (Ok(price), Ok(total)) if !price.amount().is_sign_negative() || price.is_zero() => {
+                changed.push((price, total));
+            }
+            _ => return false,
+        }
+    }
+    for (line, (price, total)) in lines.iter_mut().zip(changed) {
+        line.line_price = price;
+        line.line_total = total;
+    }
+    true
 }
 
 fn draft_total(
@@ -1036,6 +1209,8 @@ fn payments(
     let mut exceptions = Vec::new();
     let zero = Money::zero(currency);
     let (mut received, mut refunded) = (Ok(zero), Ok(zero));
+    // The cash rounding of what was received and refunded, from the transactions.
+    let (mut received_rounding, mut refunded_rounding) = (Ok(zero), Ok(zero));
     let mut understood = true;
     for t in &order.transactions {
         let unknown = || OrderException::UnknownTransaction {
@@ -1092,19 +1267,51 @@ fn payments(
             }
             continue;
         }
+        let rounding = t
+            .amount_rounding_set
+            .as_ref()
+            .map_or(zero, |bag| policy.pick(bag));
+        if rounding.currency() != currency {
+            understood = false;
+            exceptions.push(OrderException::InvalidAmount {
+                order: subject.clone(),
+                detail: format!(
+                    "transaction {}: amountRoundingSet {rounding} is not in {currency}",
+                    t.id.numeric_id()
+                ),
+            });
+            continue;
+        }
         match measure {
             Measure::Received => {
                 received = received.and_then(|r| r.checked_add(&amount));
-                payments.push(DraftPayment {
-                    transaction_id: t.id.clone(),
-                    kind: t.kind.clone(),
-                    gateway: t.gateway.clone(),
-                    amount,
-                    processed_at: t.processed_at,
-                });
+                received_rounding = received_rounding.and_then(|r| r.checked_add(&rounding));
+                // A rounded cash payment posts the cash that changed hands.
+                match amount.checked_add(&rounding) {
+                    Ok(amount) => payments.push(DraftPayment {
+                        transaction_id: t.id.clone(),
+                        kind: t.kind.clone(),
+                        gateway: t.gateway.clone(),
+                        amount,
+                        processed_at: t.processed_at,
+                    }),
+                    Err(e) => {
+                        understood = false;
+                        exceptions.push(OrderException::InvalidAmount {
+                            order: subject.clone(),
+                            detail: format!("transaction {}: {e}", t.id.numeric_id()),
+                        });
+                    }
+                }
             }
-            Measure::Change => received = received.and_then(|r| r.checked_sub(&amount)),
-            Measure::Refunded => refunded = refunded.and_then(|r| r.checked_add(&amount)),
+            Measure::Change => {
+                received = received.and_then(|r| r.checked_sub(&amount));
+                received_rounding = received_rounding.and_then(|r| r.checked_sub(&rounding));
+            }
+            Measure::Refunded => {
+                refunded = refunded.and_then(|r| r.checked_add(&amount));
+                refunded_rounding = refunded_rounding.and_then(|r| r.checked_add(&rounding));
+            }
         }
     }
     let complete = order.transactions_count.as_ref().is_none_or(|c| {
@@ -1113,7 +1320,11 @@ fn payments(
     });
     if understood && complete {
         exceptions.extend(reconcile_payments(
-            order, subject, policy, received, refunded,
+            order,
+            subject,
+            policy,
+            [received, refunded],
+            [received_rounding, refunded_rounding],
         ));
     }
     (payments, exceptions)
@@ -1130,8 +1341,8 @@ fn reconcile_payments(
     order: &Order,
     subject: &OrderSubject,
     policy: CurrencyPolicy,
-    received: Result<Money, MoneyError>,
-    refunded: Result<Money, MoneyError>,
+    [received, refunded]: [Result<Money, MoneyError>; 2],
+    [received_rounding, refunded_rounding]: [Result<Money, MoneyError>; 2],
 ) -> Vec<OrderException> {
     let mut out = Vec::new();
     let invalid = |e: &MoneyError| OrderException::InvalidAmount {
@@ -1142,10 +1353,24 @@ fn reconcile_payments(
     let shopify_refunded = policy.pick(&order.total_refunded_set);
     let outstanding = policy.pick(&order.total_outstanding_set);
     let total = policy.pick(&order.current_total_price_set);
-    for (measure, computed, shopify) in [
+    let mut measures = vec![
         (PaymentMeasure::Received, received, shopify_received),
         (PaymentMeasure::Refunded, refunded, shopify_refunded),
-    ] {
+    ];
+    // The transactions' cash rounding must be the order's (when the order was read with it).
+    if let Some(adjustment) = &order.total_cash_rounding_adjustment {
+        measures.push((
+            PaymentMeasure::CashRoundingReceived,
+            received_rounding,
+            policy.pick(&adjustment.payment_set),
+        ));
+        measures.push((
+            PaymentMeasure::CashRoundingRefunded,
+            refunded_rounding,
+            policy.pick(&adjustment.refund_set),
+        ));
+    }
+    for (measure, computed, shopify) in measures {
         match computed {
             Ok(computed) if computed == shopify => {}
             Ok(computed) => out.push(OrderException::PaymentMismatch {

@@ -1,8 +1,9 @@
 //! Shopify orders as Stokly sale orders: the pure mapping.
 //!
 //! [`map_order`] turns one Shopify [`Order`](crate::shopify::model::Order) into one
-//! [`SaleOrderDraft`] whose total equals Shopify's current total exactly, or into an
-//! [`OrderRejection`]: skipped by the gate, or rejected with every problem found. The draft
+//! [`SaleOrderDraft`] whose total equals Shopify's current total exactly (plus any cash
+//! rounding), or into an [`OrderRejection`]: skipped by the gate, or rejected with every
+//! problem found. The draft
 //! is a serialisable work item; [`SaleOrderDraft::to_new_sale_order`] gives the body of
 //! `POST /v2/saleorders`. Nothing here posts anything.
 //!
@@ -36,26 +37,51 @@
 //!   gross amount minus the tax; otherwise the amount is net and the tax is added.
 //! - **Shipping** is the sum of the shipping lines not removed, at their current discounted
 //!   price, with their tax lines; free shipping posts a zero cost.
-//! - **Charges**: tips (`totalTipReceivedSet`), duties (`currentTotalDutiesSet`) and
-//!   additional fees (`currentTotalAdditionalFeesSet`, with their tax lines) are each a
+//! - **Charges**: tips (`totalTipReceivedSet`), duties (`currentTotalDutiesSet`), additional
+//!   fees (`currentTotalAdditionalFeesSet`, with their tax lines) and cash rounding are each a
 //!   [`DraftCharge`] posted as its own one-unit line on the Stokly item and general-ledger
 //!   account configured for its [`ChargeKind`] ([`OrderMappingConfig::with_charge_account`]);
 //!   a charge without one rejects the order ([`OrderException::UnmappedCharge`]).
+//! - **Duties** are one charge for the order, not one per line: Shopify states the current
+//!   duties (after returns and edits) only for the whole order, and the ERP needs one
+//!   amount on the duties account, not the origin or HS code of each line's duty. Its taxes
+//!   are the tax lines of every line's `duties`, each duty's share for the line's current
+//!   units taken as a line's own taxes are, mapped through the [`TaxAccountMap`] like every
+//!   other tax (an unmapped key is an [`OrderException::UnmappedTax`], once per key). As
+//!   for fees and shipping, the duty amount includes its tax when the order's
+//!   `taxesIncluded` is set; if Shopify states it otherwise for an order, the total check
+//!   refuses the order rather than post it wrong. `dutiesIncluded` (duties inside the line
+//!   prices) is not read: such an order posts only if its figures add up as above, and a
+//!   charge whose taxes exceed its tax-inclusive amount is an
+//!   [`OrderException::InvalidAmount`].
+//! - **Cash rounding**: a cash payment at Point of Sale in a currency rounded to its coins
+//!   (CHF, DKK, SEK...) changes hands for more or less than the order's total; Shopify keeps
+//!   the total and `totalReceivedSet` unrounded and states the difference in
+//!   `totalCashRoundingAdjustment` (and on each transaction in `amountRoundingSet`). The
+//!   sale order is posted for the cash that changed hands: the payments' rounding less the
+//!   refunds' is a [`ChargeKind::CashRounding`] line (untaxed), and each rounded payment is
+//!   posted with its rounding. The draft's total is then Shopify's current total plus that
+//!   rounding. The transactions' roundings must add up to the order's, or the order is an
+//!   [`OrderException::PaymentMismatch`]. Cash rounded down would need a negative line,
+//!   which a Stokly sale order does not take (the Stokly client refuses negative prices), so
+//!   by default it is an [`OrderException::CashRoundedDown`] for finance, refused when
+//!   mapping rather than when posting; with [`CashRoundingDown::OffTheLines`] it is taken
+//!   off the goods lines' net prices instead and shown in
+//!   [`SaleOrderDraft::cash_rounding_off_lines`].
 //! - **Rounding**: line amounts are Shopify's and are the authority. Per-unit amounts (Stokly's
 //!   `displayPrice`, `displayTax`, `displayDiscount`) are the line amounts divided by the
 //!   quantity, rounded with the configured, named strategy (default half away from zero, four
 //!   places), and are sent along with the line totals. Lines, charges and shipping must add up
-//!   to Shopify's `currentTotalPriceSet`. The only remainder the mapping itself makes is from
+//!   to Shopify's `currentTotalPriceSet` (plus the cash rounding). The only remainder the mapping itself makes is from
 //!   splitting a partly removed line's amounts, at most one minor unit per such line; that
 //!   much, and never more than [`OrderMappingConfig::rounding_limit`] per order (default two
 //!   minor units), is allocated across the lines' net prices and shown in
 //!   [`SaleOrderDraft::rounding_adjustment`]. Any other difference rejects the order with
 //!   [`OrderException::TotalMismatch`] (owner finance), showing both totals.
-//! - **Tax check**: the draft's taxes (lines, shipping, fees) must equal Shopify's
+//! - **Tax check**: the draft's taxes (lines, shipping, duties, fees) must equal Shopify's
 //!   `currentTotalTaxSet` and, key by key (title and rate), its `currentTaxLines`, within the
 //!   same split-line remainder; otherwise [`OrderException::TaxMismatch`] (owner finance). A tax
-//!   the lines do not carry is never posted as revenue. Duty taxes are not read
-//!   (`LineItem.duties`), so a taxed duty shows as a tax mismatch.
+//!   the lines do not carry is never posted as revenue.
 //! - **Taxes** are mapped to general-ledger accounts through the [`TaxAccountMap`], keyed by
 //!   [`TaxKey`] (title, rate, source or jurisdiction, channel liability). A key not in the map
 //!   rejects the order with [`OrderException::UnmappedTax`] (owner finance), once per key.
@@ -75,7 +101,8 @@
 //!   order ([`OrderException::UnknownTransaction`]). The rest are reconciled with Shopify:
 //!   sales and captures less change equal `totalReceivedSet`, refunds equal
 //!   `totalRefundedSet`, and received less refunded plus `totalOutstandingSet` equals the
-//!   current total; a difference is an [`OrderException::PaymentMismatch`]. No rule depends
+//!   current total (all before cash rounding, as Shopify states them); a difference is an
+//!   [`OrderException::PaymentMismatch`]. No rule depends
 //!   on how many transactions one request asks for
 //!   ([`crate::shopify::FIRST_READ_TRANSACTIONS`] is only the first read's size).
 //! - **References**: `sourceReferenceId` is the Shopify order's numeric ID (stable, the key to
@@ -87,8 +114,8 @@ mod map;
 mod rejection;
 
 pub use config::{
-    ChargeAccount, CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate, OrderMappingConfig,
-    TaxAccountMap, TaxKey,
+    CashRoundingDown, ChargeAccount, CurrencyPolicy, CustomerMatch, GlAccountCode, OrderGate,
+    OrderMappingConfig, TaxAccountMap, TaxKey,
 };
 pub use draft::{
     BundleRef, ChargeKind, CustomerLookup, DraftCharge, DraftLine, DraftPayment, DraftShipping,

@@ -151,6 +151,12 @@ pub enum PaymentMeasure {
     Refunded,
     /// `totalReceivedSet - totalRefundedSet + totalOutstandingSet`, against the current total.
     Balance,
+    /// The cash rounding (`amountRoundingSet`) of successful sales and captures less change,
+    /// against `totalCashRoundingAdjustment.paymentSet`.
+    CashRoundingReceived,
+    /// The cash rounding of successful refunds, against
+    /// `totalCashRoundingAdjustment.refundSet`.
+    CashRoundingRefunded,
 }
 
 impl PaymentMeasure {
@@ -159,6 +165,10 @@ impl PaymentMeasure {
             Self::Received => "received (successful sales and captures less change)",
             Self::Refunded => "refunded (successful refunds)",
             Self::Balance => "received less refunded plus outstanding",
+            Self::CashRoundingReceived => {
+                "the cash rounding of the payments (sales and captures less change)"
+            }
+            Self::CashRoundingRefunded => "the cash rounding of the refunds",
         }
     }
 }
@@ -276,14 +286,22 @@ pub enum OrderException {
         /// What Shopify says.
         shopify_tax: Money,
     },
-    /// A tip, duty or additional fee on the order has no account (and Stokly item) to post
-    /// to.
+    /// A tip, duty, additional fee or cash rounding on the order has no account (and Stokly
+    /// item) to post to.
     UnmappedCharge {
         /// The order.
         order: OrderSubject,
         /// Which charge.
         charge: ChargeKind,
         /// Its amount.
+        amount: Money,
+    },
+    /// The cash was rounded down: the sale order would need a negative line on the rounding
+    /// item, which a Stokly sale order does not take.
+    CashRoundedDown {
+        /// The order.
+        order: OrderSubject,
+        /// The rounding (negative).
         amount: Money,
     },
     /// A transaction whose kind or status this crate does not know; what it means for the
@@ -354,6 +372,7 @@ impl OrderException {
             | Self::InvalidLineValue { order, .. }
             | Self::TaxMismatch { order, .. }
             | Self::UnmappedCharge { order, .. }
+            | Self::CashRoundedDown { order, .. }
             | Self::UnknownTransaction { order, .. }
             | Self::PaymentMismatch { order, .. }
             | Self::PaymentInOtherCurrency { order, .. }
@@ -396,6 +415,7 @@ impl DomainException for OrderException {
             Self::InvalidLineValue { .. } => "invalid_line_value",
             Self::TaxMismatch { .. } => "tax_mismatch",
             Self::UnmappedCharge { .. } => "unmapped_charge",
+            Self::CashRoundedDown { .. } => "cash_rounded_down",
             Self::UnknownTransaction { .. } => "unknown_transaction",
             Self::PaymentMismatch { .. } => "payment_mismatch",
             Self::PaymentInOtherCurrency { .. } => "payment_in_other_currency",
@@ -417,6 +437,7 @@ impl DomainException for OrderException {
             | Self::InvalidAmount { .. }
             | Self::TaxMismatch { .. }
             | Self::UnmappedCharge { .. }
+            | Self::CashRoundedDown { .. }
             | Self::UnknownTransaction { .. }
             | Self::PaymentMismatch { .. }
             | Self::PaymentInOtherCurrency { .. } => Owner::Finance,
@@ -458,6 +479,7 @@ impl DomainException for OrderException {
             | Self::IncompleteOrder { .. }
             | Self::TaxMismatch { .. }
             | Self::UnmappedCharge { .. }
+            | Self::CashRoundedDown { .. }
             | Self::UnknownTransaction { .. }
             | Self::PaymentMismatch { .. }
             | Self::PaymentInOtherCurrency { .. } => Vec::new(),
@@ -559,6 +581,11 @@ impl DomainException for OrderException {
                 "Order {order}: the {} of {amount} has no account to post to.",
                 charge.label()
             ),
+            Self::CashRoundedDown { amount, .. } => format!(
+                "Order {order}: the cash payment was rounded down by {}, and a Stokly sale \
+                 order line cannot carry a negative price.",
+                amount.negate()
+            ),
             Self::UnknownTransaction {
                 transaction,
                 transaction_kind,
@@ -647,6 +674,9 @@ impl DomainException for OrderException {
                  post the order again.",
                 charge.label()
             ),
+            Self::CashRoundedDown { .. } => "Post the order by hand in Stokly for the cash \
+                received, with the rounding on the cash rounding account."
+                .to_owned(),
             Self::UnknownTransaction { .. } => "Check the transaction in Shopify and record the \
                 payment by hand in Stokly, or update the connector."
                 .to_owned(),

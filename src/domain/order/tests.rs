@@ -31,6 +31,10 @@ fn fixture(name: &str) -> Order {
             include_str!("../../../tests/fixtures/shopify/orders/rounding_remainder.json")
         }
         "b2b_bundles" => include_str!("../../../tests/fixtures/shopify/orders/b2b_bundles.json"),
+        "ddp_duties" => include_str!("../../../tests/fixtures/shopify/orders/ddp_duties.json"),
+        "cash_rounding_chf" => {
+            include_str!("../../../tests/fixtures/shopify/orders/cash_rounding_chf.json")
+        }
         other => panic!("no fixture {other}"),
     };
     let value: serde_json::Value = serde_json::from_str(text).unwrap();
@@ -674,11 +678,12 @@ proptest! {
 
     #[test]
     fn the_mapper_never_panics_on_arbitrary_amounts(
-        amounts in proptest::collection::vec(any::<i64>(), 8),
-        scales in proptest::collection::vec(0u32..29, 8),
+        amounts in proptest::collection::vec(any::<i64>(), 12),
+        scales in proptest::collection::vec(0u32..29, 12),
         quantity in any::<i64>(),
         current in any::<i64>(),
         taxes_included in any::<bool>(),
+        off_lines in any::<bool>(),
     ) {
         let mut order = fixture("vat_included_discounts");
         order.taxes_included = taxes_included;
@@ -699,6 +704,32 @@ proptest! {
         order.shipping_lines.nodes[0].tax_lines[0].price_set = bag(6);
         order.current_total_price_set = bag(7);
         let _ = map_order(&order, &index(), &config());
+        // Duties with their tax, and cash rounding on the order and its sale.
+        let mut duty_tax = order.line_items.nodes[0].tax_lines[0].clone();
+        duty_tax.price_set = bag(9);
+        order.line_items.nodes[0].duties = vec![crate::shopify::model::Duty {
+            id: "gid://shopify/Duty/1".into(),
+            price: bag(8),
+            tax_lines: vec![duty_tax],
+        }];
+        order.current_total_duties_set = Some(bag(8));
+        order.total_cash_rounding_adjustment = Some(crate::shopify::model::CashRoundingAdjustment {
+            payment_set: bag(10),
+            refund_set: bag(11),
+        });
+        for t in &mut order.transactions {
+            t.amount_rounding_set = Some(bag(10));
+        }
+        let policy = if off_lines {
+            CashRoundingDown::OffTheLines
+        } else {
+            CashRoundingDown::Refuse
+        };
+        let _ = map_order(
+            &order,
+            &index(),
+            &cross_border_config().with_cash_rounding_down(policy),
+        );
     }
 }
 
@@ -776,6 +807,7 @@ fn charge_item(kind: ChargeKind) -> ChargeAccount {
         ChargeKind::Tip => ("i-tip", "4910"),
         ChargeKind::Duties => ("i-duty", "4920"),
         ChargeKind::AdditionalFees => ("i-fee", "4930"),
+        ChargeKind::CashRounding => ("i-rounding", "4940"),
     };
     ChargeAccount::new(
         crate::stokly::ItemId::new(item).unwrap(),
@@ -1494,4 +1526,355 @@ fn a_refund_shopify_does_not_count_is_a_payment_mismatch() {
     let found = exceptions(map_order(&order, &index(), &config()));
     let codes: Vec<&str> = found.iter().map(DomainException::code).collect();
     assert_eq!(codes, vec!["payment_mismatch", "payment_mismatch"]);
+}
+
+fn chf(cents: i64) -> Money {
+    Money::new(Decimal::new(cents, 2), CurrencyCode::new("CHF").unwrap())
+}
+
+fn import_vat() -> TaxKey {
+    TaxKey::new(
+        "Import VAT",
+        Some(Decimal::new(2, 1)),
+        Some("Shopify"),
+        false,
+    )
+}
+
+fn mwst() -> TaxKey {
+    TaxKey::new("MWST", Some(Decimal::new(81, 3)), Some("Shopify"), false)
+}
+
+/// Every charge kind mapped, the import VAT on duties on 2210 and Swiss VAT on 2230.
+fn cross_border_config() -> OrderMappingConfig {
+    let account = |code: &str| GlAccountCode::new(code).unwrap();
+    let accounts = accounts()
+        .with(import_vat(), account("2210"))
+        .with(mwst(), account("2230"));
+    ChargeKind::ALL.into_iter().fold(
+        OrderMappingConfig::new(ChannelId::new("chan-shopify").unwrap(), accounts),
+        |c, kind| c.with_charge_account(kind, charge_item(kind)),
+    )
+}
+
+#[test]
+fn a_ddp_order_posts_its_duty_with_the_duty_tax_and_balances_to_shopify() {
+    let order = fixture("ddp_duties");
+    assert_eq!(order.line_items.nodes[0].duties.len(), 1);
+    let draft = map_order(&order, &index(), &cross_border_config()).unwrap();
+    // Goods: 80.00 + 16.00 VAT and 18.00 + 3.60 VAT; one duties charge of 12.50 carrying
+    // 2.50 of import VAT (the order is tax-exclusive, so the tax is on top).
+    let lines: Vec<(Money, Money, Money)> = draft
+        .lines()
+        .iter()
+        .map(|l| (l.line_price, l.line_tax, l.line_total))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (usd(8000), usd(1600), usd(9600)),
+            (usd(1800), usd(360), usd(2160))
+        ]
+    );
+    let [duties] = draft.charges() else {
+        panic!("one charge: {:?}", draft.charges())
+    };
+    assert_eq!(duties.kind, ChargeKind::Duties);
+    assert_eq!(
+        (duties.amount, duties.tax, duties.total),
+        (usd(1250), usd(250), usd(1500))
+    );
+    assert_eq!(duties.account.as_str(), "4920");
+    assert_eq!(duties.item_id.as_str(), "i-duty");
+    let [duty_tax] = duties.taxes.as_slice() else {
+        panic!("one duty tax: {:?}", duties.taxes)
+    };
+    assert_eq!(duty_tax.key, import_vat());
+    assert_eq!(duty_tax.account.as_str(), "2210");
+    assert_eq!(duty_tax.amount, usd(250));
+    // To the cent: Shopify's total and its total tax.
+    assert_eq!(draft.total(), usd(13260));
+    assert_eq!(draft.total(), order.current_total_price_set.shop_money);
+    assert!(draft.rounding_adjustment().is_zero());
+    let taxes: Money = Money::sum(
+        CurrencyCode::USD,
+        draft
+            .lines()
+            .iter()
+            .map(|l| &l.line_tax)
+            .chain(draft.charges().iter().map(|c| &c.tax)),
+    )
+    .unwrap();
+    assert_eq!(taxes, order.current_total_tax_set.shop_money);
+    // The create body: two goods lines and the duties line, 132.60 in all.
+    let body = draft.to_new_sale_order(None);
+    assert_eq!(body.items.len(), 3);
+    let duty_line = &body.items[2];
+    assert_eq!(duty_line.reference_id.as_str(), "i-duty");
+    assert_eq!(duty_line.display_line_price, Some(Decimal::new(1250, 2)));
+    assert_eq!(duty_line.display_line_tax, Some(Decimal::new(250, 2)));
+    assert_eq!(duty_line.display_line_total, Some(Decimal::new(1500, 2)));
+    let sum: Decimal = body
+        .items
+        .iter()
+        .map(|i| i.display_line_total.unwrap())
+        .sum();
+    assert_eq!(sum, Decimal::new(13260, 2));
+    assert_eq!(draft.payments()[0].amount, usd(13260));
+}
+
+#[test]
+fn a_duty_tax_with_no_account_is_an_unmapped_tax_once_per_key() {
+    let mut order = fixture("ddp_duties");
+    // A second duty on the socks with the same tax key: still one exception for the key.
+    let mut duty = order.line_items.nodes[0].duties[0].clone();
+    duty.id = "gid://shopify/Duty/7002".into();
+    duty.price = bag_of(usd(100));
+    duty.tax_lines[0].price_set = bag_of(usd(20));
+    order.line_items.nodes[1].duties.push(duty);
+    let without = ChargeKind::ALL.into_iter().fold(config(), |c, kind| {
+        c.with_charge_account(kind, charge_item(kind))
+    });
+    let found = exceptions(map_order(&order, &index(), &without));
+    assert_eq!(
+        found,
+        vec![OrderException::UnmappedTax {
+            order: OrderSubject::new(order.id.clone(), "#1006"),
+            key: import_vat(),
+        }]
+    );
+    assert_eq!(found[0].code(), "unmapped_tax");
+    assert_eq!(found[0].owner(), Owner::Finance);
+}
+
+#[test]
+fn a_duty_whose_tax_lines_are_missing_is_refused_not_absorbed() {
+    let mut order = fixture("ddp_duties");
+    // Shopify says 2.50 of import VAT, but the duty lost its tax lines: never absorbed.
+    order.line_items.nodes[0].duties[0].tax_lines.clear();
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(codes(&found), ["total_mismatch"]);
+    let OrderException::TotalMismatch { difference, .. } = &found[0] else {
+        panic!("{found:?}")
+    };
+    assert_eq!(*difference, usd(250));
+}
+
+#[test]
+fn a_partly_removed_line_posts_its_share_of_the_duty_tax() {
+    let mut order = fixture("ddp_duties");
+    // Three pairs of socks, one removed: their 1.50 duty (0.30 import VAT) shares 2:1.
+    let mut duty = order.line_items.nodes[0].duties[0].clone();
+    duty.id = "gid://shopify/Duty/7003".into();
+    duty.price = bag_of(usd(150));
+    duty.tax_lines[0].price_set = bag_of(usd(30));
+    let socks = &mut order.line_items.nodes[1];
+    socks.duties.push(duty);
+    socks.current_quantity = 2;
+    // Shopify's current figures: socks 12.00 + 2.40 VAT, duties 12.50 + 1.00, tax 2.70.
+    order.current_total_duties_set = Some(bag_of(usd(1350)));
+    order.current_total_price_set = bag_of(usd(8000 + 1600 + 1200 + 240 + 1350 + 270));
+    order.current_total_tax_set = bag_of(usd(1600 + 240 + 270));
+    order.current_tax_lines[0].price_set = bag_of(usd(1840));
+    order.current_tax_lines[1].price_set = bag_of(usd(270));
+    order.total_received_set = order.current_total_price_set;
+    for t in &mut order.transactions {
+        t.amount_set = order.current_total_price_set;
+    }
+    let draft = map_order(&order, &index(), &cross_border_config()).unwrap();
+    let duties = &draft.charges()[0];
+    assert_eq!((duties.amount, duties.tax), (usd(1350), usd(270)));
+    let shares: Vec<Money> = duties.taxes.iter().map(|t| t.amount).collect();
+    assert_eq!(shares, vec![usd(250), usd(20)]);
+    assert_eq!(draft.total(), usd(12660));
+}
+
+#[test]
+fn a_cash_payment_rounded_up_posts_the_cash_received() {
+    let order = fixture("cash_rounding_chf");
+    // CHF 10.03 paid as 10.05 in cash: Shopify keeps 10.03 and states +0.02 of rounding.
+    assert_eq!(order.current_total_price_set.shop_money, chf(1003));
+    let draft = map_order(&order, &index(), &cross_border_config()).unwrap();
+    let [soap] = draft.lines() else {
+        panic!("one line")
+    };
+    assert_eq!(
+        (soap.line_price, soap.line_tax, soap.line_total),
+        (chf(928), chf(75), chf(1003))
+    );
+    assert_eq!(soap.taxes[0].account.as_str(), "2230");
+    let [rounding] = draft.charges() else {
+        panic!("one charge: {:?}", draft.charges())
+    };
+    assert_eq!(rounding.kind, ChargeKind::CashRounding);
+    assert_eq!(
+        (rounding.amount, rounding.tax, rounding.total),
+        (chf(2), chf(0), chf(2))
+    );
+    assert!(rounding.taxes.is_empty());
+    assert_eq!(rounding.account.as_str(), "4940");
+    assert_eq!(draft.total(), chf(1005));
+    let [cash] = draft.payments() else {
+        panic!("one payment")
+    };
+    assert_eq!(cash.gateway.as_deref(), Some("cash"));
+    assert_eq!(cash.amount, chf(1005));
+    assert!(draft.rounding_adjustment().is_zero());
+    let body = draft.to_new_sale_order(None);
+    assert_eq!(body.items.len(), 2);
+    assert_eq!(body.items[1].reference_id.as_str(), "i-rounding");
+    assert_eq!(body.items[1].display_line_total, Some(Decimal::new(2, 2)));
+    assert_eq!(body.payments.len(), 1);
+    assert_eq!(body.payments[0].amount, Decimal::new(1005, 2));
+}
+
+#[test]
+fn a_cash_payment_rounded_down_is_refused_when_mapping_not_when_posting() {
+    let mut order = fixture("cash_rounding_chf");
+    // CHF 10.02 paid as 10.00.
+    let set = bag_of;
+    order.line_items.nodes[0].original_total_set = set(chf(1002));
+    order.line_items.nodes[0].original_unit_price_set = set(chf(1002));
+    order.current_total_price_set = set(chf(1002));
+    order.total_received_set = set(chf(1002));
+    order.transactions[0].amount_set = set(chf(1002));
+    order.transactions[0].amount_rounding_set = Some(set(chf(-2)));
+    if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
+        adjustment.payment_set = set(chf(-2));
+    }
+    // A Stokly line takes no negative price: named for finance, with the amount.
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(
+        found,
+        vec![OrderException::CashRoundedDown {
+            order: OrderSubject::new(order.id.clone(), "#1007"),
+            amount: chf(-2),
+        }]
+    );
+    assert_eq!(found[0].code(), "cash_rounded_down");
+    assert_eq!(found[0].owner(), Owner::Finance);
+    assert_eq!(
+        found[0].reason(),
+        "Order #1007: the cash payment was rounded down by 0.02 CHF, and a Stokly sale order \
+         line cannot carry a negative price."
+    );
+    // Without the rounding (a card payment of 10.02) the same order posts.
+    order.transactions[0].amount_rounding_set = None;
+    if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
+        adjustment.payment_set = set(chf(0));
+    }
+    let draft = map_order(&order, &index(), &cross_border_config()).unwrap();
+    assert!(draft.charges().is_empty());
+    assert_eq!(draft.total(), chf(1002));
+}
+
+#[test]
+fn cash_rounding_without_an_account_is_an_unmapped_charge() {
+    let order = fixture("cash_rounding_chf");
+    let account = |code: &str| GlAccountCode::new(code).unwrap();
+    let bare = OrderMappingConfig::new(
+        ChannelId::new("chan-shopify").unwrap(),
+        accounts().with(mwst(), account("2230")),
+    );
+    let found = exceptions(map_order(&order, &index(), &bare));
+    assert_eq!(
+        found,
+        vec![OrderException::UnmappedCharge {
+            order: OrderSubject::new(order.id.clone(), "#1007"),
+            charge: ChargeKind::CashRounding,
+            amount: chf(2),
+        }]
+    );
+    assert_eq!(found[0].code(), "unmapped_charge");
+    assert_eq!(
+        found[0].reason(),
+        "Order #1007: the cash rounding of 0.02 CHF has no account to post to."
+    );
+}
+
+#[test]
+fn transaction_rounding_that_differs_from_the_orders_is_a_payment_mismatch() {
+    let mut order = fixture("cash_rounding_chf");
+    order.transactions[0].amount_rounding_set = None;
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(
+        found,
+        vec![OrderException::PaymentMismatch {
+            order: OrderSubject::new(order.id.clone(), "#1007"),
+            measure: PaymentMeasure::CashRoundingReceived,
+            computed: chf(0),
+            shopify: chf(2),
+        }]
+    );
+    // Rounding of a cash refund must be on the refund transactions too.
+    let mut order = fixture("cash_rounding_chf");
+    if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
+        adjustment.refund_set = bag_of(chf(-2));
+    }
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(
+        found,
+        vec![OrderException::PaymentMismatch {
+            order: OrderSubject::new(order.id.clone(), "#1007"),
+            measure: PaymentMeasure::CashRoundingRefunded,
+            computed: chf(0),
+            shopify: chf(-2),
+        }]
+    );
+}
+
+#[test]
+fn cash_rounded_down_can_be_taken_off_the_lines_when_configured() {
+    let mut order = fixture("cash_rounding_chf");
+    // CHF 10.02 (0.75 VAT included) paid as 10.00 in cash.
+    order.line_items.nodes[0].original_total_set = bag_of(chf(1002));
+    order.current_total_price_set = bag_of(chf(1002));
+    order.total_received_set = bag_of(chf(1002));
+    order.transactions[0].amount_set = bag_of(chf(1002));
+    order.transactions[0].amount_rounding_set = Some(bag_of(chf(-2)));
+    if let Some(adjustment) = &mut order.total_cash_rounding_adjustment {
+        adjustment.payment_set = bag_of(chf(-2));
+    }
+    let config = cross_border_config().with_cash_rounding_down(CashRoundingDown::OffTheLines);
+    let draft = map_order(&order, &index(), &config).unwrap();
+    assert!(draft.charges().is_empty());
+    assert_eq!(draft.cash_rounding_off_lines(), Some(chf(-2)));
+    let [soap] = draft.lines() else {
+        panic!("one line")
+    };
+    // 9.27 net less the 0.02 taken off; the tax stays Shopify's.
+    assert_eq!(
+        (soap.line_price, soap.line_tax, soap.line_total),
+        (chf(925), chf(75), chf(1000))
+    );
+    assert_eq!(soap.unit_price, Decimal::new(925, 2));
+    assert_eq!(draft.total(), chf(1000));
+    assert_eq!(draft.payments()[0].amount, chf(1000));
+    assert!(draft.rounding_adjustment().is_zero());
+    // Rounded up, the option changes nothing: the rounding is its own line.
+    let up = map_order(&fixture("cash_rounding_chf"), &index(), &config).unwrap();
+    assert_eq!(up.cash_rounding_off_lines(), None);
+    assert_eq!(up.charges()[0].total, chf(2));
+    // The draft still round-trips as a work item.
+    let json = serde_json::to_string(&draft).unwrap();
+    assert_eq!(
+        serde_json::from_str::<SaleOrderDraft>(&json).unwrap(),
+        draft
+    );
+}
+
+#[test]
+fn a_duty_taxed_beyond_its_amount_is_refused_not_posted_negative() {
+    let mut order = fixture("ddp_duties");
+    // Tax-inclusive, 12.50 of duties cannot carry 20.00 of tax.
+    order.taxes_included = true;
+    order.line_items.nodes[0].duties[0].tax_lines[0].price_set = bag_of(usd(2000));
+    let found = exceptions(map_order(&order, &index(), &cross_border_config()));
+    assert_eq!(
+        found,
+        vec![OrderException::InvalidAmount {
+            order: OrderSubject::new(order.id.clone(), "#1006"),
+            detail: "duties: its taxes 20.00 USD are more than its amount 12.50 USD".into(),
+        }]
+    );
 }

@@ -1044,6 +1044,20 @@ impl From<(rust_decimal::Decimal, rust_decimal::Decimal)> for Pair {
     }
 }
 
+/// A money bag as the emulator rendered it, read back.
+fn pair_of_bag(bag: &Value) -> Pair {
+    let amount = |pointer: &str| {
+        bag.pointer(pointer)
+            .and_then(Value::as_str)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_default()
+    };
+    Pair {
+        shop: amount("/shopMoney/amount"),
+        presentment: amount("/presentmentMoney/amount"),
+    }
+}
+
 fn rate_f64(rate: rust_decimal::Decimal) -> Value {
     rate.to_string()
         .parse::<f64>()
@@ -1120,8 +1134,74 @@ fn line_json(
         "totalDiscountSet": m.discount.bag(order),
         "taxLines": tax_lines,
         "discountAllocations": allocations,
+        "duties": duties_json(order, line),
         "lineItemGroup": group,
     })
+}
+
+/// The order's duties shared over its lines in proportion to their totals (shop money, so
+/// the shares sum to the order's duties), one amount per line in the lines' order.
+fn line_duties(order: &super::state::SandboxOrder) -> Vec<Pair> {
+    if order.duties.is_zero() || order.lines.is_empty() {
+        return vec![Pair::default(); order.lines.len()];
+    }
+    let mut weights: Vec<rust_decimal::Decimal> =
+        order.lines.iter().map(|l| l.original_total.abs()).collect();
+    if weights.iter().all(rust_decimal::Decimal::is_zero) {
+        weights = vec![rust_decimal::Decimal::ONE; weights.len()];
+    }
+    crate::money::Money::new(order.duties, order.currency)
+        .allocate(&weights)
+        .map(|parts| parts.iter().map(|p| Pair::of(order, p.amount())).collect())
+        .unwrap_or_else(|_| vec![Pair::default(); order.lines.len()])
+}
+
+/// `LineItem.duties`: the line's share of the order's duties, with its tax (included).
+fn duties_json(
+    order: &super::state::SandboxOrder,
+    line: &super::state::SandboxLineItem,
+) -> Vec<Value> {
+    let Some(at) = order.lines.iter().position(|l| l.id == line.id) else {
+        return Vec::new();
+    };
+    let Some(duty) = line_duties(order)
+        .get(at)
+        .copied()
+        .filter(|d| !d.shop.is_zero())
+    else {
+        return Vec::new();
+    };
+    let tax = duty.tax(order.duty_tax_rate);
+    let tax_lines: Vec<Value> = if tax.shop.is_zero() {
+        Vec::new()
+    } else {
+        vec![tax_line_json(order, order.duty_tax_rate, tax)]
+    };
+    vec![json!({"id": gid("Duty", line.id), "price": duty.bag(order), "taxLines": tax_lines})]
+}
+
+/// The rounding of the order's cash payment of `total` to its coin (zero when paid by card):
+/// reckoned on the cash, in presentment money.
+fn cash_rounding(order: &super::state::SandboxOrder, total: Pair) -> Pair {
+    let Some(coin) = order
+        .cash_rounding
+        .filter(|c| c.is_sign_positive() && !c.is_zero())
+    else {
+        return Pair::default();
+    };
+    let round = |amount: rust_decimal::Decimal| {
+        (amount / coin)
+            .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+            * coin
+            - amount
+    };
+    let presentment = round(total.presentment);
+    let shop = if order.exchange_rate == rust_decimal::Decimal::ONE {
+        presentment
+    } else {
+        round2(presentment / order.exchange_rate)
+    };
+    Pair { shop, presentment }
 }
 
 fn shipping_json(
@@ -1190,7 +1270,19 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         *e = e.add(shipping_tax);
     }
     let tip = Pair::of(order, order.tip);
-    let duties = Pair::of(order, order.duties);
+    let duties = line_duties(order)
+        .into_iter()
+        .fold(Pair::default(), |a, d| {
+            let tax = d.tax(order.duty_tax_rate);
+            if !tax.shop.is_zero() {
+                // Refunds never take duties here: the current duty tax is the placed one.
+                for rates in [&mut by_rate, &mut current_by_rate] {
+                    let e = rates.entry(order.duty_tax_rate).or_default();
+                    *e = e.add(tax);
+                }
+            }
+            a.add(d)
+        });
     let fee = Pair::of(order, order.additional_fee);
     let fee_tax = fee.tax(order.shipping_tax_rate);
     if !fee_tax.shop.is_zero() {
@@ -1218,6 +1310,8 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
     } else {
         "PARTIALLY_REFUNDED"
     };
+    let rounding = cash_rounding(order, total);
+    let zero = Pair::default();
     let tax_lines: Vec<Value> = by_rate
         .iter()
         .map(|(rate, amount)| tax_line_json(order, *rate, *amount))
@@ -1284,12 +1378,13 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
         "currentTotalAdditionalFeesSet": (!order.additional_fee.is_zero()).then(|| fee.bag(order)),
         "additionalFees": fees,
         "totalReceivedSet": total.bag(order),
+        "totalCashRoundingAdjustment": {"paymentSet": rounding.bag(order), "refundSet": zero.bag(order)},
         "totalRefundedSet": refunded_money.bag(order),
         "totalRefundedShippingSet": Pair::from(refunded.shipping).bag(order),
         "netPaymentSet": net_payment.bag(order),
         "totalOutstandingSet": current_total.sub(net_payment).bag(order),
     });
-    let transactions = transactions_json(order, &total.bag(order), &refunded);
+    let transactions = transactions_json(order, &total.bag(order), rounding, &refunded);
     let parties = json!({
         "taxLines": tax_lines,
         "customer": order.customer_id.map(|c| json!({"id": gid("Customer", c), "email": order.email, "firstName": first, "lastName": last})),
@@ -1309,12 +1404,18 @@ fn order_json(state: &ShopifyState, order: &super::state::SandboxOrder) -> Value
 }
 
 /// The order's transactions: the failed attempts, the sale of `total` (a money bag, the
-/// amount received), then the refunds' `REFUND` transactions.
+/// amount received; in cash with its `rounding` when the order was paid in cash), then the
+/// refunds' `REFUND` transactions.
 fn transactions_json(
     order: &super::state::SandboxOrder,
     total: &Value,
+    rounding: Pair,
     refunded: &super::refund::RefundedOrder,
 ) -> Vec<Value> {
+    let (gateway, rounding) = match order.cash_rounding {
+        Some(_) => ("cash", rounding.bag(order)),
+        None => ("shopify_payments", Value::Null),
+    };
     let stamp = order
         .created_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -1327,8 +1428,8 @@ fn transactions_json(
         .map(attempt)
         .chain(std::iter::once(json!({
             "id": gid("OrderTransaction", order.id), "kind": "SALE", "status": "SUCCESS",
-            "gateway": "shopify_payments", "test": order.test, "processedAt": stamp,
-            "amountSet": total})))
+            "gateway": gateway, "test": order.test, "processedAt": stamp,
+            "amountSet": total, "amountRoundingSet": rounding})))
         .chain(refunded.transactions.iter().cloned())
         .collect()
 }
@@ -1341,8 +1442,11 @@ pub(crate) fn order_transactions(state: &ShopifyState, vars: &Map<String, Value>
     };
     let body = order_json(state, order);
     let total = body.get("totalReceivedSet").cloned().unwrap_or(Value::Null);
+    let rounding = body
+        .pointer("/totalCashRoundingAdjustment/paymentSet")
+        .map_or_else(Pair::default, pair_of_bag);
     let refunded = super::refund::refunded_order(state, order);
-    let all = transactions_json(order, &total, &refunded);
+    let all = transactions_json(order, &total, rounding, &refunded);
     let count = all.len();
     let page: Vec<Value> = all.into_iter().take(first(vars)).collect();
     OpResult::data(json!({"order": {

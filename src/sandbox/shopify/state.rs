@@ -135,8 +135,15 @@ pub struct SandboxOrder {
     pub test: bool,
     /// Tip received (shop currency; zero for none).
     pub tip: Decimal,
-    /// Import duties charged (shop currency; zero for none).
+    /// Import duties charged (shop currency, tax included at `duty_tax_rate`; zero for none),
+    /// served as `Duty` records on the lines, shared in proportion to the lines' totals.
     pub duties: Decimal,
+    /// Tax rate on the duties (zero: untaxed).
+    pub duty_tax_rate: Decimal,
+    /// The coin the customer's cash payment was rounded to (`0.05`), for an order paid in
+    /// cash at a till; `None` when paid by card. The sale carries the rounding in
+    /// `amountRoundingSet` and the order in `totalCashRoundingAdjustment`.
+    pub cash_rounding: Option<Decimal>,
     /// An additional fee charged (shop currency, tax included at the shipping tax rate;
     /// zero for none).
     pub additional_fee: Decimal,
@@ -467,6 +474,8 @@ impl ShopifyState {
                 test: false,
                 tip: Decimal::ZERO,
                 duties: Decimal::ZERO,
+                duty_tax_rate: Decimal::ZERO,
+                cash_rounding: None,
                 additional_fee: Decimal::ZERO,
                 failed_payment_attempts: 0,
             },

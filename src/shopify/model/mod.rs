@@ -29,10 +29,11 @@ pub use inventory::{
     InventorySetQuantitiesPayload, ItemLevels, LevelAbsence, QuantityName,
 };
 pub use order::{
-    AdditionalFee, Count, CountPrecision, DiscountAllocation, DiscountApplication, FinancialStatus,
-    FulfillmentStatus, LineItem, LineItemGroup, MailingAddress, MoneyBag, NamedCompany,
-    NamedCompanyLocation, Order, OrderCustomer, OrderRef, OrderTransaction, PurchasingEntity,
-    ShippingLine, TaxLine, TransactionKind, TransactionStatus, VariantId,
+    AdditionalFee, CashRoundingAdjustment, Count, CountPrecision, DiscountAllocation,
+    DiscountApplication, Duty, FinancialStatus, FulfillmentStatus, LineItem, LineItemGroup,
+    MailingAddress, MoneyBag, NamedCompany, NamedCompanyLocation, Order, OrderCustomer, OrderRef,
+    OrderTransaction, PurchasingEntity, ShippingLine, TaxLine, TransactionKind, TransactionStatus,
+    VariantId,
 };
 pub use page::{Connection, PageInfo};
 pub use payout::{

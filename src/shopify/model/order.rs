@@ -206,6 +206,10 @@ pub struct Order {
     pub additional_fees: Vec<AdditionalFee>,
     /// Received from the customer before returns (`totalReceivedSet`).
     pub total_received_set: MoneyBag,
+    /// Cash rounding of the order's cash payments and refunds
+    /// (`totalCashRoundingAdjustment`; `None` when the document did not ask for it).
+    #[serde(default)]
+    pub total_cash_rounding_adjustment: Option<CashRoundingAdjustment>,
     /// Refunded to the customer (`totalRefundedSet`).
     pub total_refunded_set: MoneyBag,
     /// Still to be paid by the customer (`totalOutstandingSet`).
@@ -299,6 +303,34 @@ pub struct AdditionalFee {
     /// Its price as placed.
     pub price: MoneyBag,
     /// Taxes on it.
+    #[serde(default)]
+    pub tax_lines: Vec<TaxLine>,
+}
+
+/// Shopify's `CashRoundingAdjustment`: how much cash payments and refunds were rounded to the
+/// nearest coin (Point of Sale, in currencies such as CHF, DKK or SEK). Each amount is
+/// signed and zero when nothing was rounded; `totalReceivedSet` and `totalRefundedSet` are
+/// before the rounding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CashRoundingAdjustment {
+    /// Rounding of the payments: what the cash received was, less `totalReceivedSet`.
+    pub payment_set: MoneyBag,
+    /// Rounding of the refunds: what the cash paid back was, less `totalRefundedSet`.
+    pub refund_set: MoneyBag,
+}
+
+/// An import duty on a line (`Duty`), with the taxes charged on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Duty {
+    /// Its ID.
+    pub id: String,
+    /// The duty's amount (for all the line's units, as placed).
+    pub price: MoneyBag,
+    /// Taxes charged on the duty.
     #[serde(default)]
     pub tax_lines: Vec<TaxLine>,
 }
@@ -441,6 +473,10 @@ pub struct OrderTransaction {
     pub processed_at: Option<DateTime<Utc>>,
     /// Amount.
     pub amount_set: MoneyBag,
+    /// Cash rounding of the amount (`amountRoundingSet`: the cash that changed hands less
+    /// `amountSet`); `None` for non-cash transactions.
+    #[serde(default)]
+    pub amount_rounding_set: Option<MoneyBag>,
 }
 
 /// An order line.
@@ -487,6 +523,9 @@ pub struct LineItem {
     /// How discounts were allocated to the line.
     #[serde(default)]
     pub discount_allocations: Vec<DiscountAllocation>,
+    /// Import duties on the line, with their taxes (empty when none).
+    #[serde(default)]
+    pub duties: Vec<Duty>,
     /// The bundle this line is a component of.
     #[serde(default)]
     pub line_item_group: Option<LineItemGroup>,
