@@ -1,7 +1,7 @@
 //! Stokly authentication against wiremock: the grant request and its signature, token reuse
 //! across calls and clones, a single grant for concurrent callers, renewal before expiry, one
 //! re-grant on `jwt expired` / 401 (a second `jwt expired` is retryable), a grant outage shared
-//! by concurrent callers, pasted bearer tokens, and secrets kept out of errors, `Debug` and logs.
+//! by concurrent callers (the cooldown after it: `stokly_grant_cooldown.rs`), pasted bearer tokens, and secrets kept out of errors, `Debug` and logs.
 
 #![allow(
     clippy::unwrap_used,
@@ -414,7 +414,11 @@ async fn a_grant_outage_costs_concurrent_callers_the_grants_of_one() {
         }
     }
 
-    // Once the outage is over, the next call grants afresh.
+    // Once the outage is over and the failed grant's cooldown (5 s by default) has passed,
+    // the next call grants afresh. (The runtime's clock jumps; nothing waits.)
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(5)).await;
+    tokio::time::resume();
     server.reset().await;
     Mock::given(method("POST"))
         .and(path("/v1/grant"))
