@@ -6,7 +6,6 @@
 //! Stokly's real over-limit answer has never been seen (the reference infers a 429 and has no
 //! `Retry-After`); these answers are the emulator's inference, kept in one shape.
 
-#![cfg(feature = "sandbox")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
