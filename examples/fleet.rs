@@ -498,24 +498,12 @@ impl Worker<'_> {
 
 /// Sale orders in Stokly per `sourceReferenceId`.
 fn posted_counts(stokly: &StoklyEmulator) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for order in stokly.state().sale_orders {
-        if let Some(reference) = order["sourceReferenceId"].as_str() {
-            *counts.entry(reference.to_owned()).or_default() += 1;
-        }
-    }
-    counts
+    stokly.state().sale_orders_by_source_reference()
 }
 
 /// Customers in Stokly sharing a barcode with another.
 fn duplicate_customers(stokly: &StoklyEmulator) -> usize {
-    let mut by_barcode: HashMap<String, usize> = HashMap::new();
-    for customer in stokly.state().customers {
-        if let Some(barcode) = customer["barcode"].as_str() {
-            *by_barcode.entry(barcode.to_owned()).or_default() += 1;
-        }
-    }
-    by_barcode.values().map(|n| n - 1).sum()
+    stokly.state().duplicate_customers()
 }
 
 /// Events per emulated `unit` over the middle 80% of `times` (emulated offsets): the pace
