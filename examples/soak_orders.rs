@@ -42,14 +42,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use stokly_shopify::RetryConfig;
-use stokly_shopify::adapters::orders::{
-    PostingPorts, StoklyCustomers, post_orders,
-};
+use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, post_orders};
 use stokly_shopify::domain::exactly_once::DeferReason;
 use stokly_shopify::domain::exception::DomainException;
-use stokly_shopify::domain::order::{
-    OrderRejection, SaleOrderDraft,
-};
+use stokly_shopify::domain::order::{OrderRejection, SaleOrderDraft};
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,

@@ -18,9 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use stokly_shopify::adapters::exactly_once::SYSTEM_CLOCK;
-use stokly_shopify::adapters::orders::{
-    PostingPorts, StoklyCustomers, post_orders,
-};
+use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, post_orders};
 use stokly_shopify::adapters::refunds::post_credits;
 use stokly_shopify::domain::exactly_once::Outcome;
 use stokly_shopify::domain::order::{CurrencyPolicy, GlAccountCode, SaleOrderDraft};
@@ -33,8 +31,8 @@ use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, StoklyConfig, StoklyEmulator, StoklyState,
 };
 use stokly_shopify::shopify::model::{OrderRefunds, Refund};
-use stokly_shopify::stokly::LocationId;
 use stokly_shopify::stokly;
+use stokly_shopify::stokly::LocationId;
 use support::orders::{capture_all, fast_client, start_shop};
 
 const SHOP: &str = "refunds.myshopify.com";

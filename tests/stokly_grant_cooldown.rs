@@ -17,19 +17,19 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use chrono::Utc;
 use serde_json::json;
 use stokly_shopify::RetryConfig;
-use stokly_shopify::stokly::{Client, ClientBuilder, Error, GrantCooldown, ItemId};
+use stokly_shopify::stokly::{Client, ClientBuilder, Error, GrantCooldown};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ACCOUNT: &str = "acme";
-const CLIENT_ID: &str = "abc123clientid";
-const SECRET: &str = "s3cr3t-k3y";
-/// `python3 -c 'import hmac,hashlib;print(hmac.new(b"s3cr3t-k3y",b"abc123clientid",hashlib.sha256).hexdigest())'`
-const SIGNATURE: &str = "0f73b18a1756dd9d3ecc5d3b515f5da51fcf3ea4b4d4a416bfa1d68d4d7d651f";
-const ITEM: &str = "0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01";
+mod support;
+
+use support::stokly::{
+    ITEM, SECRET, SIGNATURE, app_client, grant_answer, grant_requests, in_an_hour, item_answer,
+    item_id, on_grant,
+};
+
 const CONCURRENT: usize = 25;
 
 fn secs(n: u64) -> Duration {
@@ -38,17 +38,7 @@ fn secs(n: u64) -> Duration {
 
 /// One failed grant is one request (no retries inside the grant), so counts are exact.
 fn builder(base: impl Into<String>) -> ClientBuilder {
-    Client::builder()
-        .base_url(base)
-        .account_key(ACCOUNT)
-        .client_id(CLIENT_ID)
-        .client_secret(SECRET)
-        .rate_limit(
-            stokly_shopify::stokly::RateLimit::default()
-                .with_requests_per_second(1000.0)
-                .with_burst(100),
-        )
-        .retry(RetryConfig::disabled())
+    app_client(base).retry(RetryConfig::disabled())
 }
 
 /// Cooldowns of a minute and more: the test's own run time never reaches them.
@@ -58,25 +48,31 @@ fn long_cooldown() -> GrantCooldown {
         .with_max(secs(3600))
 }
 
-fn item_id() -> ItemId {
-    ItemId::new(ITEM).unwrap()
-}
-
 fn grant_ok(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"authenticationResult": {
-            "accessToken": token,
-            "expiry": (Utc::now() + chrono::Duration::hours(1)).to_rfc3339()
-        }}
-    }))
+    grant_answer(token, in_an_hour())
 }
 
 fn grant_down() -> ResponseTemplate {
     ResponseTemplate::new(503).set_body_json(json!({"message": "Service Unavailable"}))
 }
 
-fn item_answer() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"data": {"itemId": ITEM, "sku": "A"}}))
+/// Stokly is back: the grant answers `token` (once, expected), and `items` reads of the item
+/// with that token are answered (and expected).
+async fn stokly_back(server: &MockServer, token: &str, items: u64) {
+    server.reset().await;
+    on_grant(grant_ok(token))
+        .named("grant back")
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v0/items/{ITEM}")))
+        .and(header("authorization", format!("Bearer {token}")))
+        .respond_with(item_answer())
+        .named("items")
+        .expect(items)
+        .mount(server)
+        .await;
 }
 
 /// Moves the runtime's clock forward (the cooldown runs on it) without waiting.
@@ -87,13 +83,7 @@ async fn jump(by: Duration) {
 }
 
 async fn grants(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.url.path() == "/v1/grant")
-        .count()
+    grant_requests(server).await
 }
 
 async fn item_gets(server: &MockServer) -> usize {
@@ -137,9 +127,7 @@ fn assert_cooling(err: &Error, status: Option<u16>, reason: &str, at_most: Durat
 #[tokio::test]
 async fn after_a_failed_grant_concurrent_calls_send_no_grant_until_the_cooldown_ends() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(grant_down())
+    on_grant(grant_down())
         .named("grant outage")
         .mount(&server)
         .await;
@@ -188,22 +176,7 @@ async fn after_a_failed_grant_concurrent_calls_send_no_grant_until_the_cooldown_
     // The cooldown ends; Stokly is back. Twenty-five concurrent calls: one grant, then every
     // call is sent with its token.
     jump(secs(5)).await;
-    server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(grant_ok("token-B"))
-        .named("grant back")
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v0/items/{ITEM}")))
-        .and(header("authorization", "Bearer token-B"))
-        .respond_with(item_answer())
-        .named("items")
-        .expect(CONCURRENT as u64)
-        .mount(&server)
-        .await;
+    stokly_back(&server, "token-B", CONCURRENT as u64).await;
     for result in concurrent_items(&c).await {
         result.unwrap();
     }
@@ -213,9 +186,7 @@ async fn after_a_failed_grant_concurrent_calls_send_no_grant_until_the_cooldown_
 #[tokio::test]
 async fn failed_grants_in_a_row_double_the_cooldown_and_a_success_resets_it() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(grant_down())
+    on_grant(grant_down())
         .named("grant outage")
         .mount(&server)
         .await;
@@ -249,35 +220,16 @@ async fn failed_grants_in_a_row_double_the_cooldown_and_a_success_resets_it() {
 
     // Its end: one grant again, which succeeds.
     jump(secs(60)).await;
-    server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(grant_ok("token-C"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v0/items/{ITEM}")))
-        .and(header("authorization", "Bearer token-C"))
-        .respond_with(item_answer())
-        .expect(1)
-        .mount(&server)
-        .await;
+    stokly_back(&server, "token-C", 1).await;
     c.item(&item_id()).await.unwrap();
     server.verify().await;
 
     // The success reset the count: a later failed grant cools down 60 s again, not 240 s.
     server.reset().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(grant_down())
-        .mount(&server)
-        .await;
+    on_grant(grant_down()).mount(&server).await;
     Mock::given(method("GET"))
         .and(path(format!("/v0/items/{ITEM}")))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(json!({"message": "jwt expired"})),
-        )
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "jwt expired"})))
         .mount(&server)
         .await;
     let err = c.item(&item_id()).await.unwrap_err();
@@ -289,16 +241,14 @@ async fn failed_grants_in_a_row_double_the_cooldown_and_a_success_resets_it() {
 #[tokio::test]
 async fn a_grant_retry_after_longer_than_the_cooldown_is_honoured() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "90")
-                .set_body_json(json!({"message": "Too Many Requests"})),
-        )
-        .named("grant throttled")
-        .mount(&server)
-        .await;
+    on_grant(
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "90")
+            .set_body_json(json!({"message": "Too Many Requests"})),
+    )
+    .named("grant throttled")
+    .mount(&server)
+    .await;
     let c = builder(server.uri())
         .grant_cooldown(long_cooldown())
         .build()
@@ -326,11 +276,7 @@ async fn a_grant_retry_after_longer_than_the_cooldown_is_honoured() {
 #[tokio::test]
 async fn a_refused_grant_cools_down_too_and_its_error_carries_no_secret() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(
-            ResponseTemplate::new(400).set_body_json(json!({"message": "Invalid signature"})),
-        )
+    on_grant(ResponseTemplate::new(400).set_body_json(json!({"message": "Invalid signature"})))
         .named("refused grant")
         .expect(1)
         .mount(&server)
@@ -413,12 +359,7 @@ async fn an_unreachable_grant_cools_down_the_same_way() {
 #[tokio::test]
 async fn with_the_cooldown_disabled_the_next_call_grants_again() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/grant"))
-        .respond_with(grant_down())
-        .expect(3)
-        .mount(&server)
-        .await;
+    on_grant(grant_down()).expect(3).mount(&server).await;
     let c = builder(server.uri())
         .grant_cooldown(GrantCooldown::disabled())
         .build()

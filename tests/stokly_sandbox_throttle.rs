@@ -48,7 +48,11 @@ async fn emulator(faults: FaultConfig, scale: f64) -> StoklyEmulator {
 #[tokio::test]
 async fn an_injected_429_says_when_the_window_ends_and_that_nothing_remains() {
     // Every request is throttled; time runs 60x, so the account's minute is one wall second.
-    let emu = emulator(FaultConfig::none().with_seed(3).with_throttle_rate(1.0), 60.0).await;
+    let emu = emulator(
+        FaultConfig::none().with_seed(3).with_throttle_rate(1.0),
+        60.0,
+    )
+    .await;
     let config = StoklyConfig::default();
     let mut mac = Hmac::<Sha256>::new_from_slice(config.client_secret.expose().as_bytes()).unwrap();
     mac.update(config.client_id.as_bytes());
@@ -100,7 +104,11 @@ async fn an_injected_429_says_when_the_window_ends_and_that_nothing_remains() {
         throttled.retry_after,
         Some(Duration::from_secs_f64(seconds))
     );
-    assert!(logged.iter().all(|r| r.status == 429 || r.retry_after.is_none()));
+    assert!(
+        logged
+            .iter()
+            .all(|r| r.status == 429 || r.retry_after.is_none())
+    );
 }
 
 #[tokio::test]

@@ -337,14 +337,27 @@ mod tests {
         let plain: Vec<_> = (1..=9).map(|n| c.after(n, None)).collect();
         assert_eq!(
             plain,
-            vec![s(5), s(10), s(20), s(40), s(80), s(160), s(300), s(300), s(300)]
+            vec![
+                s(5),
+                s(10),
+                s(20),
+                s(40),
+                s(80),
+                s(160),
+                s(300),
+                s(300),
+                s(300)
+            ]
         );
         assert_eq!(c.after(u32::MAX, None), s(300));
         // A server's longer wait wins, up to the cap; a shorter one does not shorten it.
         assert_eq!(c.after(1, Some(s(42))), s(42));
         assert_eq!(c.after(1, Some(s(2))), s(5));
         assert_eq!(c.after(1, Some(s(86_400))), s(300));
-        assert_eq!(GrantCooldown::disabled().after(3, Some(s(9))), Duration::ZERO);
+        assert_eq!(
+            GrantCooldown::disabled().after(3, Some(s(9))),
+            Duration::ZERO
+        );
     }
 
     #[test]

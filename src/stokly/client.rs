@@ -732,10 +732,15 @@ impl Client {
                 .filter(|rest| !rest.is_zero());
             if *number > seen {
                 tracing::debug!("sharing the outcome of the grant this call waited for");
-                return Err(rest.map_or_else(|| failure.to_error(), |r| failure.to_cooling_error(r)));
+                return Err(
+                    rest.map_or_else(|| failure.to_error(), |r| failure.to_cooling_error(r))
+                );
             }
             if let Some(rest) = rest {
-                tracing::debug!(?rest, "the last grant failed and is cooling down: no grant now");
+                tracing::debug!(
+                    ?rest,
+                    "the last grant failed and is cooling down: no grant now"
+                );
                 return Err(failure.to_cooling_error(rest));
             }
         }
