@@ -370,3 +370,45 @@ async fn with_the_cooldown_disabled_the_next_call_grants_again() {
         assert_eq!(err.retry_after(), None);
     }
 }
+
+#[tokio::test]
+async fn a_failed_renewal_keeps_the_unexpired_token_in_use() {
+    let server = MockServer::start().await;
+    // A token of 10 s: renewed after half its life, usable until its end.
+    on_grant(grant_answer(
+        "token-A",
+        chrono::Utc::now() + chrono::Duration::seconds(10),
+    ))
+    .up_to_n_times(1)
+    .expect(1)
+    .named("first grant")
+    .mount(&server)
+    .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v0/items/{ITEM}")))
+        .and(header("authorization", "Bearer token-A"))
+        .respond_with(item_answer())
+        .expect(1 + 1 + CONCURRENT as u64)
+        .named("items with token-A")
+        .mount(&server)
+        .await;
+    let c = builder(server.uri())
+        .grant_cooldown(long_cooldown())
+        .build()
+        .unwrap();
+    c.item(&item_id()).await.unwrap();
+    // Past half the token's life (on the wall clock its expiry is read on), with 4.5 s of
+    // its life left: the renewal is due, and fails.
+    tokio::time::sleep(Duration::from_millis(5500)).await;
+    on_grant(grant_down())
+        .named("renewal refused")
+        .mount(&server)
+        .await;
+    c.item(&item_id()).await.unwrap();
+    assert_eq!(grants(&server).await, 2);
+    // During the cooldown: no grant, the old token still serves.
+    for result in concurrent_items(&c).await {
+        result.unwrap();
+    }
+    assert_eq!(grants(&server).await, 2);
+}

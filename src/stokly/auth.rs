@@ -29,7 +29,9 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// most `max`; a longer `Retry-After` from the grant's answer is honoured up to `max`. The
 /// cooldown is shared by every clone of the client; meanwhile a call that needs a token gets
 /// the failed grant's error ([`Error::Grant`](super::Error::Grant)) at once, its `retry_after`
-/// set to the rest of the cooldown. A successful grant ends it. Defaults: 5 s doubling to
+/// set to the rest of the cooldown, unless the client still holds a token that has not
+/// expired (a renewal failed): that token is used until it expires. A successful grant ends
+/// the cooldown. Defaults: 5 s doubling to
 /// 5 minutes. The cooldown runs on the async runtime's timer (`tokio::time::Instant`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -172,9 +174,15 @@ impl CachedToken {
         Some(expires - margin)
     }
 
-    /// Whether the token can still be used at `now`.
+    /// Whether the token can still be used at `now` without renewing it first.
     pub(crate) fn is_fresh(&self, now: DateTime<Utc>, margin: Duration) -> bool {
         self.renew_at(margin).is_none_or(|at| now < at)
+    }
+
+    /// Whether the token has not expired at `now` (it may be due for renewal): what a call
+    /// can still use while a renewal fails.
+    pub(crate) fn is_unexpired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
     }
 }
 
@@ -269,6 +277,9 @@ mod tests {
         assert!(t.is_fresh(at(10, 58, 59), margin));
         assert!(!t.is_fresh(at(10, 59, 0), margin));
         assert!(!t.is_fresh(at(11, 30, 0), margin));
+        // Due for renewal, still usable until it expires.
+        assert!(t.is_unexpired(at(10, 59, 59)));
+        assert!(!t.is_unexpired(at(11, 0, 0)));
     }
 
     #[test]

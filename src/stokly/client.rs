@@ -708,7 +708,8 @@ impl Client {
     /// of its own: during an outage, many callers cost the grant requests of one (and wait
     /// out one backoff, not one each). The failure then starts a [`GrantCooldown`]: calls
     /// made before it ends get the same error (its `retry_after` the rest of the cooldown)
-    /// and send nothing; the first call after it grants again.
+    /// and send nothing; the first call after it grants again. When the failed grant was a
+    /// renewal and the current token has not expired, calls keep using that token instead.
     async fn access_token(&self) -> Result<Secret, Error> {
         let (account_key, client_id, client_secret) = match &self.inner.credentials {
             Credentials::Bearer(token) => return Ok(token.clone()),
@@ -720,16 +721,27 @@ impl Client {
         };
         let seen = self.inner.grants_finished.load(Ordering::Acquire);
         let mut cache = self.inner.token.lock().await;
+        let now = Utc::now();
         if let Some(cached) = cache.token.as_ref() {
-            if cached.is_fresh(Utc::now(), self.inner.refresh_margin) {
+            if cached.is_fresh(now, self.inner.refresh_margin) {
                 return Ok(cached.token.clone());
             }
         }
+        // A token due for renewal that has not expired yet serves while renewals fail.
+        let unexpired = cache
+            .token
+            .as_ref()
+            .filter(|t| t.is_unexpired(now))
+            .map(|t| t.token.clone());
         if let Some((number, failure)) = &cache.failed {
             let rest = cache
                 .cooldown_until
                 .and_then(|until| until.checked_duration_since(tokio::time::Instant::now()))
                 .filter(|rest| !rest.is_zero());
+            if let (Some(token), true) = (&unexpired, *number > seen || rest.is_some()) {
+                tracing::debug!("the renewal failed; the current token has not expired yet");
+                return Ok(token.clone());
+            }
             if *number > seen {
                 tracing::debug!("sharing the outcome of the grant this call waited for");
                 return Err(
@@ -774,7 +786,10 @@ impl Client {
                     status = ?error.status(),
                     "the Stokly grant failed; no new grant until the cooldown ends"
                 );
-                Err(with_cooldown(error, cooldown))
+                match unexpired {
+                    Some(token) => Ok(token),
+                    None => Err(with_cooldown(error, cooldown)),
+                }
             }
         }
     }
