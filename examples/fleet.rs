@@ -41,14 +41,12 @@ use std::time::{Duration, Instant};
 use chrono::{TimeDelta, Utc};
 use futures::TryStreamExt;
 use futures::future::{AbortHandle, Abortable, Aborted};
-use rust_decimal::Decimal;
 use stokly_shopify::RetryConfig;
-use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{
     PostingPorts, StoklyCustomers, capture_orders, post_orders,
 };
 use stokly_shopify::domain::catalogue::SkuIndex;
-use stokly_shopify::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
+use stokly_shopify::domain::order::OrderMappingConfig;
 use stokly_shopify::domain::ports::DedupEntry;
 use stokly_shopify::domain::posting::{OrderWork, PostResult, PostingConfig, ledger_key};
 use stokly_shopify::postgres::{
@@ -57,10 +55,10 @@ use stokly_shopify::postgres::{
 use stokly_shopify::sandbox::shopify::Outcome;
 use stokly_shopify::sandbox::{
     SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig, StoklyEmulator,
-    StoklyState,
+    read_catalogue_and_mapping,
 };
 use stokly_shopify::shopify::{self, DEFAULT_ORDER_OVERLAP, OrderCursor, OrderId, PageOptions};
-use stokly_shopify::stokly::{self, ListQuery, RateLimit, VisibilityPoll};
+use stokly_shopify::stokly::{self, RateLimit, VisibilityPoll};
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
@@ -139,25 +137,6 @@ impl Dice {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-async fn mapping_config(stokly: &stokly::Client) -> Result<OrderMappingConfig, Failure> {
-    let channel = stokly
-        .channels(ListQuery::new())
-        .try_collect::<Vec<_>>()
-        .await?
-        .into_iter()
-        .find(|c| c.name.as_deref() == Some("Shopify"))
-        .ok_or("no Shopify channel in Stokly")?
-        .channel_id;
-    let mut accounts = TaxAccountMap::new();
-    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
-        accounts.insert(
-            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
-            GlAccountCode::new(account).ok_or("a blank GL account")?,
-        );
-    }
-    Ok(OrderMappingConfig::new(channel, accounts))
 }
 
 /// What every worker shares: the database, the emulators' addresses, the mapping inputs.
@@ -519,24 +498,12 @@ impl Worker<'_> {
 
 /// Sale orders in Stokly per `sourceReferenceId`.
 fn posted_counts(stokly: &StoklyEmulator) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for order in stokly.state().sale_orders {
-        if let Some(reference) = order["sourceReferenceId"].as_str() {
-            *counts.entry(reference.to_owned()).or_default() += 1;
-        }
-    }
-    counts
+    stokly.state().sale_orders_by_source_reference()
 }
 
 /// Customers in Stokly sharing a barcode with another.
 fn duplicate_customers(stokly: &StoklyEmulator) -> usize {
-    let mut by_barcode: HashMap<String, usize> = HashMap::new();
-    for customer in stokly.state().customers {
-        if let Some(barcode) = customer["barcode"].as_str() {
-            *by_barcode.entry(barcode.to_owned()).or_default() += 1;
-        }
-    }
-    by_barcode.values().map(|n| n - 1).sum()
+    stokly.state().duplicate_customers()
 }
 
 /// Events per emulated `unit` over the middle 80% of `times` (emulated offsets): the pace
@@ -606,9 +573,7 @@ async fn run(settings: &Settings, fleet: Fleet, url: &str) -> Result<(), Failure
         .bundles(4)
         .orders(settings.orders)
         .build();
-    let shopify_state = scenario.shopify_state(SHOP);
-    let mut stokly_state = StoklyState::from_scenario(&scenario, ACCOUNT);
-    stokly_state.link_shopify_listings(&shopify_state);
+    let (shopify_state, stokly_state) = scenario.linked_states(SHOP, ACCOUNT);
     let clock = SandboxClock::new(Utc::now(), TIME_SCALE);
     let shopify =
         ShopifyEmulator::start(shopify_state, ShopifyConfig::standard_plan(), clock.clone())
@@ -635,14 +600,7 @@ async fn run(settings: &Settings, fleet: Fleet, url: &str) -> Result<(), Failure
         .client_builder()
         .request_pacer(Arc::new(fleet.stokly_budget(ACCOUNT, stokly_limit)))
         .build()?;
-    let index = read_catalogue(
-        &setup_shopify,
-        &setup_stokly,
-        &CatalogueReadOptions::default(),
-    )
-    .await?
-    .into_index();
-    let mapping = mapping_config(&setup_stokly).await?;
+    let (index, mapping) = read_catalogue_and_mapping(&setup_shopify, &setup_stokly).await?;
     println!(
         "{} orders in the shop; catalogue read in {:.1} s; {} workers start",
         settings.orders,

@@ -15,7 +15,7 @@
 //! - 20% lost answers: the request is carried out, then answered 504;
 //! - 10% 5xx answers (503, nothing carried out);
 //! - 5% dropped connections (closed with no answer);
-//! - 5% 429 answers (with `x-ratelimit-remaining: 0`);
+//! - 5% 429 answers (with `x-ratelimit-remaining: 0` and a `Retry-After` until the window ends);
 //! - 3% tokens expiring early (`401 jwt expired`), besides ten-minute tokens.
 //!
 //! Each round, two workers (separate clients, as two processes would be) post the orders still
@@ -41,25 +41,17 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use futures::TryStreamExt;
-use rust_decimal::Decimal;
 use stokly_shopify::RetryConfig;
-use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
-use stokly_shopify::adapters::orders::{
-    PostingPorts, StoklyCustomers, capture_orders, post_orders,
-};
+use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, post_orders};
 use stokly_shopify::domain::exactly_once::DeferReason;
 use stokly_shopify::domain::exception::DomainException;
-use stokly_shopify::domain::order::{
-    GlAccountCode, OrderMappingConfig, OrderRejection, SaleOrderDraft, TaxAccountMap, TaxKey,
-};
+use stokly_shopify::domain::order::{OrderRejection, SaleOrderDraft};
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
 use stokly_shopify::sandbox::{
     FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
-    StoklyEmulator, StoklyState,
+    StoklyEmulator, StoklyState, capture_shop,
 };
-use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, PageOptions};
-use stokly_shopify::stokly::{self, ListQuery, VisibilityPoll};
+use stokly_shopify::stokly::VisibilityPoll;
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -123,25 +115,6 @@ fn retry() -> RetryConfig {
         .with_max_backoff(Duration::from_millis(50))
 }
 
-async fn mapping_config(stokly: &stokly::Client) -> Result<OrderMappingConfig, Failure> {
-    let channel = stokly
-        .channels(ListQuery::new())
-        .try_collect::<Vec<_>>()
-        .await?
-        .into_iter()
-        .find(|c| c.name.as_deref() == Some("Shopify"))
-        .ok_or("no Shopify channel in Stokly")?
-        .channel_id;
-    let mut accounts = TaxAccountMap::new();
-    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
-        accounts.insert(
-            TaxKey::new("VAT", Some(rate), Some("Shopify"), false),
-            GlAccountCode::new(account).ok_or("a blank GL account")?,
-        );
-    }
-    Ok(OrderMappingConfig::new(channel, accounts))
-}
-
 /// Which of the workers' results for one order tells how it settled: a create first, then
 /// what else settles it, a deferral last.
 fn settle_rank(result: &PostResult) -> u8 {
@@ -166,24 +139,12 @@ fn deferral_kind(reason: &DeferReason) -> String {
 
 /// Sale orders in Stokly per `sourceReferenceId`.
 fn posted_counts(stokly: &StoklyEmulator) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for order in stokly.state().sale_orders {
-        if let Some(reference) = order["sourceReferenceId"].as_str() {
-            *counts.entry(reference.to_owned()).or_default() += 1;
-        }
-    }
-    counts
+    stokly.state().sale_orders_by_source_reference()
 }
 
 /// Customers in Stokly sharing a barcode with another.
 fn duplicate_customers(stokly: &StoklyEmulator) -> usize {
-    let mut by_barcode: HashMap<String, usize> = HashMap::new();
-    for customer in stokly.state().customers {
-        if let Some(barcode) = customer["barcode"].as_str() {
-            *by_barcode.entry(barcode.to_owned()).or_default() += 1;
-        }
-    }
-    by_barcode.values().map(|n| n - 1).sum()
+    stokly.state().duplicate_customers()
 }
 
 /// Captures and maps every order of the shop from a fault-free Shopify, with the catalogue
@@ -199,9 +160,7 @@ async fn capture(
         .blank_skus(1)
         .orders(settings.orders)
         .build();
-    let shopify_state = scenario.shopify_state(SHOP);
-    let mut stokly_state = StoklyState::from_scenario(&scenario, "soak");
-    stokly_state.link_shopify_listings(&shopify_state);
+    let (shopify_state, stokly_state) = scenario.linked_states(SHOP, "soak");
     let shopify = ShopifyEmulator::start(
         shopify_state,
         ShopifyConfig::standard_plan().with_bucket(10_000.0, 500.0),
@@ -212,24 +171,9 @@ async fn capture(
         StoklyEmulator::start(stokly_state.clone(), StoklyConfig::default(), clock.clone()).await?;
     let shopify_client = shopify.client_builder().build()?;
     let reader_client = reader.client_builder().build()?;
-    let index = read_catalogue(
-        &shopify_client,
-        &reader_client,
-        &CatalogueReadOptions::default(),
-    )
-    .await?
-    .into_index();
-    let config = mapping_config(&reader_client).await?;
-    let ids: Vec<_> = shopify_client
-        .orders_updated_since(
-            &OrderCursor::start(),
-            DEFAULT_ORDER_OVERLAP,
-            PageOptions::default(),
-        )
-        .map_ok(|r| r.id)
-        .try_collect()
-        .await?;
-    let captured = capture_orders(&shopify_client, &ids, &index, &config).await?;
+    let captured = capture_shop(&shopify_client, &reader_client)
+        .await?
+        .captured;
     if !captured.missing.is_empty() {
         return Err(format!("{} orders missing from Shopify", captured.missing.len()).into());
     }

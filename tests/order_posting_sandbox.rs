@@ -13,23 +13,17 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures::TryStreamExt;
-use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::orders::{
-    PostingPorts, StoklyCustomers, capture_orders, post_orders, trade_customer_barcode,
+    PostingPorts, StoklyCustomers, post_orders, trade_customer_barcode,
 };
-use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::order::{CustomerLookup, OrderRejection, SaleOrderDraft};
 use stokly_shopify::domain::posting::{
     InMemoryPostingLedger, PostResult, PostingConfig, in_flight_demand,
 };
 use stokly_shopify::sandbox::{
-    FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
-    StoklyEmulator, StoklyState,
+    FaultConfig, SandboxClock, ScenarioBuilder, StoklyConfig, StoklyEmulator,
 };
-use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, PageOptions};
-use stokly_shopify::{RetryConfig, stokly};
-use support::orders::sandbox_mapping_config;
+use support::orders::{capture_all, fast_client, start_shop};
 
 const SHOP: &str = "posting.myshopify.com";
 
@@ -47,13 +41,7 @@ async fn world(orders: usize, stokly_config: StoklyConfig) -> World {
         .build();
     // Fast emulated time: capturing hundreds of complete orders costs many query points.
     let clock = SandboxClock::new(scenario.epoch, 200.0);
-    let shopify_state = scenario.shopify_state(SHOP);
-    let mut stokly_state = StoklyState::from_scenario(&scenario, "posting");
-    stokly_state.link_shopify_listings(&shopify_state);
-    let shopify =
-        ShopifyEmulator::start(shopify_state, ShopifyConfig::standard_plan(), clock.clone())
-            .await
-            .unwrap();
+    let (shopify, stokly_state) = start_shop(&scenario, SHOP, "posting", &clock).await;
     // The catalogue is read from a fault-free twin of the Stokly side, so that only posting
     // meets the faults.
     let reader =
@@ -63,49 +51,13 @@ async fn world(orders: usize, stokly_config: StoklyConfig) -> World {
     let stokly = StoklyEmulator::start(stokly_state, stokly_config, clock)
         .await
         .unwrap();
-    let shopify_client = shopify.client_builder().build().unwrap();
-    let reader_client = reader.client_builder().build().unwrap();
-    let index: SkuIndex = read_catalogue(
-        &shopify_client,
-        &reader_client,
-        &CatalogueReadOptions::default(),
-    )
-    .await
-    .unwrap()
-    .into_index();
-    let config = sandbox_mapping_config(&reader_client).await;
-    let ids: Vec<_> = shopify_client
-        .orders_updated_since(
-            &OrderCursor::start(),
-            DEFAULT_ORDER_OVERLAP,
-            PageOptions::default(),
-        )
-        .map_ok(|r| r.id)
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(ids.len(), orders);
-    let captured = capture_orders(&shopify_client, &ids, &index, &config)
-        .await
-        .unwrap();
-    assert!(captured.missing.is_empty());
+    let shop = capture_all(&shopify, &reader.client_builder().build().unwrap()).await;
+    assert_eq!(shop.order_ids.len(), orders);
+    assert!(shop.captured.missing.is_empty());
     World {
         stokly,
-        mapped: captured.mapped,
+        mapped: shop.captured.mapped,
     }
-}
-
-fn fast_client(stokly: &StoklyEmulator) -> stokly::Client {
-    stokly
-        .client_builder()
-        .retry(
-            RetryConfig::default()
-                .with_max_attempts(6)
-                .with_initial_backoff(Duration::from_millis(5))
-                .with_max_backoff(Duration::from_millis(40)),
-        )
-        .build()
-        .unwrap()
 }
 
 fn fast_posting() -> PostingConfig {

@@ -184,6 +184,125 @@ async fn the_request_budget_books_slots_and_waits_out_a_spent_window() {
     fleet.drop_tables().await.unwrap();
 }
 
+#[tokio::test]
+async fn the_request_budget_counts_requests_in_flight_until_their_answers() {
+    let Some(fleet) = postgres_support::fleet("in_flight").await else {
+        return;
+    };
+    // Pace 1000/s (bookings 1 ms apart), pause at 3 left, 60 s window.
+    let limit = RateLimit::default()
+        .with_requests_per_second(1000.0)
+        .with_window(Duration::from_secs(60));
+    let worker_a = fleet.stokly_budget("acme", limit);
+    let worker_b = fleet.stokly_budget("acme", limit);
+    let at_once = |wait: Duration| wait < Duration::from_secs(1);
+    let held = |wait: Duration| wait > Duration::from_secs(59) && wait <= Duration::from_secs(60);
+
+    let l0 = worker_a.try_book().await.unwrap();
+    assert!(at_once(l0.wait));
+    worker_a.observe_remaining(6).await;
+    // 6 left, 1 in flight: 5 > 3.
+    let l1 = worker_a.try_book().await.unwrap();
+    assert!(at_once(l1.wait), "{l1:?}");
+    // A booking without a lease (6 left, 2 in flight: 4 > 3) is paced but not counted.
+    assert!(at_once(worker_b.try_reserve().await.unwrap()));
+    assert_eq!(worker_a.in_flight().await.unwrap(), 2);
+    // 6 left, 2 in flight (of two workers): 4 > 3.
+    let l2 = worker_b.try_book().await.unwrap();
+    assert!(at_once(l2.wait), "{l2:?}");
+    assert_eq!(worker_a.in_flight().await.unwrap(), 3);
+    assert_eq!(worker_b.in_flight().await.unwrap(), 3);
+
+    // Two answers arrive: their requests stop counting.
+    worker_a.try_release(&l0.lease.unwrap()).await.unwrap();
+    worker_a.try_release(&l1.lease.unwrap()).await.unwrap();
+    assert_eq!(worker_b.in_flight().await.unwrap(), 1);
+    // 6 left, 1 in flight: at once; then 2 in flight: at once; then 3: 6 - 3 = 3, held until
+    // the window ends (had the answers not been released, the first of these would wait).
+    let l3 = worker_b.try_book().await.unwrap();
+    assert!(at_once(l3.wait), "{l3:?}");
+    let l4 = worker_a.try_book().await.unwrap();
+    assert!(at_once(l4.wait), "{l4:?}");
+    let l5 = worker_b.try_book().await.unwrap();
+    assert!(held(l5.wait), "{l5:?}");
+    assert_eq!(worker_a.in_flight().await.unwrap(), 4);
+
+    // Within a window the remaining count only goes down: an answer that overtook a later
+    // one (10 after 4) does not raise it.
+    let order = fleet.stokly_budget("overtaken", limit);
+    assert!(at_once(order.try_reserve().await.unwrap()));
+    order.observe_remaining(4).await;
+    order.observe_remaining(10).await;
+    let first = order.try_book().await.unwrap();
+    assert!(at_once(first.wait), "4 left, none in flight: {first:?}");
+    let second = order.try_book().await.unwrap();
+    assert!(held(second.wait), "4 left, 1 in flight: {second:?}");
+    fleet.drop_tables().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_bookings_of_many_workers_each_see_the_others_in_flight() {
+    let Some(fleet) = postgres_support::fleet("in_flight_race").await else {
+        return;
+    };
+    let limit = RateLimit::default()
+        .with_requests_per_second(1000.0)
+        .with_window(Duration::from_secs(60));
+    let first = fleet.stokly_budget("acme", limit);
+    assert!(first.try_reserve().await.unwrap() < Duration::from_secs(1));
+    first.observe_remaining(10).await;
+    // Twenty workers book at once over the pool's connections: 10 left, pause at 3, so
+    // exactly 7 go at once (0 to 6 in flight before them), whatever the interleaving.
+    let workers: Vec<_> = (0..20)
+        .map(|_| Arc::new(fleet.stokly_budget("acme", limit)))
+        .collect();
+    let bookings = join_all(workers.iter().map(|w| {
+        let w = w.clone();
+        async move { w.try_book().await.unwrap() }
+    }))
+    .await;
+    let at_once = bookings
+        .iter()
+        .filter(|b| b.wait < Duration::from_secs(1))
+        .count();
+    assert_eq!(at_once, 7, "{bookings:?}");
+    assert_eq!(first.in_flight().await.unwrap(), 20);
+    fleet.drop_tables().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_dead_workers_requests_stop_counting_when_their_leases_expire() {
+    let Some(fleet) = postgres_support::fleet("dead_worker").await else {
+        return;
+    };
+    let limit = RateLimit::default()
+        .with_requests_per_second(1000.0)
+        .with_window(Duration::from_secs(60));
+    let live = fleet.stokly_budget("acme", limit);
+    assert!(live.try_reserve().await.unwrap() < Duration::from_secs(1));
+    live.observe_remaining(5).await;
+    // A worker books two requests and dies before their answers: nobody releases them.
+    let dead = fleet
+        .stokly_budget("acme", limit)
+        .with_lease(Duration::from_secs(1));
+    for _ in 0..2 {
+        let booking = dead.try_book().await.unwrap();
+        assert!(booking.lease.is_some());
+    }
+    drop(dead);
+    assert_eq!(live.in_flight().await.unwrap(), 2);
+    // Their leases end a second after their send time (on the database's clock); sleeping
+    // longer than that is enough, whatever the machine's speed.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(live.in_flight().await.unwrap(), 0);
+    // 5 left and none in flight: at once (with the dead worker's two still counted, 5 - 2 = 3
+    // would hold it until the window ends).
+    let booking = live.try_book().await.unwrap();
+    assert!(booking.wait < Duration::from_secs(1), "{booking:?}");
+    assert_eq!(live.in_flight().await.unwrap(), 1);
+    fleet.drop_tables().await.unwrap();
+}
+
 const DOMAIN: &str = "sandbox-store.myshopify.com";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -297,5 +416,7 @@ async fn separate_stokly_clients_share_one_account_budget_without_a_429() {
             .count(),
         8
     );
+    // Every request the clients booked was released with its answer.
+    assert_eq!(budget.in_flight().await.unwrap(), 0);
     fleet.drop_tables().await.unwrap();
 }

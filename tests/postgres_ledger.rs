@@ -154,7 +154,7 @@ async fn migrating_twice_or_at_once_changes_nothing() {
     .fetch_all(fleet.pool())
     .await
     .unwrap();
-    assert_eq!(versions, vec![1]);
+    assert_eq!(versions, vec![1, 2]);
     fleet.drop_tables().await.unwrap();
 }
 
@@ -167,11 +167,15 @@ async fn the_shipped_migration_runs_as_plain_sql_under_its_own_prefix() {
     };
     let schema = format!("t_plain_{}", std::process::id());
     let mut conn = pool.acquire().await.unwrap();
-    let sql = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/migrations/0001_fleet.sql"
-    ))
-    .unwrap();
+    // Every shipped file, in order.
+    let sql = ["0001_fleet.sql", "0002_stokly_in_flight.sql"]
+        .iter()
+        .map(|file| {
+            std::fs::read_to_string(format!("{}/migrations/{file}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let script = format!(
         "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
          SET search_path TO {schema}; {sql} {sql} RESET search_path;"
@@ -189,6 +193,15 @@ async fn the_shipped_migration_runs_as_plain_sql_under_its_own_prefix() {
     .await
     .unwrap();
     assert_eq!(tables, 7);
+    let in_flight: i64 = stokly_shopify::postgres::sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 \
+         AND table_name = 'stokly_shopify_stokly_budgets' AND column_name = 'in_flight'",
+    )
+    .bind(&schema)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(in_flight, 1);
     stokly_shopify::postgres::sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
         .execute(&mut *conn)
         .await

@@ -16,15 +16,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::TryStreamExt;
 use serde_json::{Value, json};
-use stokly_shopify::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
 use stokly_shopify::adapters::exactly_once::SYSTEM_CLOCK;
-use stokly_shopify::adapters::orders::{
-    PostingPorts, StoklyCustomers, capture_orders, post_orders,
-};
+use stokly_shopify::adapters::orders::{PostingPorts, StoklyCustomers, post_orders};
 use stokly_shopify::adapters::refunds::post_credits;
-use stokly_shopify::domain::catalogue::SkuIndex;
 use stokly_shopify::domain::exactly_once::Outcome;
 use stokly_shopify::domain::order::{CurrencyPolicy, GlAccountCode, SaleOrderDraft};
 use stokly_shopify::domain::posting::{InMemoryPostingLedger, PostResult, PostingConfig};
@@ -33,14 +28,12 @@ use stokly_shopify::domain::refund::{
     map_refund,
 };
 use stokly_shopify::sandbox::{
-    FaultConfig, SandboxClock, ScenarioBuilder, ShopifyConfig, ShopifyEmulator, StoklyConfig,
-    StoklyEmulator, StoklyState,
+    FaultConfig, SandboxClock, ScenarioBuilder, StoklyConfig, StoklyEmulator, StoklyState,
 };
 use stokly_shopify::shopify::model::{OrderRefunds, Refund};
-use stokly_shopify::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, PageOptions};
+use stokly_shopify::stokly;
 use stokly_shopify::stokly::LocationId;
-use stokly_shopify::{RetryConfig, stokly};
-use support::orders::sandbox_mapping_config;
+use support::orders::{capture_all, fast_client, start_shop};
 
 const SHOP: &str = "refunds.myshopify.com";
 
@@ -53,19 +46,6 @@ struct World {
     posted: Vec<(SaleOrderDraft, stokly::SaleOrderId)>,
 }
 
-fn fast_client(stokly: &StoklyEmulator) -> stokly::Client {
-    stokly
-        .client_builder()
-        .retry(
-            RetryConfig::default()
-                .with_max_attempts(6)
-                .with_initial_backoff(Duration::from_millis(5))
-                .with_max_backoff(Duration::from_millis(40)),
-        )
-        .build()
-        .unwrap()
-}
-
 async fn world(orders: usize) -> World {
     let scenario = ScenarioBuilder::new(61)
         .skus(30)
@@ -73,40 +53,12 @@ async fn world(orders: usize) -> World {
         .orders(orders)
         .build();
     let clock = SandboxClock::new(scenario.epoch, 200.0);
-    let shopify_state = scenario.shopify_state(SHOP);
-    let mut stokly_state = StoklyState::from_scenario(&scenario, "refunds");
-    stokly_state.link_shopify_listings(&shopify_state);
-    let shopify =
-        ShopifyEmulator::start(shopify_state, ShopifyConfig::standard_plan(), clock.clone())
-            .await
-            .unwrap();
+    let (shopify, stokly_state) = start_shop(&scenario, SHOP, "refunds", &clock).await;
     let stokly = StoklyEmulator::start(stokly_state, StoklyConfig::default(), clock.clone())
         .await
         .unwrap();
-    let shopify_client = shopify.client_builder().build().unwrap();
     let stokly_client = fast_client(&stokly);
-    let index: SkuIndex = read_catalogue(
-        &shopify_client,
-        &stokly_client,
-        &CatalogueReadOptions::default(),
-    )
-    .await
-    .unwrap()
-    .into_index();
-    let config = sandbox_mapping_config(&stokly_client).await;
-    let ids: Vec<_> = shopify_client
-        .orders_updated_since(
-            &OrderCursor::start(),
-            DEFAULT_ORDER_OVERLAP,
-            PageOptions::default(),
-        )
-        .map_ok(|r| r.id)
-        .try_collect()
-        .await
-        .unwrap();
-    let captured = capture_orders(&shopify_client, &ids, &index, &config)
-        .await
-        .unwrap();
+    let captured = capture_all(&shopify, &stokly_client).await.captured;
     let ledger = InMemoryPostingLedger::new();
     let customers = StoklyCustomers::new(stokly_client.clone());
     let outcomes = post_orders(

@@ -1,7 +1,7 @@
 //! Stokly authentication against wiremock: the grant request and its signature, token reuse
 //! across calls and clones, a single grant for concurrent callers, renewal before expiry, one
 //! re-grant on `jwt expired` / 401 (a second `jwt expired` is retryable), a grant outage shared
-//! by concurrent callers, pasted bearer tokens, and secrets kept out of errors, `Debug` and logs.
+//! by concurrent callers (the cooldown after it: `stokly_grant_cooldown.rs`), pasted bearer tokens, and secrets kept out of errors, `Debug` and logs.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,23 +15,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use stokly_shopify::RetryConfig;
 use stokly_shopify::domain::posting::{PortError, SaleOrderPort};
 use stokly_shopify::stokly::model::{NewSaleOrder, NewSaleOrderLine};
-use stokly_shopify::stokly::{Client, Error, ItemId, RateLimit};
+use stokly_shopify::stokly::{Client, Error};
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ACCOUNT: &str = "acme";
-const CLIENT_ID: &str = "abc123clientid";
-const SECRET: &str = "s3cr3t-k3y";
-/// `python3 -c 'import hmac,hashlib;print(hmac.new(b"s3cr3t-k3y",b"abc123clientid",hashlib.sha256).hexdigest())'`
-const SIGNATURE: &str = "0f73b18a1756dd9d3ecc5d3b515f5da51fcf3ea4b4d4a416bfa1d68d4d7d651f";
-const ITEM: &str = "0b6f3a8e-1c2d-4e5f-8a9b-0c1d2e3f4a01";
+mod support;
+
+use support::stokly::{
+    ACCOUNT, CLIENT_ID, ITEM, SECRET, SIGNATURE, app_client, grant_answer, grant_requests,
+    in_an_hour, item_answer, item_id,
+};
 
 fn signature_by_hmac_crate() -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
@@ -39,31 +39,8 @@ fn signature_by_hmac_crate() -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-fn grant_answer(token: &str, expiry: DateTime<Utc>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "data": {"authenticationResult": {"accessToken": token, "expiry": expiry.to_rfc3339()}}
-    }))
-}
-
-fn in_an_hour() -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::hours(1)
-}
-
-fn item_answer() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"data": {"itemId": ITEM, "sku": "A"}}))
-}
-
 fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.uri())
-        .account_key(ACCOUNT)
-        .client_id(CLIENT_ID)
-        .client_secret(SECRET)
-        .rate_limit(
-            RateLimit::default()
-                .with_requests_per_second(1000.0)
-                .with_burst(100),
-        )
+    app_client(server.uri())
         .retry(
             RetryConfig::default()
                 .with_initial_backoff(Duration::from_millis(10))
@@ -71,10 +48,6 @@ fn client(server: &MockServer) -> Client {
         )
         .build()
         .unwrap()
-}
-
-fn item_id() -> ItemId {
-    ItemId::new(ITEM).unwrap()
 }
 
 fn new_order() -> NewSaleOrder {
@@ -379,15 +352,7 @@ async fn a_grant_outage_costs_concurrent_callers_the_grants_of_one() {
             .build()
             .unwrap()
     };
-    let grants = || async {
-        server
-            .received_requests()
-            .await
-            .unwrap()
-            .iter()
-            .filter(|r| r.url.path() == "/v1/grant")
-            .count()
-    };
+    let grants = || grant_requests(&server);
 
     // One caller: the grant and its retries.
     let err = outage_client().item(&item_id()).await.unwrap_err();
@@ -414,7 +379,11 @@ async fn a_grant_outage_costs_concurrent_callers_the_grants_of_one() {
         }
     }
 
-    // Once the outage is over, the next call grants afresh.
+    // Once the outage is over and the failed grant's cooldown (5 s by default) has passed,
+    // the next call grants afresh. (The runtime's clock jumps; nothing waits.)
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(5)).await;
+    tokio::time::resume();
     server.reset().await;
     Mock::given(method("POST"))
         .and(path("/v1/grant"))

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::{Fleet, PgError, db};
 use crate::shopify::{CostPacer, DEFAULT_MAX_WAIT, PacedRequest, QueryCost};
-use crate::stokly::{RateLimit, RequestPacer};
+use crate::stokly::{PacerBooking, RateLimit, RequestPacer};
 
 /// How long a pacer that cannot reach the database makes a request wait (and logs why).
 const FALLBACK_WAIT: Duration = Duration::from_secs(1);
@@ -187,6 +187,11 @@ impl CostPacer for PgCostBucket {
     }
 }
 
+/// How long a Stokly request booked in a [`PgRequestBudget`] counts as in flight after its send
+/// time, unless released sooner: longer than a request can take (the client's request timeout,
+/// 30 s by default), short enough that a dead worker's requests stop counting soon.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(120);
+
 /// How far `x-ratelimit-remaining` must rise for a new Stokly window to be taken as begun:
 /// answers to several workers overtake each other, so a small rise is only reordering.
 pub const WINDOW_RISE: u32 = 16;
@@ -201,10 +206,14 @@ pub const WINDOW_RISE: u32 = 16;
 /// booking the next free slot in one statement, on the database's clock), and Stokly's window
 /// (when the last `x-ratelimit-remaining` any worker saw is at or below
 /// [`RateLimit::low_watermark`], requests wait until one [`RateLimit::window`] after the
-/// window began). Requests in flight are not counted against the remaining count (a worker
-/// that dies would leave them counted for ever): keep the pace at or below the account's
-/// limit. A window is taken to begin at the first answer and whenever the remaining count rises
-/// by more than [`WINDOW_RISE`].
+/// window began). Requests in flight count against the remaining count, as in the in-process
+/// budget: each booking ([`RequestPacer::book`]) holds a lease in the row until the client
+/// releases it with the answer; a lease expires [`PgRequestBudget::with_lease`] after its send
+/// time (default [`DEFAULT_LEASE`]), so the requests of a worker that dies stop counting then.
+/// A window is taken to begin at the first answer and whenever the remaining count rises by
+/// more than [`WINDOW_RISE`]; within a window the remaining count only goes down, so an answer
+/// that overtook a later one cannot raise it (the later one's request was counted in flight
+/// until its own answer).
 ///
 /// A database failure never fails a request: the pacer logs it and answers a one-second
 /// wait.
@@ -213,6 +222,7 @@ pub struct PgRequestBudget {
     fleet: Fleet,
     account: String,
     limit: RateLimit,
+    lease: Duration,
     row_exists: AtomicBool,
 }
 
@@ -222,8 +232,35 @@ impl PgRequestBudget {
             fleet,
             account: account.to_owned(),
             limit,
+            lease: DEFAULT_LEASE,
             row_exists: AtomicBool::new(false),
         }
+    }
+
+    /// How long a booked request counts as in flight after its send time when it is never
+    /// released (default [`DEFAULT_LEASE`]). Set it above the client's request timeout.
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Requests booked by any worker and not yet released, nor expired.
+    ///
+    /// # Errors
+    /// [`PgError::Database`] when the query fails.
+    pub async fn in_flight(&self) -> Result<u32, PgError> {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {} AS t, jsonb_each(t.in_flight) AS e \
+             WHERE t.account = $1 \
+               AND (e.value)::float8 > EXTRACT(EPOCH FROM clock_timestamp())::float8",
+            self.fleet.tables().budgets
+        ))
+        .bind(&self.account)
+        .fetch_one(self.fleet.pool())
+        .await
+        .map_err(db("request budget in flight"))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// The account.
@@ -255,11 +292,46 @@ impl PgRequestBudget {
         Ok(())
     }
 
-    /// [`RequestPacer::reserve`] with this module's error.
+    /// [`RequestPacer::reserve`] with this module's error: books a request without counting
+    /// it in flight.
     ///
     /// # Errors
     /// [`PgError::Database`] when a statement fails.
     pub async fn try_reserve(&self) -> Result<Duration, PgError> {
+        Ok(self.try_book_with(false).await?.wait)
+    }
+
+    /// [`RequestPacer::book`] with this module's error: books a request and counts it in
+    /// flight until [`PgRequestBudget::try_release`] or its lease expires.
+    ///
+    /// # Errors
+    /// [`PgError::Database`] when a statement fails.
+    pub async fn try_book(&self) -> Result<PacerBooking, PgError> {
+        self.try_book_with(true).await
+    }
+
+    /// [`RequestPacer::release`] with this module's error.
+    ///
+    /// # Errors
+    /// [`PgError::Database`] when the statement fails.
+    pub async fn try_release(&self, lease: &str) -> Result<(), PgError> {
+        sqlx::query(&format!(
+            "UPDATE {} SET in_flight = in_flight - $2 WHERE account = $1",
+            self.fleet.tables().budgets
+        ))
+        .bind(&self.account)
+        .bind(lease)
+        .execute(self.fleet.pool())
+        .await
+        .map_err(db("request budget release"))?;
+        Ok(())
+    }
+
+    /// Books a slot in one statement, on the row locked for it: the leases still live in the
+    /// row (the latest version, read under the lock) count against the remaining count;
+    /// expired ones are dropped; with `lease`, one more is added, expiring `self.lease` after
+    /// the slot's send time.
+    async fn try_book_with(&self, lease: bool) -> Result<PacerBooking, PgError> {
         self.ensure_row().await?;
         let rate = self.limit.requests_per_second;
         let interval = if rate.is_finite() && rate > 0.0 {
@@ -269,38 +341,53 @@ impl PgRequestBudget {
         };
         let tolerance = interval * f64::from(self.limit.burst.max(1) - 1);
         let table = &self.fleet.tables().budgets;
-        let wait: Option<f64> = sqlx::query_scalar(&format!(
+        let row: Option<(f64, Option<String>)> = sqlx::query_as(&format!(
             "WITH c AS (SELECT clock_timestamp() AS now), \
              cur AS ( \
-               SELECT t.account, c.now, GREATEST(t.next_slot, c.now) AS slot, \
-                 CASE WHEN t.remaining IS NOT NULL AND t.remaining <= $4 \
-                   AND t.window_started + make_interval(secs => $5) > c.now \
-                   THEN t.window_started + make_interval(secs => $5) END AS resume \
+               SELECT t.account, t.remaining, t.window_started, t.in_flight, c.now, \
+                 GREATEST(t.next_slot, c.now) AS slot \
                FROM {table} t, c WHERE t.account = $1 FOR UPDATE OF t), \
+             live AS ( \
+               SELECT COALESCE(jsonb_object_agg(e.key, e.value) \
+                   FILTER (WHERE e.key IS NOT NULL), '{{}}'::jsonb) AS leases, \
+                 count(e.key) AS n \
+               FROM cur LEFT JOIN LATERAL jsonb_each(cur.in_flight) AS e \
+                 ON (e.value)::float8 > EXTRACT(EPOCH FROM cur.now)::float8), \
              plan AS ( \
-               SELECT account, now, slot, \
-                 GREATEST(slot - make_interval(secs => $3), now, COALESCE(resume, now)) AS send_at \
-               FROM cur) \
+               SELECT cur.account, cur.now, cur.slot, live.leases, \
+                 CASE WHEN $6 THEN gen_random_uuid()::text END AS lease, \
+                 GREATEST(cur.slot - make_interval(secs => $3), cur.now, COALESCE( \
+                   CASE WHEN cur.remaining IS NOT NULL AND cur.remaining - live.n <= $4 \
+                     AND cur.window_started + make_interval(secs => $5) > cur.now \
+                     THEN cur.window_started + make_interval(secs => $5) END, \
+                   cur.now)) AS send_at \
+               FROM cur, live) \
              UPDATE {table} t SET next_slot = GREATEST(plan.slot, plan.send_at) \
-               + make_interval(secs => $2) \
+               + make_interval(secs => $2), \
+               in_flight = CASE WHEN plan.lease IS NULL THEN plan.leases \
+                 ELSE plan.leases || jsonb_build_object(plan.lease, \
+                   EXTRACT(EPOCH FROM plan.send_at)::float8 + $7) END \
              FROM plan WHERE t.account = plan.account \
-             RETURNING EXTRACT(EPOCH FROM (plan.send_at - plan.now))::float8"
+             RETURNING EXTRACT(EPOCH FROM (plan.send_at - plan.now))::float8, plan.lease"
         ))
         .bind(&self.account)
         .bind(interval)
         .bind(tolerance)
         .bind(i64::from(self.limit.low_watermark))
         .bind(self.limit.window.as_secs_f64())
+        .bind(lease)
+        .bind(self.lease.as_secs_f64())
         .fetch_optional(self.fleet.pool())
         .await
         .map_err(db("request budget reserve"))?;
-        if wait.is_none() {
+        if row.is_none() {
             // The row was deleted behind our back: create it on the next call.
             self.row_exists.store(false, Ordering::Relaxed);
         }
-        Ok(wait_of(
-            wait.unwrap_or(0.0),
-            self.limit.window.max(Duration::from_secs(1)),
+        let (wait, lease) = row.unwrap_or((0.0, None));
+        Ok(PacerBooking::new(
+            wait_of(wait, self.limit.window.max(Duration::from_secs(1))),
+            lease,
         ))
     }
 
@@ -313,7 +400,8 @@ impl PgRequestBudget {
             "UPDATE {} AS t SET \
                window_started = CASE WHEN t.remaining IS NOT NULL AND $2 <= t.remaining + $3 \
                  THEN t.window_started ELSE clock_timestamp() END, \
-               remaining = $2 \
+               remaining = CASE WHEN t.remaining IS NOT NULL AND $2 <= t.remaining + $3 \
+                 THEN LEAST(t.remaining, $2) ELSE $2 END \
              WHERE t.account = $1",
             self.fleet.tables().budgets
         ))
@@ -342,6 +430,23 @@ impl RequestPacer for PgRequestBudget {
     async fn observe_remaining(&self, remaining: u32) {
         if let Err(error) = self.try_observe_remaining(remaining).await {
             tracing::warn!(account = %self.account, error = %error, "could not record x-ratelimit-remaining in the shared budget");
+        }
+    }
+
+    async fn book(&self) -> PacerBooking {
+        match self.try_book().await {
+            Ok(booking) => booking,
+            Err(error) => {
+                tracing::warn!(account = %self.account, error = %error, "shared request budget unavailable; waiting a second");
+                PacerBooking::new(FALLBACK_WAIT, None)
+            }
+        }
+    }
+
+    async fn release(&self, lease: String) {
+        if let Err(error) = self.try_release(&lease).await {
+            // The lease expires on its own.
+            tracing::warn!(account = %self.account, error = %error, "could not release a request in the shared budget");
         }
     }
 }

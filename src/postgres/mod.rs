@@ -18,9 +18,11 @@
 //!
 //! # Schema
 //!
-//! The tables are created by `migrations/0001_fleet.sql`, shipped with the crate: plain SQL
-//! whose table names all start with `stokly_shopify_`. An application may run that file as it
-//! is (psql, or `sqlx::migrate!` pointed at the crate's `migrations/` folder), or call
+//! The tables are created by `migrations/0001_fleet.sql` (and changed by the later files in
+//! order: `0002_stokly_in_flight.sql` adds the Stokly requests in flight), shipped with the
+//! crate: plain SQL whose table names all start with `stokly_shopify_`. An application may run
+//! those files as they are (psql, or `sqlx::migrate!` pointed at the crate's `migrations/`
+//! folder), or call
 //! [`Fleet::migrate`], which runs the same text with the prefix given to [`Fleet::new`] in
 //! place of `stokly_shopify_` (under an advisory lock, so workers starting together do not
 //! race). Every statement is idempotent. Distinct prefixes keep several deployments (or
@@ -58,7 +60,7 @@ mod queue;
 
 use std::sync::Arc;
 
-pub use budgets::{PgCostBucket, PgRequestBudget, WINDOW_RISE};
+pub use budgets::{DEFAULT_LEASE, PgCostBucket, PgRequestBudget, WINDOW_RISE};
 pub use checkpoints::{Checkpoint, PgCheckpoints};
 pub use inbox::{InboxVerdict, PgDedupStore, PgInbox};
 pub use ledger::PgPostingLedger;
@@ -73,8 +75,14 @@ use chrono::TimeDelta;
 pub const DEFAULT_PREFIX: &str = "stokly_shopify_";
 
 /// The shipped migrations, in order: (version, name, SQL with [`DEFAULT_PREFIX`]).
-const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "fleet", include_str!("../../migrations/0001_fleet.sql"))];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "fleet", include_str!("../../migrations/0001_fleet.sql")),
+    (
+        2,
+        "stokly_in_flight",
+        include_str!("../../migrations/0002_stokly_in_flight.sql"),
+    ),
+];
 
 /// A fleet-mode call to PostgreSQL failed.
 #[derive(Debug, thiserror::Error)]

@@ -18,7 +18,10 @@ pub struct FaultConfig {
     pub seed: u64,
     /// Share of requests answered with HTTP 503 (0.0 to 1.0).
     pub server_error_rate: f64,
-    /// Share of requests answered as throttled (Shopify `THROTTLED`, Stokly 429).
+    /// Share of requests answered as throttled. Shopify: `THROTTLED` on HTTP 200 with the
+    /// bucket's `throttleStatus` (the documented GraphQL answer; the client computes its wait
+    /// from it, so no `Retry-After`). Stokly: the emulator's over-limit answer, HTTP 429 with
+    /// `x-ratelimit-remaining: 0` and `Retry-After` (seconds) until the account's window ends.
     pub throttle_rate: f64,
     /// Delay added to every answer.
     pub latency: Duration,

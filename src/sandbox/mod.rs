@@ -45,8 +45,9 @@ pub use clock::SandboxClock;
 pub use faults::FaultConfig;
 pub use rng::SeededRng;
 pub use scenario::{
-    DefectKind, Scenario, ScenarioBuilder, ScenarioDefect, ScenarioItem, ScenarioLine,
-    ScenarioLocation, ScenarioOrder,
+    CapturedShop, DefectKind, SANDBOX_CHANNEL, SandboxSetupError, Scenario, ScenarioBuilder,
+    ScenarioDefect, ScenarioItem, ScenarioLine, ScenarioLocation, ScenarioOrder, capture_shop,
+    read_catalogue_and_mapping, sandbox_mapping_config,
 };
 pub use shopify::{ShopifyConfig, ShopifyEmulator};
 pub use stokly::{LoggedRequest as LoggedStoklyRequest, StoklyConfig, StoklyEmulator, StoklyState};

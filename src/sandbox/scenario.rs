@@ -1,5 +1,11 @@
 //! Seeded scenarios: a catalogue with bundles, locations, stock and a stream of orders, with
 //! deliberate defects recorded so that tests can check each one is found, and nothing else.
+//!
+//! And the set-up most order flows start from on the sandbox, in one place for the examples
+//! and tests: both emulators' states with the Stokly listings linked
+//! ([`Scenario::linked_states`]), the order mapping a scenario's taxes need
+//! ([`sandbox_mapping_config`]), and the catalogue read and every order captured
+//! ([`read_catalogue_and_mapping`], [`capture_shop`]).
 
 use std::collections::HashMap;
 
@@ -7,10 +13,18 @@ use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use futures::TryStreamExt;
+
 use super::rng::SeededRng;
 use super::shopify::{SandboxLineGroup, SandboxLineItem, SandboxOrder, ShopifyState};
+use super::stokly::StoklyState;
+use crate::adapters::catalogue::{CatalogueReadOptions, read_catalogue};
+use crate::adapters::orders::{CapturedOrders, capture_orders};
+use crate::domain::catalogue::SkuIndex;
+use crate::domain::order::{GlAccountCode, OrderMappingConfig, TaxAccountMap, TaxKey};
 use crate::money::{CurrencyCode, Money};
 use crate::shopify::model::ProductStatus;
+use crate::shopify::{DEFAULT_ORDER_OVERLAP, OrderCursor, OrderId, PageOptions};
 
 /// The kinds of deliberate defect a scenario can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -452,6 +466,17 @@ impl ScenarioBuilder {
 }
 
 impl Scenario {
+    /// Both emulators' states for one shop and Stokly account: [`Scenario::shopify_state`]
+    /// for `domain`, and [`StoklyState::from_scenario`] for `account_key` with its listings
+    /// linked to the Shopify variants ([`StoklyState::link_shopify_listings`]).
+    #[must_use]
+    pub fn linked_states(&self, domain: &str, account_key: &str) -> (ShopifyState, StoklyState) {
+        let shopify = self.shopify_state(domain);
+        let mut stokly = StoklyState::from_scenario(self, account_key);
+        stokly.link_shopify_listings(&shopify);
+        (shopify, stokly)
+    }
+
     /// The Shopify side: one product per item, bundles with components, stock per location,
     /// the defects, and the orders.
     #[must_use]
@@ -637,6 +662,123 @@ fn shopify_lines(
         i += 1 + components.len();
     }
     out
+}
+
+/// The Stokly channel the scenarios' orders are posted to.
+pub const SANDBOX_CHANNEL: &str = "Shopify";
+
+/// A sandbox set-up step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxSetupError {
+    /// A read through the clients failed.
+    #[error("sandbox set-up read failed")]
+    Read(#[from] crate::Error),
+    /// The Stokly account has no channel of that name.
+    #[error("no {0:?} channel in Stokly")]
+    MissingChannel(&'static str),
+}
+
+impl From<crate::stokly::Error> for SandboxSetupError {
+    fn from(error: crate::stokly::Error) -> Self {
+        Self::Read(error.into())
+    }
+}
+
+impl From<crate::shopify::Error> for SandboxSetupError {
+    fn from(error: crate::shopify::Error) -> Self {
+        Self::Read(error.into())
+    }
+}
+
+/// The order mapping a scenario's orders need: the Stokly account's [`SANDBOX_CHANNEL`]
+/// channel (read through `stokly`), and the scenarios' two VAT rates, 20% on GL account
+/// 2200 and 5% on 2205.
+///
+/// # Errors
+/// [`SandboxSetupError::Read`] when the channels cannot be read,
+/// [`SandboxSetupError::MissingChannel`] when the account has none of that name.
+pub async fn sandbox_mapping_config(
+    stokly: &crate::stokly::Client,
+) -> Result<OrderMappingConfig, SandboxSetupError> {
+    let channel = stokly
+        .channels(crate::stokly::ListQuery::new())
+        .try_collect::<Vec<_>>()
+        .await?
+        .into_iter()
+        .find(|c| c.name.as_deref() == Some(SANDBOX_CHANNEL))
+        .ok_or(SandboxSetupError::MissingChannel(SANDBOX_CHANNEL))?
+        .channel_id;
+    let mut accounts = TaxAccountMap::new();
+    for (rate, account) in [(Decimal::new(20, 2), "2200"), (Decimal::new(5, 2), "2205")] {
+        if let Some(account) = GlAccountCode::new(account) {
+            accounts.insert(
+                TaxKey::new("VAT", Some(rate), Some(SANDBOX_CHANNEL), false),
+                account,
+            );
+        }
+    }
+    Ok(OrderMappingConfig::new(channel, accounts))
+}
+
+/// Reads both catalogues into a SKU index (with the default read options) and the order
+/// mapping ([`sandbox_mapping_config`]), through the clients given, so that their retries,
+/// budgets and pacers apply.
+///
+/// # Errors
+/// As [`sandbox_mapping_config`], and [`SandboxSetupError::Read`] when a catalogue read fails.
+pub async fn read_catalogue_and_mapping(
+    shopify: &crate::shopify::Client,
+    stokly: &crate::stokly::Client,
+) -> Result<(SkuIndex, OrderMappingConfig), SandboxSetupError> {
+    let index = read_catalogue(shopify, stokly, &CatalogueReadOptions::default())
+        .await?
+        .into_index();
+    let mapping = sandbox_mapping_config(stokly).await?;
+    Ok((index, mapping))
+}
+
+/// A shop read and captured by [`capture_shop`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CapturedShop {
+    /// The SKU index of both catalogues.
+    pub index: SkuIndex,
+    /// The order mapping used.
+    pub mapping: OrderMappingConfig,
+    /// Every order of the shop, as the incremental read from the start listed them.
+    pub order_ids: Vec<OrderId>,
+    /// Those orders read and mapped.
+    pub captured: CapturedOrders,
+}
+
+/// Reads the catalogues and the mapping ([`read_catalogue_and_mapping`]), lists every order
+/// of the shop (updated since the start) and captures them all ([`capture_orders`]).
+///
+/// # Errors
+/// As [`read_catalogue_and_mapping`]; [`SandboxSetupError::Read`] when listing or capturing
+/// fails.
+pub async fn capture_shop(
+    shopify: &crate::shopify::Client,
+    stokly: &crate::stokly::Client,
+) -> Result<CapturedShop, SandboxSetupError> {
+    let (index, mapping) = read_catalogue_and_mapping(shopify, stokly).await?;
+    let order_ids: Vec<OrderId> = shopify
+        .orders_updated_since(
+            &OrderCursor::start(),
+            DEFAULT_ORDER_OVERLAP,
+            PageOptions::default(),
+        )
+        .map_ok(|r| r.id)
+        .try_collect()
+        .await?;
+    let captured = capture_orders(shopify, &order_ids, &index, &mapping).await?;
+    Ok(CapturedShop {
+        index,
+        mapping,
+        order_ids,
+        captured,
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,10 @@
 //! `{data: {authenticationResult: {accessToken, expiry}}}`. A token is renewed `margin` before
 //! its expiry (default 60 s, as Stokly's own scripts do), but never earlier than halfway
 //! through its life, so a short-lived token is not re-granted on every call.
+//!
+//! A grant that fails (refused, 5xx, unreachable, after its own retries) starts a cooldown
+//! ([`GrantCooldown`]): until it ends the client asks for no grant and answers the failure
+//! instead, so an outage costs the grant requests of one caller, not one per request.
 
 use std::time::Duration;
 
@@ -18,6 +22,70 @@ use crate::secret::Secret;
 
 /// Default renewal margin before a token's expiry.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// How long the client waits after a failed grant before it asks for another.
+///
+/// The cooldown after the `n`th failed grant in a row is `initial` doubled `n - 1` times, at
+/// most `max`; a longer `Retry-After` from the grant's answer is honoured up to `max`. The
+/// cooldown is shared by every clone of the client; meanwhile a call that needs a token gets
+/// the failed grant's error ([`Error::Grant`](super::Error::Grant)) at once, its `retry_after`
+/// set to the rest of the cooldown, unless the client still holds a token that has not
+/// expired (a renewal failed): that token is used until it expires. A successful grant ends
+/// the cooldown. Defaults: 5 s doubling to
+/// 5 minutes. The cooldown runs on the async runtime's timer (`tokio::time::Instant`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GrantCooldown {
+    /// Cooldown after the first failed grant in a row.
+    pub initial: Duration,
+    /// Longest cooldown.
+    pub max: Duration,
+}
+
+impl Default for GrantCooldown {
+    fn default() -> Self {
+        Self {
+            initial: Duration::from_secs(5),
+            max: Duration::from_secs(300),
+        }
+    }
+}
+
+impl GrantCooldown {
+    /// No cooldown: the next call after a failed grant asks again (concurrent callers still
+    /// share one grant and its failure).
+    #[must_use]
+    pub fn disabled() -> Self {
+        Self {
+            initial: Duration::ZERO,
+            max: Duration::ZERO,
+        }
+    }
+    /// Sets the cooldown after the first failure.
+    #[must_use]
+    pub fn with_initial(mut self, initial: Duration) -> Self {
+        self.initial = initial;
+        self
+    }
+    /// Sets the longest cooldown.
+    #[must_use]
+    pub fn with_max(mut self, max: Duration) -> Self {
+        self.max = max;
+        self
+    }
+
+    /// The cooldown after `failures_in_a_row` failed grants (at least 1), the last of which
+    /// asked to wait `server_wait`.
+    #[must_use]
+    pub fn after(&self, failures_in_a_row: u32, server_wait: Option<Duration>) -> Duration {
+        let doublings = failures_in_a_row.saturating_sub(1).min(20);
+        let backoff = self
+            .initial
+            .saturating_mul(2u32.saturating_pow(doublings))
+            .min(self.max);
+        backoff.max(server_wait.unwrap_or(Duration::ZERO).min(self.max))
+    }
+}
 
 /// How the client authenticates.
 #[derive(Clone)]
@@ -106,9 +174,15 @@ impl CachedToken {
         Some(expires - margin)
     }
 
-    /// Whether the token can still be used at `now`.
+    /// Whether the token can still be used at `now` without renewing it first.
     pub(crate) fn is_fresh(&self, now: DateTime<Utc>, margin: Duration) -> bool {
         self.renew_at(margin).is_none_or(|at| now < at)
+    }
+
+    /// Whether the token has not expired at `now` (it may be due for renewal): what a call
+    /// can still use while a renewal fails.
+    pub(crate) fn is_unexpired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_none_or(|at| now < at)
     }
 }
 
@@ -203,6 +277,9 @@ mod tests {
         assert!(t.is_fresh(at(10, 58, 59), margin));
         assert!(!t.is_fresh(at(10, 59, 0), margin));
         assert!(!t.is_fresh(at(11, 30, 0), margin));
+        // Due for renewal, still usable until it expires.
+        assert!(t.is_unexpired(at(10, 59, 59)));
+        assert!(!t.is_unexpired(at(11, 0, 0)));
     }
 
     #[test]
@@ -262,6 +339,36 @@ mod tests {
             assert!(!err.contains("secret-token-value"), "{err}");
             assert!(!err.contains("12345678"), "{err}");
         }
+    }
+
+    #[test]
+    fn grant_cooldown_doubles_caps_and_honours_the_server() {
+        let s = Duration::from_secs;
+        let c = GrantCooldown::default();
+        let plain: Vec<_> = (1..=9).map(|n| c.after(n, None)).collect();
+        assert_eq!(
+            plain,
+            vec![
+                s(5),
+                s(10),
+                s(20),
+                s(40),
+                s(80),
+                s(160),
+                s(300),
+                s(300),
+                s(300)
+            ]
+        );
+        assert_eq!(c.after(u32::MAX, None), s(300));
+        // A server's longer wait wins, up to the cap; a shorter one does not shorten it.
+        assert_eq!(c.after(1, Some(s(42))), s(42));
+        assert_eq!(c.after(1, Some(s(2))), s(5));
+        assert_eq!(c.after(1, Some(s(86_400))), s(300));
+        assert_eq!(
+            GrantCooldown::disabled().after(3, Some(s(9))),
+            Duration::ZERO
+        );
     }
 
     #[test]

@@ -189,6 +189,13 @@ impl RateBudget {
 /// [`Client::rate_limit_remaining`](super::Client::rate_limit_remaining)). A pacer's answers
 /// are advice: it cannot fail a request, and one that cannot reach its store answers a wait
 /// of its own.
+///
+/// A pacer that counts requests in flight (as the in-process budget does, so that requests
+/// sent but not yet answered count against `x-ratelimit-remaining`) implements
+/// [`RequestPacer::book`] and [`RequestPacer::release`]: the client books every attempt with
+/// `book`, and releases the booking's lease once the answer (or the failure) is in; an attempt
+/// abandoned mid-flight releases it from a spawned task. A pacer shared between processes must
+/// still let leases expire, since a process that dies never releases them.
 #[async_trait::async_trait]
 pub trait RequestPacer: Send + Sync + std::fmt::Debug {
     /// Books one request about to be sent; answers how long to wait before sending it.
@@ -196,6 +203,38 @@ pub trait RequestPacer: Send + Sync + std::fmt::Debug {
 
     /// Learns `x-ratelimit-remaining` from an answer just received.
     async fn observe_remaining(&self, remaining: u32);
+
+    /// Books one request about to be sent and counts it in flight until its lease is
+    /// [released](RequestPacer::release). The default books with [`RequestPacer::reserve`]
+    /// and counts nothing (no lease).
+    async fn book(&self) -> PacerBooking {
+        PacerBooking::new(self.reserve().await, None)
+    }
+
+    /// Ends the booking that gave `lease`: its answer arrived, or it was abandoned. The
+    /// default does nothing.
+    async fn release(&self, lease: String) {
+        let _ = lease;
+    }
+}
+
+/// A request booked with [`RequestPacer::book`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PacerBooking {
+    /// How long to wait before sending the request.
+    pub wait: Duration,
+    /// The pacer's handle on the booking, handed back to [`RequestPacer::release`]; `None`
+    /// when the pacer does not count requests in flight.
+    pub lease: Option<String>,
+}
+
+impl PacerBooking {
+    /// A booking that waits `wait`, counted in flight under `lease` if there is one.
+    #[must_use]
+    pub fn new(wait: Duration, lease: Option<String>) -> Self {
+        Self { wait, lease }
+    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use super::auth::{self, CachedToken, Credentials, DEFAULT_REFRESH_MARGIN};
+use super::auth::{self, CachedToken, Credentials, DEFAULT_REFRESH_MARGIN, GrantCooldown};
 use super::budget::{RateBudget, RateLimit, RequestPacer};
 use super::endpoints::{self, InferredEndpoints};
 use super::error::Error;
@@ -121,6 +121,7 @@ pub struct ClientBuilder {
     retry: RetryConfig,
     rate_limit: RateLimit,
     refresh_margin: Option<Duration>,
+    grant_cooldown: GrantCooldown,
     visibility: VisibilityPoll,
     inferred: InferredEndpoints,
     request_pacer: Option<Arc<dyn RequestPacer>>,
@@ -138,6 +139,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeouts", &self.timeouts)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("grant_cooldown", &self.grant_cooldown)
             .field("request_pacer", &self.request_pacer)
             .finish_non_exhaustive()
     }
@@ -219,6 +221,13 @@ impl ClientBuilder {
     /// the token's life).
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = Some(margin);
+        self
+    }
+
+    /// How long a failed grant holds back the next one (default [`GrantCooldown::default`]:
+    /// 5 s doubling to 5 minutes).
+    pub fn grant_cooldown(mut self, cooldown: GrantCooldown) -> Self {
+        self.grant_cooldown = cooldown;
         self
     }
 
@@ -315,6 +324,7 @@ impl ClientBuilder {
                 token: tokio::sync::Mutex::new(TokenCache::default()),
                 grants_finished: AtomicU64::new(0),
                 refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
+                grant_cooldown: self.grant_cooldown,
                 timeouts: self.timeouts,
                 retry: RetryPolicy::new(self.retry),
                 budget: Mutex::new(RateBudget::new(self.rate_limit)),
@@ -328,7 +338,8 @@ impl ClientBuilder {
 
 /// A Stokly REST client. Cheap to clone; clones share the connection pool, the access token
 /// (one grant serves all of them, and concurrent callers wait for a single grant and share its
-/// outcome, failure included) and the rate budget.
+/// outcome, failure included), the cooldown after a failed grant ([`GrantCooldown`]) and the
+/// rate budget.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -343,6 +354,7 @@ struct Inner {
     /// tell whether a grant ended while it waited.
     grants_finished: AtomicU64,
     refresh_margin: Duration,
+    grant_cooldown: GrantCooldown,
     timeouts: Timeouts,
     retry: RetryPolicy,
     budget: Mutex<RateBudget>,
@@ -361,12 +373,18 @@ impl fmt::Debug for Client {
     }
 }
 
-/// The token cache, and the failure of the last grant for the callers that waited for it.
+/// The token cache, the failure of the last grant for the callers that waited for it, and
+/// the cooldown that failure started.
 #[derive(Default)]
 struct TokenCache {
     token: Option<CachedToken>,
     /// The number of the grant that failed (see `Inner::grants_finished`) and its error.
     failed: Option<(u64, SharedGrantFailure)>,
+    /// Grants failed since the last success.
+    failures_in_a_row: u32,
+    /// No grant is asked for before this (on the runtime's timer, so paused time in tests
+    /// moves it).
+    cooldown_until: Option<tokio::time::Instant>,
 }
 
 /// A failed grant, kept so that every caller that waited for it gets the same answer.
@@ -402,6 +420,15 @@ impl SharedGrantFailure {
             status: self.status,
             reason: self.reason.clone(),
             retry_after: self.retry_after,
+        }
+    }
+
+    /// The error for a caller turned away during the cooldown: come back when it ends.
+    fn to_cooling_error(&self, rest: Duration) -> Error {
+        Error::Grant {
+            status: self.status,
+            reason: self.reason.clone(),
+            retry_after: Some(rest),
         }
     }
 }
@@ -573,21 +600,30 @@ impl Client {
         call: &Call,
         token: Option<&Secret>,
     ) -> Result<Answer, (Error, Failure)> {
-        let (wait, _booking) = match &self.inner.request_pacer {
+        match &self.inner.request_pacer {
             None => {
                 let wait = self.lock_budget().reserve(Instant::now());
                 // Released on drop, so a caller that abandons the request mid-flight does not
                 // leave a booking behind that would count against `x-ratelimit-remaining` for
                 // ever.
-                (wait, Some(Booking(self)))
+                let _booking = Booking(self);
+                wait_for_budget(wait).await;
+                self.send_and_read(call, token).await
             }
-            Some(pacer) => (pacer.reserve().await, None),
-        };
-        if !wait.is_zero() {
-            tracing::debug!(?wait, "waiting for the rate budget");
-            tokio::time::sleep(wait).await;
+            Some(pacer) => {
+                let booking = pacer.book().await;
+                // Released once the answer is in, or (when the caller abandons the request)
+                // from a spawned task.
+                let lease = PacerLease {
+                    pacer: pacer.clone(),
+                    lease: booking.lease,
+                };
+                wait_for_budget(booking.wait).await;
+                let outcome = self.send_and_read(call, token).await;
+                lease.release().await;
+                outcome
+            }
         }
-        self.send_and_read(call, token).await
     }
 
     #[allow(clippy::result_large_err)]
@@ -670,7 +706,10 @@ impl Client {
     /// so concurrent callers wait for that one grant instead of making their own. When it
     /// fails, every caller that was already waiting gets its error at once, without a grant
     /// of its own: during an outage, many callers cost the grant requests of one (and wait
-    /// out one backoff, not one each).
+    /// out one backoff, not one each). The failure then starts a [`GrantCooldown`]: calls
+    /// made before it ends get the same error (its `retry_after` the rest of the cooldown)
+    /// and send nothing; the first call after it grants again. When the failed grant was a
+    /// renewal and the current token has not expired, calls keep using that token instead.
     async fn access_token(&self) -> Result<Secret, Error> {
         let (account_key, client_id, client_secret) = match &self.inner.credentials {
             Credentials::Bearer(token) => return Ok(token.clone()),
@@ -682,15 +721,39 @@ impl Client {
         };
         let seen = self.inner.grants_finished.load(Ordering::Acquire);
         let mut cache = self.inner.token.lock().await;
+        let now = Utc::now();
         if let Some(cached) = cache.token.as_ref() {
-            if cached.is_fresh(Utc::now(), self.inner.refresh_margin) {
+            if cached.is_fresh(now, self.inner.refresh_margin) {
                 return Ok(cached.token.clone());
             }
         }
+        // A token due for renewal that has not expired yet serves while renewals fail.
+        let unexpired = cache
+            .token
+            .as_ref()
+            .filter(|t| t.is_unexpired(now))
+            .map(|t| t.token.clone());
         if let Some((number, failure)) = &cache.failed {
+            let rest = cache
+                .cooldown_until
+                .and_then(|until| until.checked_duration_since(tokio::time::Instant::now()))
+                .filter(|rest| !rest.is_zero());
+            if let (Some(token), true) = (&unexpired, *number > seen || rest.is_some()) {
+                tracing::debug!("the renewal failed; the current token has not expired yet");
+                return Ok(token.clone());
+            }
             if *number > seen {
                 tracing::debug!("sharing the outcome of the grant this call waited for");
-                return Err(failure.to_error());
+                return Err(
+                    rest.map_or_else(|| failure.to_error(), |r| failure.to_cooling_error(r))
+                );
+            }
+            if let Some(rest) = rest {
+                tracing::debug!(
+                    ?rest,
+                    "the last grant failed and is cooling down: no grant now"
+                );
+                return Err(failure.to_cooling_error(rest));
             }
         }
         let outcome = self.grant(account_key, client_id, client_secret).await;
@@ -700,11 +763,33 @@ impl Client {
                 let token = fresh.token.clone();
                 cache.token = Some(fresh);
                 cache.failed = None;
+                cache.failures_in_a_row = 0;
+                cache.cooldown_until = None;
                 Ok(token)
             }
             Err(error) => {
                 cache.failed = Some((number, SharedGrantFailure::of(&error)));
-                Err(error)
+                cache.failures_in_a_row = cache.failures_in_a_row.saturating_add(1);
+                let cooldown = self
+                    .inner
+                    .grant_cooldown
+                    .after(cache.failures_in_a_row, error.retry_after());
+                cache.cooldown_until = if cooldown.is_zero() {
+                    None
+                } else {
+                    tokio::time::Instant::now().checked_add(cooldown)
+                };
+                // Only the status: a grant error body is never logged.
+                tracing::warn!(
+                    failures_in_a_row = cache.failures_in_a_row,
+                    ?cooldown,
+                    status = ?error.status(),
+                    "the Stokly grant failed; no new grant until the cooldown ends"
+                );
+                match unexpired {
+                    Some(token) => Ok(token),
+                    None => Err(with_cooldown(error, cooldown)),
+                }
             }
         }
     }
@@ -890,6 +975,58 @@ struct Booking<'a>(&'a Client);
 impl Drop for Booking<'_> {
     fn drop(&mut self) {
         self.0.lock_budget().release();
+    }
+}
+
+/// A failed grant's error for the caller that made it: its `retry_after` says when the
+/// cooldown ends (or the server's longer wait).
+fn with_cooldown(error: Error, cooldown: Duration) -> Error {
+    match error {
+        Error::Grant {
+            status,
+            reason,
+            retry_after,
+        } if !cooldown.is_zero() => Error::Grant {
+            status,
+            reason,
+            retry_after: Some(retry_after.map_or(cooldown, |r| r.max(cooldown))),
+        },
+        other => other,
+    }
+}
+
+async fn wait_for_budget(wait: Duration) {
+    if !wait.is_zero() {
+        tracing::debug!(?wait, "waiting for the rate budget");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// A booking in a [`RequestPacer`] that counts requests in flight, released when its answer
+/// is in, or on drop when the request was abandoned.
+struct PacerLease {
+    pacer: Arc<dyn RequestPacer>,
+    lease: Option<String>,
+}
+
+impl PacerLease {
+    async fn release(mut self) {
+        if let Some(lease) = self.lease.take() {
+            self.pacer.release(lease).await;
+        }
+    }
+}
+
+impl Drop for PacerLease {
+    fn drop(&mut self) {
+        let Some(lease) = self.lease.take() else {
+            return;
+        };
+        // Without a runtime (it is shutting down) the pacer's own expiry ends the lease.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let pacer = self.pacer.clone();
+            runtime.spawn(async move { pacer.release(lease).await });
+        }
     }
 }
 

@@ -11,8 +11,9 @@
 //!   more when Stokly answers `401` or `jwt expired` (the call is then sent again once; a
 //!   second `jwt expired` ends it with a retryable error). One grant runs at a time:
 //!   concurrent callers wait for it and share its outcome, a failure included, so an outage of
-//!   the grant costs many callers the requests of one. A bearer token pasted from a session
-//!   works too.
+//!   the grant costs many callers the requests of one. A failed grant then cools down
+//!   ([`GrantCooldown`]: 5 s doubling to 5 minutes): until it ends, calls get its error at
+//!   once and no grant is sent. A bearer token pasted from a session works too.
 //! - A client-side rate budget, shared by clones, paces requests (4 per second by default)
 //!   and pauses when `x-ratelimit-remaining` runs low ([`RateLimit`]). `429` is retried for
 //!   every call; `5xx` and timeouts only for reads and writes safe to repeat. A create is never
@@ -95,8 +96,8 @@ pub mod model;
 mod pagination;
 mod sale_orders;
 
-pub use auth::DEFAULT_REFRESH_MARGIN;
-pub use budget::RequestPacer;
+pub use auth::{DEFAULT_REFRESH_MARGIN, GrantCooldown};
+pub use budget::{PacerBooking, RequestPacer};
 pub use budget::{RateBudget, RateLimit};
 pub use client::{Client, ClientBuilder, Environment, VisibilityPoll};
 pub use customers::CUSTOMER_BARCODE_BATCH;

@@ -1,7 +1,9 @@
-//! Helpers shared by the Shopify client tests.
+//! Helpers shared by the client tests (Shopify here; Stokly in `stokly`) and the sandbox order
+//! tests (`orders`).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod orders;
+pub mod stokly;
 
 use std::time::Duration;
 

@@ -101,6 +101,8 @@ pub struct LoggedRequest {
     pub status: u16,
     /// Emulated time of arrival since the emulator started.
     pub at: Duration,
+    /// The `Retry-After` answered (with a 429), as sent: wall-clock time.
+    pub retry_after: Option<Duration>,
 }
 
 struct Window {
@@ -271,10 +273,24 @@ fn reply(answer: Answer, remaining: Option<u32>) -> ResponseTemplate {
     template
 }
 
+/// The over-limit answer: `429 {message}`, `x-ratelimit-remaining: 0` and `Retry-After` in
+/// seconds (fractional, rounded up to the millisecond) until the window ends, on the wall
+/// clock the client waits on. Stokly's real over-limit answer has never been seen (the
+/// reference infers a 429); this one shape serves the spent window and injected throttles.
+fn too_many_requests(wall_wait: Duration) -> (ResponseTemplate, u16, Option<Duration>) {
+    let millis = wall_wait.as_nanos().div_ceil(1_000_000);
+    let millis = u64::try_from(millis).unwrap_or(u64::MAX);
+    let retry_after = Duration::from_millis(millis);
+    let seconds = format!("{}.{:03}", millis / 1000, millis % 1000);
+    let template = reply(message(429, "Too Many Requests"), Some(0))
+        .insert_header("retry-after", seconds.as_str());
+    (template, 429, Some(retry_after))
+}
+
 impl Respond for RestResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let latency = self.0.config.faults.latency;
-        let (template, status) = self.answer(request);
+        let (template, status, retry_after) = self.answer(request);
         let shared = &self.0;
         let filter = request
             .url
@@ -287,13 +303,14 @@ impl Respond for RestResponder {
             filter,
             status,
             at: shared.clock.elapsed(),
+            retry_after,
         });
         template.set_delay(latency)
     }
 }
 
 impl RestResponder {
-    fn answer(&self, request: &Request) -> (ResponseTemplate, u16) {
+    fn answer(&self, request: &Request) -> (ResponseTemplate, u16, Option<Duration>) {
         let shared = &self.0;
         let path = request.url.path().to_owned();
         let method = request.method.to_string();
@@ -304,37 +321,33 @@ impl RestResponder {
                 Ok(v) => v,
                 Err(e) => {
                     let a = message(400, format!("Invalid JSON body: {e}"));
-                    return (reply(a, None), 400);
+                    return (reply(a, None), 400, None);
                 }
             }
         };
         if method == "POST" && path == "/v1/grant" {
             let answer = self.grant(&body);
             let status = answer.status;
-            return (reply(answer, None), status);
+            return (reply(answer, None), status, None);
         }
         if let Some(answer) = self.authenticate(request) {
             let status = answer.status;
-            return (reply(answer, None), status);
+            return (reply(answer, None), status, None);
         }
         let remaining = match self.spend() {
             Ok(r) => r,
-            Err(retry_after) => {
-                let t = reply(message(429, "Too Many Requests"), Some(0)).insert_header(
-                    "retry-after",
-                    format!("{:.3}", retry_after.as_secs_f64()).as_str(),
-                );
-                return (t, 429);
-            }
+            Err(retry_after) => return too_many_requests(retry_after),
         };
         match shared.faults.draw() {
             Fault::ServerError => {
                 return (
                     reply(message(503, "sandbox: injected 503"), Some(remaining)),
                     503,
+                    None,
                 );
             }
-            Fault::Throttle => return (reply(message(429, "Too Many Requests"), Some(0)), 429),
+            // Answered as when the window is spent (another client of the account spent it).
+            Fault::Throttle => return too_many_requests(self.window_rest()),
             Fault::None => {}
         }
         let query: Map<String, Value> = request
@@ -366,10 +379,11 @@ impl RestResponder {
                     Some(remaining),
                 ),
                 504,
+                None,
             );
         }
         let status = answer.status;
-        (reply(answer, Some(remaining)), status)
+        (reply(answer, Some(remaining)), status, None)
     }
 
     /// `POST /v1/grant`: checks the account key, client id and HMAC signature.
@@ -435,6 +449,20 @@ impl RestResponder {
             }
             Some(_) => None,
         }
+    }
+
+    /// What is left of the current one-minute window, in wall-clock time.
+    fn window_rest(&self) -> Duration {
+        let minute = Duration::from_secs(60);
+        let now = self.0.clock.elapsed();
+        let window = lock(&self.0.window);
+        let emulated = if now.saturating_sub(window.started) >= minute {
+            // The window is over; the next request starts a new one.
+            Duration::ZERO
+        } else {
+            (window.started + minute).saturating_sub(now)
+        };
+        emulated.div_f64(self.0.clock.time_scale())
     }
 
     /// Spends one request of the current one-minute window; `Err(wait)` when it is spent.

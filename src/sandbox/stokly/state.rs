@@ -318,6 +318,31 @@ impl StoklyState {
         }
     }
 
+    /// Sale orders per `sourceReferenceId` (those without one are not counted): more than
+    /// one for a reference is an order posted twice.
+    #[must_use]
+    pub fn sale_orders_by_source_reference(&self) -> HashMap<String, usize> {
+        let mut counts = HashMap::new();
+        for order in &self.sale_orders {
+            if let Some(reference) = order.get("sourceReferenceId").and_then(Value::as_str) {
+                *counts.entry(reference.to_owned()).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// Customers sharing a `barcode` with an earlier one: customers created twice.
+    #[must_use]
+    pub fn duplicate_customers(&self) -> usize {
+        let mut by_barcode: HashMap<&str, usize> = HashMap::new();
+        for customer in &self.customers {
+            if let Some(barcode) = customer.get("barcode").and_then(Value::as_str) {
+                *by_barcode.entry(barcode).or_default() += 1;
+            }
+        }
+        by_barcode.values().map(|n| n.saturating_sub(1)).sum()
+    }
+
     /// `/v1/inventory-records` rows: one per (item, location, bin) holding stock, one per
     /// (item, location) with `binId` `UNASSIGNED` (the location total), and one per item with
     /// `locationId` and `binId` `UNASSIGNED` (the item total).
@@ -448,5 +473,33 @@ impl StoklyState {
             }
         }
         state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_sale_orders_per_reference_and_customers_made_twice() {
+        let mut state = StoklyState::new("acme", 1);
+        state.sale_orders = vec![
+            json!({"sourceReferenceId": "shop/1"}),
+            json!({"sourceReferenceId": "shop/2"}),
+            json!({"sourceReferenceId": "shop/1"}),
+            json!({"niceId": 4}),
+        ];
+        state.customers = vec![
+            json!({"barcode": "c-1"}),
+            json!({"barcode": "c-1"}),
+            json!({"barcode": "c-1"}),
+            json!({"barcode": "c-2"}),
+            json!({"name": "no barcode"}),
+        ];
+        let counts = state.sale_orders_by_source_reference();
+        assert_eq!(counts.len(), 2);
+        assert_eq!(counts.get("shop/1"), Some(&2));
+        assert_eq!(counts.get("shop/2"), Some(&1));
+        assert_eq!(state.duplicate_customers(), 2);
     }
 }
