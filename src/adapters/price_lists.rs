@@ -461,39 +461,42 @@ fn named_variant<'u>(
     }
 }
 
+/// The entries of `list` whose variant is not in `drop`.
+fn kept<T: Clone>(
+    list: &[T],
+    variant: impl Fn(&T) -> &ProductVariantId,
+    drop: &HashSet<&ProductVariantId>,
+) -> Vec<T> {
+    list.iter()
+        .filter(|entry| !drop.contains(variant(entry)))
+        .cloned()
+        .collect()
+}
+
+fn itself(variant: &ProductVariantId) -> &ProductVariantId {
+    variant
+}
+
 /// The update without the changes of `drop`.
 fn without(
     update: &QuantityPricingUpdate,
     drop: &HashSet<&ProductVariantId>,
 ) -> QuantityPricingUpdate {
-    let keep = |v: &ProductVariantId| !drop.contains(v);
-    let variants = |list: &[ProductVariantId]| -> Vec<ProductVariantId> {
-        list.iter().filter(|v| keep(v)).cloned().collect()
-    };
     QuantityPricingUpdate {
-        prices_to_add: update
-            .prices_to_add
-            .iter()
-            .filter(|p| keep(&p.variant_id))
-            .cloned()
-            .collect(),
-        prices_to_delete: variants(&update.prices_to_delete),
-        quantity_rules_to_add: update
-            .quantity_rules_to_add
-            .iter()
-            .filter(|r| keep(&r.variant_id))
-            .cloned()
-            .collect(),
-        quantity_rules_to_delete: variants(&update.quantity_rules_to_delete),
-        quantity_price_breaks_to_add: update
-            .quantity_price_breaks_to_add
-            .iter()
-            .filter(|b| keep(&b.variant_id))
-            .cloned()
-            .collect(),
+        prices_to_add: kept(&update.prices_to_add, |p| &p.variant_id, drop),
+        prices_to_delete: kept(&update.prices_to_delete, itself, drop),
+        quantity_rules_to_add: kept(&update.quantity_rules_to_add, |r| &r.variant_id, drop),
+        quantity_rules_to_delete: kept(&update.quantity_rules_to_delete, itself, drop),
+        quantity_price_breaks_to_add: kept(
+            &update.quantity_price_breaks_to_add,
+            |b| &b.variant_id,
+            drop,
+        ),
         quantity_price_breaks_to_delete: Vec::new(),
-        quantity_price_breaks_to_delete_by_variant: variants(
+        quantity_price_breaks_to_delete_by_variant: kept(
             &update.quantity_price_breaks_to_delete_by_variant,
+            itself,
+            drop,
         ),
     }
 }

@@ -138,6 +138,64 @@ fn invalid(operation: &str, argument: &'static str, reason: String) -> Error {
     }
 }
 
+/// Fixed prices Shopify would refuse: a variant twice, a price in another currency.
+fn check_prices(
+    operation: &str,
+    argument: &'static str,
+    prices: &[PriceListPriceInput],
+    currency: CurrencyCode,
+) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in prices.iter().enumerate() {
+        if !seen.insert(&p.variant_id) {
+            return Err(invalid(
+                operation,
+                argument,
+                format!("price {i} repeats variant {}", p.variant_id),
+            ));
+        }
+        if p.price.currency() != currency {
+            return Err(invalid(
+                operation,
+                argument,
+                format!(
+                    "price {i} is in {} but the price list is in {currency}",
+                    p.price.currency()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Quantity rules Shopify would refuse: a variant twice, a rule its checks refuse.
+fn check_rules(
+    operation: &str,
+    argument: &'static str,
+    rules: &[QuantityRuleInput],
+) -> Result<(), Error> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, r) in rules.iter().enumerate() {
+        if !seen.insert(&r.variant_id) {
+            return Err(invalid(
+                operation,
+                argument,
+                format!("rule {i} repeats variant {}", r.variant_id),
+            ));
+        }
+        if let Err(problem) =
+            crate::domain::price_list::check_quantity_rule(r.minimum, r.maximum, r.increment)
+        {
+            return Err(invalid(
+                operation,
+                argument,
+                format!("rule {i}: {}", problem.label()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_batch(
     operation: &str,
     argument: &'static str,
@@ -448,45 +506,17 @@ impl Client {
             update.longest_list(),
             MAX_PRICES_PER_CALL,
         )?;
-        let mut seen = std::collections::HashSet::new();
-        for (i, p) in update.prices_to_add.iter().enumerate() {
-            if !seen.insert(&p.variant_id) {
-                return Err(invalid(
-                    OPERATION,
-                    "input.pricesToAdd",
-                    format!("price {i} repeats variant {}", p.variant_id),
-                ));
-            }
-            if p.price.currency() != currency {
-                return Err(invalid(
-                    OPERATION,
-                    "input.pricesToAdd",
-                    format!(
-                        "price {i} is in {} but the price list is in {currency}",
-                        p.price.currency()
-                    ),
-                ));
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        for (i, r) in update.quantity_rules_to_add.iter().enumerate() {
-            if !seen.insert(&r.variant_id) {
-                return Err(invalid(
-                    OPERATION,
-                    "input.quantityRulesToAdd",
-                    format!("rule {i} repeats variant {}", r.variant_id),
-                ));
-            }
-            if let Err(problem) =
-                crate::domain::price_list::check_quantity_rule(r.minimum, r.maximum, r.increment)
-            {
-                return Err(invalid(
-                    OPERATION,
-                    "input.quantityRulesToAdd",
-                    format!("rule {i}: {}", problem.label()),
-                ));
-            }
-        }
+        check_prices(
+            OPERATION,
+            "input.pricesToAdd",
+            &update.prices_to_add,
+            currency,
+        )?;
+        check_rules(
+            OPERATION,
+            "input.quantityRulesToAdd",
+            &update.quantity_rules_to_add,
+        )?;
         let mut seen = std::collections::HashSet::new();
         for (i, b) in update.quantity_price_breaks_to_add.iter().enumerate() {
             if !seen.insert((&b.variant_id, b.minimum_quantity)) {
@@ -541,26 +571,7 @@ impl Client {
     ) -> Result<B2bPayload<usize>, Error> {
         const OPERATION: &str = "B2bFixedPricesAdd";
         check_batch(OPERATION, "prices", prices.len(), MAX_PRICES_PER_CALL)?;
-        let mut seen = std::collections::HashSet::new();
-        for (i, p) in prices.iter().enumerate() {
-            if !seen.insert(&p.variant_id) {
-                return Err(invalid(
-                    OPERATION,
-                    "prices",
-                    format!("price {i} repeats variant {}", p.variant_id),
-                ));
-            }
-            if p.price.currency() != currency {
-                return Err(invalid(
-                    OPERATION,
-                    "prices",
-                    format!(
-                        "price {i} is in {} but the price list is in {currency}",
-                        p.price.currency()
-                    ),
-                ));
-            }
-        }
+        check_prices(OPERATION, "prices", prices, currency)?;
         let request = GraphQlRequest::mutation(B2B_FIXED_PRICES_ADD, OPERATION)
             .safe_to_repeat()
             .variable("priceListId", list)?
@@ -615,25 +626,7 @@ impl Client {
     ) -> Result<B2bPayload<usize>, Error> {
         const OPERATION: &str = "B2bQuantityRulesAdd";
         check_batch(OPERATION, "quantityRules", rules.len(), MAX_PRICES_PER_CALL)?;
-        let mut seen = std::collections::HashSet::new();
-        for (i, r) in rules.iter().enumerate() {
-            if !seen.insert(&r.variant_id) {
-                return Err(invalid(
-                    OPERATION,
-                    "quantityRules",
-                    format!("rule {i} repeats variant {}", r.variant_id),
-                ));
-            }
-            if let Err(problem) =
-                crate::domain::price_list::check_quantity_rule(r.minimum, r.maximum, r.increment)
-            {
-                return Err(invalid(
-                    OPERATION,
-                    "quantityRules",
-                    format!("rule {i}: {}", problem.label()),
-                ));
-            }
-        }
+        check_rules(OPERATION, "quantityRules", rules)?;
         let request = GraphQlRequest::mutation(B2B_QUANTITY_RULES_ADD, OPERATION)
             .safe_to_repeat()
             .variable("priceListId", list)?

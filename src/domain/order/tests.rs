@@ -1311,8 +1311,8 @@ mod b2b_prices {
     use crate::stokly::model::inferred::{PriceList, PriceListCustomer, PriceListItem};
     use crate::stokly::{CustomerId, ItemId};
 
-    /// Acme Leeds (company location 62) buys on a list pricing soap at `soap` pence.
-    fn book(soap: i64, tolerance: Decimal) -> Arc<B2bPriceBook> {
+    /// Acme Leeds (company location 62) buys on a list with these items.
+    fn book_of(items: Vec<PriceListItem>, tolerance: Decimal) -> Arc<B2bPriceBook> {
         let customer = CustomerId::new("c-acme").unwrap();
         let list: PriceList = serde_json::from_value(serde_json::json!({
             "priceListId": "pl-trade", "name": "Trade", "currency": "GBP"
@@ -1321,18 +1321,7 @@ mod b2b_prices {
         let lists = vec![StoklyPriceList::new(
             list,
             vec![PriceListCustomer::new(customer.clone())],
-            vec![
-                PriceListItem::new(
-                    ItemId::new("i-soap").unwrap(),
-                    "SOAP-LAV",
-                    Decimal::new(soap, 2),
-                ),
-                PriceListItem::new(
-                    ItemId::new("i-towel").unwrap(),
-                    "TOWEL-WHT",
-                    Decimal::new(1200, 2),
-                ),
-            ],
+            items,
         )];
         let config = PriceListConfig::new().with_company_location(
             customer,
@@ -1341,30 +1330,30 @@ mod b2b_prices {
         Arc::new(B2bPriceBook::new(&lists, &config, tolerance))
     }
 
-    /// The list of [`book`], with soap at 5.00 from a break at `from` units at 4.00.
-    fn book_with_break(from: i64) -> Arc<B2bPriceBook> {
-        let customer = CustomerId::new("c-acme").unwrap();
-        let list: PriceList = serde_json::from_value(serde_json::json!({
-            "priceListId": "pl-trade", "name": "Trade", "currency": "GBP"
-        }))
-        .unwrap();
-        let lists = vec![StoklyPriceList::new(
-            list,
-            vec![PriceListCustomer::new(customer.clone())],
-            vec![
-                PriceListItem::new(
-                    ItemId::new("i-soap").unwrap(),
-                    "SOAP-LAV",
-                    Decimal::new(500, 2),
-                )
-                .with_break(from, Decimal::new(400, 2)),
-            ],
-        )];
-        let config = PriceListConfig::new().with_company_location(
-            customer,
-            CompanyLocationId::parse("gid://shopify/CompanyLocation/62").unwrap(),
+    fn soap(pence: i64) -> PriceListItem {
+        PriceListItem::new(
+            ItemId::new("i-soap").unwrap(),
+            "SOAP-LAV",
+            Decimal::new(pence, 2),
+        )
+    }
+
+    /// The list prices soap at `soap` pence and towels at 12.00.
+    fn book(soap_pence: i64, tolerance: Decimal) -> Arc<B2bPriceBook> {
+        let towel = PriceListItem::new(
+            ItemId::new("i-towel").unwrap(),
+            "TOWEL-WHT",
+            Decimal::new(1200, 2),
         );
-        Arc::new(B2bPriceBook::new(&lists, &config, Decimal::ZERO))
+        book_of(vec![soap(soap_pence), towel], tolerance)
+    }
+
+    /// Soap at 5.00, and 4.00 from `from` units.
+    fn book_with_break(from: i64) -> Arc<B2bPriceBook> {
+        book_of(
+            vec![soap(500).with_break(from, Decimal::new(400, 2))],
+            Decimal::ZERO,
+        )
     }
 
     #[test]

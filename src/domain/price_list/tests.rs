@@ -534,22 +534,23 @@ fn rule(n: usize, minimum: i64, maximum: Option<i64>, increment: i64) -> Quantit
 
 #[test]
 fn price_breaks_are_replaced_whole_only_where_they_differ() {
-    let items = vec![
-        // Same breaks as Shopify: nothing to send.
-        item(0, 1000)
-            .with_break(10, Decimal::new(900, 2))
-            .with_break(50, Decimal::new(800, 2)),
-        // One break's price differs: the variant's breaks are replaced.
-        item(1, 1000)
-            .with_break(10, Decimal::new(900, 2))
-            .with_break(50, Decimal::new(750, 2)),
-        // Breaks Shopify does not have yet.
-        item(2, 1000).with_break(24, Decimal::new(12345, 3)),
-        // Shopify has breaks, Stokly none: they go.
-        item(3, 1000),
-        // Shopify has more breaks than the read shows: replaced, whatever the first ten say.
-        item(4, 1000).with_break(10, Decimal::new(900, 2)),
-    ];
+    // 0: the same breaks as Shopify (nothing to send); 1: one break's price differs (the
+    // variant's breaks are replaced); 2: breaks Shopify does not have yet; 3: Shopify has
+    // breaks, Stokly none (they go); 4: Shopify has more breaks than the read shows
+    // (replaced, whatever the first ten say).
+    let items = || {
+        vec![
+            item(0, 1000)
+                .with_break(10, Decimal::new(900, 2))
+                .with_break(50, Decimal::new(800, 2)),
+            item(1, 1000)
+                .with_break(10, Decimal::new(900, 2))
+                .with_break(50, Decimal::new(750, 2)),
+            item(2, 1000).with_break(24, Decimal::new(12345, 3)),
+            item(3, 1000),
+            item(4, 1000).with_break(10, Decimal::new(900, 2)),
+        ]
+    };
     let mut state = shopify_after(
         &[501, 502],
         &[(0, 1000), (1, 1000), (2, 1000), (3, 1000), (4, 1000)],
@@ -558,7 +559,7 @@ fn price_breaks_are_replaced_whole_only_where_they_differ() {
     state = with_breaks(state, 1, &[(10, 900), (50, 800)], false);
     state = with_breaks(state, 3, &[(5, 950)], false);
     state = with_breaks(state, 4, &[(10, 900)], true);
-    let plan = plan_price_lists(&trade(items), &state, &index(5), PLUS, &config());
+    let plan = plan_price_lists(&trade(items()), &state, &index(5), PLUS, &config());
     assert!(plan.findings.is_empty(), "{:?}", plan.findings);
     let [push] = plan.lists.as_slice() else {
         panic!()
@@ -602,18 +603,7 @@ fn price_breaks_are_replaced_whole_only_where_they_differ() {
     after = with_breaks(after, 2, &[(24, 1235)], false);
     after = with_breaks(after, 3, &[], false);
     after = with_breaks(after, 4, &[(10, 900)], false);
-    let items = vec![
-        item(0, 1000)
-            .with_break(10, Decimal::new(900, 2))
-            .with_break(50, Decimal::new(800, 2)),
-        item(1, 1000)
-            .with_break(10, Decimal::new(900, 2))
-            .with_break(50, Decimal::new(750, 2)),
-        item(2, 1000).with_break(24, Decimal::new(12345, 3)),
-        item(3, 1000),
-        item(4, 1000).with_break(10, Decimal::new(900, 2)),
-    ];
-    let rerun = plan_price_lists(&trade(items), &after, &index(5), PLUS, &config());
+    let rerun = plan_price_lists(&trade(items()), &after, &index(5), PLUS, &config());
     assert!(rerun.is_empty(), "{:?}", rerun.lists);
     assert_eq!(rerun.drift, vec![]);
 }
