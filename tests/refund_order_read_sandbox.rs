@@ -487,29 +487,8 @@ async fn refunds_show_on_the_order_and_are_never_posted_and_credited_twice() {
 /// notice where `../shared/shopify-schema` is absent, failed under CI).
 #[test]
 fn the_test_documents_validate_against_the_schemas() {
-    use apollo_compiler::{ExecutableDocument, Schema};
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/shopify-schema");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| matches!(v.trim(), "" | "0" | "false")),
-            "{} is absent under CI",
-            dir.display()
-        );
-        eprintln!("NOTICE: {} is absent; not validated", dir.display());
-        return;
-    }
-    for version in [
-        "admin-2026-01.graphql",
-        "admin-2026-04.graphql",
-        "admin-2026-07.graphql",
-    ] {
-        let path = dir.join(version);
-        let schema =
-            Schema::parse_and_validate(std::fs::read_to_string(&path).unwrap(), &path).unwrap();
-        for (name, text) in [("RefundCreate", REFUND_CREATE), ("Order", ORDER_MONEY)] {
-            if let Err(e) = ExecutableDocument::parse_and_validate(&schema, text, name) {
-                panic!("{name} against {version}: {}", e.errors);
-            }
-        }
-    }
+    support::schemas::validate_against_schemas(&[
+        ("RefundCreate", REFUND_CREATE),
+        ("Order", ORDER_MONEY),
+    ]);
 }

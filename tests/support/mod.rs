@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod orders;
+pub mod schemas;
 pub mod stokly;
 
 use std::time::Duration;
