@@ -342,3 +342,40 @@ async fn fixed_prices_are_read_forty_a_page_with_their_first_ten_breaks() {
     );
     assert!(prices[1].quantity_price_breaks.nodes.is_empty());
 }
+
+#[tokio::test]
+async fn company_locations_are_removed_from_a_catalog_with_contexts_to_remove() {
+    use stokly_shopify::shopify::{CompanyLocationCatalogId, CompanyLocationId};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(PATH))
+        .and(body_partial_json(json!({
+            "operationName": "B2bCatalogContextUpdate",
+            "variables": {
+                "catalogId": "gid://shopify/CompanyLocationCatalog/8",
+                "contextsToRemove": {"companyLocationIds": ["gid://shopify/CompanyLocation/503"]}
+            }
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"data": {"catalogContextUpdate": {
+                "catalog": {"id": "gid://shopify/CompanyLocationCatalog/8"}, "userErrors": []
+            }}}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let answer = client(&server)
+        .remove_catalog_company_locations(
+            &CompanyLocationCatalogId::try_from_numeric(8).unwrap(),
+            &[CompanyLocationId::try_from_numeric(503).unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer.user_errors, vec![]);
+    let request: serde_json::Value =
+        serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
+    assert!(
+        request["variables"].get("contextsToAdd").is_none(),
+        "only the removal is sent: {request}"
+    );
+}

@@ -390,37 +390,34 @@ async fn apply_list(
             None => return Ok(()),
         }
     }
-    if let (Some(catalog), false) = (&push.catalog, push.add_locations.is_empty()) {
-        for chunk in push.add_locations.chunks(shopify::MAX_PRICES_PER_CALL) {
-            report.calls += 1;
-            let answer = client.add_catalog_company_locations(catalog, chunk).await?;
-            if answer.user_errors.is_empty() {
-                report.locations_added += chunk.len();
+    if let Some(catalog) = &push.catalog {
+        for add in [true, false] {
+            let locations = if add {
+                &push.add_locations
             } else {
-                report.refused.push(refused(
-                    list,
-                    "catalogContextUpdate",
-                    catalog.as_str(),
-                    answer.user_errors,
-                ));
-            }
-        }
-    }
-    if let (Some(catalog), false) = (&push.catalog, push.remove_locations.is_empty()) {
-        for chunk in push.remove_locations.chunks(shopify::MAX_PRICES_PER_CALL) {
-            report.calls += 1;
-            let answer = client
-                .remove_catalog_company_locations(catalog, chunk)
-                .await?;
-            if answer.user_errors.is_empty() {
-                report.locations_removed += chunk.len();
-            } else {
-                report.refused.push(refused(
-                    list,
-                    "catalogContextUpdate",
-                    catalog.as_str(),
-                    answer.user_errors,
-                ));
+                &push.remove_locations
+            };
+            for chunk in locations.chunks(shopify::MAX_PRICES_PER_CALL) {
+                report.calls += 1;
+                let answer = if add {
+                    client.add_catalog_company_locations(catalog, chunk).await?
+                } else {
+                    client
+                        .remove_catalog_company_locations(catalog, chunk)
+                        .await?
+                };
+                if !answer.user_errors.is_empty() {
+                    report.refused.push(refused(
+                        list,
+                        "catalogContextUpdate",
+                        catalog.as_str(),
+                        answer.user_errors,
+                    ));
+                } else if add {
+                    report.locations_added += chunk.len();
+                } else {
+                    report.locations_removed += chunk.len();
+                }
             }
         }
     }

@@ -138,6 +138,13 @@ fn invalid(operation: &str, argument: &'static str, reason: String) -> Error {
     }
 }
 
+/// Which way a `catalogContextUpdate` changes a catalog's company locations.
+#[derive(Clone, Copy)]
+enum ContextChange {
+    Add,
+    Remove,
+}
+
 /// Fixed prices Shopify would refuse: a variant twice, a price in another currency.
 fn check_prices(
     operation: &str,
@@ -423,26 +430,8 @@ impl Client {
         catalog: &CompanyLocationCatalogId,
         locations: &[CompanyLocationId],
     ) -> Result<B2bPayload<()>, Error> {
-        const OPERATION: &str = "B2bCatalogContextUpdate";
-        check_batch(
-            OPERATION,
-            "contextsToAdd.companyLocationIds",
-            locations.len(),
-            MAX_PRICES_PER_CALL,
-        )?;
-        let request = GraphQlRequest::mutation(B2B_CATALOG_CONTEXT_UPDATE, OPERATION)
-            .variable("catalogId", catalog)?
-            .variable(
-                "contextsToAdd",
-                serde_json::json!({"companyLocationIds": locations}),
-            )?
-            .cost_hint(10.0);
-        let (_, user_errors): (serde_json::Value, _) =
-            self.b2b_mutation(request, "catalogContextUpdate").await?;
-        Ok(B2bPayload {
-            result: Some(()),
-            user_errors,
-        })
+        self.catalog_context_update(catalog, ContextChange::Add, locations)
+            .await
     }
 
     /// Removes company locations from a catalog's context (`catalogContextUpdate` with
@@ -456,17 +445,27 @@ impl Client {
         catalog: &CompanyLocationCatalogId,
         locations: &[CompanyLocationId],
     ) -> Result<B2bPayload<()>, Error> {
+        self.catalog_context_update(catalog, ContextChange::Remove, locations)
+            .await
+    }
+
+    /// One `catalogContextUpdate` adding or removing `locations`.
+    async fn catalog_context_update(
+        &self,
+        catalog: &CompanyLocationCatalogId,
+        change: ContextChange,
+        locations: &[CompanyLocationId],
+    ) -> Result<B2bPayload<()>, Error> {
         const OPERATION: &str = "B2bCatalogContextUpdate";
-        check_batch(
-            OPERATION,
-            "contextsToRemove.companyLocationIds",
-            locations.len(),
-            MAX_PRICES_PER_CALL,
-        )?;
+        let (variable, argument) = match change {
+            ContextChange::Add => ("contextsToAdd", "contextsToAdd.companyLocationIds"),
+            ContextChange::Remove => ("contextsToRemove", "contextsToRemove.companyLocationIds"),
+        };
+        check_batch(OPERATION, argument, locations.len(), MAX_PRICES_PER_CALL)?;
         let request = GraphQlRequest::mutation(B2B_CATALOG_CONTEXT_UPDATE, OPERATION)
             .variable("catalogId", catalog)?
             .variable(
-                "contextsToRemove",
+                variable,
                 serde_json::json!({"companyLocationIds": locations}),
             )?
             .cost_hint(10.0);
